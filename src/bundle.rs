@@ -1,0 +1,299 @@
+//! The model bundle: one versioned, self-describing JSON file holding everything `score`
+//! needs and everything an auditor wants to know.
+//!
+//! Layout: format name and version, the input schema, the fitted feature pipeline, one or
+//! more fitted models with their held-out metrics, the primary model's name, grade cut-offs,
+//! the leakage report, training metadata (rows, dates, data file and its SHA-256, seed,
+//! crate versions) and a SHA-256 checksum over the rest.
+//!
+//! Compatibility: fields added later carry serde defaults, so older bundles still load. A
+//! bundle whose *major* format version differs from ours is refused with a clear message.
+//! Floats are written with serde_json's shortest round-trip form and read back with its
+//! `float_roundtrip` parser, so save → load → predict is bit-identical.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::data::typing::TargetSpec;
+use crate::evaluation::Evaluation;
+use crate::features::schema::InputColumn;
+use crate::data::typing::ColumnKind;
+use crate::features::pipeline::{DesignRole, Encoding};
+use crate::features::FittedPipeline;
+use crate::leakage::ColumnCheck;
+use crate::models::FittedModel;
+
+/// The format name written in every bundle.
+pub const FORMAT: &str = "leadscore-bundle";
+/// Major version: bumped on incompatible changes.
+pub const FORMAT_MAJOR: u32 = 1;
+/// Minor version: bumped when fields are added.
+pub const FORMAT_MINOR: u32 = 0;
+
+/// Errors reading or writing a bundle.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// File system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The bundle path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Not JSON, or not a bundle's structure.
+    #[error("{path}: not a readable leadscore model bundle ({message}); retrain with `leadscore train`")]
+    Malformed {
+        /// The bundle path.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// Another kind of file.
+    #[error("{path}: format is \"{found}\", not \"{FORMAT}\"; pass a bundle written by `leadscore train`")]
+    WrongFormat {
+        /// The bundle path.
+        path: PathBuf,
+        /// The format field found.
+        found: String,
+    },
+    /// Written by an incompatible version.
+    #[error("{path}: bundle format version {found} cannot be read by this leadscore (reads {FORMAT_MAJOR}.x); retrain with this version or use leadscore {found_major}.x")]
+    Version {
+        /// The bundle path.
+        path: PathBuf,
+        /// Version found.
+        found: String,
+        /// Its major part.
+        found_major: u32,
+    },
+    /// The content does not match its checksum.
+    #[error("{path}: checksum mismatch (the file was changed or damaged after training); retrain or restore it")]
+    Checksum {
+        /// The bundle path.
+        path: PathBuf,
+    },
+    /// The content is inconsistent (e.g. coefficient count differs from the pipeline).
+    #[error("{path}: inconsistent bundle: {what}; retrain with `leadscore train`")]
+    Inconsistent {
+        /// The bundle path.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+}
+
+/// One model in the bundle with its held-out evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelEntry {
+    /// The fitted model.
+    pub model: FittedModel,
+    /// Its held-out evaluation.
+    pub evaluation: Evaluation,
+}
+
+/// Probability cut-offs for grades A–D.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeCuts {
+    /// Lowest probability graded A.
+    pub a: f64,
+    /// Lowest probability graded B.
+    pub b: f64,
+    /// Lowest probability graded C.
+    pub c: f64,
+    /// How they were set ("configured" or "hold-out quantiles 10/30/60%").
+    pub source: String,
+}
+
+impl GradeCuts {
+    /// The grade of probability `p`.
+    pub fn grade(&self, p: f64) -> &'static str {
+        if p >= self.a {
+            "A"
+        } else if p >= self.b {
+            "B"
+        } else if p >= self.c {
+            "C"
+        } else {
+            "D"
+        }
+    }
+}
+
+/// Training metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// The data file as given.
+    pub data_file: String,
+    /// SHA-256 of the data file's bytes.
+    pub data_sha256: String,
+    /// Rows in the file.
+    pub rows_in_file: usize,
+    /// Rows with an outcome.
+    pub labelled_rows: usize,
+    /// Rows skipped for an empty outcome.
+    pub skipped_unlabelled: usize,
+    /// Converted among the labelled rows.
+    pub conversions: usize,
+    /// Rows the bundled models were fitted on.
+    pub fit_rows: usize,
+    /// Seed used for every random choice.
+    pub seed: u64,
+    /// When training ran (UTC, RFC 3339).
+    pub trained_at: String,
+    /// leadscore's version.
+    pub leadscore_version: String,
+    /// Versions of the crates that shape the numbers.
+    #[serde(default)]
+    pub crate_versions: Vec<(String, String)>,
+    /// Columns the leakage guard flagged and the analyst kept anyway.
+    #[serde(default)]
+    pub kept_flagged_columns: Vec<String>,
+}
+
+/// The whole bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// `MAJOR.MINOR`.
+    pub format_version: String,
+    /// The bundle's name (file stem).
+    pub name: String,
+    /// Id column, copied to score output.
+    pub id_column: Option<String>,
+    /// The outcome the models predict.
+    pub target: TargetSpec,
+    /// Input schema: every input column with its kind.
+    pub schema: Vec<InputColumn>,
+    /// The fitted feature pipeline.
+    pub pipeline: FittedPipeline,
+    /// The fitted models.
+    pub models: Vec<ModelEntry>,
+    /// Name of the model whose probability is reported as `probability`.
+    pub primary: String,
+    /// Grade cut-offs.
+    pub grades: GradeCuts,
+    /// The leakage guard's figures per column.
+    #[serde(default)]
+    pub leakage: Vec<ColumnCheck>,
+    /// Training metadata.
+    pub training: TrainingInfo,
+    /// SHA-256 (hex) of the bundle serialised with this field empty.
+    #[serde(default)]
+    pub checksum: String,
+}
+
+fn digest(bundle: &Bundle) -> String {
+    let mut copy = bundle.clone();
+    copy.checksum = String::new();
+    let bytes = serde_json::to_vec(&copy).expect("a bundle always serialises");
+    hex(&Sha256::digest(&bytes))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a file's bytes, streamed.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex(&h.finalize()))
+}
+
+impl Bundle {
+    /// The entry of the primary model.
+    pub fn primary_entry(&self) -> &ModelEntry {
+        self.models.iter().find(|m| m.model.name() == self.primary).unwrap_or(&self.models[0])
+    }
+
+    /// Writes the bundle atomically (temporary file in the same directory, then rename),
+    /// creating the directory if needed.
+    pub fn save(&mut self, path: &Path) -> Result<(), BundleError> {
+        self.checksum = digest(self);
+        let io = |source| BundleError::Io { path: path.to_path_buf(), source };
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        serde_json::to_writer_pretty(&mut tmp, self)
+            .map_err(|e| io(std::io::Error::other(e)))?;
+        tmp.write_all(b"\n").map_err(io)?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// Reads, version-checks, checksum-checks and consistency-checks a bundle.
+    pub fn load(path: &Path) -> Result<Bundle, BundleError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| BundleError::Io { path: path.to_path_buf(), source })?;
+        let malformed = |e: serde_json::Error| BundleError::Malformed { path: path.to_path_buf(), message: e.to_string() };
+        // Check the header first, so a future format gives a version message, not a parse error.
+        let head: serde_json::Value = serde_json::from_str(&text).map_err(malformed)?;
+        let format = head.get("format").and_then(|v| v.as_str()).unwrap_or("(none)");
+        if format != FORMAT {
+            return Err(BundleError::WrongFormat { path: path.to_path_buf(), found: format.to_string() });
+        }
+        let version = head.get("format_version").and_then(|v| v.as_str()).unwrap_or("?").to_string();
+        let major: Option<u32> = version.split('.').next().and_then(|m| m.parse().ok());
+        if major != Some(FORMAT_MAJOR) {
+            return Err(BundleError::Version { path: path.to_path_buf(), found: version, found_major: major.unwrap_or(0) });
+        }
+        let bundle: Bundle = serde_json::from_value(head).map_err(malformed)?;
+        if digest(&bundle) != bundle.checksum {
+            return Err(BundleError::Checksum { path: path.to_path_buf() });
+        }
+        bundle.check_consistency().map_err(|what| BundleError::Inconsistent { path: path.to_path_buf(), what })?;
+        Ok(bundle)
+    }
+
+    fn check_consistency(&self) -> Result<(), String> {
+        if self.models.is_empty() {
+            return Err("no models".into());
+        }
+        let n_cols = self.pipeline.columns.len();
+        for d in &self.pipeline.design {
+            if d.source >= n_cols || !(d.std.is_finite() && d.std > 0.0) || !d.mean.is_finite() {
+                return Err("feature pipeline has an invalid design column".into());
+            }
+            let fits = match (&self.pipeline.columns[d.source].encoding, d.role) {
+                (Encoding::Number { .. }, DesignRole::Value | DesignRole::MissingIndicator) => true,
+                (Encoding::Categorical { levels, .. }, DesignRole::Level(l)) => l < levels.len(),
+                (Encoding::Categorical { .. }, DesignRole::Other | DesignRole::MissingLevel) => true,
+                _ => false,
+            };
+            if !fits {
+                return Err(format!("design column for \"{}\" does not match its encoding", self.pipeline.columns[d.source].name));
+            }
+        }
+        for c in &self.pipeline.columns {
+            let number = matches!(c.encoding, Encoding::Number { .. });
+            let numeric_kind = matches!(c.kind, ColumnKind::Numeric | ColumnKind::Boolean | ColumnKind::Date);
+            if number != numeric_kind || matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore) {
+                return Err(format!("column \"{}\" has kind {} but a mismatched encoding", c.name, c.kind.as_str()));
+            }
+        }
+        for entry in &self.models {
+            match &entry.model {
+                FittedModel::Logistic(m) => {
+                    if m.coefficients.len() != self.pipeline.design.len() {
+                        return Err(format!(
+                            "logistic model has {} coefficients for {} design columns",
+                            m.coefficients.len(),
+                            self.pipeline.design.len()
+                        ));
+                    }
+                }
+            }
+        }
+        if !self.models.iter().any(|m| m.model.name() == self.primary) {
+            return Err(format!("primary model \"{}\" is not in the bundle", self.primary));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! `leadscore generate`: writes the synthetic sample (history, open leads, activity log).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::{print_out, Outcome};
+use crate::generate::{write_sample, GeneratorParams};
+
+/// Arguments of `leadscore generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to write history.csv, open_leads.csv and activities.csv into.
+    #[arg(long, default_value = "data")]
+    pub out_dir: PathBuf,
+    /// Leads with a known outcome.
+    #[arg(long, default_value_t = 3000)]
+    pub history_rows: usize,
+    /// Open leads to score.
+    #[arg(long, default_value_t = 1000)]
+    pub open_rows: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The extraction date (YYYY-MM-DD) that ages and recency are measured from.
+    #[arg(long, default_value = "2026-06-30")]
+    pub as_of: NaiveDate,
+    /// Skip the activity log.
+    #[arg(long)]
+    pub no_activities: bool,
+}
+
+/// Runs `generate`.
+pub fn run(args: GenerateArgs) -> anyhow::Result<Outcome> {
+    let params = GeneratorParams {
+        history_rows: args.history_rows,
+        open_rows: args.open_rows,
+        seed: args.seed,
+        as_of: args.as_of,
+        activities: !args.no_activities,
+    };
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| anyhow::anyhow!("{}: cannot create the output directory: {e}", args.out_dir.display()))?;
+    let files = write_sample(&args.out_dir, &params)?;
+    let mut s = format!(
+        "wrote {} ({} leads, {} converted), {} ({} leads)",
+        files.history.display(),
+        files.history_rows,
+        files.conversion_rate.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_else(|| "-".into()),
+        files.open_leads.display(),
+        files.open_rows
+    );
+    if let Some(a) = &files.activities {
+        s.push_str(&format!(", {} ({} events)", a.display(), files.activity_rows));
+    }
+    s.push('\n');
+    print_out(&s)?;
+    Ok(Outcome::Ok)
+}

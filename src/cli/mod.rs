@@ -1,0 +1,58 @@
+//! Command-line interface: one file per subcommand, each with its clap argument struct
+//! (syntax only) and a `run` that turns the arguments into a checked plan and calls the
+//! library. No I/O happens while parsing.
+
+pub mod generate;
+pub mod score;
+pub mod train;
+
+use clap::{Parser, Subcommand};
+
+/// leadscore: learn from converted-vs-dead lead history, score open leads, explain why.
+#[derive(Debug, Parser)]
+#[command(name = "leadscore", version, about, long_about = None)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train models on lead history and write a model bundle.
+    Train(train::TrainArgs),
+    /// Score a file of leads with a model bundle.
+    Score(score::ScoreArgs),
+    /// Generate the synthetic sample data (history, open leads, activity log).
+    Generate(generate::GenerateArgs),
+}
+
+/// How a subcommand ended, mapped to the exit code by `main`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Ok,
+    /// Exit 1: ran, but found problems (e.g. the leakage guard stopped training).
+    Problems,
+}
+
+/// Splits a comma-separated flag value, trimming blanks.
+pub fn split_list(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Prints to stdout, treating a closed pipe as success.
+pub fn print_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}

@@ -1,0 +1,85 @@
+//! `leadscore score`: the nightly batch — score every lead of a file with a bundle.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{print_out, Outcome};
+use crate::bundle::GradeCuts;
+use crate::score::{score, ScorePlan};
+
+/// Arguments of `leadscore score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Model bundle written by `leadscore train`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Leads to score (CSV, Parquet or NDJSON); columns the model does not use are ignored.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Output file (.csv, .parquet or .ndjson).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Leads per batch (memory stays bounded by this).
+    #[arg(long, default_value_t = 50_000)]
+    pub batch_rows: usize,
+    /// Reasons each way (up and down) per lead.
+    #[arg(long, default_value_t = 3)]
+    pub reasons: usize,
+    /// Grade cut-offs A,B,C as probabilities, overriding the bundle's (e.g. 0.6,0.35,0.15).
+    #[arg(long, value_delimiter = ',', num_args = 3)]
+    pub grade_cuts: Option<Vec<f64>>,
+    /// No progress bar and no summary (for cron).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print the run summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `score`.
+pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
+    let grades = match &args.grade_cuts {
+        None => None,
+        Some(v) => match v.as_slice() {
+            [a, b, c] if (0.0..=1.0).contains(c) && c <= b && b <= a && *a <= 1.0 => {
+                Some(GradeCuts { a: *a, b: *b, c: *c, source: "--grade-cuts".into() })
+            }
+            _ => anyhow::bail!("--grade-cuts {v:?}: give three probabilities A,B,C with 1 >= A >= B >= C >= 0"),
+        },
+    };
+    if args.batch_rows == 0 {
+        anyhow::bail!("--batch-rows must be at least 1");
+    }
+    let plan = ScorePlan {
+        model: args.model,
+        data: args.data,
+        out: args.out,
+        batch_rows: args.batch_rows,
+        reasons: args.reasons,
+        grades,
+    };
+    let bar = (!args.quiet && !args.json && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"));
+        b
+    });
+    let mut tick = |pass: u8, rows: usize| {
+        if let Some(b) = &bar {
+            b.set_message(format!("pass {pass}/2: {rows} leads"));
+            b.tick();
+        }
+    };
+    let summary = score(&plan, &mut tick);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let summary = summary?;
+    if args.json {
+        print_out(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
+    } else if !args.quiet {
+        print_out(&summary.render())?;
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,326 @@
+//! The training configuration file (`--config leads.toml`), checked strictly.
+//!
+//! Every section is optional; command-line flags override the file. Unknown keys are
+//! errors (a typo must not be silently ignored). Example:
+//!
+//! ```toml
+//! [data]
+//! id = "Prospect ID"
+//! target = "Converted"
+//! positive = ["1"]
+//! exclude = ["Lead Number", "Tags"]
+//! missing_values = ["Select"]
+//! # date_column = "created_date"   # time-ordered hold-out
+//! [data.types]
+//! "Asymmetrique Activity Score" = "numeric"
+//!
+//! [features]
+//! min_category_count = 10
+//!
+//! [logistic]
+//! l2 = 1.0
+//!
+//! [evaluation]
+//! holdout = 0.2
+//!
+//! [grades]      # probability cut-offs: A >= a, B >= b, C >= c, else D
+//! a = 0.6
+//! b = 0.35
+//! c = 0.15
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::data::typing::ColumnKind;
+
+/// Errors reading a config file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read the config file: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has unknown keys / wrong types.
+    #[error("{path}: {message}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, which gives the line and column.
+        message: String,
+    },
+    /// A value is out of its allowed range.
+    #[error("{source_name}: {key} = {value} is invalid: {allowed}")]
+    Invalid {
+        /// Where the value came from (file path or "command line").
+        source_name: String,
+        /// The key.
+        key: &'static str,
+        /// The value given.
+        value: String,
+        /// The allowed range.
+        allowed: &'static str,
+    },
+}
+
+/// `[data]`: how to read the lead file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSection {
+    /// Identifier column, copied to the output under its own name.
+    pub id: Option<String>,
+    /// Outcome column.
+    pub target: Option<String>,
+    /// Values of the outcome meaning converted.
+    #[serde(default)]
+    pub positive: Vec<String>,
+    /// Columns never used.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Columns the leakage guard flagged that the analyst keeps on purpose.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Cell values meaning "missing" (e.g. `Select`).
+    #[serde(default)]
+    pub missing_values: Vec<String>,
+    /// Date column for a time-ordered hold-out (train on older leads, test on newer).
+    pub date_column: Option<String>,
+    /// Reference date that date columns are turned into ages against (default: the latest date seen).
+    pub reference_date: Option<NaiveDate>,
+    /// Column kinds that override inference.
+    #[serde(default)]
+    pub types: BTreeMap<String, ColumnKind>,
+}
+
+/// `[features]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeatureSection {
+    /// A category needs this many training rows to get its own level; rarer ones become "other".
+    pub min_category_count: usize,
+    /// At most this many levels per categorical column (the most frequent).
+    pub max_categories: usize,
+}
+
+impl Default for FeatureSection {
+    fn default() -> Self {
+        FeatureSection { min_category_count: 10, max_categories: 50 }
+    }
+}
+
+/// `[logistic]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogisticSection {
+    /// L2 penalty on the standardised coefficients (scikit-learn's `1 / C`).
+    pub l2: f64,
+    /// Iteration cap for the L-BFGS solver.
+    pub max_iterations: u64,
+    /// Stopping tolerance on the gradient of the mean log loss (scikit-learn's `tol`).
+    pub tolerance: f64,
+}
+
+impl Default for LogisticSection {
+    fn default() -> Self {
+        LogisticSection { l2: 1.0, max_iterations: 200, tolerance: 1e-4 }
+    }
+}
+
+/// `[evaluation]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvaluationSection {
+    /// Share of labelled rows held out (0 < holdout < 1).
+    pub holdout: f64,
+    /// k-fold cross-validation instead of a single hold-out when >= 2.
+    pub cv: usize,
+    /// Seed for splits and any randomness.
+    pub seed: u64,
+}
+
+impl Default for EvaluationSection {
+    fn default() -> Self {
+        EvaluationSection { holdout: 0.2, cv: 0, seed: 42 }
+    }
+}
+
+/// `[grades]`: probability cut-offs. `None` means derive them from the hold-out scores
+/// (A = top 10%, B = next 20%, C = next 30%, D = the rest).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GradeSection {
+    /// Lowest probability graded A.
+    pub a: Option<f64>,
+    /// Lowest probability graded B.
+    pub b: Option<f64>,
+    /// Lowest probability graded C.
+    pub c: Option<f64>,
+}
+
+/// `[leakage]`: thresholds of the leakage guard.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LeakageSection {
+    /// A column whose own cross-validated AUC reaches this is flagged.
+    pub max_auc: f64,
+    /// A value held by at least this share of labelled rows ...
+    pub pure_level_share: f64,
+    /// ... whose leads convert at this rate or more is flagged: nothing known before contact
+    /// makes conversion near-certain, so such a value was most likely recorded after it.
+    /// (Near-certain *death* is not flagged: junk leads legitimately look like that.)
+    pub pure_level_rate: f64,
+}
+
+impl Default for LeakageSection {
+    fn default() -> Self {
+        LeakageSection { max_auc: 0.85, pure_level_share: 0.02, pure_level_rate: 0.97 }
+    }
+}
+
+/// The whole config file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// `[data]`.
+    #[serde(default)]
+    pub data: DataSection,
+    /// `[features]`.
+    #[serde(default)]
+    pub features: FeatureSection,
+    /// `[logistic]`.
+    #[serde(default)]
+    pub logistic: LogisticSection,
+    /// `[evaluation]`.
+    #[serde(default)]
+    pub evaluation: EvaluationSection,
+    /// `[grades]`.
+    #[serde(default)]
+    pub grades: GradeSection,
+    /// `[leakage]`.
+    #[serde(default)]
+    pub leakage: LeakageSection,
+}
+
+impl TrainConfig {
+    /// Reads and parses a TOML config file.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        toml::from_str(&text)
+            .map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })
+    }
+
+    /// Checks every range; `source_name` says where the values came from.
+    pub fn check(&self, source_name: &str) -> Result<(), ConfigError> {
+        let bad = |key, value: String, allowed| ConfigError::Invalid {
+            source_name: source_name.to_string(),
+            key,
+            value,
+            allowed,
+        };
+        let l = &self.logistic;
+        if !(l.l2.is_finite() && l.l2 > 0.0) {
+            return Err(bad("logistic.l2", l.l2.to_string(), "must be a number > 0"));
+        }
+        if l.max_iterations == 0 {
+            return Err(bad("logistic.max_iterations", "0".into(), "must be >= 1"));
+        }
+        if !(l.tolerance.is_finite() && l.tolerance > 0.0) {
+            return Err(bad("logistic.tolerance", l.tolerance.to_string(), "must be > 0"));
+        }
+        let e = &self.evaluation;
+        if !(e.holdout > 0.0 && e.holdout < 1.0) {
+            return Err(bad("evaluation.holdout", e.holdout.to_string(), "must be between 0 and 1"));
+        }
+        if e.cv == 1 || e.cv > 100 {
+            return Err(bad("evaluation.cv", e.cv.to_string(), "must be 0 (hold-out) or 2..=100"));
+        }
+        if self.features.max_categories < 1 {
+            return Err(bad("features.max_categories", "0".into(), "must be >= 1"));
+        }
+        let g = &self.grades;
+        let cuts = [g.a, g.b, g.c];
+        if cuts.iter().any(|c| c.is_some()) {
+            match cuts {
+                [Some(a), Some(b), Some(c)]
+                    if (0.0..=1.0).contains(&c) && c <= b && b <= a && a <= 1.0 => {}
+                _ => {
+                    return Err(bad(
+                        "grades",
+                        format!("{:?}", cuts),
+                        "give all of a, b, c with 1 >= a >= b >= c >= 0",
+                    ))
+                }
+            }
+        }
+        let k = &self.leakage;
+        if !(k.max_auc > 0.5 && k.max_auc <= 1.0) {
+            return Err(bad("leakage.max_auc", k.max_auc.to_string(), "must be in (0.5, 1]"));
+        }
+        if !(k.pure_level_share > 0.0 && k.pure_level_share <= 1.0) {
+            return Err(bad("leakage.pure_level_share", k.pure_level_share.to_string(), "must be in (0, 1]"));
+        }
+        if !(k.pure_level_rate > 0.5 && k.pure_level_rate <= 1.0) {
+            return Err(bad("leakage.pure_level_rate", k.pure_level_rate.to_string(), "must be in (0.5, 1]"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_example_parses() {
+        let c: TrainConfig = toml::from_str(
+            r#"
+            [data]
+            id = "Prospect ID"
+            target = "Converted"
+            positive = ["1"]
+            missing_values = ["Select"]
+            [data.types]
+            "Lead Number" = "id"
+            [logistic]
+            l2 = 0.5
+            [grades]
+            a = 0.6
+            b = 0.3
+            c = 0.1
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.data.types["Lead Number"], ColumnKind::Id);
+        assert_eq!(c.logistic.l2, 0.5);
+        assert_eq!(c.logistic.max_iterations, 200);
+        c.check("x.toml").unwrap();
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_its_line() {
+        let e = toml::from_str::<TrainConfig>("[data]\ntarget = \"y\"\ntargte = \"z\"\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("targte") && msg.contains("line 3"), "{msg}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_rejected() {
+        let mut c = TrainConfig::default();
+        c.evaluation.holdout = 1.5;
+        assert!(c.check("cli").unwrap_err().to_string().contains("evaluation.holdout"));
+        let mut c = TrainConfig::default();
+        c.grades = GradeSection { a: Some(0.2), b: Some(0.5), c: Some(0.1) };
+        assert!(c.check("cli").unwrap_err().to_string().contains("grades"));
+        let mut c = TrainConfig::default();
+        c.logistic.l2 = 0.0;
+        assert!(c.check("cli").is_err());
+    }
+}

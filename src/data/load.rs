@@ -1,0 +1,293 @@
+//! Reading lead files through Polars, by extension: CSV (`.csv`, `.tsv`), Parquet
+//! (`.parquet`, `.pq`) and NDJSON (`.ndjson`, `.jsonl`).
+//!
+//! Every column is read as text (`String`) and typed later by [`crate::data::typing`], so
+//! that a junk value in a numeric column becomes an error naming its row instead of a
+//! Polars parse failure, and so that CSV, Parquet and NDJSON go through one typing path.
+//!
+//! Two ways in:
+//! - [`read_table`] reads a whole file (training history).
+//! - [`BatchReader`] yields the file in batches of rows so that `score` keeps memory bounded
+//!   however many leads arrive. CSV and NDJSON are split on record boundaries by
+//!   [`crate::data::chunk`] and each chunk is parsed by Polars; Parquet is read by row slices.
+//!
+//! Quirks handled here: CRLF line endings, a UTF-8 byte-order mark, and a trailing
+//! separator on every line (an unnamed, empty last column), which is dropped.
+
+use std::fs::File;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::chunk::RecordChunker;
+
+/// Errors while opening or parsing a lead file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The extension is not one we read.
+    #[error("{path}: unknown file type; use .csv, .tsv, .parquet, .pq, .ndjson or .jsonl")]
+    UnknownFormat {
+        /// The offending path.
+        path: PathBuf,
+    },
+    /// The file could not be opened or read.
+    #[error("{path}: cannot read the file: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Polars could not parse the file.
+    #[error("{path}: cannot parse as {format}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The format we tried.
+        format: &'static str,
+        /// Polars' error.
+        source: PolarsError,
+    },
+    /// The file has a header but no rows, or nothing at all.
+    #[error("{path}: the file has no data rows")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Two columns share a name after trimming.
+    #[error("{path}: column name \"{column}\" appears twice; rename one of them")]
+    DuplicateColumn {
+        /// The file.
+        path: PathBuf,
+        /// The repeated name.
+        column: String,
+    },
+    /// A later batch does not have the columns of the first.
+    #[error("{path}: rows from data row {row} on do not match the header's columns; check the file for a broken line")]
+    Ragged {
+        /// The file.
+        path: PathBuf,
+        /// First data row (1-based) of the broken batch.
+        row: usize,
+    },
+}
+
+/// The file formats we read and write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Comma- (or tab-, for `.tsv`) separated values with a header line.
+    Csv {
+        /// Field separator.
+        separator: u8,
+    },
+    /// Apache Parquet.
+    Parquet,
+    /// Newline-delimited JSON, one object per lead.
+    Ndjson,
+}
+
+impl FileFormat {
+    /// Chooses the format from the path's extension (case-insensitive).
+    pub fn from_path(path: &Path) -> Result<Self, LoadError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" => Ok(FileFormat::Csv { separator: b',' }),
+            "tsv" => Ok(FileFormat::Csv { separator: b'\t' }),
+            "parquet" | "pq" => Ok(FileFormat::Parquet),
+            "ndjson" | "jsonl" => Ok(FileFormat::Ndjson),
+            _ => Err(LoadError::UnknownFormat { path: path.to_path_buf() }),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            FileFormat::Csv { .. } => "CSV",
+            FileFormat::Parquet => "Parquet",
+            FileFormat::Ndjson => "NDJSON",
+        }
+    }
+}
+
+/// Reads a whole lead file, every column as text.
+pub fn read_table(path: &Path) -> Result<DataFrame, LoadError> {
+    let mut reader = BatchReader::open(path, usize::MAX)?;
+    let mut out: Option<DataFrame> = None;
+    while let Some(batch) = reader.next_batch()? {
+        match out.as_mut() {
+            None => out = Some(batch),
+            Some(df) => {
+                df.vstack_mut(&batch).map_err(|source| reader.parse_error(source))?;
+            }
+        }
+    }
+    match out {
+        Some(df) if df.height() > 0 => Ok(df),
+        _ => Err(LoadError::Empty { path: path.to_path_buf() }),
+    }
+}
+
+/// Reads a lead file in batches of at most `batch_rows` rows, all columns as text.
+pub struct BatchReader {
+    path: PathBuf,
+    format: FileFormat,
+    source: Source,
+    batch_rows: usize,
+    columns: Option<Vec<String>>,
+    rows_read: usize,
+}
+
+enum Source {
+    Lines { chunker: RecordChunker<File>, header: Vec<u8> },
+    Parquet { total: usize, offset: usize },
+}
+
+impl BatchReader {
+    /// Opens `path`; nothing is parsed until [`BatchReader::next_batch`].
+    pub fn open(path: &Path, batch_rows: usize) -> Result<Self, LoadError> {
+        let format = FileFormat::from_path(path)?;
+        let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let file = File::open(path).map_err(io)?;
+        let source = match format {
+            FileFormat::Csv { .. } => {
+                let mut chunker = RecordChunker::new(file, true);
+                let header = chunker.next_records(1).map_err(io)?;
+                if header.is_empty() {
+                    return Err(LoadError::Empty { path: path.to_path_buf() });
+                }
+                Source::Lines { chunker, header }
+            }
+            FileFormat::Ndjson => {
+                Source::Lines { chunker: RecordChunker::new(file, false), header: Vec::new() }
+            }
+            FileFormat::Parquet => {
+                let mut reader = ParquetReader::new(file);
+                let total = reader.num_rows().map_err(|source| LoadError::Parse {
+                    path: path.to_path_buf(),
+                    format: "Parquet",
+                    source,
+                })?;
+                Source::Parquet { total, offset: 0 }
+            }
+        };
+        Ok(BatchReader {
+            path: path.to_path_buf(),
+            format,
+            source,
+            batch_rows: batch_rows.max(1),
+            columns: None,
+            rows_read: 0,
+        })
+    }
+
+    /// The path being read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Number of data rows returned so far.
+    pub fn rows_read(&self) -> usize {
+        self.rows_read
+    }
+
+    fn parse_error(&self, source: PolarsError) -> LoadError {
+        LoadError::Parse { path: self.path.clone(), format: self.format.name(), source }
+    }
+
+    /// The next batch of rows (all columns as `String`), or `None` at the end of the file.
+    pub fn next_batch(&mut self) -> Result<Option<DataFrame>, LoadError> {
+        let path = self.path.clone();
+        let io = |source| LoadError::Io { path: path.clone(), source };
+        let df = match &mut self.source {
+            Source::Lines { chunker, header } => {
+                let body = chunker.next_records(self.batch_rows).map_err(io)?;
+                if body.iter().all(|b| b.is_ascii_whitespace()) {
+                    return Ok(None);
+                }
+                match self.format {
+                    FileFormat::Csv { separator } => {
+                        let mut bytes = Vec::with_capacity(header.len() + body.len());
+                        bytes.extend_from_slice(header);
+                        bytes.extend_from_slice(&body);
+                        parse_csv(bytes, separator)
+                    }
+                    _ => parse_ndjson(body),
+                }
+                .map_err(|e| self.parse_error(e))?
+            }
+            Source::Parquet { total, offset } => {
+                if *offset >= *total {
+                    return Ok(None);
+                }
+                let len = self.batch_rows.min(*total - *offset);
+                let file = File::open(&self.path).map_err(io)?;
+                let df = ParquetReader::new(file)
+                    .with_slice(Some((*offset, len)))
+                    .finish()
+                    .map_err(|e| LoadError::Parse {
+                        path: self.path.clone(),
+                        format: "Parquet",
+                        source: e,
+                    })?;
+                *offset += len;
+                df
+            }
+        };
+        let df = self.normalise(df)?;
+        self.rows_read += df.height();
+        Ok(Some(df))
+    }
+
+    /// Trims column names, drops the unnamed empty column a trailing separator makes,
+    /// casts every column to text and checks that every batch has the first batch's columns.
+    fn normalise(&mut self, df: DataFrame) -> Result<DataFrame, LoadError> {
+        let mut cols = Vec::with_capacity(df.width());
+        let mut seen = std::collections::HashSet::new();
+        for col in df.columns() {
+            let name = col.name().trim().trim_start_matches('\u{feff}').to_string();
+            if name.is_empty() || name.starts_with("_duplicated_") && col.null_count() == col.len()
+            {
+                if col.null_count() == col.len() {
+                    continue;
+                }
+            }
+            if !seen.insert(name.clone()) {
+                return Err(LoadError::DuplicateColumn { path: self.path.clone(), column: name });
+            }
+            let text = col
+                .cast(&DataType::String)
+                .map_err(|e| self.parse_error(e))?
+                .with_name(name.as_str().into());
+            cols.push(text);
+        }
+        let names: Vec<String> = cols.iter().map(|c| c.name().to_string()).collect();
+        match &self.columns {
+            None => self.columns = Some(names),
+            Some(first) if *first != names => {
+                return Err(LoadError::Ragged { path: self.path.clone(), row: self.rows_read + 1 })
+            }
+            Some(_) => {}
+        }
+        DataFrame::new_infer_height(cols).map_err(|e| self.parse_error(e))
+    }
+}
+
+fn parse_csv(bytes: Vec<u8>, separator: u8) -> PolarsResult<DataFrame> {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_rechunk(true)
+        .map_parse_options(|o| o.with_separator(separator).with_truncate_ragged_lines(false))
+        .into_reader_with_file_handle(Cursor::new(bytes))
+        .finish()
+}
+
+fn parse_ndjson(bytes: Vec<u8>) -> PolarsResult<DataFrame> {
+    JsonReader::new(Cursor::new(bytes))
+        .with_json_format(JsonFormat::JsonLines)
+        .finish()
+}

@@ -1,0 +1,110 @@
+//! Evaluation: metrics ([`metrics`]), statistical tests ([`stats`]), splits ([`split`]) and
+//! the summary `train` prints and stores ([`Evaluation`]).
+
+pub mod metrics;
+pub mod split;
+pub mod stats;
+
+use serde::{Deserialize, Serialize};
+
+use metrics::{average_precision, brier, decile_table, log_loss, roc_auc, Decile, MetricError};
+
+/// How the held-out predictions were obtained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum EvaluationMethod {
+    /// One stratified, seeded hold-out.
+    Holdout {
+        /// Share held out.
+        share: f64,
+    },
+    /// The newest leads held out, by a date column.
+    TimeOrdered {
+        /// Share held out.
+        share: f64,
+        /// The date column.
+        column: String,
+    },
+    /// k-fold cross-validation; metrics pooled over out-of-fold predictions.
+    CrossValidation {
+        /// Number of folds.
+        folds: usize,
+        /// AUC of each fold.
+        fold_auc: Vec<f64>,
+    },
+}
+
+/// Held-out performance of one model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// How the rows were held out.
+    pub method: EvaluationMethod,
+    /// Held-out leads.
+    pub rows: usize,
+    /// Converted among them.
+    pub conversions: usize,
+    /// Area under the ROC curve.
+    pub auc: f64,
+    /// Area under the precision-recall curve (average precision).
+    pub pr_auc: f64,
+    /// Mean log loss.
+    pub log_loss: f64,
+    /// Brier score (mean squared error of the probability).
+    pub brier: f64,
+    /// Decile lift table, top decile first.
+    pub deciles: Vec<Decile>,
+}
+
+impl Evaluation {
+    /// Computes every metric from held-out probabilities and outcomes.
+    pub fn compute(method: EvaluationMethod, probs: &[f64], labels: &[bool]) -> Result<Evaluation, MetricError> {
+        Ok(Evaluation {
+            method,
+            rows: labels.len(),
+            conversions: labels.iter().filter(|&&y| y).count(),
+            auc: roc_auc(probs, labels)?,
+            pr_auc: average_precision(probs, labels)?,
+            log_loss: log_loss(probs, labels)?,
+            brier: brier(probs, labels)?,
+            deciles: decile_table(probs, labels, 10)?,
+        })
+    }
+
+    /// A plain-text report: headline metrics and the decile lift table.
+    pub fn render(&self, model: &str) -> String {
+        let how = match &self.method {
+            EvaluationMethod::Holdout { share } => format!("stratified hold-out, {:.0}% of history", share * 100.0),
+            EvaluationMethod::TimeOrdered { share, column } => {
+                format!("time-ordered hold-out: newest {:.0}% by \"{column}\"", share * 100.0)
+            }
+            EvaluationMethod::CrossValidation { folds, fold_auc } => {
+                let mean = fold_auc.iter().sum::<f64>() / fold_auc.len() as f64;
+                let sd = (fold_auc.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / fold_auc.len() as f64).sqrt();
+                format!("{folds}-fold cross-validation (fold AUC {mean:.4} ± {sd:.4})")
+            }
+        };
+        let mut s = format!(
+            "{model}: {how}; {} leads, {} converted ({:.1}%)\n  AUC {:.4}   PR-AUC {:.4}   log loss {:.4}   Brier {:.4}\n",
+            self.rows,
+            self.conversions,
+            100.0 * self.conversions as f64 / self.rows.max(1) as f64,
+            self.auc,
+            self.pr_auc,
+            self.log_loss,
+            self.brier
+        );
+        s.push_str("  decile  leads  converted   rate    lift  cum. gain\n");
+        for d in &self.deciles {
+            s.push_str(&format!(
+                "  {:>6} {:>6} {:>10} {:>6.1}% {:>6.2} {:>9.1}%\n",
+                d.bin,
+                d.leads,
+                d.conversions,
+                100.0 * d.conversion_rate,
+                d.lift,
+                100.0 * d.cumulative_gain
+            ));
+        }
+        s
+    }
+}

@@ -1,0 +1,41 @@
+//! The `leadscore` binary: parses arguments, runs the library, prints errors with their
+//! causes, and maps outcomes to exit codes (0 ok, 1 ran but found problems, 2 error).
+
+use clap::Parser;
+use leadscore::cli::{self, Cli, Command, Outcome};
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Train(a) => cli::train::run(a),
+        Command::Score(a) => cli::score::run(a),
+        Command::Generate(a) => cli::generate::run(a),
+    };
+    match result {
+        Ok(Outcome::Ok) => {}
+        Ok(Outcome::Problems) => std::process::exit(1),
+        Err(e) => {
+            // Our messages already embed their direct cause; print deeper causes only
+            // when they add text not yet shown.
+            let mut shown = e.to_string();
+            eprintln!("error: {shown}");
+            let mut source = e.source();
+            while let Some(s) = source {
+                let text = s.to_string();
+                if !shown.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    shown.push_str(&text);
+                }
+                source = s.source();
+            }
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Plain-text reports printed by `train`: the leakage table, held-out metrics with the
+//! decile lift table, the strongest model terms, and the grade cut-offs.
+
+use crate::bundle::Bundle;
+use crate::leakage::ColumnCheck;
+use crate::models::FittedModel;
+
+/// The leakage guard's table: flagged columns first, then the highest single-column AUCs.
+pub fn leakage_table(checks: &[ColumnCheck], limit: usize) -> String {
+    let mut rows: Vec<&ColumnCheck> = checks.iter().collect();
+    rows.sort_by(|a, b| b.reasons.is_empty().cmp(&a.reasons.is_empty()).reverse().then(b.auc.total_cmp(&a.auc)));
+    let mut s = String::from("  column                                    alone AUC     IV  flag\n");
+    for c in rows.iter().take(limit) {
+        let flag = if c.reasons.is_empty() {
+            String::new()
+        } else {
+            c.reasons.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; ")
+        };
+        let name: String = c.column.chars().take(40).collect();
+        s.push_str(&format!("  {:<40} {:>10.3} {:>6.2}  {}\n", name, c.auc, c.iv, flag));
+    }
+    if rows.len() > limit {
+        s.push_str(&format!("  ... {} more columns\n", rows.len() - limit));
+    }
+    s
+}
+
+/// The full training report.
+pub fn train_report(b: &Bundle) -> String {
+    let t = &b.training;
+    let mut s = format!(
+        "trained \"{}\" on {} ({} rows; {} labelled, {} without outcome skipped; {} converted = {:.1}%)\n",
+        b.name,
+        t.data_file,
+        t.rows_in_file,
+        t.labelled_rows,
+        t.skipped_unlabelled,
+        t.conversions,
+        100.0 * t.conversions as f64 / t.labelled_rows.max(1) as f64
+    );
+    let kinds = b.schema.iter().fold(std::collections::BTreeMap::new(), |mut m, c| {
+        *m.entry(c.kind.as_str()).or_insert(0) += 1;
+        m
+    });
+    s.push_str(&format!(
+        "features: {} input columns ({}), {} model columns\n",
+        b.pipeline.columns.len(),
+        kinds.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", "),
+        b.pipeline.design.len()
+    ));
+    if !t.kept_flagged_columns.is_empty() {
+        s.push_str(&format!("warning: kept columns the leakage guard flagged: {}\n", t.kept_flagged_columns.join(", ")));
+    }
+    s.push_str("\nleakage guard (each column alone, out-of-fold):\n");
+    s.push_str(&leakage_table(&b.leakage, 12));
+    for e in &b.models {
+        s.push('\n');
+        s.push_str(&e.evaluation.render(e.model.name()));
+        if let FittedModel::Logistic(m) = &e.model {
+            let mut terms: Vec<(f64, String)> = m
+                .coefficients
+                .iter()
+                .zip(&b.pipeline.design)
+                .map(|(w, d)| (*w, b.pipeline.design_name(d)))
+                .collect();
+            terms.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+            s.push_str("  strongest terms (log-odds per standard deviation):\n");
+            for (w, n) in terms.iter().take(10) {
+                s.push_str(&format!("    {w:+.3}  {n}\n"));
+            }
+        }
+    }
+    let g = &b.grades;
+    s.push_str(&format!(
+        "\ngrades: A >= {:.3}, B >= {:.3}, C >= {:.3}, else D ({})\n",
+        g.a, g.b, g.c, g.source
+    ));
+    s
+}

@@ -1,0 +1,281 @@
+//! Training: from a history file to a saved model bundle.
+//!
+//! Flow: read the file (all text) → read the outcome, skipping rows without one → resolve
+//! column kinds → leakage guard (stop unless confirmed) → split (stratified hold-out,
+//! time-ordered hold-out, or k-fold CV) → fit the feature pipeline and the model on
+//! training rows only → evaluate on held-out rows → grade cut-offs → bundle → atomic save.
+//!
+//! Which model is bundled: with a hold-out, the model fitted on the training rows (the very
+//! model the metrics describe); with k-fold CV, a model refitted on all labelled rows, and
+//! the metrics are pooled out-of-fold estimates of that procedure.
+
+use std::path::{Path, PathBuf};
+
+use crate::bundle::{file_sha256, Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR};
+use crate::config::{ConfigError, TrainConfig};
+use crate::data::load::{read_table, LoadError};
+use crate::data::typing::{parse_date, read_labels, LeadFrame, MissingTokens, TargetSpec, TypingError};
+use crate::evaluation::metrics::MetricError;
+use crate::evaluation::split::{stratified_folds, stratified_holdout, time_ordered_holdout, Split};
+use crate::evaluation::{Evaluation, EvaluationMethod};
+use crate::features::pipeline::PipelineSettings;
+use crate::features::schema::{resolve_columns, InputColumn, SchemaRules};
+use crate::features::FittedPipeline;
+use crate::leakage::{check_columns, ColumnCheck};
+use crate::models::logistic::{LogisticError, LogisticParams};
+use crate::models::FittedModel;
+
+/// Which models to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// Logistic regression only.
+    Logistic,
+}
+
+/// Everything `train` needs, already checked.
+#[derive(Debug, Clone)]
+pub struct TrainPlan {
+    /// History file.
+    pub data: PathBuf,
+    /// Where to write the bundle.
+    pub out: PathBuf,
+    /// Merged configuration (file + flags).
+    pub config: TrainConfig,
+    /// Train even if the leakage guard flags columns.
+    pub allow_leaky: bool,
+    /// Models to fit.
+    pub models: ModelChoice,
+}
+
+/// Errors while training.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// Config problem.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The file could not be read.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A value or column problem.
+    #[error(transparent)]
+    Typing(#[from] TypingError),
+    /// No target column named.
+    #[error("{path}: no target column given; pass --target COLUMN or set data.target in the config")]
+    NoTarget {
+        /// The data file.
+        path: PathBuf,
+    },
+    /// The leakage guard stopped training.
+    #[error("{path}: {} column(s) look filled in after the outcome: {}. No model was written. Exclude them (--exclude), keep them on purpose (--keep), or pass --allow-leaky", flagged.len(), flagged.iter().map(|c| format!("\"{}\"", c.column)).collect::<Vec<_>>().join(", "))]
+    Leakage {
+        /// The data file.
+        path: PathBuf,
+        /// The flagged columns with their figures.
+        flagged: Vec<ColumnCheck>,
+    },
+    /// No usable feature columns remain.
+    #[error("{path}: no feature columns left after excluding the id, the target and excluded columns")]
+    NoFeatures {
+        /// The data file.
+        path: PathBuf,
+    },
+    /// Model fitting failed.
+    #[error(transparent)]
+    Logistic(#[from] LogisticError),
+    /// Evaluation failed (e.g. a hold-out without both classes).
+    #[error("evaluation: {0}; use more history or a larger hold-out")]
+    Metric(#[from] MetricError),
+    /// Saving failed.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// Reading the data file for its checksum failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// What training produced.
+#[derive(Debug)]
+pub struct TrainOutcome {
+    /// The saved bundle.
+    pub bundle: Bundle,
+    /// Human-readable report.
+    pub report: String,
+}
+
+fn fit_one(
+    frame: &LeadFrame,
+    rows: &[usize],
+    y: &[bool],
+    inputs: &[InputColumn],
+    missing: &MissingTokens,
+    cfg: &TrainConfig,
+) -> Result<(FittedPipeline, FittedModel), TrainError> {
+    let settings = PipelineSettings {
+        min_category_count: cfg.features.min_category_count,
+        max_categories: cfg.features.max_categories,
+        reference_date: cfg.data.reference_date,
+    };
+    let pipeline = FittedPipeline::fit(frame, rows, inputs, missing, &settings)?;
+    let enc = pipeline.transform(frame, Some(rows))?;
+    let params = LogisticParams {
+        l2: cfg.logistic.l2,
+        max_iterations: cfg.logistic.max_iterations,
+        tolerance: cfg.logistic.tolerance,
+    };
+    let model = params.fit(&enc.design, y)?;
+    Ok((pipeline, FittedModel::Logistic(model)))
+}
+
+fn predict(frame: &LeadFrame, rows: &[usize], pipeline: &FittedPipeline, model: &FittedModel) -> Result<Vec<f64>, TrainError> {
+    let enc = pipeline.transform(frame, Some(rows))?;
+    Ok(match model {
+        FittedModel::Logistic(m) => m.predict_proba(&enc.design),
+    })
+}
+
+/// Grade cut-offs: configured, else quantiles of held-out probabilities so that about 10%
+/// of leads are A, 20% B, 30% C and 40% D.
+fn grade_cuts(cfg: &TrainConfig, heldout: &[f64]) -> GradeCuts {
+    if let (Some(a), Some(b), Some(c)) = (cfg.grades.a, cfg.grades.b, cfg.grades.c) {
+        return GradeCuts { a, b, c, source: "configured".into() };
+    }
+    let mut s = heldout.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    let q = |f: f64| s[((s.len() as f64 * f) as usize).min(s.len() - 1)];
+    GradeCuts { a: q(0.9), b: q(0.7), c: q(0.4), source: "hold-out quantiles: top 10% A, next 20% B, next 30% C".into() }
+}
+
+/// Runs training end to end and saves the bundle. `progress` receives one line per stage.
+pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOutcome, TrainError> {
+    let cfg = &plan.config;
+    cfg.check("configuration")?;
+    let path = plan.data.as_path();
+    let target = cfg.data.target.clone().ok_or_else(|| TrainError::NoTarget { path: path.to_path_buf() })?;
+    progress(&format!("reading {}", path.display()));
+    let df = read_table(path)?;
+    let frame = LeadFrame { df: &df, path, first_row: 1 };
+    let missing = MissingTokens::new(&cfg.data.missing_values);
+    if let Some(id) = &cfg.data.id {
+        frame.text(id, "pass --id COLUMN with a column the file has")?;
+    }
+    let labels = read_labels(&frame, &target, &cfg.data.positive, &missing)?;
+    let rows: Vec<usize> = labels.rows.iter().map(|r| r.0).collect();
+    let y: Vec<bool> = labels.rows.iter().map(|r| r.1).collect();
+    let rules = SchemaRules {
+        id: cfg.data.id.as_deref(),
+        target: &target,
+        exclude: &cfg.data.exclude,
+        types: &cfg.data.types,
+        date_column: cfg.data.date_column.as_deref(),
+        missing: &missing,
+    };
+    let inputs = resolve_columns(&frame, &rows, &rules)?;
+    if inputs.iter().all(|c| matches!(c.kind, crate::data::typing::ColumnKind::Id)) {
+        return Err(TrainError::NoFeatures { path: path.to_path_buf() });
+    }
+    crate::features::pipeline::check_values(&frame, &inputs, &rows, &missing)?;
+    progress("checking columns for leakage");
+    let checks = check_columns(&frame, &inputs, &rows, &y, &missing, &cfg.leakage, cfg.evaluation.seed)?;
+    let flagged: Vec<ColumnCheck> = checks
+        .iter()
+        .filter(|c| !c.reasons.is_empty() && !cfg.data.keep.contains(&c.column))
+        .cloned()
+        .collect();
+    if !flagged.is_empty() && !plan.allow_leaky {
+        return Err(TrainError::Leakage { path: path.to_path_buf(), flagged });
+    }
+    let kept_flagged: Vec<String> = checks.iter().filter(|c| !c.reasons.is_empty()).map(|c| c.column.clone()).collect();
+
+    let seed = cfg.evaluation.seed;
+    let pick = |idx: &[usize]| -> (Vec<usize>, Vec<bool>) { (idx.iter().map(|&k| rows[k]).collect(), idx.iter().map(|&k| y[k]).collect()) };
+    let (pipeline, model, evaluation, heldout_probs, fit_rows) = if cfg.evaluation.cv >= 2 {
+        let folds = stratified_folds(&y, cfg.evaluation.cv, seed);
+        let mut oof = vec![f64::NAN; y.len()];
+        let mut fold_auc = Vec::new();
+        for (f, Split { train, test }) in folds.iter().enumerate() {
+            progress(&format!("fold {}/{}", f + 1, folds.len()));
+            let (tr_rows, tr_y) = pick(train);
+            let (te_rows, te_y) = pick(test);
+            let (p, m) = fit_one(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg)?;
+            let probs = predict(&frame, &te_rows, &p, &m)?;
+            fold_auc.push(crate::evaluation::metrics::roc_auc(&probs, &te_y)?);
+            for (&k, pr) in test.iter().zip(probs) {
+                oof[k] = pr;
+            }
+        }
+        let eval = Evaluation::compute(EvaluationMethod::CrossValidation { folds: folds.len(), fold_auc }, &oof, &y)?;
+        progress("refitting on all labelled rows");
+        let (p, m) = fit_one(&frame, &rows, &y, &inputs, &missing, cfg)?;
+        (p, m, eval, oof, rows.len())
+    } else {
+        let share = cfg.evaluation.holdout;
+        let (split, method) = match &cfg.data.date_column {
+            Some(col) => {
+                let text = frame.text(col, "fix --date-column")?;
+                let days: Vec<f64> = rows
+                    .iter()
+                    .map(|&i| {
+                        missing
+                            .clean(text.get(i))
+                            .and_then(parse_date)
+                            .map(|d| chrono::Datelike::num_days_from_ce(&d) as f64)
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect();
+                (time_ordered_holdout(&days, share), EvaluationMethod::TimeOrdered { share, column: col.clone() })
+            }
+            None => (stratified_holdout(&y, share, seed), EvaluationMethod::Holdout { share }),
+        };
+        let (tr_rows, tr_y) = pick(&split.train);
+        let (te_rows, te_y) = pick(&split.test);
+        progress(&format!("fitting on {} rows, holding out {}", tr_rows.len(), te_rows.len()));
+        let (p, m) = fit_one(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg)?;
+        let probs = predict(&frame, &te_rows, &p, &m)?;
+        let eval = Evaluation::compute(method, &probs, &te_y)?;
+        (p, m, eval, probs, tr_rows.len())
+    };
+    let grades = grade_cuts(cfg, &heldout_probs);
+    let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
+    let data_sha256 = file_sha256(path).map_err(|source| TrainError::Io { path: path.to_path_buf(), source })?;
+    let mut bundle = Bundle {
+        format: FORMAT.into(),
+        format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
+        name,
+        id_column: cfg.data.id.clone(),
+        target: TargetSpec { column: target.clone(), positive: labels.positive.clone() },
+        schema: inputs.clone(),
+        pipeline,
+        primary: model.name().to_string(),
+        models: vec![ModelEntry { model, evaluation }],
+        grades,
+        leakage: checks,
+        training: TrainingInfo {
+            data_file: path.display().to_string(),
+            data_sha256,
+            rows_in_file: df.height(),
+            labelled_rows: rows.len(),
+            skipped_unlabelled: labels.skipped,
+            conversions: y.iter().filter(|&&c| c).count(),
+            fit_rows,
+            seed,
+            trained_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            leadscore_version: env!("CARGO_PKG_VERSION").into(),
+            crate_versions: crate::versions(),
+            kept_flagged_columns: if plan.allow_leaky { kept_flagged } else { cfg.data.keep.clone() },
+        },
+        checksum: String::new(),
+    };
+    bundle.save(&plan.out)?;
+    let report = crate::report::train_report(&bundle);
+    Ok(TrainOutcome { bundle, report })
+}
+
+/// The default bundle path for a name: `models/<name>.json`.
+pub fn default_bundle_path(name: &str) -> PathBuf {
+    Path::new("models").join(format!("{name}.json"))
+}

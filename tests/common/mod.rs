@@ -1,0 +1,81 @@
+//! Shared helpers for the CLI tests: run the real binary in a temp dir.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The `leadscore` binary.
+pub fn leadscore() -> Command {
+    Command::cargo_bin("leadscore").expect("binary built")
+}
+
+/// Runs leadscore with `args` in `dir`.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    leadscore().current_dir(dir).args(args).output().expect("runs")
+}
+
+/// stdout and stderr as text.
+pub fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// A temp dir with a small generated sample (history 800, open 200, seed 7).
+pub fn sample_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["generate", "--out-dir", "data", "--history-rows", "800", "--open-rows", "200", "--seed", "7"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    dir
+}
+
+/// Trains the logistic model on the sample; returns the bundle path.
+pub fn train_sample(dir: &Path) -> PathBuf {
+    let o = run(
+        dir,
+        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--out", "models/m.json"],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    dir.join("models/m.json")
+}
+
+/// Reads a CSV as rows of fields (simple split; test files have no quoted commas unless said).
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = split_csv_line(lines.next().unwrap());
+    (header, lines.map(split_csv_line).collect())
+}
+
+/// Splits one CSV line, honouring double quotes.
+pub fn split_csv_line(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut q = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if q && chars.peek() == Some(&'"') => {
+                out.last_mut().unwrap().push('"');
+                chars.next();
+            }
+            '"' => q = !q,
+            ',' if !q => out.push(String::new()),
+            c => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
+}
+
+/// `../shared/datasets/<rel>` when present. Tests that need it skip (saying so) when it is
+/// absent, unless LEADSCORE_REQUIRE_SHARED is set (CI), where its absence is a failure.
+pub fn shared_dataset(rel: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets").join(rel);
+    if p.exists() {
+        Some(p)
+    } else if std::env::var_os("LEADSCORE_REQUIRE_SHARED").is_some() {
+        panic!("{} is required (LEADSCORE_REQUIRE_SHARED is set) but missing", p.display());
+    } else {
+        eprintln!("skipped: {} not present", p.display());
+        None
+    }
+}

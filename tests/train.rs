@@ -1,0 +1,208 @@
+//! CLI tests of `leadscore train`, on generated samples and small fixture files.
+
+mod common;
+
+use common::*;
+use std::fs;
+
+#[test]
+fn trains_on_the_generated_sample_and_writes_a_versioned_bundle() {
+    let dir = sample_dir();
+    let o = run(
+        dir.path(),
+        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--out", "models/m.json"],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("AUC") && out.contains("decile"), "{out}");
+    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("models/m.json")).unwrap()).unwrap();
+    assert_eq!(b["format"], "leadscore-bundle");
+    assert_eq!(b["format_version"], "1.0");
+    assert_eq!(b["training"]["labelled_rows"], 800);
+    assert_eq!(b["training"]["seed"], 42);
+    assert_eq!(b["training"]["data_sha256"].as_str().unwrap().len(), 64);
+    let auc = b["models"][0]["evaluation"]["auc"].as_f64().unwrap();
+    // The generated process is learnable: a real model beats chance clearly.
+    assert!(auc > 0.75 && auc < 1.0, "auc {auc}");
+    assert_eq!(b["models"][0]["evaluation"]["rows"], 160);
+    assert_eq!(b["models"][0]["evaluation"]["deciles"].as_array().unwrap().len(), 10);
+    assert!(b["checksum"].as_str().unwrap().len() == 64);
+}
+
+#[test]
+fn cross_validation_reports_pooled_out_of_fold_metrics() {
+    let dir = sample_dir();
+    let o = run(
+        dir.path(),
+        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--cv", "4", "--out", "m.json"],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("4-fold cross-validation"), "{out}");
+    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+    assert_eq!(b["models"][0]["evaluation"]["rows"], 800);
+    assert_eq!(b["models"][0]["evaluation"]["method"]["fold_auc"].as_array().unwrap().len(), 4);
+    assert_eq!(b["training"]["fit_rows"], 800);
+}
+
+#[test]
+fn time_ordered_holdout_uses_the_newest_leads() {
+    let dir = sample_dir();
+    let o = run(
+        dir.path(),
+        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--date-column", "created_date", "--out", "m.json"],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("time-ordered hold-out: newest 20% by \"created_date\""), "{out}");
+}
+
+fn write(dir: &std::path::Path, name: &str, body: &str) {
+    fs::write(dir.join(name), body).unwrap();
+}
+
+fn small_history(n: usize, extra: impl Fn(usize, bool) -> String, header_extra: &str) -> String {
+    let mut s = format!("id,visits,source,converted{header_extra}\n");
+    for i in 0..n {
+        let conv = (i * 7919) % 10 < 3;
+        let visits = (i % 9) + if conv { 3 } else { 0 };
+        let source = ["web", "ads", "referral"][i % 3];
+        s.push_str(&format!("L{i},{visits},{source},{}{}\n", conv as u8, extra(i, conv)));
+    }
+    s
+}
+
+#[test]
+fn missing_target_column_names_the_file_and_the_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "h.csv", &small_history(100, |_, _| String::new(), ""));
+    let o = run(dir.path(), &["train", "--data", "h.csv", "--target", "Converted", "--out", "m.json"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("h.csv: column \"Converted\" not found (columns: \"id\", \"visits\", \"source\", \"converted\")"), "{err}");
+    assert!(!dir.path().join("m.json").exists());
+}
+
+#[test]
+fn one_class_target_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "h.csv", "a,y\n1,1\n2,1\n3,1\n");
+    let o = run(dir.path(), &["train", "--data", "h.csv", "--target", "y", "--positive", "1", "--out", "m.json"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("has 3 converted and 0 dead leads; training needs both"), "{err}");
+}
+
+#[test]
+fn empty_files_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty.csv", "");
+    write(dir.path(), "header.csv", "a,y\n");
+    for f in ["empty.csv", "header.csv"] {
+        let o = run(dir.path(), &["train", "--data", f, "--target", "y", "--out", "m.json"]);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{f}");
+        assert!(err.contains(&format!("{f}: the file has no data rows")), "{err}");
+    }
+}
+
+#[test]
+fn junk_in_a_numeric_column_names_column_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = small_history(300, |_, _| String::new(), "").replace("\nL36,", "\nL36,").lines().enumerate().map(|(i, l)| {
+        if i == 37 { let mut f: Vec<&str> = l.split(',').collect(); f[1] = "lots"; f.join(",") } else { l.to_string() }
+    }).collect::<Vec<_>>().join("\n");
+    write(dir.path(), "h.csv", &body);
+    let o = run(dir.path(), &["train", "--data", "h.csv", "--target", "converted", "--id", "id", "--out", "m.json"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("h.csv: column \"visits\", row 37: \"lots\" is not a number"), "{err}");
+    assert!(!dir.path().join("m.json").exists());
+}
+
+#[test]
+fn leakage_guard_stops_training_until_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = small_history(600, |_, conv| format!(",{}", if conv { "Closed won" } else { "Ringing" }), ",tags");
+    write(dir.path(), "h.csv", &body);
+    let base = ["train", "--data", "h.csv", "--target", "converted", "--id", "id", "--out", "m.json"];
+    let o = run(dir.path(), &base);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("\"tags\"") && err.contains("alone reaches AUC 1.000"), "{err}");
+    assert!(!dir.path().join("m.json").exists(), "no bundle when the guard stops training");
+
+    let excluded = run(dir.path(), &[&base[..], &["--exclude", "tags"]].concat());
+    assert!(excluded.status.success(), "{:?}", text(&excluded));
+    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+    assert!(b["schema"].as_array().unwrap().iter().all(|c| c["name"] != "tags"));
+    fs::remove_file(dir.path().join("m.json")).unwrap();
+
+    let allowed = run(dir.path(), &[&base[..], &["--allow-leaky"]].concat());
+    let (out, err) = text(&allowed);
+    assert!(allowed.status.success(), "{err}");
+    assert!(out.contains("warning: kept columns the leakage guard flagged: tags"), "{out}");
+}
+
+#[test]
+fn a_config_file_with_a_typo_is_an_error_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "h.csv", &small_history(100, |_, _| String::new(), ""));
+    write(dir.path(), "c.toml", "[data]\ntarget = \"converted\"\nexlude = [\"x\"]\n");
+    let o = run(dir.path(), &["train", "--data", "h.csv", "--config", "c.toml", "--out", "m.json"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("c.toml") && err.contains("exlude") && err.contains("line 3"), "{err}");
+}
+
+#[test]
+fn config_file_drives_training_and_flags_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "h.csv", &small_history(400, |_, _| String::new(), ""));
+    write(dir.path(), "c.toml", "[data]\ntarget = \"converted\"\nid = \"id\"\n[evaluation]\nholdout = 0.25\n[grades]\na = 0.6\nb = 0.4\nc = 0.2\n");
+    let o = run(dir.path(), &["train", "--data", "h.csv", "--config", "c.toml", "--holdout", "0.5", "--out", "m.json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+    assert_eq!(b["models"][0]["evaluation"]["rows"], 200);
+    assert_eq!(b["grades"]["a"], 0.6);
+    assert_eq!(b["id_column"], "id");
+}
+
+#[test]
+fn rows_without_an_outcome_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut body = small_history(300, |_, _| String::new(), "");
+    body.push_str("X1,3,web,\nX2,4,ads,\n");
+    write(dir.path(), "h.csv", &body);
+    let o = run(dir.path(), &["train", "--data", "h.csv", "--target", "converted", "--id", "id", "--out", "m.json"]);
+    let (out, _) = text(&o);
+    assert!(o.status.success());
+    assert!(out.contains("300 labelled, 2 without outcome skipped"), "{out}");
+}
+
+#[test]
+fn leads_csv_and_its_crlf_trailing_comma_twin_give_the_same_model() {
+    // Needs ../shared/datasets (the real X Education export); skipped elsewhere.
+    let (Some(lf), Some(crlf)) = (
+        shared_dataset("xeducation-leads/Leads.csv"),
+        shared_dataset("xeducation-leads/Leads-crlf-trailing-comma.csv"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut coefs = Vec::new();
+    for (src, out) in [(&lf, "a.json"), (&crlf, "b.json")] {
+        let o = run(
+            dir.path(),
+            &["train", "--data", src.to_str().unwrap(), "--target", "Converted", "--id", "Prospect ID",
+              "--missing-values", "Select", "--config", concat!(env!("CARGO_MANIFEST_DIR"), "/examples/xeducation.toml"),
+              "--out", out],
+        );
+        let (so, se) = text(&o);
+        assert!(o.status.success(), "{so}\n{se}");
+        let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join(out)).unwrap()).unwrap();
+        assert_eq!(b["training"]["rows_in_file"], 9240);
+        coefs.push((b["models"][0]["model"].clone(), b["schema"].clone(), b["models"][0]["evaluation"]["auc"].clone()));
+    }
+    assert_eq!(coefs[0], coefs[1]);
+}
