@@ -289,6 +289,15 @@ impl Bundle {
                         ));
                     }
                 }
+                FittedModel::Gbm(m) => {
+                    m.trees.validate(n_cols).map_err(|e| format!("boosted trees: {e}"))?;
+                    let cats = self.pipeline.categorical_columns();
+                    for (j, &is_cat) in m.trees.is_categorical().iter().enumerate() {
+                        if is_cat != cats.contains(&j) {
+                            return Err(format!("boosted trees treat column {j} differently from the pipeline"));
+                        }
+                    }
+                }
             }
         }
         if !self.models.iter().any(|m| m.model.name() == self.primary) {

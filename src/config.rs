@@ -23,6 +23,11 @@
 //! [evaluation]
 //! holdout = 0.2
 //!
+//! [gbm]
+//! num_trees = 500
+//! learning_rate = 0.05
+//! monotone = { "TotalVisits" = 1 }
+//!
 //! [grades]      # probability cut-offs: A >= a, B >= b, C >= c, else D
 //! a = 0.6
 //! b = 0.35
@@ -206,6 +211,9 @@ pub struct TrainConfig {
     /// `[leakage]`.
     #[serde(default)]
     pub leakage: LeakageSection,
+    /// `[gbm]`: boosted-tree hyper-parameters.
+    #[serde(default)]
+    pub gbm: crate::models::gbm::GbmSettings,
 }
 
 impl TrainConfig {

@@ -69,6 +69,30 @@ pub fn train_report(b: &Bundle) -> String {
                 s.push_str(&format!("    {w:+.3}  {n}\n"));
             }
         }
+        if let FittedModel::Gbm(m) = &e.model {
+            let c = &m.calibration;
+            let fmt = |v: Option<f64>| v.map(|b| format!("{b:.4}")).unwrap_or_else(|| "-".into());
+            s.push_str(&format!(
+                "  {} trees kept (early stopping{}); calibration: {} (inner hold-out Brier: raw {:.4}, Platt {}, isotonic {})\n",
+                m.trees.num_trees(),
+                m.trees.best_iteration().map(|b| format!(" chose {b}")).unwrap_or_else(|| " off or not triggered".into()),
+                c.chosen,
+                c.uncalibrated_brier,
+                fmt(c.platt_brier),
+                fmt(c.isotonic_brier)
+            ));
+            let total: f64 = m.importance.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+            let mut imp: Vec<(f64, &str)> =
+                m.importance.iter().zip(&b.pipeline.columns).map(|(g, c)| (*g / total, c.name.as_str())).collect();
+            imp.sort_by(|a, b| b.0.total_cmp(&a.0));
+            s.push_str("  feature importance (share of split gain):\n");
+            for (g, n) in imp.iter().take(10) {
+                s.push_str(&format!("    {:>5.1}%  {n}\n", 100.0 * g));
+            }
+        }
+    }
+    if b.models.len() > 1 {
+        s.push_str(&format!("\nprimary model (reported as `probability`): {}\n", b.primary));
     }
     let g = &b.grades;
     s.push_str(&format!(

@@ -30,6 +30,20 @@ use crate::models::FittedModel;
 pub enum ModelChoice {
     /// Logistic regression only.
     Logistic,
+    /// Boosted trees only.
+    Gbm,
+    /// Both in one bundle.
+    Both,
+}
+
+impl ModelChoice {
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            ModelChoice::Logistic => &["logistic"],
+            ModelChoice::Gbm => &["gbm"],
+            ModelChoice::Both => &["logistic", "gbm"],
+        }
+    }
 }
 
 /// Everything `train` needs, already checked.
@@ -45,6 +59,8 @@ pub struct TrainPlan {
     pub allow_leaky: bool,
     /// Models to fit.
     pub models: ModelChoice,
+    /// The model reported as `probability` (default: the better held-out AUC).
+    pub primary: Option<String>,
 }
 
 /// Errors while training.
@@ -82,6 +98,15 @@ pub enum TrainError {
     /// Model fitting failed.
     #[error(transparent)]
     Logistic(#[from] LogisticError),
+    /// Boosted-tree fitting failed.
+    #[error(transparent)]
+    Gbm(#[from] crate::models::gbm::GbmFitError),
+    /// Scoring held-out rows failed.
+    #[error(transparent)]
+    Score(#[from] crate::models::ScoreError),
+    /// `--primary` names a model that was not fitted.
+    #[error("--primary {0}: that model was not fitted (fitted: {1})")]
+    Primary(String, String),
     /// Evaluation failed (e.g. a hold-out without both classes).
     #[error("evaluation: {0}; use more history or a larger hold-out")]
     Metric(#[from] MetricError),
@@ -107,14 +132,18 @@ pub struct TrainOutcome {
     pub report: String,
 }
 
-fn fit_one(
+/// Fits the pipeline and every chosen model on `rows`.
+#[allow(clippy::too_many_arguments)]
+fn fit_models(
     frame: &LeadFrame,
     rows: &[usize],
     y: &[bool],
     inputs: &[InputColumn],
     missing: &MissingTokens,
     cfg: &TrainConfig,
-) -> Result<(FittedPipeline, FittedModel), TrainError> {
+    choice: ModelChoice,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(FittedPipeline, Vec<FittedModel>), TrainError> {
     let settings = PipelineSettings {
         min_category_count: cfg.features.min_category_count,
         max_categories: cfg.features.max_categories,
@@ -122,20 +151,32 @@ fn fit_one(
     };
     let pipeline = FittedPipeline::fit(frame, rows, inputs, missing, &settings)?;
     let enc = pipeline.transform(frame, Some(rows))?;
-    let params = LogisticParams {
-        l2: cfg.logistic.l2,
-        max_iterations: cfg.logistic.max_iterations,
-        tolerance: cfg.logistic.tolerance,
-    };
-    let model = params.fit(&enc.design, y)?;
-    Ok((pipeline, FittedModel::Logistic(model)))
+    let mut models = Vec::new();
+    for name in choice.names() {
+        let started = std::time::Instant::now();
+        let model = match *name {
+            "logistic" => {
+                let params = LogisticParams {
+                    l2: cfg.logistic.l2,
+                    max_iterations: cfg.logistic.max_iterations,
+                    tolerance: cfg.logistic.tolerance,
+                };
+                FittedModel::Logistic(params.fit(&enc.design, y)?)
+            }
+            _ => {
+                let m = cfg.gbm.fit(&enc.tree, y, &pipeline.categorical_columns(), cfg.evaluation.seed)?;
+                FittedModel::Gbm(Box::new(m))
+            }
+        };
+        progress(&format!("fitted {} on {} rows in {:.2} s", name, rows.len(), started.elapsed().as_secs_f64()));
+        models.push(model);
+    }
+    Ok((pipeline, models))
 }
 
 fn predict(frame: &LeadFrame, rows: &[usize], pipeline: &FittedPipeline, model: &FittedModel) -> Result<Vec<f64>, TrainError> {
     let enc = pipeline.transform(frame, Some(rows))?;
-    Ok(match model {
-        FittedModel::Logistic(m) => m.predict_proba(&enc.design),
-    })
+    Ok(model.predict(&enc)?)
 }
 
 /// Grade cut-offs: configured, else quantiles of held-out probabilities so that about 10%
@@ -192,26 +233,34 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     let kept_flagged: Vec<String> = checks.iter().filter(|c| !c.reasons.is_empty()).map(|c| c.column.clone()).collect();
 
     let seed = cfg.evaluation.seed;
+    let names = plan.models.names();
     let pick = |idx: &[usize]| -> (Vec<usize>, Vec<bool>) { (idx.iter().map(|&k| rows[k]).collect(), idx.iter().map(|&k| y[k]).collect()) };
-    let (pipeline, model, evaluation, heldout_probs, fit_rows) = if cfg.evaluation.cv >= 2 {
+    // Per model: its evaluation and its held-out probabilities.
+    let (pipeline, models, evaluations, heldout, fit_rows) = if cfg.evaluation.cv >= 2 {
         let folds = stratified_folds(&y, cfg.evaluation.cv, seed);
-        let mut oof = vec![f64::NAN; y.len()];
-        let mut fold_auc = Vec::new();
+        let mut oof = vec![vec![f64::NAN; y.len()]; names.len()];
+        let mut fold_auc = vec![Vec::new(); names.len()];
         for (f, Split { train, test }) in folds.iter().enumerate() {
             progress(&format!("fold {}/{}", f + 1, folds.len()));
             let (tr_rows, tr_y) = pick(train);
             let (te_rows, te_y) = pick(test);
-            let (p, m) = fit_one(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg)?;
-            let probs = predict(&frame, &te_rows, &p, &m)?;
-            fold_auc.push(crate::evaluation::metrics::roc_auc(&probs, &te_y)?);
-            for (&k, pr) in test.iter().zip(probs) {
-                oof[k] = pr;
+            let (p, ms) = fit_models(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg, plan.models, progress)?;
+            for (k, m) in ms.iter().enumerate() {
+                let probs = predict(&frame, &te_rows, &p, m)?;
+                fold_auc[k].push(crate::evaluation::metrics::roc_auc(&probs, &te_y)?);
+                for (&i, pr) in test.iter().zip(probs) {
+                    oof[k][i] = pr;
+                }
             }
         }
-        let eval = Evaluation::compute(EvaluationMethod::CrossValidation { folds: folds.len(), fold_auc }, &oof, &y)?;
+        let mut evals = Vec::new();
+        for k in 0..names.len() {
+            let method = EvaluationMethod::CrossValidation { folds: folds.len(), fold_auc: fold_auc[k].clone() };
+            evals.push(Evaluation::compute(method, &oof[k], &y)?);
+        }
         progress("refitting on all labelled rows");
-        let (p, m) = fit_one(&frame, &rows, &y, &inputs, &missing, cfg)?;
-        (p, m, eval, oof, rows.len())
+        let (p, ms) = fit_models(&frame, &rows, &y, &inputs, &missing, cfg, plan.models, progress)?;
+        (p, ms, evals, oof, rows.len())
     } else {
         let share = cfg.evaluation.holdout;
         let (split, method) = match &cfg.data.date_column {
@@ -234,11 +283,24 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         let (tr_rows, tr_y) = pick(&split.train);
         let (te_rows, te_y) = pick(&split.test);
         progress(&format!("fitting on {} rows, holding out {}", tr_rows.len(), te_rows.len()));
-        let (p, m) = fit_one(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg)?;
-        let probs = predict(&frame, &te_rows, &p, &m)?;
-        let eval = Evaluation::compute(method, &probs, &te_y)?;
-        (p, m, eval, probs, tr_rows.len())
+        let (p, ms) = fit_models(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg, plan.models, progress)?;
+        let mut evals = Vec::new();
+        let mut held = Vec::new();
+        for m in &ms {
+            let probs = predict(&frame, &te_rows, &p, m)?;
+            evals.push(Evaluation::compute(method.clone(), &probs, &te_y)?);
+            held.push(probs);
+        }
+        (p, ms, evals, held, tr_rows.len())
     };
+    let primary = match &plan.primary {
+        Some(want) => names
+            .iter()
+            .position(|n| n == want)
+            .ok_or_else(|| TrainError::Primary(want.clone(), names.join(", ")))?,
+        None => (0..names.len()).max_by(|&a, &b| evaluations[a].auc.total_cmp(&evaluations[b].auc)).unwrap_or(0),
+    };
+    let heldout_probs = heldout[primary].clone();
     let grades = grade_cuts(cfg, &heldout_probs);
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
     let data_sha256 = file_sha256(path).map_err(|source| TrainError::Io { path: path.to_path_buf(), source })?;
@@ -250,8 +312,8 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         target: TargetSpec { column: target.clone(), positive: labels.positive.clone() },
         schema: inputs.clone(),
         pipeline,
-        primary: model.name().to_string(),
-        models: vec![ModelEntry { model, evaluation }],
+        primary: names[primary].to_string(),
+        models: models.into_iter().zip(evaluations).map(|(model, evaluation)| ModelEntry { model, evaluation }).collect(),
         grades,
         leakage: checks,
         training: TrainingInfo {

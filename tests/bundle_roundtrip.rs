@@ -20,7 +20,8 @@ fn save_load_predict_is_bit_identical() {
         out: dir.path().join("models/rt.json"),
         config,
         allow_leaky: false,
-        models: ModelChoice::Logistic,
+        models: ModelChoice::Both,
+        primary: None,
     };
     let outcome = train(&plan, &mut |_| {}).unwrap();
     let loaded = Bundle::load(&plan.out).unwrap();
@@ -29,10 +30,15 @@ fn save_load_predict_is_bit_identical() {
     let path = dir.path().join("data/open_leads.csv");
     let df = read_table(&path).unwrap();
     let frame = LeadFrame { df: &df, path: &path, first_row: 1 };
-    let before = ModelScorer { pipeline: &outcome.bundle.pipeline, model: &outcome.bundle.models[0].model }.score(&frame, true).unwrap();
-    let after = ModelScorer { pipeline: &loaded.pipeline, model: &loaded.models[0].model }.score(&frame, true).unwrap();
-    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    assert_eq!(bits(&before.scores), bits(&after.scores));
-    assert_eq!(before.contributions, after.contributions);
-    assert_eq!(before.scores.len(), 200);
+    assert_eq!(loaded.models.len(), 2, "logistic and gbm");
+    for k in 0..2 {
+        let before = ModelScorer { pipeline: &outcome.bundle.pipeline, model: &outcome.bundle.models[k].model }
+            .score(&frame, true)
+            .unwrap();
+        let after = ModelScorer { pipeline: &loaded.pipeline, model: &loaded.models[k].model }.score(&frame, true).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&before.scores), bits(&after.scores), "model {k}");
+        assert_eq!(before.contributions, after.contributions, "model {k}");
+        assert_eq!(before.scores.len(), 200);
+    }
 }

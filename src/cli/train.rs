@@ -15,6 +15,10 @@ use crate::train::{default_bundle_path, train, ModelChoice, TrainError, TrainPla
 pub enum ModelArg {
     /// L2-regularised logistic regression.
     Logistic,
+    /// Gradient-boosted trees (calibrated, with TreeSHAP reasons).
+    Gbm,
+    /// Both in one bundle; `probability` comes from the better one on held-out AUC.
+    Both,
 }
 
 /// Arguments of `leadscore train`. Flags override the `--config` file.
@@ -65,6 +69,30 @@ pub struct TrainArgs {
     /// L2 penalty of the logistic regression (scikit-learn's 1/C).
     #[arg(long)]
     pub l2: Option<f64>,
+    /// With --model both: the model reported as `probability` [default: better held-out AUC].
+    #[arg(long, value_parser = ["logistic", "gbm"])]
+    pub primary: Option<String>,
+    /// Boosted trees: maximum number of trees [config gbm.num_trees; default 500].
+    #[arg(long)]
+    pub num_trees: Option<usize>,
+    /// Boosted trees: learning rate [default 0.05].
+    #[arg(long)]
+    pub learning_rate: Option<f64>,
+    /// Boosted trees: maximum leaves per tree [default 31].
+    #[arg(long)]
+    pub num_leaves: Option<usize>,
+    /// Boosted trees: maximum depth, -1 = unlimited [default -1].
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_depth: Option<i32>,
+    /// Boosted trees: minimum rows per leaf [default 20].
+    #[arg(long)]
+    pub min_data_in_leaf: Option<usize>,
+    /// Boosted trees: early-stopping patience in trees, 0 = off [default 50].
+    #[arg(long)]
+    pub early_stopping_rounds: Option<usize>,
+    /// Boosted trees: monotone constraints, e.g. "webinars_attended=+1,unsubscribed=-1".
+    #[arg(long)]
+    pub monotone: Vec<String>,
     /// Train even if the leakage guard flags columns (they are recorded in the bundle).
     #[arg(long)]
     pub allow_leaky: bool,
@@ -117,13 +145,44 @@ impl TrainArgs {
         if let Some(l2) = self.l2 {
             cfg.logistic.l2 = l2;
         }
+        let g = &mut cfg.gbm;
+        if let Some(v) = self.num_trees {
+            g.num_trees = v;
+        }
+        if let Some(v) = self.learning_rate {
+            g.learning_rate = v;
+        }
+        if let Some(v) = self.num_leaves {
+            g.num_leaves = v;
+        }
+        if let Some(v) = self.max_depth {
+            g.max_depth = v;
+        }
+        if let Some(v) = self.min_data_in_leaf {
+            g.min_data_in_leaf = v;
+        }
+        if let Some(v) = self.early_stopping_rounds {
+            g.early_stopping_rounds = v;
+        }
+        for m in split_list(&self.monotone) {
+            let (col, dir) = m.rsplit_once('=').ok_or_else(|| anyhow::anyhow!("--monotone \"{m}\": expected COLUMN=+1 or COLUMN=-1"))?;
+            let dir: i8 = match dir.trim() {
+                "+1" | "1" => 1,
+                "-1" => -1,
+                "0" => 0,
+                other => anyhow::bail!("--monotone \"{m}\": direction \"{other}\" must be +1, -1 or 0"),
+            };
+            g.monotone.insert(col.trim().to_string(), dir);
+        }
         let out = self.out.unwrap_or_else(|| {
             default_bundle_path(self.data.file_stem().and_then(|s| s.to_str()).unwrap_or("model"))
         });
         let models = match self.model {
             ModelArg::Logistic => ModelChoice::Logistic,
+            ModelArg::Gbm => ModelChoice::Gbm,
+            ModelArg::Both => ModelChoice::Both,
         };
-        Ok(TrainPlan { data: self.data, out, config: cfg, allow_leaky: self.allow_leaky, models })
+        Ok(TrainPlan { data: self.data, out, config: cfg, allow_leaky: self.allow_leaky, models, primary: self.primary })
     }
 }
 

@@ -1,8 +1,8 @@
 //! Which input columns become features, and of which kind.
 //!
 //! Order of precedence: the id and target columns are never features; excluded columns
-//! are dropped; an explicit `[data.types]` entry wins; the named date column is a date;
-//! otherwise the kind is inferred from the training rows' values
+//! are dropped, and so is the date column that orders a time-ordered split; an explicit
+//! `[data.types]` entry wins; otherwise the kind is inferred from the training rows' values
 //! ([`crate::data::typing::infer_kind`]).
 
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ pub struct SchemaRules<'a> {
     pub exclude: &'a [String],
     /// Explicit kinds.
     pub types: &'a std::collections::BTreeMap<String, ColumnKind>,
-    /// Date column for time-ordered splits (a date feature too).
+    /// Date column for time-ordered splits (not a feature).
     pub date_column: Option<&'a str>,
     /// Missing tokens.
     pub missing: &'a MissingTokens,
@@ -59,10 +59,13 @@ pub fn resolve_columns(
         {
             continue;
         }
+        // The split's date column orders history in time; as a feature it would only let a
+        // model extrapolate calendar time, so it is not one.
+        if Some(name) == rules.date_column {
+            continue;
+        }
         let (kind, inferred) = if let Some(k) = rules.types.get(name) {
             (*k, false)
-        } else if Some(name) == rules.date_column {
-            (ColumnKind::Date, false)
         } else {
             let text = frame.text(name, "")?;
             let values = rows.iter().filter_map(|&i| rules.missing.clean(text.get(i)));

@@ -5,6 +5,7 @@
 //! ([`ModelScorer`]) pairs the fitted feature pipeline with a fitted model; the models
 //! themselves ([`logistic::LogisticModel`]) see only the column-major matrix.
 
+pub mod gbm;
 pub mod logistic;
 
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,9 @@ pub enum ScoreError {
     /// The batch could not be read as the model's inputs.
     #[error(transparent)]
     Typing(#[from] TypingError),
+    /// The boosted-tree engine refused the batch (shape mismatch).
+    #[error("boosted trees: {0}")]
+    Gbm(#[from] leadscore_gbm::GbmError),
 }
 
 /// Anything that scores leads.
@@ -74,6 +78,8 @@ pub trait Scorer {
 pub enum FittedModel {
     /// L2-regularised logistic regression on the design matrix.
     Logistic(logistic::LogisticModel),
+    /// Calibrated gradient-boosted trees on the tree matrix.
+    Gbm(Box<gbm::GbmScorerModel>),
 }
 
 impl FittedModel {
@@ -81,7 +87,31 @@ impl FittedModel {
     pub fn name(&self) -> &'static str {
         match self {
             FittedModel::Logistic(_) => "logistic",
+            FittedModel::Gbm(_) => "gbm",
         }
+    }
+
+    /// P(converted) for encoded rows.
+    pub fn predict(&self, enc: &crate::features::Encoded) -> Result<Vec<f64>, ScoreError> {
+        Ok(match self {
+            FittedModel::Logistic(m) => m.predict_proba(&enc.design),
+            FittedModel::Gbm(m) => m.predict_proba(&enc.tree)?,
+        })
+    }
+
+    /// Per row, per input column: the effect on the log-odds.
+    fn effects(&self, pipeline: &FittedPipeline, enc: &crate::features::Encoded) -> Result<Vec<Vec<f64>>, ScoreError> {
+        let n = enc.design.n_rows;
+        Ok(match self {
+            FittedModel::Logistic(m) => {
+                (0..n).map(|i| m.contributions(pipeline, &enc.design, i).into_iter().map(|c| c.1).collect()).collect()
+            }
+            FittedModel::Gbm(m) => {
+                let p = enc.tree.n_cols();
+                let shap = m.shap(&enc.tree)?;
+                (0..n).map(|i| shap[i * (p + 1)..i * (p + 1) + p].to_vec()).collect()
+            }
+        })
     }
 }
 
@@ -112,38 +142,28 @@ impl Scorer for ModelScorer<'_> {
             .filter(|(_, &n)| n > 0)
             .map(|(c, &n)| (c.name.clone(), n))
             .collect();
-        match self.model {
-            FittedModel::Logistic(m) => {
-                let scores = m.predict_proba(&enc.design);
-                let contributions = if explain {
-                    let texts: Vec<_> = self
-                        .pipeline
-                        .columns
-                        .iter()
-                        .map(|c| leads.text(&c.name, ""))
-                        .collect::<Result<_, _>>()?;
-                    (0..enc.design.n_rows)
-                        .map(|i| {
-                            m.contributions(self.pipeline, &enc.design, i)
-                                .into_iter()
-                                .map(|(src, effect)| Contribution {
-                                    column: self.pipeline.columns[src].name.clone(),
-                                    value: self
-                                        .pipeline
-                                        .missing
-                                        .clean(texts[src].get(i))
-                                        .unwrap_or("(missing)")
-                                        .to_string(),
-                                    effect,
-                                })
-                                .collect()
+        let scores = self.model.predict(&enc)?;
+        let contributions = if explain {
+            let texts: Vec<_> =
+                self.pipeline.columns.iter().map(|c| leads.text(&c.name, "")).collect::<Result<_, _>>()?;
+            self.model
+                .effects(self.pipeline, &enc)?
+                .into_iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    row.into_iter()
+                        .enumerate()
+                        .map(|(src, effect)| Contribution {
+                            column: self.pipeline.columns[src].name.clone(),
+                            value: self.pipeline.missing.clean(texts[src].get(i)).unwrap_or("(missing)").to_string(),
+                            effect,
                         })
                         .collect()
-                } else {
-                    Vec::new()
-                };
-                Ok(Scored { scores, contributions, unseen })
-            }
-        }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Scored { scores, contributions, unseen })
     }
 }
