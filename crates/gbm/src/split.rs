@@ -151,7 +151,9 @@ pub(crate) fn best_numeric(
     let mut right = Sums::default();
     for t in (1..n_value_bins).rev() {
         right.add(&hist[t]);
-        if !big_enough(&right, cfg) {
+        // An empty bin repeats the previous partition and gain, which cannot win a strict
+        // comparison: skip the gain computation (deep leaves leave most bins empty).
+        if hist[t].count == 0.0 || !big_enough(&right, cfg) {
             continue;
         }
         let left = total.minus(&right);
@@ -173,7 +175,7 @@ pub(crate) fn best_numeric(
         let mut left = Sums::default();
         for (t, bin) in hist.iter().enumerate().take(n_value_bins) {
             left.add(bin);
-            if !big_enough(&left, cfg) {
+            if bin.count == 0.0 || !big_enough(&left, cfg) {
                 continue;
             }
             let right = total.minus(&left);
