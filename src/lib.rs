@@ -23,7 +23,9 @@ pub mod features;
 pub mod generate;
 pub mod leakage;
 pub mod models;
+pub mod pilot;
 pub mod report;
+pub mod rules;
 pub mod score;
 pub mod train;
 

@@ -17,6 +17,10 @@ fn main() {
         Command::Train(a) => cli::train::run(a),
         Command::Score(a) => cli::score::run(a),
         Command::Generate(a) => cli::generate::run(a),
+        Command::Rules(a) => cli::rules::run(a),
+        Command::Evaluate(a) => cli::evaluate::run(a),
+        Command::Thresholds(a) => cli::thresholds::run(a),
+        Command::Pilot(a) => cli::pilot::run(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

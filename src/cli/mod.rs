@@ -2,8 +2,12 @@
 //! (syntax only) and a `run` that turns the arguments into a checked plan and calls the
 //! library. No I/O happens while parsing.
 
+pub mod evaluate;
 pub mod generate;
+pub mod pilot;
+pub mod rules;
 pub mod score;
+pub mod thresholds;
 pub mod train;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +30,14 @@ pub enum Command {
     Score(score::ScoreArgs),
     /// Generate the synthetic sample data (history, open leads, activity log).
     Generate(generate::GenerateArgs),
+    /// Check and explain rule-based points scores.
+    Rules(rules::RulesArgs),
+    /// Compare models and rules on labelled leads they did not train on.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Recommend MQL / SQL thresholds from history.
+    Thresholds(thresholds::ThresholdsArgs),
+    /// Pilot tests: assign open leads to treatment and control, analyse the outcome.
+    Pilot(pilot::PilotArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

@@ -18,6 +18,12 @@ pub(crate) struct HistBin {
 /// One bin array per feature; bins are indexed by the `u8` bin code, so no bounds checks.
 pub(crate) type FeatureHist = [HistBin; 256];
 
+/// A zeroed bin array, allocated directly on the heap (`Box::new([..; 256])` would build
+/// 6 KiB on the stack and copy it).
+pub(crate) fn zeroed() -> Box<FeatureHist> {
+    vec![HistBin::default(); 256].into_boxed_slice().try_into().expect("exactly 256 bins")
+}
+
 /// Histogram of one leaf. Features not sampled for the current tree hold `None`.
 pub(crate) struct Histogram {
     pub feats: Vec<Option<Box<FeatureHist>>>,
@@ -34,7 +40,7 @@ pub(crate) fn build(cols: &[Vec<u8>], used: &[bool], rows: Option<&[u32]>, gh: &
             if !u {
                 return None;
             }
-            let mut h: Box<FeatureHist> = Box::new([HistBin::default(); 256]);
+            let mut h = zeroed();
             match rows {
                 Some(rows) => {
                     for (&r, g) in rows.iter().zip(gh) {

@@ -1,0 +1,1 @@
+//! Pilot tests with a control group (issue 5): placeholder until it lands.
