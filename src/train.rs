@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::bundle::{file_sha256, Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR};
 use crate::config::{ConfigError, TrainConfig};
 use crate::data::load::{read_table, LoadError};
-use crate::data::typing::{parse_date, read_labels, LeadFrame, MissingTokens, TargetSpec, TypingError};
+use crate::data::typing::{parse_date, ColumnKind, read_labels, LeadFrame, MissingTokens, TargetSpec, TypingError};
 use crate::evaluation::metrics::MetricError;
 use crate::evaluation::split::{stratified_folds, stratified_holdout, time_ordered_holdout, Split};
 use crate::evaluation::{Evaluation, EvaluationMethod};
@@ -216,8 +216,15 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         missing: &missing,
     };
     let inputs = resolve_columns(&frame, &rows, &rules)?;
-    if inputs.iter().all(|c| matches!(c.kind, crate::data::typing::ColumnKind::Id)) {
+    if inputs.iter().all(|c| matches!(c.kind, ColumnKind::Id)) {
         return Err(TrainError::NoFeatures { path: path.to_path_buf() });
+    }
+    if plan.models.names().contains(&"gbm") {
+        // The pipeline keeps inputs in order, minus ids: the tree matrix's columns.
+        let used: Vec<&InputColumn> = inputs.iter().filter(|c| !matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore)).collect();
+        let names: Vec<String> = used.iter().map(|c| c.name.clone()).collect();
+        let cats: Vec<usize> = used.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Categorical).map(|(i, _)| i).collect();
+        cfg.gbm.check(&names, &cats)?;
     }
     crate::features::pipeline::check_values(&frame, &inputs, &rows, &missing)?;
     progress("checking columns for leakage");

@@ -206,3 +206,61 @@ fn leads_csv_and_its_crlf_trailing_comma_twin_give_the_same_model() {
     }
     assert_eq!(coefs[0], coefs[1]);
 }
+
+#[test]
+fn gbm_settings_are_validated_before_training() {
+    let dir = sample_dir();
+    let base = ["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--model", "gbm", "--out", "g.json"];
+    let cases: [(&[&str], &str); 4] = [
+        (&["--num-leaves", "1"], "parameter `num_leaves` = 1 is invalid"),
+        (&["--learning-rate", "0"], "learning_rate"),
+        (&["--monotone", "vists=+1"], "gbm.monotone: column \"vists\" is not a model input"),
+        (&["--monotone", "country=+1"], "gbm.monotone: \"country\" is categorical"),
+    ];
+    for (extra, want) in cases {
+        let o = run(dir.path(), &[&base[..], extra].concat());
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(want), "{extra:?}: {err}");
+        assert!(!err.contains("fitted gbm"), "rejected before fitting: {err}");
+        assert!(!dir.path().join("g.json").exists());
+    }
+}
+
+#[test]
+fn both_models_in_one_bundle_with_the_better_one_primary() {
+    let dir = sample_dir();
+    let o = run(
+        dir.path(),
+        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--model", "both",
+          "--monotone", "webinars_attended=+1,unsubscribed=-1", "--out", "b.json"],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("trees kept") && out.contains("feature importance"), "{out}");
+    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
+    let models = b["models"].as_array().unwrap();
+    assert_eq!(models.len(), 2);
+    let auc = |k: usize| models[k]["evaluation"]["auc"].as_f64().unwrap();
+    let better = if auc(0) >= auc(1) { "logistic" } else { "gbm" };
+    assert_eq!(b["primary"], better);
+    // Early stopping chose the number of trees, recorded in the bundle.
+    let trees = &models[1]["model"]["trees"];
+    assert!(trees.is_object());
+    // Scoring writes both probabilities beside the primary one.
+    let s = run(dir.path(), &["score", "--model", "b.json", "--data", "data/open_leads.csv", "--out", "s.csv"]);
+    assert!(s.status.success(), "{:?}", text(&s));
+    let (header, rows) = read_csv(&dir.path().join("s.csv"));
+    assert_eq!(header, ["lead_id", "probability", "percentile", "grade", "reasons", "probability_logistic", "probability_gbm"]);
+    let col = if better == "logistic" { 5 } else { 6 };
+    assert!(rows.iter().all(|r| r[1] == r[col]));
+
+    // --primary overrides the choice.
+    let o = run(
+        dir.path(),
+        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--model", "both", "--primary", "gbm", "--out", "p.json"],
+    );
+    assert!(o.status.success());
+    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
+    assert_eq!(b["primary"], "gbm");
+}

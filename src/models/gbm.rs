@@ -93,6 +93,9 @@ pub enum GbmFitError {
         /// Value.
         value: i8,
     },
+    /// A monotone constraint on a categorical column.
+    #[error("gbm.monotone: \"{0}\" is categorical; monotone constraints apply to numeric, yes/no and date columns only")]
+    CategoricalMonotone(String),
     /// inner_share out of range.
     #[error("gbm.inner_share = {0}: must be between 0.05 and 0.5")]
     InnerShare(f64),
@@ -149,19 +152,29 @@ fn view(x: &FeatureMatrix) -> Result<ColMatrix<'_>, GbmError> {
 }
 
 impl GbmSettings {
-    /// Checks the settings against the tree matrix's columns and turns them into engine params.
-    pub fn engine_params(&self, x: &FeatureMatrix, categorical: &[usize], seed: u64) -> Result<GbmParams, GbmFitError> {
+    /// Checks every setting against the model's input columns (names, and which are
+    /// categorical) before any data is fitted, so a bad value stops training at once.
+    pub fn check(&self, names: &[String], categorical: &[usize]) -> Result<(), GbmFitError> {
+        self.engine_params(names, categorical, 0)?.check(names.len())?;
+        Ok(())
+    }
+
+    /// Turns the settings into engine params for input columns `names`.
+    pub fn engine_params(&self, names: &[String], categorical: &[usize], seed: u64) -> Result<GbmParams, GbmFitError> {
         if !(0.05..=0.5).contains(&self.inner_share) {
             return Err(GbmFitError::InnerShare(self.inner_share));
         }
-        let mut monotone = vec![0i8; x.n_cols()];
+        let mut monotone = vec![0i8; names.len()];
         for (col, &v) in &self.monotone {
-            let j = x.names.iter().position(|n| n == col).ok_or_else(|| GbmFitError::UnknownMonotone {
+            let j = names.iter().position(|n| n == col).ok_or_else(|| GbmFitError::UnknownMonotone {
                 column: col.clone(),
-                inputs: x.names.join(", "),
+                inputs: names.join(", "),
             })?;
             if !(-1..=1).contains(&v) {
                 return Err(GbmFitError::BadMonotone { column: col.clone(), value: v });
+            }
+            if v != 0 && categorical.contains(&j) {
+                return Err(GbmFitError::CategoricalMonotone(col.clone()));
             }
             monotone[j] = v;
         }
@@ -186,7 +199,7 @@ impl GbmSettings {
 
     /// Fits trees and calibrator on `x` (tree matrix) and `y`.
     pub fn fit(&self, x: &FeatureMatrix, y: &[bool], categorical: &[usize], seed: u64) -> Result<GbmScorerModel, GbmFitError> {
-        let params = self.engine_params(x, categorical, seed)?.check(x.n_cols())?;
+        let params = self.engine_params(&x.names, categorical, seed)?.check(x.n_cols())?;
         let inner = stratified_holdout(y, self.inner_share, seed ^ 0x6762_6d00);
         let xt = x.select_rows(&inner.train);
         let xv = x.select_rows(&inner.test);
