@@ -159,6 +159,14 @@ impl BatchReader {
                 if header.is_empty() {
                     return Err(LoadError::Empty { path: path.to_path_buf() });
                 }
+                // Polars would silently rename a repeated header; a user should hear of it.
+                let FileFormat::Csv { separator } = format else { unreachable!() };
+                let mut seen = std::collections::HashSet::new();
+                for name in header_fields(&header, separator) {
+                    if !name.is_empty() && !seen.insert(name.clone()) {
+                        return Err(LoadError::DuplicateColumn { path: path.to_path_buf(), column: name });
+                    }
+                }
                 Source::Lines { chunker, header }
             }
             FileFormat::Ndjson => {
@@ -276,6 +284,27 @@ impl BatchReader {
     }
 }
 
+/// The trimmed field names of a CSV header record (RFC 4180 quoting).
+fn header_fields(header: &[u8], separator: u8) -> Vec<String> {
+    let text = String::from_utf8_lossy(header);
+    let text = text.trim_start_matches('\u{feff}').trim_end_matches(['\r', '\n']);
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().expect("non-empty").push('"');
+            }
+            '"' => quoted = !quoted,
+            c if !quoted && c as u32 == separator as u32 => fields.push(String::new()),
+            c => fields.last_mut().expect("non-empty").push(c),
+        }
+    }
+    fields.into_iter().map(|f| f.trim().to_string()).collect()
+}
+
 fn parse_csv(bytes: Vec<u8>, separator: u8) -> PolarsResult<DataFrame> {
     CsvReadOptions::default()
         .with_has_header(true)
@@ -290,4 +319,59 @@ fn parse_ndjson(bytes: Vec<u8>) -> PolarsResult<DataFrame> {
     JsonReader::new(Cursor::new(bytes))
         .with_json_format(JsonFormat::JsonLines)
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(body: &[u8], name: &str) -> Result<DataFrame, LoadError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        read_table(&p)
+    }
+
+    fn cells(df: &DataFrame, col: &str) -> Vec<Option<String>> {
+        df.column(col).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn crlf_bom_and_trailing_comma_read_like_plain_csv() {
+        let plain = table(b"a,b\n1,x\n2,\"y, z\"\n", "p.csv").unwrap();
+        let twin = table(b"\xef\xbb\xbfa,b,\r\n1,x,\r\n2,\"y, z\",\r\n", "t.csv").unwrap();
+        assert_eq!(twin.get_column_names(), plain.get_column_names());
+        assert_eq!(cells(&twin, "a"), cells(&plain, "a"));
+        assert_eq!(cells(&twin, "b"), vec![Some("x".into()), Some("y, z".into())]);
+        assert_eq!(cells(&twin, "b"), cells(&plain, "b"));
+    }
+
+    #[test]
+    fn batches_cover_every_row_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.csv");
+        let mut body = String::from("id,note\n");
+        for i in 0..23 {
+            body.push_str(&format!("{i},\"line\nbreak {i}\"\n"));
+        }
+        std::fs::write(&p, body).unwrap();
+        let mut r = BatchReader::open(&p, 5).unwrap();
+        let mut ids = Vec::new();
+        let mut batches = 0;
+        while let Some(df) = r.next_batch().unwrap() {
+            assert!(df.height() <= 5);
+            ids.extend(cells(&df, "id").into_iter().map(|v| v.unwrap()));
+            batches += 1;
+        }
+        assert_eq!(batches, 5);
+        assert_eq!(ids, (0..23).map(|i| i.to_string()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn unknown_extension_and_duplicate_columns_are_errors() {
+        let e = table(b"a\n1\n", "x.xlsx").unwrap_err();
+        assert!(e.to_string().contains("x.xlsx: unknown file type"), "{e}");
+        let e = table(b"a,a\n1,2\n", "d.csv").unwrap_err();
+        assert!(e.to_string().contains("d.csv") && e.to_string().contains("\"a\""), "{e}");
+    }
 }

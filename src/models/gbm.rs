@@ -224,3 +224,55 @@ impl GbmScorerModel {
         Ok(self.trees.shap(&view(x)?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 600 rows: converted when x0 is high (noisy); x1 is categorical codes 0..3, code 2 converts more.
+    fn data() -> (FeatureMatrix, Vec<bool>) {
+        let n = 600;
+        let mut x0 = Vec::new();
+        let mut x1 = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..n {
+            let a = ((i * 37) % 100) as f64 / 10.0;
+            let c = (i % 4) as f64;
+            let noise = ((i * 7919) % 10) as f64 / 10.0;
+            x0.push(if i % 17 == 0 { f64::NAN } else { a });
+            x1.push(c);
+            y.push(a / 10.0 + if c == 2.0 { 0.3 } else { 0.0 } + noise * 0.5 > 0.9);
+        }
+        let mut data = x0;
+        data.extend(x1);
+        (FeatureMatrix { n_rows: n, names: vec!["x0".into(), "x1".into()], data }, y)
+    }
+
+    #[test]
+    fn contributions_sum_to_the_trees_log_odds_and_probabilities_are_calibrated_maps() {
+        let (x, y) = data();
+        let s = GbmSettings { num_trees: 60, min_data_in_leaf: 10, ..GbmSettings::default() };
+        let m = s.fit(&x, &y, &[1], 3).unwrap();
+        let shap = m.shap(&x).unwrap();
+        let raw = m.trees.predict_proba(&ColMatrix::new(&x.data, x.n_rows, 2).unwrap());
+        for i in 0..x.n_rows {
+            let sum: f64 = shap[i * 3..i * 3 + 3].iter().sum();
+            let logit = (raw[i] / (1.0 - raw[i])).ln();
+            assert!((sum - logit).abs() < 1e-6, "row {i}: {sum} vs {logit}");
+        }
+        let p = m.predict_proba(&x).unwrap();
+        for (a, b) in p.iter().zip(&raw) {
+            assert_eq!(*a, m.calibrator.apply(*b));
+            assert!((0.0..=1.0).contains(a));
+        }
+        assert_eq!(m.importance.len(), 2);
+        assert!(m.importance[0] > 0.0);
+    }
+
+    #[test]
+    fn same_seed_same_model() {
+        let (x, y) = data();
+        let s = GbmSettings { num_trees: 30, ..GbmSettings::default() };
+        assert_eq!(s.fit(&x, &y, &[1], 9).unwrap(), s.fit(&x, &y, &[1], 9).unwrap());
+    }
+}
