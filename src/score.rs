@@ -4,6 +4,7 @@
 //! 1. score with the primary model only, keeping one `f64` per lead, to learn the
 //!    distribution of this run's probabilities (for `percentile`);
 //! 2. score again with every model plus explanations, and write each batch out.
+//!
 //! Memory is one batch plus 8 bytes per lead, however large the file.
 //!
 //! Output columns: the id column under its own name (or `row`, the 1-based data row, when
@@ -11,10 +12,19 @@
 //! `percentile` (share of this run's leads scoring at or below this one, 0–100), `grade`
 //! (A–D by the bundle's cut-offs), `reasons` (strongest pushes up, then down), and
 //! `probability_<model>` for every model when the bundle holds more than one.
+//!
+//! With a rules file ([`crate::rules`]), the rules score every batch too and add
+//! `rule_score` (0–100), `fit_score`, `engagement_score`, `rule_grade` (A1…D4),
+//! `rule_status` (sql / mql / lead / disqualified), `stage`, `action`, `persona`,
+//! `disqualified`, `top_product` and `rule_reasons` (each rule that fired with its points,
+//! decay and cap noted). The activity log is aggregated once, before the passes, into one
+//! entry per lead. Without a bundle only the rules run (one pass), and the id column comes
+//! from `--id` or the rules file's `[score] id`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::Serialize;
 
@@ -24,12 +34,29 @@ use crate::data::output::{BatchWriter, OutputError};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::explain::{render_reasons, top_reasons};
 use crate::models::{ModelScorer, ScoreError, Scorer};
+use crate::rules::engine::render_items;
+use crate::rules::{Breakdown, RulesError, RulesPlan};
+
+/// The rules part of a scoring job.
+#[derive(Debug, Clone)]
+pub struct RulesInput {
+    /// The rules file.
+    pub file: PathBuf,
+    /// The activity log, if any.
+    pub activities: Option<PathBuf>,
+    /// Date recency is measured from.
+    pub as_of: NaiveDate,
+}
 
 /// Everything `score` needs.
 #[derive(Debug, Clone)]
 pub struct ScorePlan {
-    /// The bundle.
-    pub model: PathBuf,
+    /// The bundle (optional when rules are given).
+    pub model: Option<PathBuf>,
+    /// Rules to score with beside (or instead of) the model.
+    pub rules: Option<RulesInput>,
+    /// Id column overriding the bundle's and the rules file's.
+    pub id: Option<String>,
     /// Leads to score.
     pub data: PathBuf,
     /// Output file.
@@ -66,6 +93,12 @@ pub enum ScoreRunError {
         /// The input.
         path: PathBuf,
     },
+    /// Rules problem.
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    /// Neither a model nor rules.
+    #[error("nothing to score with: pass --model BUNDLE, --rules FILE, or both")]
+    NothingToScore,
     /// Polars failed building the output batch.
     #[error("building output: {0}")]
     Polars(#[from] PolarsError),
@@ -92,31 +125,66 @@ pub struct ScoreSummary {
     pub mean_probability: f64,
     /// Per column, values never seen in training (scored as "other").
     pub unseen_categories: BTreeMap<String, usize>,
+    /// What the rules did, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RulesSummary>,
+}
+
+/// The rules part of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RulesSummary {
+    /// Rules file.
+    pub file: String,
+    /// As-of date.
+    pub as_of: String,
+    /// Activity events read, and leads that had any.
+    pub activity_events: usize,
+    /// Leads in the activity log.
+    pub activity_leads: usize,
+    /// Leads per status (sql, mql, lead, disqualified).
+    pub status: BTreeMap<String, usize>,
+    /// Leads per grade (A1…D4).
+    pub grades: BTreeMap<String, usize>,
+    /// Mean rule score.
+    pub mean_score: f64,
 }
 
 /// Runs a scoring job. `tick(pass, rows_so_far)` reports progress.
 pub fn score(plan: &ScorePlan, tick: &mut dyn FnMut(u8, usize)) -> Result<ScoreSummary, ScoreRunError> {
-    let bundle = Bundle::load(&plan.model)?;
-    let grades = plan.grades.clone().unwrap_or_else(|| bundle.grades.clone());
+    let bundle = plan.model.as_deref().map(Bundle::load).transpose()?;
+    let rules = match &plan.rules {
+        Some(r) => Some(RulesPlan::load(&r.file, r.activities.as_deref(), r.as_of, plan.id.clone())?),
+        None => None,
+    };
+    if bundle.is_none() && rules.is_none() {
+        return Err(ScoreRunError::NothingToScore);
+    }
+    let grades = bundle.as_ref().map(|b| plan.grades.clone().unwrap_or_else(|| b.grades.clone()));
     let scorers: Vec<ModelScorer> = bundle
-        .models
         .iter()
-        .map(|m| ModelScorer { pipeline: &bundle.pipeline, model: &m.model })
+        .flat_map(|b| b.models.iter().map(|m| ModelScorer { pipeline: &b.pipeline, model: &m.model }))
         .collect();
-    let primary = scorers.iter().position(|s| s.name() == bundle.primary).unwrap_or(0);
+    let primary = bundle.as_ref().and_then(|b| scorers.iter().position(|s| s.name() == b.primary)).unwrap_or(0);
+    let id_column = plan
+        .id
+        .clone()
+        .or_else(|| bundle.as_ref().and_then(|b| b.id_column.clone()))
+        .or_else(|| rules.as_ref().and_then(|r| r.rules.id.clone()));
 
-    // Pass 1: the distribution of primary probabilities.
-    let mut reader = BatchReader::open(&plan.data, plan.batch_rows)?;
+    // Pass 1 (models only): the distribution of primary probabilities.
     let mut all = Vec::new();
-    while let Some(df) = reader.next_batch()? {
-        let frame = LeadFrame { df: &df, path: &plan.data, first_row: all.len() + 1 };
-        all.extend(scorers[primary].score(&frame, false)?.scores);
-        tick(1, all.len());
+    if !scorers.is_empty() {
+        let mut reader = BatchReader::open(&plan.data, plan.batch_rows)?;
+        while let Some(df) = reader.next_batch()? {
+            let frame = LeadFrame { df: &df, path: &plan.data, first_row: all.len() + 1 };
+            all.extend(scorers[primary].score(&frame, false)?.scores);
+            tick(1, all.len());
+        }
+        if all.is_empty() {
+            return Err(ScoreRunError::Empty { path: plan.data.clone() });
+        }
+        all.sort_by(|a, b| a.total_cmp(b));
     }
-    if all.is_empty() {
-        return Err(ScoreRunError::Empty { path: plan.data.clone() });
-    }
-    all.sort_by(|a, b| a.total_cmp(b));
     let n = all.len();
 
     // Pass 2: score with explanations and write.
@@ -125,56 +193,76 @@ pub fn score(plan: &ScorePlan, tick: &mut dyn FnMut(u8, usize)) -> Result<ScoreS
     let mut summary = ScoreSummary {
         input: plan.data.display().to_string(),
         output: plan.out.display().to_string(),
-        model: plan.model.display().to_string(),
-        primary: bundle.primary.clone(),
+        model: plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
+        primary: bundle.as_ref().map(|b| b.primary.clone()).unwrap_or_else(|| "rules".into()),
         leads: 0,
         batches: 0,
-        grades: ["A", "B", "C", "D"].iter().map(|g| (g.to_string(), 0)).collect(),
+        grades: if bundle.is_some() {
+            ["A", "B", "C", "D"].iter().map(|g| (g.to_string(), 0)).collect()
+        } else {
+            BTreeMap::new()
+        },
         mean_probability: 0.0,
         unseen_categories: BTreeMap::new(),
+        rules: rules.as_ref().map(|r| RulesSummary {
+            file: r.rules.path.display().to_string(),
+            as_of: plan.rules.as_ref().map(|x| x.as_of.to_string()).unwrap_or_default(),
+            activity_events: r.activities.as_ref().map_or(0, |a| a.events),
+            activity_leads: r.activities.as_ref().map_or(0, |a| a.leads()),
+            status: BTreeMap::new(),
+            grades: BTreeMap::new(),
+            mean_score: 0.0,
+        }),
     };
     let mut sum_p = 0.0;
+    let mut sum_rules = 0.0;
     while let Some(df) = reader.next_batch()? {
         let frame = LeadFrame { df: &df, path: &plan.data, first_row: summary.leads + 1 };
-        let mut per_model = Vec::with_capacity(scorers.len());
-        for (k, s) in scorers.iter().enumerate() {
-            per_model.push(s.score(&frame, k == primary)?);
-        }
-        let main = &per_model[primary];
-        for (col, count) in &main.unseen {
-            *summary.unseen_categories.entry(col.clone()).or_default() += count;
-        }
-        let probs = &main.scores;
-        let percentile: Vec<f64> = probs
-            .iter()
-            .map(|p| 100.0 * all.partition_point(|x| x <= p) as f64 / n as f64)
-            .collect();
-        let grade: Vec<&str> = probs.iter().map(|&p| grades.grade(p)).collect();
-        for g in &grade {
-            *summary.grades.entry(g.to_string()).or_default() += 1;
-        }
-        sum_p += probs.iter().sum::<f64>();
-        let reasons: Vec<String> = main
-            .contributions
-            .iter()
-            .map(|c| render_reasons(&top_reasons(c, plan.reasons, 0.005)))
-            .collect();
         let mut cols: Vec<Column> = Vec::new();
-        match bundle.id_column.as_deref().and_then(|id| df.column(id).ok()) {
+        match id_column.as_deref().and_then(|id| df.column(id).ok()) {
             Some(id) => cols.push(id.clone()),
             None => {
                 let rows: Vec<u64> = (0..df.height()).map(|i| (summary.leads + i + 1) as u64).collect();
                 cols.push(Column::new("row".into(), rows));
             }
         }
-        cols.push(Column::new("probability".into(), probs.clone()));
-        cols.push(Column::new("percentile".into(), percentile));
-        cols.push(Column::new("grade".into(), grade));
-        cols.push(Column::new("reasons".into(), reasons));
-        if scorers.len() > 1 {
-            for (s, scored) in scorers.iter().zip(&per_model) {
-                cols.push(Column::new(format!("probability_{}", s.name()).into(), scored.scores.clone()));
+        if let Some(grades) = &grades {
+            let mut per_model = Vec::with_capacity(scorers.len());
+            for (k, s) in scorers.iter().enumerate() {
+                per_model.push(s.score(&frame, k == primary)?);
             }
+            let main = &per_model[primary];
+            for (col, count) in &main.unseen {
+                *summary.unseen_categories.entry(col.clone()).or_default() += count;
+            }
+            let probs = &main.scores;
+            let percentile: Vec<f64> =
+                probs.iter().map(|p| 100.0 * all.partition_point(|x| x <= p) as f64 / n as f64).collect();
+            let grade: Vec<&str> = probs.iter().map(|&p| grades.grade(p)).collect();
+            for g in &grade {
+                *summary.grades.entry(g.to_string()).or_default() += 1;
+            }
+            sum_p += probs.iter().sum::<f64>();
+            let reasons: Vec<String> =
+                main.contributions.iter().map(|c| render_reasons(&top_reasons(c, plan.reasons, 0.005))).collect();
+            cols.push(Column::new("probability".into(), probs.clone()));
+            cols.push(Column::new("percentile".into(), percentile));
+            cols.push(Column::new("grade".into(), grade));
+            cols.push(Column::new("reasons".into(), reasons));
+            if scorers.len() > 1 {
+                for (s, scored) in scorers.iter().zip(&per_model) {
+                    cols.push(Column::new(format!("probability_{}", s.name()).into(), scored.scores.clone()));
+                }
+            }
+        }
+        if let (Some(r), Some(rs)) = (&rules, summary.rules.as_mut()) {
+            let breakdowns = r.scorer().evaluate(&frame)?;
+            for b in &breakdowns {
+                *rs.status.entry(b.status.clone()).or_default() += 1;
+                *rs.grades.entry(b.grade.clone()).or_default() += 1;
+                sum_rules += b.total;
+            }
+            cols.extend(rule_columns(&breakdowns));
         }
         let mut out = DataFrame::new_infer_height(cols)?;
         writer.write(&mut out)?;
@@ -182,23 +270,71 @@ pub fn score(plan: &ScorePlan, tick: &mut dyn FnMut(u8, usize)) -> Result<ScoreS
         summary.batches += 1;
         tick(2, summary.leads);
     }
+    if summary.leads == 0 {
+        return Err(ScoreRunError::Empty { path: plan.data.clone() });
+    }
     writer.finish()?;
     summary.mean_probability = sum_p / summary.leads.max(1) as f64;
+    if let Some(rs) = summary.rules.as_mut() {
+        rs.mean_score = sum_rules / summary.leads.max(1) as f64;
+    }
     Ok(summary)
+}
+
+/// The rules' output columns for a batch.
+fn rule_columns(b: &[Breakdown]) -> Vec<Column> {
+    // Points to two decimals: the score is read by people, and the math stays unrounded.
+    let f = |name: &str, v: Vec<f64>| {
+        Column::new(name.into(), v.into_iter().map(|x| (x * 100.0).round() / 100.0).collect::<Vec<f64>>())
+    };
+    let t = |name: &str, v: Vec<String>| Column::new(name.into(), v);
+    vec![
+        f("rule_score", b.iter().map(|x| x.total).collect()),
+        f("fit_score", b.iter().map(|x| x.fit_score).collect()),
+        f("engagement_score", b.iter().map(|x| x.engagement_score).collect()),
+        t("rule_grade", b.iter().map(|x| x.grade.clone()).collect()),
+        t("rule_status", b.iter().map(|x| x.status.clone()).collect()),
+        t("stage", b.iter().map(|x| x.stage.clone()).collect()),
+        t("action", b.iter().map(|x| x.action.clone()).collect()),
+        t("persona", b.iter().map(|x| x.persona.as_ref().map(|p| p.0.clone()).unwrap_or_default()).collect()),
+        Column::new("disqualified".into(), b.iter().map(|x| x.disqualified.is_some()).collect::<Vec<bool>>()),
+        t("top_product", b.iter().map(|x| x.products.first().map(|p| p.0.clone()).unwrap_or_default()).collect()),
+        t("rule_reasons", b.iter().map(render_items).collect()),
+    ]
 }
 
 impl ScoreSummary {
     /// Human-readable summary.
     pub fn render(&self) -> String {
+        let with =
+            if self.model.is_empty() { "rules".to_string() } else { format!("{} ({})", self.model, self.primary) };
         let mut s = format!(
-            "scored {} leads from {} with {} ({}) in {} batch(es) -> {}\n",
-            self.leads, self.input, self.model, self.primary, self.batches, self.output
+            "scored {} leads from {} with {} in {} batch(es) -> {}\n",
+            self.leads, self.input, with, self.batches, self.output
         );
-        s.push_str(&format!(
-            "grades: {}; mean probability {:.3}\n",
-            self.grades.iter().map(|(g, n)| format!("{g} {n}")).collect::<Vec<_>>().join(", "),
-            self.mean_probability
-        ));
+        if !self.model.is_empty() {
+            s.push_str(&format!(
+                "grades: {}; mean probability {:.3}\n",
+                self.grades.iter().map(|(g, n)| format!("{g} {n}")).collect::<Vec<_>>().join(", "),
+                self.mean_probability
+            ));
+        }
+        if let Some(r) = &self.rules {
+            let join =
+                |m: &BTreeMap<String, usize>| m.iter().map(|(g, n)| format!("{g} {n}")).collect::<Vec<_>>().join(", ");
+            let log = if r.activity_events > 0 {
+                format!(" as of {} ({} activity events for {} leads)", r.as_of, r.activity_events, r.activity_leads)
+            } else {
+                String::new()
+            };
+            s.push_str(&format!(
+                "rules {}{log}: mean rule score {:.1}; {}\nrule grades: {}\n",
+                r.file,
+                r.mean_score,
+                join(&r.status),
+                join(&r.grades)
+            ));
+        }
         if !self.unseen_categories.is_empty() {
             s.push_str(&format!(
                 "values never seen in training, scored as \"other\": {}\n",

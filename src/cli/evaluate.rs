@@ -1,14 +1,195 @@
-//! `leadscore evaluate`: placeholder until its issue lands.
+//! `leadscore evaluate`: compare model bundles and rules files side by side on labelled
+//! leads they did not train on; print a summary, optionally write every number as JSON
+//! (`--json`) and a self-contained HTML report (`--report`).
+//!
+//! With `--date-column`, only the newest `--newest-share` of labelled leads (default 30%)
+//! is evaluated: lead data drifts, and what matters is how a scorer does on new leads.
+//!
+//! # JSON (`--json FILE`)
+//!
+//! ```text
+//! {
+//!   "data": "leads.csv", "target": "converted",
+//!   "leads": 2772, "conversions": 1089, "skipped_unlabelled": 0,
+//!   "time_window": null | {"column", "share", "from", "to", "older_left_out"},
+//!   "heldout": null | "stratified 20% hold-out, seed 42",
+//!   "level": 0.95, "alpha": 0.05,
+//!   "scorers": [{
+//!     "name": "logistic", "source": "m.json", "kind": "probability" | "points",
+//!     "auc": 0.91, "auc_ci": [0.90, 0.92], "pr_auc": 0.88,
+//!     "log_loss": 0.35 | null, "brier": 0.11 | null,          // null for points
+//!     "deciles": [{"bin", "leads", "conversions", "conversion_rate", "lift",
+//!                  "cumulative_leads", "cumulative_conversions", "cumulative_gain",
+//!                  "min_score", "max_score"}],                   // bin 1 = top scores
+//!     "top_k": [{"share": 0.05, "leads", "conversions", "precision", "recall"}],
+//!     "capacity": null | {"share": null, "leads", "conversions", "precision", "recall"},
+//!     "bands": [{"label": "0–20", "lower", "upper", "leads", "conversions", "conversion_rate"}],
+//!     "calibration": null | {"bins": [{"lower", "upper", "count", "mean_predicted", "observed_rate"}], "ece"}
+//!   }],
+//!   "comparisons": [{"a", "b", "auc_a", "auc_b", "diff", "se", "z", "p_value",
+//!                    "significant", "verdict"}]                  // DeLong, every pair
+//! }
+//! ```
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde::Serialize;
 
-use super::Outcome;
+use super::{print_out, split_list, Outcome};
+use crate::evaluation::compare::{compare, CompareOptions, Comparison};
+use crate::evaluation::html::render_report;
+use crate::evaluation::input::{load_scored, InputPlan, TimeWindow};
 
 /// Arguments of `leadscore evaluate`.
 #[derive(Debug, Args)]
-pub struct EvaluateArgs {}
+pub struct EvaluateArgs {
+    /// Labelled leads the scorers did not train on (CSV, Parquet or NDJSON).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Outcome column (default: the first bundle's target).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Value(s) of the target meaning converted, comma-separated (default: the bundle's).
+    #[arg(long)]
+    pub positive: Vec<String>,
+    /// A model bundle; repeat to compare several. Every model in a bundle is evaluated.
+    #[arg(long = "model")]
+    pub models: Vec<PathBuf>,
+    /// A rules file; repeat to compare several.
+    #[arg(long = "rules")]
+    pub rules: Vec<PathBuf>,
+    /// Activity log for the rules' engagement points (see `leadscore rules`).
+    #[arg(long)]
+    pub activities: Option<PathBuf>,
+    /// Date the rules' activity points are computed at (YYYY-MM-DD; default today).
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Sales capacity: precision and recall among the N best-scored leads.
+    #[arg(long)]
+    pub capacity: Option<usize>,
+    /// Evaluate on the newest leads by this date column (time-ordered evaluation).
+    #[arg(long)]
+    pub date_column: Option<String>,
+    /// With --date-column: the share of newest labelled leads evaluated.
+    #[arg(long, default_value_t = 0.3, requires = "date_column")]
+    pub newest_share: f64,
+    /// Evaluate only the leads the (first) bundle held out from training; --data must be the
+    /// very file it was trained on.
+    #[arg(long, conflicts_with = "date_column")]
+    pub heldout: bool,
+    /// Bootstrap replicates for the AUC interval.
+    #[arg(long, default_value_t = 1000)]
+    pub n_boot: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write every number as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report to this file.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+}
+
+/// The JSON document `--json` writes (see the module docs).
+#[derive(Debug, Serialize)]
+pub struct EvaluateJson<'a> {
+    /// Data file.
+    pub data: String,
+    /// Target column.
+    pub target: &'a str,
+    /// Rows skipped for a blank outcome.
+    pub skipped_unlabelled: usize,
+    /// The evaluated window, for time-ordered evaluation.
+    pub time_window: Option<&'a TimeWindow>,
+    /// With --heldout: how the bundle's hold-out was rebuilt.
+    pub heldout: Option<&'a str>,
+    /// Everything else.
+    #[serde(flatten)]
+    pub comparison: &'a Comparison,
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory, renamed into
+/// place only once complete.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let ctx = |what: &str| format!("{}: cannot {what}", path.display());
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!(e).context(ctx("create its directory")))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!(e).context(ctx("write")))?;
+    tmp.write_all(bytes).map_err(|e| anyhow::anyhow!(e).context(ctx("write")))?;
+    tmp.persist(path).map_err(|e| anyhow::anyhow!(e.error).context(ctx("write")))?;
+    Ok(())
+}
 
 /// Runs `evaluate`.
-pub fn run(_args: EvaluateArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("leadscore evaluate is not available yet")
+pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
+    let plan = InputPlan {
+        data: args.data.clone(),
+        target: args.target.clone(),
+        positive: split_list(&args.positive),
+        models: args.models.clone(),
+        rules: args.rules.clone(),
+        activities: args.activities.clone(),
+        as_of: args.as_of,
+        date_column: args.date_column.clone(),
+        newest_share: args.date_column.as_ref().map(|_| args.newest_share),
+        heldout: args.heldout,
+    };
+    if args.n_boot == 0 {
+        anyhow::bail!("--n-boot must be at least 1 (1000 or more for a 95% interval)");
+    }
+    let set = load_scored(&plan)?;
+    let opts = CompareOptions { n_boot: args.n_boot, seed: args.seed, capacity: args.capacity, ..Default::default() };
+    let cmp = compare(&set.scorers, &set.labels, &opts)?;
+
+    let mut meta =
+        vec![("data".to_string(), set.data.display().to_string()), ("target".to_string(), set.target.clone())];
+    if let Some(h) = &set.heldout {
+        meta.push(("held out from training".to_string(), h.clone()));
+    }
+    if let Some(w) = &set.window {
+        meta.push((
+            "time-ordered".to_string(),
+            format!(
+                "newest {:.0}% by \"{}\" ({} to {}); {} older leads left out",
+                100.0 * w.share,
+                w.column,
+                w.from,
+                w.to,
+                w.older_left_out
+            ),
+        ));
+    }
+    if let Some(path) = &args.json {
+        let doc = EvaluateJson {
+            data: set.data.display().to_string(),
+            target: &set.target,
+            skipped_unlabelled: set.skipped_unlabelled,
+            time_window: set.window.as_ref(),
+            heldout: set.heldout.as_deref(),
+            comparison: &cmp,
+        };
+        write_atomic(path, format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
+    }
+    if let Some(path) = &args.report {
+        let page = render_report("Lead scoring: model vs rules", &meta, &cmp, &set.scorers, &set.labels)?;
+        write_atomic(path, page.as_bytes())?;
+    }
+    let mut out = String::new();
+    for (k, v) in &meta {
+        out.push_str(&format!("{k}: {v}\n"));
+    }
+    if set.skipped_unlabelled > 0 {
+        out.push_str(&format!("skipped {} leads with a blank outcome\n", set.skipped_unlabelled));
+    }
+    out.push_str(&cmp.render());
+    for (what, p) in [("JSON", &args.json), ("report", &args.report)] {
+        if let Some(p) = p {
+            out.push_str(&format!("{what} written to {}\n", p.display()));
+        }
+    }
+    print_out(&out)?;
+    Ok(Outcome::Ok)
 }

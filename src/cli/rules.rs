@@ -1,14 +1,137 @@
-//! `leadscore rules`: placeholder until its issue lands.
+//! `leadscore rules`: check a rules file, and explain one lead's points.
+//!
+//! - `rules check FILE [--data FILE]`: exit 0 when the file is valid (warnings, such as a
+//!   value that never occurs in the data, are printed but do not fail); exit 1 when the
+//!   file was read but has problems (syntax, unknown fields, bad regexes, contradictory
+//!   thresholds, columns the data does not have), each printed with its line; exit 2 when
+//!   a file cannot be read at all.
+//! - `rules explain --rules FILE --data FILE [--activities FILE] [--as-of DATE] --id LEAD`:
+//!   the itemised breakdown of one lead (text, or `--json`).
 
-use clap::Args;
+use std::path::PathBuf;
 
-use super::Outcome;
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::{print_out, Outcome};
+use crate::data::load::BatchReader;
+use crate::data::typing::LeadFrame;
+use crate::rules::report::{check_against, render_breakdown, summary};
+use crate::rules::{RuleSet, RulesError, RulesPlan};
 
 /// Arguments of `leadscore rules`.
 #[derive(Debug, Args)]
-pub struct RulesArgs {}
+pub struct RulesArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: RulesCommand,
+}
+
+/// `rules` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate a rules file (exit 0 valid, 1 problems found, 2 unreadable).
+    Check(CheckArgs),
+    /// Show one lead's itemised points breakdown.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `rules check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The rules file (TOML).
+    pub file: PathBuf,
+    /// A leads file whose columns the rules must use.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+/// Arguments of `rules explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rules file (TOML).
+    #[arg(long)]
+    pub rules: PathBuf,
+    /// Leads file (CSV, Parquet or NDJSON).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Activity log (lead id, activity, timestamp, optional page and product).
+    #[arg(long)]
+    pub activities: Option<PathBuf>,
+    /// Date (YYYY-MM-DD) recency is measured from (default: today, UTC).
+    #[arg(long)]
+    pub as_of: Option<NaiveDate>,
+    /// The lead's id.
+    #[arg(long)]
+    pub id: String,
+    /// Id column (default: `[score] id` of the rules file).
+    #[arg(long)]
+    pub id_column: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Runs `rules`.
-pub fn run(_args: RulesArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("leadscore rules is not available yet")
+pub fn run(args: RulesArgs) -> anyhow::Result<Outcome> {
+    match args.command {
+        RulesCommand::Check(a) => check(a),
+        RulesCommand::Explain(a) => explain(a),
+    }
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
+    let rules = match RuleSet::load(&args.file) {
+        Ok(r) => r,
+        Err(e @ (RulesError::Syntax { .. } | RulesError::Invalid { .. } | RulesError::TooLarge { .. })) => {
+            eprintln!("error: {e}");
+            return Ok(Outcome::Problems);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(data) = &args.data {
+        let mut reader = BatchReader::open(data, 100_000)?;
+        let Some(df) = reader.next_batch()? else { anyhow::bail!("{}: the file has no data rows", data.display()) };
+        let (problems, warnings) = check_against(&rules, data, &df);
+        for w in &warnings {
+            eprintln!("warning: {}: {w}", args.file.display());
+        }
+        if !problems.is_empty() {
+            eprintln!("error: {}: {} problem(s) with {}:", args.file.display(), problems.len(), data.display());
+            for p in &problems {
+                eprintln!("  {p}");
+            }
+            return Ok(Outcome::Problems);
+        }
+    }
+    print_out(&format!("{}\n", summary(&rules)))?;
+    Ok(Outcome::Ok)
+}
+
+fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
+    let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let plan = RulesPlan::load(&args.rules, args.activities.as_deref(), as_of, args.id_column.clone())?;
+    let Some(id_col) = plan.rules.id.clone() else {
+        anyhow::bail!("{}: set [score] id = \"...\" or pass --id-column to find lead {}", args.rules.display(), args.id)
+    };
+    let mut reader = BatchReader::open(&args.data, 50_000)?;
+    let mut first_row = 1;
+    while let Some(df) = reader.next_batch()? {
+        let frame = LeadFrame { df: &df, path: &args.data, first_row };
+        let ids = frame.text(&id_col, "set [score] id or --id-column to the leads' id column")?;
+        if let Some(i) = ids.iter().position(|v| v.map(str::trim) == Some(args.id.trim())) {
+            let one = df.slice(i as i64, 1);
+            let frame = LeadFrame { df: &one, path: &args.data, first_row: first_row + i };
+            let b = plan.scorer().evaluate(&frame)?.remove(0);
+            if args.json {
+                let v = serde_json::json!({ "id": args.id, "as_of": as_of.to_string(), "breakdown": b });
+                print_out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+            } else {
+                print_out(&format!("as of {as_of}\n{}", render_breakdown(&args.id, &b)))?;
+            }
+            return Ok(Outcome::Ok);
+        }
+        first_row += df.height();
+    }
+    anyhow::bail!("{}: no lead with {id_col} = \"{}\"", args.data.display(), args.id)
 }

@@ -1,20 +1,34 @@
-//! `leadscore score`: the nightly batch — score every lead of a file with a bundle.
+//! `leadscore score`: the nightly batch — score every lead of a file with a bundle,
+//! a rules file, or both.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::Args;
 
 use super::{print_out, Outcome};
 use crate::bundle::GradeCuts;
-use crate::score::{score, ScorePlan};
+use crate::score::{score, RulesInput, ScorePlan};
 
 /// Arguments of `leadscore score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Model bundle written by `leadscore train`.
+    /// Model bundle written by `leadscore train` (optional with --rules).
+    #[arg(long, required_unless_present = "rules")]
+    pub model: Option<PathBuf>,
+    /// Rules file (TOML): adds rule_score, fit_score, engagement_score, rule_grade, stage, action, persona, disqualified, rule_reasons.
     #[arg(long)]
-    pub model: PathBuf,
+    pub rules: Option<PathBuf>,
+    /// Activity log for the rules (lead id, activity, timestamp, optional page and product).
+    #[arg(long, requires = "rules")]
+    pub activities: Option<PathBuf>,
+    /// Date (YYYY-MM-DD) the rules measure recency from (default: today, UTC).
+    #[arg(long, requires = "rules")]
+    pub as_of: Option<NaiveDate>,
+    /// Id column (default: the bundle's, else the rules file's `[score] id`).
+    #[arg(long)]
+    pub id: Option<String>,
     /// Leads to score (CSV, Parquet or NDJSON); columns the model does not use are ignored.
     #[arg(long)]
     pub data: PathBuf,
@@ -54,6 +68,12 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     }
     let plan = ScorePlan {
         model: args.model,
+        rules: args.rules.map(|file| RulesInput {
+            file,
+            activities: args.activities,
+            as_of: args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        }),
+        id: args.id,
         data: args.data,
         out: args.out,
         batch_rows: args.batch_rows,

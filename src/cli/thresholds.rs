@@ -1,14 +1,194 @@
-//! `leadscore thresholds`: placeholder until its issue lands.
+//! `leadscore thresholds`: the threshold lab. Recommends MQL / SQL cut-offs for each scorer
+//! from labelled history by the methods of [`crate::evaluation::thresholds`] and shows what
+//! each cut-off would have done (leads passed, conversions captured, precision).
+//!
+//! `--capacity N` is per period: with `--date-column` and `--period week|month`, the
+//! budget is N leads for every period the data spans (first to last date); without a
+//! date column it is N leads in all.
+//!
+//! Cut-offs for a model are best chosen on leads it did not train on: pass `--heldout` with
+//! the training file, or history newer than the bundle.
+//!
+//! `--json FILE` writes `{"data", "target", "scorers": [{"name", "kind", "leads",
+//! "conversions", "cutoffs": [{"method", ...parameters, "threshold", "leads_passed",
+//! "share_passed", "conversions_captured", "recall", "precision"}], "mql", "sql"}]}`.
+//! Thresholds are on the scorer's own scale: probabilities for models, points for rules.
 
-use clap::Args;
+use std::path::PathBuf;
 
-use super::Outcome;
+use chrono::Datelike;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::evaluate::write_atomic;
+use super::{print_out, split_list, Outcome};
+use crate::evaluation::compare::ScoreKind;
+use crate::evaluation::input::{load_scored, InputPlan};
+use crate::evaluation::thresholds::{recommend, ThresholdPlan, ThresholdReport};
+
+/// A capacity period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Period {
+    /// ISO weeks.
+    Week,
+    /// Calendar months.
+    Month,
+}
 
 /// Arguments of `leadscore thresholds`.
 #[derive(Debug, Args)]
-pub struct ThresholdsArgs {}
+pub struct ThresholdsArgs {
+    /// Labelled history (CSV, Parquet or NDJSON).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Outcome column (default: the first bundle's target).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Value(s) of the target meaning converted, comma-separated.
+    #[arg(long)]
+    pub positive: Vec<String>,
+    /// A model bundle (repeatable).
+    #[arg(long = "model")]
+    pub models: Vec<PathBuf>,
+    /// A rules file (repeatable).
+    #[arg(long = "rules")]
+    pub rules: Vec<PathBuf>,
+    /// Activity log for the rules' engagement points (see `leadscore rules`).
+    #[arg(long)]
+    pub activities: Option<PathBuf>,
+    /// Date the rules' activity points are computed at (YYYY-MM-DD; default today).
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Percentile of converted leads' scores for the MQL cut-off (10 keeps ~90% of conversions).
+    #[arg(long, default_value_t = 10.0)]
+    pub percentile: f64,
+    /// Leads sales can work per period (or in all, without --date-column).
+    #[arg(long)]
+    pub capacity: Option<usize>,
+    /// Date column defining the capacity periods.
+    #[arg(long)]
+    pub date_column: Option<String>,
+    /// Capacity period.
+    #[arg(long, value_enum, default_value_t = Period::Month)]
+    pub period: Period,
+    /// Target precision (e.g. 0.5): the SQL cut-off becomes the lowest one reaching it.
+    #[arg(long)]
+    pub target_precision: Option<f64>,
+    /// Target recall (e.g. 0.8).
+    #[arg(long)]
+    pub target_recall: Option<f64>,
+    /// Use only the leads the (first) bundle held out from training (--data must be the very
+    /// file it was trained on): cut-offs chosen on leads the model has not seen.
+    #[arg(long)]
+    pub heldout: bool,
+    /// Write the tables as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct ScorerThresholds<'a> {
+    name: &'a str,
+    kind: ScoreKind,
+    #[serde(flatten)]
+    report: &'a ThresholdReport,
+}
+
+#[derive(Serialize)]
+struct ThresholdsJson<'a> {
+    data: String,
+    target: &'a str,
+    scorers: Vec<ScorerThresholds<'a>>,
+}
 
 /// Runs `thresholds`.
-pub fn run(_args: ThresholdsArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("leadscore thresholds is not available yet")
+pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
+    let plan = InputPlan {
+        data: args.data.clone(),
+        target: args.target.clone(),
+        positive: split_list(&args.positive),
+        models: args.models.clone(),
+        rules: args.rules.clone(),
+        activities: args.activities.clone(),
+        as_of: args.as_of,
+        date_column: args.date_column.clone(),
+        newest_share: None,
+        heldout: args.heldout,
+    };
+    let set = load_scored(&plan)?;
+    let capacity = match (args.capacity, &set.dates) {
+        (None, _) => None,
+        (Some(n), None) => Some((n, 1)),
+        (Some(n), Some(dates)) => {
+            let key = |d: &chrono::NaiveDate| match args.period {
+                Period::Week => {
+                    let w = d.iso_week();
+                    i64::from(w.year()) * 53 + i64::from(w.week())
+                }
+                Period::Month => i64::from(d.year()) * 12 + i64::from(d.month0()),
+            };
+            let keys: Vec<i64> = dates.iter().flatten().map(key).collect();
+            let periods = match (keys.iter().min(), keys.iter().max()) {
+                // Weeks: count by days so year boundaries (52 or 53 weeks) do not matter.
+                (Some(_), Some(_)) if args.period == Period::Week => {
+                    let (lo, hi) = (dates.iter().flatten().min(), dates.iter().flatten().max());
+                    match (lo, hi) {
+                        (Some(lo), Some(hi)) => {
+                            let start = *lo - chrono::Days::new(u64::from(lo.weekday().num_days_from_monday()));
+                            ((*hi - start).num_days() / 7 + 1) as usize
+                        }
+                        _ => 1,
+                    }
+                }
+                (Some(lo), Some(hi)) => (hi - lo + 1) as usize,
+                _ => anyhow::bail!(
+                    "--date-column {}: no dates in the labelled leads; capacity periods need dates",
+                    args.date_column.as_deref().unwrap_or("")
+                ),
+            };
+            Some((n, periods))
+        }
+    };
+    let tplan = ThresholdPlan {
+        percentile: args.percentile,
+        capacity,
+        target_precision: args.target_precision,
+        target_recall: args.target_recall,
+    };
+    let reports: Vec<ThresholdReport> = set
+        .scorers
+        .iter()
+        .map(|s| {
+            recommend(&s.scores, &set.labels, &tplan)
+                .map_err(|e| anyhow::anyhow!(e).context(format!("scorer \"{}\"", s.name)))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut out = format!("{}: {} labelled leads, target \"{}\"\n", set.data.display(), set.labels.len(), set.target);
+    if let Some((n, p)) = capacity {
+        out.push_str(&format!("capacity: {n} leads x {p} period(s) = {} leads\n", n * p));
+    }
+    for (s, r) in set.scorers.iter().zip(&reports) {
+        let fmt = |x: f64| match s.kind {
+            ScoreKind::Probability => format!("{x:.4}"),
+            ScoreKind::Points => format!("{x:.1}"),
+        };
+        out.push('\n');
+        out.push_str(&r.render(&s.name, &fmt));
+    }
+    if let Some(path) = &args.json {
+        let doc = ThresholdsJson {
+            data: set.data.display().to_string(),
+            target: &set.target,
+            scorers: set
+                .scorers
+                .iter()
+                .zip(&reports)
+                .map(|(s, r)| ScorerThresholds { name: &s.name, kind: s.kind, report: r })
+                .collect(),
+        };
+        write_atomic(path, format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
+        out.push_str(&format!("JSON written to {}\n", path.display()));
+    }
+    print_out(&out)?;
+    Ok(Outcome::Ok)
 }

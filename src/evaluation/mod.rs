@@ -1,9 +1,15 @@
 //! Evaluation: metrics ([`metrics`]), statistical tests ([`stats`]), splits ([`split`]) and
 //! the summary `train` prints and stores ([`Evaluation`]).
 
+pub mod charts;
+pub mod compare;
+pub mod html;
+pub mod input;
 pub mod metrics;
 pub mod split;
 pub mod stats;
+pub mod summary;
+pub mod thresholds;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,1 +1,76 @@
-//! The rule-based points score (issue 4): placeholder until the rules engine lands.
+//! The rule-based points score: the explanation people already trust.
+//!
+//! A rules file (TOML, see [`spec`] for the format) is read and checked once into a
+//! [`RuleSet`] ([`set`]): every condition compiled ([`condition`]), every problem reported
+//! with its line. An optional activity log is aggregated per lead with Polars
+//! ([`activity`]) into decayed, expiring counts per rule and points per product. The engine
+//! ([`engine`]) then scores leads batch by batch: fit and engagement points, caps,
+//! disqualification, segment, grade (A1…D4), MQL/SQL status, funnel stage, persona and
+//! follow-up action, each lead with its itemised [`Breakdown`]. [`RulesScorer`] implements
+//! [`crate::models::Scorer`], so rules are scored and evaluated like any model.
+//!
+//! Rules are data: the only operators are those of [`condition`]; regexes are length- and
+//! size-limited, and the file size and rule count are capped.
+
+pub mod activity;
+pub mod condition;
+pub mod engine;
+pub mod error;
+pub mod items;
+pub mod report;
+pub mod set;
+pub mod spec;
+
+pub use activity::ActivityTable;
+pub use engine::{Breakdown, Item, Kind, RulesScorer};
+pub use error::RulesError;
+pub use set::RuleSet;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+/// A checked rule set with its aggregated activity log: what scoring with rules needs.
+pub struct RulesPlan {
+    /// The rules.
+    pub rules: RuleSet,
+    /// The activity log, aggregated per lead.
+    pub activities: Option<ActivityTable>,
+}
+
+impl RulesPlan {
+    /// Loads the rules (with `id` overriding `[score] id`) and aggregates the activity log
+    /// as of the end of `as_of`. Activity rules without a log, or a log without an id
+    /// column, are errors rather than silent zeros.
+    pub fn load(
+        rules: &Path,
+        activities: Option<&Path>,
+        as_of: NaiveDate,
+        id: Option<String>,
+    ) -> Result<RulesPlan, RulesError> {
+        let mut set = RuleSet::load(rules)?;
+        if id.is_some() {
+            set.id = id;
+        }
+        let activities = match activities {
+            None => {
+                if let Some(line) = set.activity_rule_line() {
+                    return Err(RulesError::NeedsActivities { path: set.path.clone(), line });
+                }
+                None
+            }
+            Some(log) => {
+                if set.id.is_none() {
+                    return Err(RulesError::NeedsId { path: set.path.clone() });
+                }
+                Some(ActivityTable::load(log, &set, as_of)?)
+            }
+        };
+        Ok(RulesPlan { rules: set, activities })
+    }
+
+    /// The scorer over this plan.
+    pub fn scorer(&self) -> RulesScorer<'_> {
+        RulesScorer { rules: &self.rules, activities: self.activities.as_ref() }
+    }
+}

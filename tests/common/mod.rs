@@ -24,7 +24,10 @@ pub fn text(o: &Output) -> (String, String) {
 /// A temp dir with a small generated sample (history 800, open 200, seed 7).
 pub fn sample_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(dir.path(), &["generate", "--out-dir", "data", "--history-rows", "800", "--open-rows", "200", "--seed", "7"]);
+    let o = run(
+        dir.path(),
+        &["generate", "--out-dir", "data", "--history-rows", "800", "--open-rows", "200", "--seed", "7"],
+    );
     assert!(o.status.success(), "{:?}", text(&o));
     dir
 }

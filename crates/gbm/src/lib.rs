@@ -6,7 +6,8 @@
 //! [`GbmModel`]. Fitting bins each column ([`binning`]), then grows trees leaf-wise on gradient
 //! histograms ([`histogram`], [`split`], [`categorical`], [`monotone`], [`grow`]) inside the
 //! boosting loop ([`booster`]). The model stores flattened trees with raw thresholds ([`tree`]),
-//! so scoring ([`predict`]) and explanations ([`treeshap`]) read the raw column-major matrix
+//! so scoring ([`predict`]) and explanations ([`treeshap`], sped up by precomputed tables
+//! in `shap_table`) read the raw column-major matrix
 //! ([`ColMatrix`]) directly. [`calibration`] maps held-out scores to calibrated probabilities;
 //! [`lightgbm_import`] loads LightGBM models for cross-checks.
 //!
@@ -54,6 +55,7 @@ pub mod objective;
 pub mod params;
 pub mod predict;
 mod serde_float;
+mod shap_table;
 pub mod split;
 pub mod tree;
 pub mod treeshap;

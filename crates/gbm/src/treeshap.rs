@@ -5,20 +5,28 @@
 //! contributions of one tree sum to `f(x) - E[f]`, with `E[f]` the cover-weighted mean leaf
 //! value; the bias column holds the initial score plus every tree's `E[f]`, so each row
 //! of the output sums to the margin.
+//!
+//! [`GbmModel::shap`] runs this recursion row by row for trees too deep to tabulate or when
+//! few rows are explained; otherwise it uses `shap_table`, which precomputes the same
+//! operations per leaf and path pattern and gives the same bits. Row-independent cover
+//! fractions are computed once per tree, and extending a path by a `one_fraction` of 0 or 1
+//! (the only values path-dependent TreeSHAP produces) skips the multiplications that cannot
+//! change a weight.
 
 use rayon::prelude::*;
 
 use crate::matrix::ColMatrix;
 use crate::model::GbmModel;
 use crate::predict::gather_rows;
+use crate::shap_table::{ShapScratch, ShapTable};
 use crate::tree::Tree;
 
 #[derive(Clone, Copy, Default)]
 pub(crate) struct PathElement {
-    feature: i64,
-    zero_fraction: f64,
-    one_fraction: f64,
-    pweight: f64,
+    pub(crate) feature: i64,
+    pub(crate) zero_fraction: f64,
+    pub(crate) one_fraction: f64,
+    pub(crate) pweight: f64,
 }
 
 /// `RECIP[i] = 1 / i`: TreeSHAP's weights divide by small integers in its innermost loops.
@@ -35,17 +43,32 @@ const RECIP: [f64; MAX_PATH + 2] = {
 /// Longest unique path: the depth limit plus the root element.
 const MAX_PATH: usize = crate::params::MAX_TREE_DEPTH + 1;
 
-fn extend_path(path: &mut [PathElement], unique_depth: usize, zero_fraction: f64, one_fraction: f64, feature: i64) {
+pub(crate) fn extend_path(path: &mut [PathElement], unique_depth: usize, zero_fraction: f64, one_fraction: f64, feature: i64) {
     path[unique_depth] =
         PathElement { feature, zero_fraction, one_fraction, pweight: if unique_depth == 0 { 1.0 } else { 0.0 } };
     let inv = RECIP[unique_depth + 1];
-    for i in (0..unique_depth).rev() {
-        path[i + 1].pweight += one_fraction * path[i].pweight * (i + 1) as f64 * inv;
-        path[i].pweight = zero_fraction * path[i].pweight * (unique_depth - i) as f64 * inv;
+    let path = &mut path[..=unique_depth];
+    // Path-dependent TreeSHAP only ever extends with `one_fraction` 0 or 1. Weights are finite
+    // and >= 0, so `0 * w` adds +0 (a no-op) and `1 * w` is `w`: the special cases give the
+    // same bits as the general formula, with less work.
+    if one_fraction == 0.0 {
+        for i in (0..unique_depth).rev() {
+            path[i].pweight = zero_fraction * path[i].pweight * (unique_depth - i) as f64 * inv;
+        }
+    } else if one_fraction == 1.0 {
+        for i in (0..unique_depth).rev() {
+            path[i + 1].pweight += path[i].pweight * (i + 1) as f64 * inv;
+            path[i].pweight = zero_fraction * path[i].pweight * (unique_depth - i) as f64 * inv;
+        }
+    } else {
+        for i in (0..unique_depth).rev() {
+            path[i + 1].pweight += one_fraction * path[i].pweight * (i + 1) as f64 * inv;
+            path[i].pweight = zero_fraction * path[i].pweight * (unique_depth - i) as f64 * inv;
+        }
     }
 }
 
-fn unwind_path(path: &mut [PathElement], unique_depth: usize, path_index: usize) {
+pub(crate) fn unwind_path(path: &mut [PathElement], unique_depth: usize, path_index: usize) {
     let one_fraction = path[path_index].one_fraction;
     let zero_fraction = path[path_index].zero_fraction;
     let mut next_one_portion = path[unique_depth].pweight;
@@ -71,7 +94,7 @@ fn unwind_path(path: &mut [PathElement], unique_depth: usize, path_index: usize)
     }
 }
 
-fn unwound_path_sum(path: &[PathElement], unique_depth: usize, path_index: usize) -> f64 {
+pub(crate) fn unwound_path_sum(path: &[PathElement], unique_depth: usize, path_index: usize) -> f64 {
     let path = &path[..=unique_depth];
     let recip = &RECIP[..=unique_depth + 1];
     let one_fraction = path[path_index].one_fraction;
@@ -96,105 +119,136 @@ fn unwound_path_sum(path: &[PathElement], unique_depth: usize, path_index: usize
     total
 }
 
-/// Recursive step. `buf[offset..]` is this call's path; the parent's path (of length
-/// `unique_depth`) sits right before it and is copied in.
-#[allow(clippy::too_many_arguments)]
-fn recurse(
-    tree: &Tree,
-    row: &[f64],
-    phi: &mut [f64],
-    node: i32,
-    unique_depth: usize,
-    buf: &mut [PathElement],
-    parent_offset: usize,
-    parent_zero_fraction: f64,
-    parent_one_fraction: f64,
-    parent_feature: i64,
-) {
-    let offset = parent_offset + unique_depth;
-    if unique_depth > 0 {
-        let (head, tail) = buf.split_at_mut(offset);
-        tail[..unique_depth].copy_from_slice(&head[parent_offset..parent_offset + unique_depth]);
-    }
-    let path = &mut buf[offset..];
-    extend_path(path, unique_depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+/// One row's walk through one tree: the inputs and the per-thread buffers the recursion shares.
+struct Walk<'a> {
+    tree: &'a Tree,
+    /// Per internal node: the share of its cover going left and right (row-independent).
+    fractions: &'a [[f64; 2]],
+    row: &'a [f64],
+    phi: &'a mut [f64],
+    /// Nested unique paths, one per recursion level (`path_len(depth)` elements).
+    buf: &'a mut [PathElement],
+}
 
-    if node < 0 {
-        let value = tree.leaf_value[!node as usize];
-        for i in 1..=unique_depth {
-            let w = unwound_path_sum(path, unique_depth, i);
-            let el = path[i];
-            phi[el.feature as usize] += w * (el.one_fraction - el.zero_fraction) * value;
+impl Walk<'_> {
+    /// Recursive step. `buf[offset..]` is this call's path; the parent's path (of length
+    /// `unique_depth`) sits right before it and is copied in.
+    fn recurse(
+        &mut self,
+        node: i32,
+        unique_depth: usize,
+        parent_offset: usize,
+        parent_zero_fraction: f64,
+        parent_one_fraction: f64,
+        parent_feature: i64,
+    ) {
+        let offset = parent_offset + unique_depth;
+        if unique_depth > 0 {
+            let (head, tail) = self.buf.split_at_mut(offset);
+            tail[..unique_depth].copy_from_slice(&head[parent_offset..parent_offset + unique_depth]);
         }
-        return;
+        let path = &mut self.buf[offset..];
+        extend_path(path, unique_depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+
+        let tree = self.tree;
+        if node < 0 {
+            let value = tree.leaf_value[!node as usize];
+            for i in 1..=unique_depth {
+                let w = unwound_path_sum(path, unique_depth, i);
+                let el = path[i];
+                self.phi[el.feature as usize] += w * (el.one_fraction - el.zero_fraction) * value;
+            }
+            return;
+        }
+        let n = &tree.nodes[node as usize];
+        let [left_fraction, right_fraction] = self.fractions[node as usize];
+        let (hot, cold, hot_zero_fraction, cold_zero_fraction) = if tree.goes_left(n, self.row[n.feature as usize]) {
+            (n.left, n.right, left_fraction, right_fraction)
+        } else {
+            (n.right, n.left, right_fraction, left_fraction)
+        };
+        let mut incoming_zero_fraction = 1.0;
+        let mut incoming_one_fraction = 1.0;
+        let mut unique_depth = unique_depth;
+        // If this feature was already split on along the path, undo that split so it is redone here.
+        let f = n.feature as i64;
+        if let Some(pi) = (1..=unique_depth).find(|&i| path[i].feature == f) {
+            incoming_zero_fraction = path[pi].zero_fraction;
+            incoming_one_fraction = path[pi].one_fraction;
+            unwind_path(path, unique_depth, pi);
+            unique_depth -= 1;
+        }
+        self.recurse(hot, unique_depth + 1, offset, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, f);
+        self.recurse(cold, unique_depth + 1, offset, cold_zero_fraction * incoming_zero_fraction, 0.0, f);
     }
-    let n = &tree.nodes[node as usize];
-    let (hot, cold) = if tree.goes_left(n, row[n.feature as usize]) { (n.left, n.right) } else { (n.right, n.left) };
-    let w = tree.internal_count[node as usize];
-    let hot_zero_fraction = tree.cover(hot) / w;
-    let cold_zero_fraction = tree.cover(cold) / w;
-    let mut incoming_zero_fraction = 1.0;
-    let mut incoming_one_fraction = 1.0;
-    let mut unique_depth = unique_depth;
-    // If this feature was already split on along the path, undo that split so it is redone here.
-    if let Some(pi) = (1..=unique_depth).find(|&i| path[i].feature == n.feature as i64) {
-        incoming_zero_fraction = path[pi].zero_fraction;
-        incoming_one_fraction = path[pi].one_fraction;
-        unwind_path(path, unique_depth, pi);
-        unique_depth -= 1;
-    }
-    let f = n.feature as i64;
-    recurse(
-        tree,
-        row,
-        phi,
-        hot,
-        unique_depth + 1,
-        buf,
-        offset,
-        hot_zero_fraction * incoming_zero_fraction,
-        incoming_one_fraction,
-        f,
-    );
-    recurse(tree, row, phi, cold, unique_depth + 1, buf, offset, cold_zero_fraction * incoming_zero_fraction, 0.0, f);
 }
 
 /// Adds one tree's SHAP values for a row (all model columns) into `phi` (length
 /// `n_features + 1`). `buf` must hold `path_len(depth)` elements.
-fn tree_shap(tree: &Tree, row: &[f64], phi: &mut [f64], buf: &mut [PathElement]) {
+pub(crate) fn tree_shap(
+    tree: &Tree,
+    fractions: &[[f64; 2]],
+    row: &[f64],
+    phi: &mut [f64],
+    buf: &mut [PathElement],
+) {
     if !tree.nodes.is_empty() {
-        recurse(tree, row, phi, 0, 0, buf, 0, 1.0, 1.0, -1);
+        Walk { tree, fractions, row, phi, buf }.recurse(0, 0, 0, 1.0, 1.0, -1);
     }
 }
 
+/// Per internal node of `tree`: `[cover(left) / cover, cover(right) / cover]`.
+pub(crate) fn cover_fractions(tree: &Tree) -> Vec<[f64; 2]> {
+    tree.nodes
+        .iter()
+        .zip(&tree.internal_count)
+        .map(|(n, &w)| [tree.cover(n.left) / w, tree.cover(n.right) / w])
+        .collect()
+}
+
 /// Path buffer length for a tree of depth `depth`: the nested paths of lengths 1..=depth+1.
-fn path_len(depth: usize) -> usize {
+pub(crate) fn path_len(depth: usize) -> usize {
     (depth + 2) * (depth + 3) / 2
 }
 
 impl GbmModel {
     /// Exact TreeSHAP contributions, row-major `n_rows x (n_features + 1)`; the last column
     /// is the expected value (bias). Each row sums to [`GbmModel::predict_margin`].
+    ///
+    /// Trees are taken a batch at a time; a tree worth it for this many rows gets a
+    /// [`ShapTable`] (same bits, much less work per row), the others run the recursion.
     pub fn shap(&self, x: &ColMatrix) -> Vec<f64> {
         let k = self.n_features;
         let width = k + 1;
         let bias = self.init_score + self.trees.iter().map(Tree::expected_value).sum::<f64>();
         let max_depth = self.trees.iter().map(Tree::max_depth).max().unwrap_or(0);
+        let fractions: Vec<Vec<[f64; 2]>> = self.trees.iter().map(cover_fractions).collect();
         let mut out = vec![0.0; x.n_rows * width];
-        const ROWS: usize = 64;
-        out.par_chunks_mut(width * ROWS).enumerate().for_each_init(
-            || (Vec::new(), vec![PathElement::default(); path_len(max_depth)]),
-            |(rows, path), (b, chunk)| {
-                let n = chunk.len() / width;
-                gather_rows(x, b * ROWS, n, k, rows);
-                for (row, phi) in rows.chunks_exact(k.max(1)).zip(chunk.chunks_mut(width)) {
-                    for t in &self.trees {
-                        tree_shap(t, row, phi, path);
+        const ROWS: usize = 256;
+        const TREES: usize = 16;
+        for (trees, fractions) in self.trees.chunks(TREES).zip(fractions.chunks(TREES)) {
+            let tables: Vec<Option<ShapTable>> =
+                trees.par_iter().zip(fractions).map(|(t, fr)| ShapTable::build(t, fr, x.n_rows)).collect();
+            out.par_chunks_mut(width * ROWS).enumerate().for_each_init(
+                || (Vec::new(), vec![PathElement::default(); path_len(max_depth)], ShapScratch::default()),
+                |(rows, path, scratch), (b, chunk)| {
+                    let n = chunk.len() / width;
+                    gather_rows(x, b * ROWS, n, k, rows);
+                    // Tree by tree over the block's rows, so a tree's table stays in cache;
+                    // each row still receives its trees in model order.
+                    for ((t, fr), table) in trees.iter().zip(fractions).zip(&tables) {
+                        for (i, phi) in chunk.chunks_mut(width).enumerate() {
+                            let row = &rows[i * k..(i + 1) * k];
+                            match table {
+                                Some(table) => table.add(t, row, phi, scratch),
+                                None => tree_shap(t, fr, row, phi, path),
+                            }
+                        }
                     }
-                    phi[k] = bias;
-                }
-            },
-        );
+                },
+            );
+        }
+        out.par_chunks_mut(width.max(1)).for_each(|phi| phi[k] = bias);
         out
     }
 }

@@ -1,0 +1,454 @@
+//! Side-by-side comparison of scorers (models and rules) on the same labelled leads: what
+//! `leadscore evaluate` computes, prints and writes as JSON.
+//!
+//! Input: one [`ScorerScores`] per scorer (its scores on every evaluated lead, in the same
+//! order) and the leads' outcomes. Output: a [`Comparison`] holding, per scorer, a
+//! [`ScorerReport`] (AUC with a stratified bootstrap interval, PR-AUC, log loss and Brier
+//! for probabilities, decile table, precision/recall at the top k% and at a capacity,
+//! conversion by score band, calibration), and per pair of scorers a DeLong test
+//! ([`PairTest`]) with a verdict in plain words. All the arithmetic lives in
+//! [`super::metrics`] and [`super::stats`]; this module only assembles them. The text
+//! summary is in [`super::summary`], the HTML page in [`super::html`].
+//!
+//! ```
+//! use leadscore::evaluation::compare::{compare, CompareOptions, ScoreKind, ScorerScores};
+//! let labels = [true, false, true, false, false, true, false, false];
+//! let model = ScorerScores {
+//!     name: "model".into(),
+//!     source: "m.json".into(),
+//!     kind: ScoreKind::Probability,
+//!     scores: vec![0.9, 0.2, 0.7, 0.3, 0.1, 0.8, 0.4, 0.35],
+//! };
+//! let rules = ScorerScores {
+//!     name: "rules".into(),
+//!     source: "rules.toml".into(),
+//!     kind: ScoreKind::Points,
+//!     scores: vec![60.0, 40.0, 30.0, 50.0, 10.0, 70.0, 20.0, 45.0],
+//! };
+//! let opts = CompareOptions { n_boot: 200, ..Default::default() };
+//! let c = compare(&[model, rules], &labels, &opts).unwrap();
+//! assert_eq!(c.scorers[0].auc, 1.0);
+//! assert!(c.scorers[1].brier.is_none()); // points have no Brier score
+//! assert!(!c.comparisons[0].significant); // eight leads prove nothing
+//! ```
+
+use serde::Serialize;
+
+use super::metrics::{
+    average_precision, brier, calibration_table, decile_table, log_loss, precision_recall_at_k, roc_auc,
+    CalibrationTable, Decile, MetricError,
+};
+use super::stats::{auc_bootstrap_ci, delong_test};
+
+/// What a scorer's numbers mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreKind {
+    /// Probability of conversion in `0..=1`.
+    Probability,
+    /// Points, 0–100 (rules).
+    Points,
+}
+
+impl ScoreKind {
+    /// `probability` or `points`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScoreKind::Probability => "probability",
+            ScoreKind::Points => "points",
+        }
+    }
+
+    /// The score on the 0–100 scale used for bands and distributions.
+    pub fn to_points(self, s: f64) -> f64 {
+        match self {
+            ScoreKind::Probability => 100.0 * s,
+            ScoreKind::Points => s,
+        }
+    }
+}
+
+/// One scorer's scores on the evaluated leads.
+#[derive(Debug, Clone)]
+pub struct ScorerScores {
+    /// Display name, unique within a comparison.
+    pub name: String,
+    /// Where it came from (bundle or rules file).
+    pub source: String,
+    /// Probability or points.
+    pub kind: ScoreKind,
+    /// One score per evaluated lead.
+    pub scores: Vec<f64>,
+}
+
+/// Settings of a comparison.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// Bootstrap replicates for the AUC interval.
+    pub n_boot: usize,
+    /// Confidence level of the interval (0.95).
+    pub level: f64,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Shares of leads for precision/recall at the top (0.05, 0.10, 0.20).
+    pub top_shares: Vec<f64>,
+    /// Sales capacity: how many leads can be worked.
+    pub capacity: Option<usize>,
+    /// Significance level of the verdicts (0.05).
+    pub alpha: f64,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            n_boot: 1000,
+            level: 0.95,
+            seed: 42,
+            top_shares: vec![0.05, 0.10, 0.20],
+            capacity: None,
+            alpha: 0.05,
+        }
+    }
+}
+
+/// Errors of a comparison.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// A metric failed for a scorer (one-class set, NaN score, ...).
+    #[error("scorer \"{scorer}\": {source}")]
+    Metric {
+        /// The scorer.
+        scorer: String,
+        /// The cause.
+        #[source]
+        source: MetricError,
+    },
+    /// The capacity exceeds the evaluated leads or is zero.
+    #[error("--capacity {capacity}: expected between 1 and the number of evaluated leads ({leads})")]
+    Capacity {
+        /// The capacity asked.
+        capacity: usize,
+        /// Evaluated leads.
+        leads: usize,
+    },
+}
+
+/// Precision and recall among the highest-scored leads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopK {
+    /// Share of leads (`null` for a capacity cut-off).
+    pub share: Option<f64>,
+    /// Leads passed.
+    pub leads: usize,
+    /// Converted among them.
+    pub conversions: usize,
+    /// `conversions / leads`.
+    pub precision: f64,
+    /// Share of all conversions captured.
+    pub recall: f64,
+}
+
+/// Conversion in one score band on the 0–100 scale.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Band {
+    /// "0–20", "21–40", ...
+    pub label: String,
+    /// Lower edge (exclusive except for the first band).
+    pub lower: f64,
+    /// Upper edge (inclusive).
+    pub upper: f64,
+    /// Leads in the band.
+    pub leads: usize,
+    /// Converted among them.
+    pub conversions: usize,
+    /// `conversions / leads`, `null` for an empty band.
+    pub conversion_rate: Option<f64>,
+}
+
+/// Every number for one scorer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScorerReport {
+    /// Display name.
+    pub name: String,
+    /// Bundle or rules file.
+    pub source: String,
+    /// Probability or points.
+    pub kind: ScoreKind,
+    /// ROC AUC.
+    pub auc: f64,
+    /// Bootstrap percentile interval of the AUC at the comparison's level.
+    pub auc_ci: [f64; 2],
+    /// Average precision (PR-AUC).
+    pub pr_auc: f64,
+    /// Log loss (probabilities only).
+    pub log_loss: Option<f64>,
+    /// Brier score (probabilities only).
+    pub brier: Option<f64>,
+    /// Decile table, top decile first.
+    pub deciles: Vec<Decile>,
+    /// Precision and recall at the top shares.
+    pub top_k: Vec<TopK>,
+    /// Precision and recall at the capacity cut-off.
+    pub capacity: Option<TopK>,
+    /// Conversion by score band 0–20 … 81–100.
+    pub bands: Vec<Band>,
+    /// Calibration table with ECE (probabilities only).
+    pub calibration: Option<CalibrationTable>,
+}
+
+/// DeLong's paired test for one pair of scorers.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairTest {
+    /// First scorer.
+    pub a: String,
+    /// Second scorer.
+    pub b: String,
+    /// AUC of `a`.
+    pub auc_a: f64,
+    /// AUC of `b`.
+    pub auc_b: f64,
+    /// `auc_a − auc_b`.
+    pub diff: f64,
+    /// Standard error of the difference (`null` when the test could not run).
+    pub se: Option<f64>,
+    /// z statistic.
+    pub z: Option<f64>,
+    /// Two-sided p-value.
+    pub p_value: Option<f64>,
+    /// Whether `p_value < alpha`.
+    pub significant: bool,
+    /// The conclusion in plain words.
+    pub verdict: String,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// Evaluated leads.
+    pub leads: usize,
+    /// Converted among them.
+    pub conversions: usize,
+    /// Confidence level of the intervals.
+    pub level: f64,
+    /// Significance level of the verdicts.
+    pub alpha: f64,
+    /// One report per scorer, in the order given.
+    pub scorers: Vec<ScorerReport>,
+    /// One test per pair of scorers.
+    pub comparisons: Vec<PairTest>,
+}
+
+/// Upper edges of the score bands; a score `s` falls in the first band whose upper edge is `>= s`.
+pub const BAND_EDGES: [f64; 5] = [20.0, 40.0, 60.0, 80.0, 100.0];
+
+/// Conversion by band on the 0–100 scale: `[0, 20]`, `(20, 40]`, `(40, 60]`, `(60, 80]`,
+/// `(80, 100]` (labelled 0–20, 21–40, … as for integer points). Scores outside 0–100 are
+/// clamped into the first or last band.
+pub fn band_table(points: &[f64], labels: &[bool]) -> Vec<Band> {
+    let mut leads = [0usize; 5];
+    let mut conv = [0usize; 5];
+    for (&s, &y) in points.iter().zip(labels) {
+        let b = BAND_EDGES.iter().position(|&e| s <= e).unwrap_or(4);
+        leads[b] += 1;
+        conv[b] += usize::from(y);
+    }
+    (0..5)
+        .map(|b| {
+            let lower = if b == 0 { 0.0 } else { BAND_EDGES[b - 1] };
+            let label =
+                if b == 0 { "0–20".to_string() } else { format!("{}–{}", lower as u32 + 1, BAND_EDGES[b] as u32) };
+            Band {
+                label,
+                lower,
+                upper: BAND_EDGES[b],
+                leads: leads[b],
+                conversions: conv[b],
+                conversion_rate: (leads[b] > 0).then(|| conv[b] as f64 / leads[b] as f64),
+            }
+        })
+        .collect()
+}
+
+/// Computes every number for one scorer.
+pub fn score_report(s: &ScorerScores, labels: &[bool], opts: &CompareOptions) -> Result<ScorerReport, CompareError> {
+    let m = |source| CompareError::Metric { scorer: s.name.clone(), source };
+    let n = labels.len();
+    let auc = roc_auc(&s.scores, labels).map_err(m)?;
+    let (lo, hi) = auc_bootstrap_ci(&s.scores, labels, opts.n_boot, opts.level, opts.seed).map_err(m)?;
+    let pr_auc = average_precision(&s.scores, labels).map_err(m)?;
+    let deciles = decile_table(&s.scores, labels, 10.min(n)).map_err(m)?;
+    let mut top_k = Vec::new();
+    for &share in &opts.top_shares {
+        let k = ((n as f64 * share).round() as usize).clamp(1, n);
+        top_k.push(top(&s.scores, labels, k, Some(share)).map_err(m)?);
+    }
+    let capacity = match opts.capacity {
+        None => None,
+        Some(c) if c == 0 || c > n => return Err(CompareError::Capacity { capacity: c, leads: n }),
+        Some(c) => Some(top(&s.scores, labels, c, None).map_err(m)?),
+    };
+    let points: Vec<f64> = s.scores.iter().map(|&x| s.kind.to_points(x)).collect();
+    let (log_loss, brier, calibration) = match s.kind {
+        ScoreKind::Probability => (
+            Some(log_loss(&s.scores, labels).map_err(m)?),
+            Some(brier(&s.scores, labels).map_err(m)?),
+            Some(calibration_table(&s.scores, labels, 10).map_err(m)?),
+        ),
+        ScoreKind::Points => (None, None, None),
+    };
+    Ok(ScorerReport {
+        name: s.name.clone(),
+        source: s.source.clone(),
+        kind: s.kind,
+        auc,
+        auc_ci: [lo, hi],
+        pr_auc,
+        log_loss,
+        brier,
+        deciles,
+        top_k,
+        capacity,
+        bands: band_table(&points, labels),
+        calibration,
+    })
+}
+
+fn top(scores: &[f64], labels: &[bool], k: usize, share: Option<f64>) -> Result<TopK, MetricError> {
+    let (precision, recall) = precision_recall_at_k(scores, labels, k)?;
+    Ok(TopK { share, leads: k, conversions: (precision * k as f64).round() as usize, precision, recall })
+}
+
+/// DeLong's test of `a` against `b`, with the verdict at `alpha`. A test that cannot run
+/// (too few leads of a class, zero variance) gives a verdict saying why instead of failing.
+pub fn pair_test(a: &ScorerScores, b: &ScorerScores, auc_a: f64, auc_b: f64, labels: &[bool], alpha: f64) -> PairTest {
+    let mut t = PairTest {
+        a: a.name.clone(),
+        b: b.name.clone(),
+        auc_a,
+        auc_b,
+        diff: auc_a - auc_b,
+        se: None,
+        z: None,
+        p_value: None,
+        significant: false,
+        verdict: String::new(),
+    };
+    match delong_test(&a.scores, &b.scores, labels) {
+        Ok(d) => {
+            t.se = Some(d.se);
+            t.z = Some(d.z);
+            t.p_value = Some(d.p_value);
+            t.significant = d.p_value < alpha;
+            let (hi, lo) = if d.diff >= 0.0 { (&a.name, &b.name) } else { (&b.name, &a.name) };
+            t.verdict = if t.significant {
+                format!(
+                    "{hi} ranks leads better than {lo} (AUC {:.3} vs {:.3}, {}): the difference is real, not chance.",
+                    auc_a.max(auc_b),
+                    auc_a.min(auc_b),
+                    fmt_p(d.p_value)
+                )
+            } else {
+                format!(
+                    "no real difference shown between {} and {} (AUC {:.3} vs {:.3}, {}): on these leads the gap could be chance.",
+                    a.name,
+                    b.name,
+                    auc_a,
+                    auc_b,
+                    fmt_p(d.p_value)
+                )
+            };
+        }
+        Err(e) => t.verdict = format!("cannot test {} against {}: {e}", a.name, b.name),
+    }
+    t
+}
+
+/// A p-value for people: `p < 0.0001` below that, else `p = ` with four decimals.
+pub fn fmt_p(p: f64) -> String {
+    if p < 1e-4 {
+        "p < 0.0001".to_string()
+    } else {
+        format!("p = {p:.4}")
+    }
+}
+
+/// Compares scorers on the same leads.
+pub fn compare(scorers: &[ScorerScores], labels: &[bool], opts: &CompareOptions) -> Result<Comparison, CompareError> {
+    let reports: Vec<ScorerReport> = scorers.iter().map(|s| score_report(s, labels, opts)).collect::<Result<_, _>>()?;
+    let mut comparisons = Vec::new();
+    for i in 0..scorers.len() {
+        for j in i + 1..scorers.len() {
+            comparisons.push(pair_test(&scorers[i], &scorers[j], reports[i].auc, reports[j].auc, labels, opts.alpha));
+        }
+    }
+    Ok(Comparison {
+        leads: labels.len(),
+        conversions: labels.iter().filter(|&&y| y).count(),
+        level: opts.level,
+        alpha: opts.alpha,
+        scorers: reports,
+        comparisons,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sc(name: &str, kind: ScoreKind, scores: &[f64]) -> ScorerScores {
+        ScorerScores { name: name.into(), source: "test".into(), kind, scores: scores.to_vec() }
+    }
+
+    #[test]
+    fn bands_follow_inclusive_upper_edges() {
+        let pts = [0.0, 20.0, 20.5, 40.0, 55.0, 80.0, 80.1, 100.0, 130.0, -3.0];
+        let y = [false, true, true, false, true, false, true, true, true, false];
+        let b = band_table(&pts, &y);
+        assert_eq!(b.iter().map(|b| b.leads).collect::<Vec<_>>(), vec![3, 2, 1, 1, 3]);
+        assert_eq!(b.iter().map(|b| b.conversions).collect::<Vec<_>>(), vec![1, 1, 1, 0, 3]);
+        assert_eq!(b[1].label, "21–40");
+        assert_eq!(b[0].conversion_rate, Some(1.0 / 3.0));
+        let empty = band_table(&[10.0], &[true]);
+        assert_eq!(empty[2].conversion_rate, None);
+    }
+
+    #[test]
+    fn comparison_numbers_and_verdict() {
+        // 40 leads: the model separates perfectly, the rules are random-ish.
+        let y: Vec<bool> = (0..40).map(|i| i % 4 == 0).collect();
+        let model: Vec<f64> = y.iter().enumerate().map(|(i, &c)| if c { 0.7 } else { 0.1 } + i as f64 * 1e-4).collect();
+        let rules: Vec<f64> = (0..40).map(|i| ((i * 37) % 100) as f64).collect();
+        let opts = CompareOptions { n_boot: 200, capacity: Some(10), ..Default::default() };
+        let c =
+            compare(&[sc("model", ScoreKind::Probability, &model), sc("rules", ScoreKind::Points, &rules)], &y, &opts)
+                .unwrap();
+        assert_eq!((c.leads, c.conversions), (40, 10));
+        assert_eq!(c.scorers[0].auc, 1.0);
+        let cap = c.scorers[0].capacity.as_ref().unwrap();
+        assert_eq!((cap.leads, cap.conversions, cap.precision, cap.recall), (10, 10, 1.0, 1.0));
+        assert_eq!(c.scorers[0].top_k[1].leads, 4);
+        assert!(c.scorers[0].brier.is_some() && c.scorers[1].brier.is_none());
+        assert!(c.scorers[1].calibration.is_none());
+        // Converted leads score 0.70–0.7036 (×100: band 61–80), dead ones at most 0.1039.
+        assert_eq!(c.scorers[0].bands[3].conversions, 10);
+        let t = &c.comparisons[0];
+        assert!(t.significant, "{t:?}");
+        assert!(t.verdict.starts_with("model ranks leads better than rules"), "{}", t.verdict);
+    }
+
+    #[test]
+    fn one_class_set_is_rejected_with_the_scorer_named() {
+        let e = compare(&[sc("m", ScoreKind::Probability, &[0.1, 0.2])], &[false, false], &CompareOptions::default())
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("scorer \"m\": "), "{msg}");
+        assert!(matches!(e, CompareError::Metric { source: MetricError::OneClass { .. }, .. }));
+    }
+
+    #[test]
+    fn capacity_beyond_the_leads_is_an_error() {
+        let opts = CompareOptions { capacity: Some(5), n_boot: 10, ..Default::default() };
+        let e = compare(&[sc("m", ScoreKind::Probability, &[0.1, 0.9])], &[false, true], &opts).unwrap_err();
+        assert!(matches!(e, CompareError::Capacity { capacity: 5, leads: 2 }));
+    }
+}

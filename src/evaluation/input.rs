@@ -1,0 +1,356 @@
+//! Reading the leads `evaluate` and `thresholds` work on and scoring them with every
+//! scorer asked for.
+//!
+//! Flow: read the whole file as text ([`crate::data::load::read_table`]); read the outcome
+//! column (the `--target` given, else the first bundle's target); score every row with each
+//! model of each bundle ([`ModelScorer`]) and each rules file ([`RulesPlan`], with the
+//! activity log when given; points 0–100), all through the same [`Scorer`] trait; keep the labelled rows; optionally keep only the newest share by a
+//! date column (time-ordered evaluation: the model is judged on leads newer than the ones
+//! it could have learned from), or, with `heldout`, only the leads the bundle held out when
+//! it was trained on this very file (checked by its SHA-256; the split is rebuilt with the
+//! bundle's seed and method). The result, a [`ScoredSet`], is plain vectors.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use super::compare::{ScoreKind, ScorerScores};
+use super::split::{stratified_holdout, time_ordered_holdout};
+use super::EvaluationMethod;
+use crate::bundle::{file_sha256, Bundle, BundleError};
+use crate::data::load::{read_table, LoadError};
+use crate::data::typing::{parse_date, read_labels, LeadFrame, TypingError};
+use crate::models::{ModelScorer, ScoreError, Scorer};
+use crate::rules::{RulesError, RulesPlan};
+
+/// What to read and score.
+#[derive(Debug, Clone, Default)]
+pub struct InputPlan {
+    /// Labelled leads.
+    pub data: PathBuf,
+    /// Outcome column (default: the first bundle's).
+    pub target: Option<String>,
+    /// Values meaning converted (default: the bundle's, or guessed).
+    pub positive: Vec<String>,
+    /// Model bundles.
+    pub models: Vec<PathBuf>,
+    /// Rules files.
+    pub rules: Vec<PathBuf>,
+    /// Activity log for the rules' engagement points.
+    pub activities: Option<PathBuf>,
+    /// Date the rules' activity decay is computed at.
+    pub as_of: Option<NaiveDate>,
+    /// Date column (for time-ordered evaluation or capacity periods).
+    pub date_column: Option<String>,
+    /// With a date column: keep only the newest share of labelled leads.
+    pub newest_share: Option<f64>,
+    /// Keep only the leads the (first) bundle held out when it was trained on this file.
+    pub heldout: bool,
+}
+
+/// Errors while reading and scoring.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// Reading the data failed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A bundle could not be loaded.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// A column or value problem.
+    #[error(transparent)]
+    Typing(#[from] TypingError),
+    /// A scorer failed.
+    #[error("{scorer}: {source}")]
+    Score {
+        /// The scorer.
+        scorer: String,
+        /// The cause.
+        #[source]
+        source: ScoreError,
+    },
+    /// Nothing to evaluate.
+    #[error("no scorer given; pass --model BUNDLE and/or --rules FILE")]
+    NoScorer,
+    /// The target cannot be known.
+    #[error("{path}: no target column: pass --target COLUMN (no model bundle to take it from)")]
+    NoTarget {
+        /// The data file.
+        path: PathBuf,
+    },
+    /// A rules file could not be loaded.
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    /// The evaluated leads are all of one outcome.
+    #[error("{path}: the evaluated leads have {positives} converted and {negatives} dead; evaluation needs both (check --target / --positive{window})")]
+    OneClass {
+        /// The data file.
+        path: PathBuf,
+        /// Converted leads.
+        positives: usize,
+        /// Dead leads.
+        negatives: usize,
+        /// A hint about the time window, if one was applied.
+        window: String,
+    },
+    /// `--heldout` without a bundle.
+    #[error("--heldout needs --model: it keeps the leads a bundle held out from training")]
+    HeldoutNeedsBundle,
+    /// `--heldout` on another file than the bundle was trained on.
+    #[error("{path}: --heldout needs the very file {bundle} was trained on ({trained_on}, sha256 {sha256}); this file differs")]
+    HeldoutOtherData {
+        /// The data file.
+        path: PathBuf,
+        /// The bundle.
+        bundle: PathBuf,
+        /// The file it was trained on.
+        trained_on: String,
+        /// Its checksum.
+        sha256: String,
+    },
+    /// `--heldout` with a bundle whose model saw every row.
+    #[error("{bundle}: trained with {detail}, so no lead was held out from the bundled model; evaluate on newer leads instead")]
+    HeldoutNone {
+        /// The bundle.
+        bundle: PathBuf,
+        /// Why.
+        detail: String,
+    },
+    /// The data file could not be read for its checksum.
+    #[error("{path}: cannot read the file: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `--newest-share` out of range.
+    #[error("--newest-share {share}: expected a share in (0, 1], e.g. 0.3")]
+    Share {
+        /// The share given.
+        share: f64,
+    },
+}
+
+/// The time window evaluated, when a date column was given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeWindow {
+    /// The date column.
+    pub column: String,
+    /// Share of labelled leads kept (the newest).
+    pub share: f64,
+    /// Earliest date kept.
+    pub from: String,
+    /// Latest date kept.
+    pub to: String,
+    /// Older labelled leads left out.
+    pub older_left_out: usize,
+}
+
+/// Scores and outcomes of the evaluated leads.
+#[derive(Debug, Clone)]
+pub struct ScoredSet {
+    /// The data file.
+    pub data: PathBuf,
+    /// Target column used.
+    pub target: String,
+    /// Outcome per evaluated lead.
+    pub labels: Vec<bool>,
+    /// Date per evaluated lead, when a date column was given (None = unparseable/blank).
+    pub dates: Option<Vec<Option<NaiveDate>>>,
+    /// Rows skipped because the outcome was blank.
+    pub skipped_unlabelled: usize,
+    /// The time window, for time-ordered evaluation.
+    pub window: Option<TimeWindow>,
+    /// With `--heldout`: how the bundle's hold-out was rebuilt, e.g. "stratified 20% hold-out, seed 42".
+    pub heldout: Option<String>,
+    /// One entry per scorer.
+    pub scorers: Vec<ScorerScores>,
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().map_or_else(|| p.display().to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Reads, scores and filters; see the module docs.
+pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
+    if plan.models.is_empty() && plan.rules.is_empty() {
+        return Err(InputError::NoScorer);
+    }
+    if let Some(share) = plan.newest_share {
+        if !(share > 0.0 && share <= 1.0) {
+            return Err(InputError::Share { share });
+        }
+    }
+    let bundles: Vec<Bundle> = plan.models.iter().map(|p| Bundle::load(p)).collect::<Result<_, _>>()?;
+    let as_of = plan.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let rules: Vec<RulesPlan> = plan
+        .rules
+        .iter()
+        .map(|p| RulesPlan::load(p, plan.activities.as_deref(), as_of, None))
+        .collect::<Result<_, _>>()?;
+    let df = read_table(&plan.data)?;
+    let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
+    let (target, positive, missing) = match (&plan.target, bundles.first()) {
+        (Some(t), b) => {
+            let pos = if plan.positive.is_empty() && b.is_some_and(|b| &b.target.column == t) {
+                b.map(|b| b.target.positive.clone()).unwrap_or_default()
+            } else {
+                plan.positive.clone()
+            };
+            (t.clone(), pos, b.map(|b| b.pipeline.missing.clone()).unwrap_or_default())
+        }
+        (None, Some(b)) => {
+            let pos = if plan.positive.is_empty() { b.target.positive.clone() } else { plan.positive.clone() };
+            (b.target.column.clone(), pos, b.pipeline.missing.clone())
+        }
+        (None, None) => return Err(InputError::NoTarget { path: plan.data.clone() }),
+    };
+    let labels = match read_labels(&frame, &target, &positive, &missing) {
+        Ok(l) => l,
+        Err(TypingError::OneClass { positives, negatives, .. }) => {
+            return Err(InputError::OneClass { path: plan.data.clone(), positives, negatives, window: String::new() })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut rows: Vec<usize> = labels.rows.iter().map(|r| r.0).collect();
+    let mut y: Vec<bool> = labels.rows.iter().map(|r| r.1).collect();
+    let heldout = if plan.heldout {
+        let (bundle, path) = bundles.first().zip(plan.models.first()).ok_or(InputError::HeldoutNeedsBundle)?;
+        let (test, how) = bundle_holdout(bundle, path, plan, &frame, &rows, &y, &target)?;
+        rows = test.iter().map(|&i| rows[i]).collect();
+        y = test.iter().map(|&i| y[i]).collect();
+        Some(how)
+    } else {
+        None
+    };
+
+    // Dates of the labelled rows.
+    let mut dates = None;
+    let mut window = None;
+    if let Some(col) = &plan.date_column {
+        let text = frame.text(col, "pass --date-column with a column of dates, e.g. created_date")?;
+        let mut d = Vec::with_capacity(rows.len());
+        for &r in &rows {
+            let cell = missing.clean(text.get(r));
+            match cell {
+                None => d.push(None),
+                Some(v) => match parse_date(v) {
+                    Some(x) => d.push(Some(x)),
+                    None => {
+                        return Err(frame
+                            .bad_value(col, r, v, "a date", "use YYYY-MM-DD (or leave blank when unknown)".into())
+                            .into())
+                    }
+                },
+            }
+        }
+        if let Some(share) = plan.newest_share {
+            let days: Vec<f64> =
+                d.iter().map(|x| x.map_or(f64::NAN, |x: NaiveDate| x.num_days_from_ce() as f64)).collect();
+            let split = time_ordered_holdout(&days, share);
+            let kept: Vec<Option<NaiveDate>> = split.test.iter().map(|&i| d[i]).collect();
+            let known = kept.iter().flatten();
+            let from = known.clone().min().map_or("unknown".to_string(), |x| x.to_string());
+            let to = known.max().map_or("unknown".to_string(), |x| x.to_string());
+            window = Some(TimeWindow { column: col.clone(), share, from, to, older_left_out: split.train.len() });
+            rows = split.test.iter().map(|&i| rows[i]).collect();
+            y = split.test.iter().map(|&i| y[i]).collect();
+            d = kept;
+        }
+        dates = Some(d);
+    }
+    let positives = y.iter().filter(|&&v| v).count();
+    if positives == 0 || positives == y.len() {
+        return Err(InputError::OneClass {
+            path: plan.data.clone(),
+            positives,
+            negatives: y.len() - positives,
+            window: window.as_ref().map_or(String::new(), |w| {
+                format!("; only the newest {:.0}% by \"{}\" were kept: raise --newest-share", 100.0 * w.share, w.column)
+            }),
+        });
+    }
+
+    // Score every row, keep the evaluated ones.
+    let mut scorers = Vec::new();
+    let mut push = |name: String, source: String, s: &dyn Scorer| -> Result<(), InputError> {
+        let scored = s.score(&frame, false).map_err(|source| InputError::Score { scorer: name.clone(), source })?;
+        let kind = if s.is_probability() { ScoreKind::Probability } else { ScoreKind::Points };
+        scorers.push(ScorerScores { name, source, kind, scores: rows.iter().map(|&r| scored.scores[r]).collect() });
+        Ok(())
+    };
+    let many = bundles.len() > 1;
+    for (b, path) in bundles.iter().zip(&plan.models) {
+        for m in &b.models {
+            let name = if many { format!("{}:{}", stem(path), m.model.name()) } else { m.model.name().to_string() };
+            push(name, path.display().to_string(), &ModelScorer { pipeline: &b.pipeline, model: &m.model })?;
+        }
+    }
+    for (r, path) in rules.iter().zip(&plan.rules) {
+        let name = if plan.rules.len() > 1 { format!("rules:{}", stem(path)) } else { "rules".to_string() };
+        push(name, path.display().to_string(), &r.scorer())?;
+    }
+    Ok(ScoredSet {
+        data: plan.data.clone(),
+        target,
+        labels: y,
+        dates,
+        skipped_unlabelled: labels.skipped,
+        window,
+        heldout,
+        scorers,
+    })
+}
+
+/// Rebuilds the hold-out `train` made for `bundle` from the same file: the same labelled
+/// rows, split the same way with the same seed. Returns the held-out positions (into
+/// `rows`) and a description.
+fn bundle_holdout(
+    bundle: &Bundle,
+    path: &Path,
+    plan: &InputPlan,
+    frame: &LeadFrame,
+    rows: &[usize],
+    y: &[bool],
+    target: &str,
+) -> Result<(Vec<usize>, String), InputError> {
+    let sha = file_sha256(&plan.data).map_err(|source| InputError::Io { path: plan.data.clone(), source })?;
+    if sha != bundle.training.data_sha256 || target != bundle.target.column || rows.len() != bundle.training.labelled_rows {
+        return Err(InputError::HeldoutOtherData {
+            path: plan.data.clone(),
+            bundle: path.to_path_buf(),
+            trained_on: bundle.training.data_file.clone(),
+            sha256: bundle.training.data_sha256.clone(),
+        });
+    }
+    let seed = bundle.training.seed;
+    Ok(match &bundle.primary_entry().evaluation.method {
+        EvaluationMethod::Holdout { share } => {
+            (stratified_holdout(y, *share, seed).test, format!("stratified {:.0}% hold-out, seed {seed}", 100.0 * share))
+        }
+        EvaluationMethod::TimeOrdered { share, column } => {
+            let text = frame.text(column, "the bundle's date column must be in the file")?;
+            let days: Vec<f64> = rows
+                .iter()
+                .map(|&i| {
+                    bundle
+                        .pipeline
+                        .missing
+                        .clean(text.get(i))
+                        .and_then(parse_date)
+                        .map_or(f64::NAN, |d| d.num_days_from_ce() as f64)
+                })
+                .collect();
+            (time_ordered_holdout(&days, *share).test, format!("newest {:.0}% by \"{column}\"", 100.0 * share))
+        }
+        EvaluationMethod::CrossValidation { folds, .. } => {
+            return Err(InputError::HeldoutNone {
+                bundle: path.to_path_buf(),
+                detail: format!("{folds}-fold cross-validation and refitted on all rows"),
+            })
+        }
+    })
+}

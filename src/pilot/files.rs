@@ -1,0 +1,258 @@
+//! The file side of the pilot: read leads, assign them and write the assignment file;
+//! read assignment plus outcomes and turn them into per-arm outcomes for
+//! [`super::analyze::analyze`].
+//!
+//! The assignment file has the id column (under its own name), `arm` (`treatment` /
+//! `control`) and, with `--stratify`, the stratum column. `pilot analyze` reads the arm from
+//! the data file itself, or joins a separate assignment file on the id.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::analyze::ArmOutcomes;
+use super::assign::{assign, Arm, AssignError, StratumBalance};
+use crate::data::load::{read_table, LoadError};
+use crate::data::output::{BatchWriter, OutputError};
+use crate::data::typing::{parse_date, read_labels, LeadFrame, MissingTokens, TypingError};
+
+/// Errors of the pilot's file handling.
+#[derive(Debug, thiserror::Error)]
+pub enum PilotFileError {
+    /// Reading failed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A column or value problem.
+    #[error(transparent)]
+    Typing(#[from] TypingError),
+    /// Writing failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// Assignment refused the input.
+    #[error("{path}: {source}")]
+    Assign {
+        /// The data file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: AssignError,
+    },
+    /// Building the output frame failed.
+    #[error("{path}: building the assignment: {source}")]
+    Polars {
+        /// The output file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: PolarsError,
+    },
+    /// A lead of the data has no assignment.
+    #[error(
+        "{path}: lead \"{id}\" (row {row}) is not in the assignment file {assignment}; analyse only assigned leads"
+    )]
+    Unassigned {
+        /// Data file.
+        path: PathBuf,
+        /// The id.
+        id: String,
+        /// 1-based row.
+        row: usize,
+        /// Assignment file.
+        assignment: PathBuf,
+    },
+}
+
+/// What `pilot assign` does.
+#[derive(Debug, Clone)]
+pub struct AssignPlan {
+    /// Open leads.
+    pub data: PathBuf,
+    /// Output file (.csv, .parquet, .ndjson).
+    pub out: PathBuf,
+    /// Id column.
+    pub id: String,
+    /// Share of leads in treatment.
+    pub share: f64,
+    /// Stratum column.
+    pub stratify: Option<String>,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// What `pilot assign` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignSummary {
+    /// Leads assigned.
+    pub leads: usize,
+    /// In treatment.
+    pub treatment: usize,
+    /// In control.
+    pub control: usize,
+    /// Balance per stratum (one "(all)" row without --stratify).
+    pub strata: Vec<StratumBalance>,
+}
+
+/// Reads the leads, assigns them and writes the assignment file atomically.
+pub fn assign_file(plan: &AssignPlan) -> Result<AssignSummary, PilotFileError> {
+    let df = read_table(&plan.data)?;
+    let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
+    let ids = frame.text(&plan.id, "pass --id COLUMN naming the lead id column")?;
+    let id_vals: Vec<Option<&str>> = ids.iter().collect();
+    let strata_col = match &plan.stratify {
+        Some(c) => Some(frame.text(c, "pass --stratify with a column of the file")?),
+        None => None,
+    };
+    let strata: Option<Vec<Option<&str>>> = strata_col.map(|c| c.iter().collect());
+    let (arms, balance) = assign(&id_vals, strata.as_deref(), plan.share, plan.seed)
+        .map_err(|source| PilotFileError::Assign { path: plan.data.clone(), source })?;
+    let mut cols = vec![
+        Column::new(plan.id.as_str().into(), id_vals.iter().map(|s| s.map(str::trim)).collect::<Vec<_>>()),
+        Column::new("arm".into(), arms.iter().map(|a| a.as_str()).collect::<Vec<_>>()),
+    ];
+    if let (Some(name), Some(s)) = (&plan.stratify, &strata) {
+        if name != &plan.id {
+            cols.push(Column::new(name.as_str().into(), s.clone()));
+        }
+    }
+    let pe = |source| PilotFileError::Polars { path: plan.out.clone(), source };
+    let mut out = DataFrame::new_infer_height(cols).map_err(pe)?;
+    let mut w = BatchWriter::create(&plan.out)?;
+    w.write(&mut out)?;
+    w.finish()?;
+    let treatment = arms.iter().filter(|&&a| a == Arm::Treatment).count();
+    Ok(AssignSummary { leads: arms.len(), treatment, control: arms.len() - treatment, strata: balance })
+}
+
+/// What `pilot analyze` reads.
+#[derive(Debug, Clone)]
+pub struct AnalyzeFiles {
+    /// Leads with outcomes (and the arm column, unless `assignment` is given).
+    pub data: PathBuf,
+    /// A separate assignment file, joined on `id`.
+    pub assignment: Option<PathBuf>,
+    /// Id column (for the join).
+    pub id: String,
+    /// Arm column.
+    pub arm: String,
+    /// Outcome column.
+    pub target: String,
+    /// Values meaning converted (guessed when empty).
+    pub positive: Vec<String>,
+    /// Creation date column.
+    pub created: String,
+    /// Conversion date column.
+    pub converted_date: String,
+}
+
+/// Per-arm outcomes, and the leads left out for a blank outcome.
+#[derive(Debug, Clone, Default)]
+pub struct PilotOutcomes {
+    /// Treatment arm.
+    pub treatment: ArmOutcomes,
+    /// Control arm.
+    pub control: ArmOutcomes,
+    /// Rows with a blank outcome (still open).
+    pub open: usize,
+    /// Converted leads without both dates (no cycle length).
+    pub undated_conversions: usize,
+}
+
+/// Reads assignment and outcomes into per-arm outcomes.
+pub fn read_outcomes(f: &AnalyzeFiles) -> Result<PilotOutcomes, PilotFileError> {
+    let df = read_table(&f.data)?;
+    let frame = LeadFrame { df: &df, path: &f.data, first_row: 1 };
+    let missing = MissingTokens::default();
+    // The arm of each row: from the assignment file by id, or from the arm column.
+    let arms: Vec<(usize, Arm)> = match &f.assignment {
+        Some(apath) => {
+            let adf = read_table(apath)?;
+            let aframe = LeadFrame { df: &adf, path: apath, first_row: 1 };
+            let aid = aframe.text(&f.id, "the assignment file needs the id column (pass --id)")?;
+            let aarm = aframe.text(&f.arm, "the assignment file needs the arm column (pass --arm-column)")?;
+            let mut map: HashMap<&str, Arm> = HashMap::new();
+            for (i, (id, a)) in aid.iter().zip(aarm.iter()).enumerate() {
+                let (Some(id), Some(a)) = (missing.clean(id), missing.clean(a)) else { continue };
+                let arm = Arm::parse(a).ok_or_else(|| {
+                    aframe.bad_value(&f.arm, i, a, "an arm", "use \"treatment\" or \"control\"".into())
+                })?;
+                map.insert(id, arm);
+            }
+            let ids = frame.text(&f.id, "pass --id COLUMN naming the lead id column")?;
+            let mut out = Vec::with_capacity(ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                let id = missing.clean(id).unwrap_or("");
+                match map.get(id) {
+                    Some(&a) => out.push((i, a)),
+                    None => {
+                        return Err(PilotFileError::Unassigned {
+                            path: f.data.clone(),
+                            id: id.to_string(),
+                            row: i + 1,
+                            assignment: apath.clone(),
+                        })
+                    }
+                }
+            }
+            out
+        }
+        None => {
+            let col = frame.text(&f.arm, "pass --arm-column, or --assignment FILE written by `pilot assign`")?;
+            let mut out = Vec::with_capacity(col.len());
+            for (i, a) in col.iter().enumerate() {
+                let v = missing.clean(a).unwrap_or("");
+                let arm = Arm::parse(v).ok_or_else(|| {
+                    frame.bad_value(&f.arm, i, v, "an arm", "use \"treatment\" or \"control\"".into())
+                })?;
+                out.push((i, arm));
+            }
+            out
+        }
+    };
+    let labels = read_labels(&frame, &f.target, &f.positive, &missing).or_else(|e| match e {
+        // A pilot may have no conversion yet in one class: analyse anyway.
+        TypingError::OneClass { .. } if !f.positive.is_empty() => {
+            let text = frame.text(&f.target, "")?;
+            let rows = text
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    missing.clean(c).map(|v| (i, f.positive.iter().any(|p| p.trim().eq_ignore_ascii_case(v))))
+                })
+                .collect();
+            Ok(crate::data::typing::Labels { rows, skipped: 0, positive: f.positive.clone() })
+        }
+        e => Err(e),
+    })?;
+    let outcome: HashMap<usize, bool> = labels.rows.iter().copied().collect();
+    let created = frame.text(&f.created, "pass --created-column naming the creation date column")?;
+    let conv_date = frame.text(&f.converted_date, "pass --converted-date-column naming the conversion date column")?;
+    let date = |col: &str, i: usize, cell: Option<&str>| -> Result<Option<chrono::NaiveDate>, TypingError> {
+        match missing.clean(cell) {
+            None => Ok(None),
+            Some(v) => {
+                parse_date(v).map(Some).ok_or_else(|| frame.bad_value(col, i, v, "a date", "use YYYY-MM-DD".into()))
+            }
+        }
+    };
+    let mut out = PilotOutcomes::default();
+    for (i, arm) in arms {
+        let Some(&y) = outcome.get(&i) else {
+            out.open += 1;
+            continue;
+        };
+        let o = match arm {
+            Arm::Treatment => &mut out.treatment,
+            Arm::Control => &mut out.control,
+        };
+        o.converted.push(y);
+        if y {
+            match (date(&f.created, i, created.get(i))?, date(&f.converted_date, i, conv_date.get(i))?) {
+                (Some(a), Some(b)) => o.cycle_days.push((b - a).num_days() as f64),
+                _ => out.undated_conversions += 1,
+            }
+        }
+    }
+    Ok(out)
+}

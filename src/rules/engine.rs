@@ -1,0 +1,450 @@
+//! Scoring leads with a checked [`RuleSet`]: the itemised [`Breakdown`] of every lead,
+//! and the [`Scorer`] implementation that lets `score` and evaluation use the rules
+//! exactly like a model.
+//!
+//! Per lead: choose the segment (first `[[segment]]` whose conditions hold, else
+//! `default`); add the points of each fit and engagement rule that applies to the segment
+//! and fires (activity rules with decay, expiry and caps from the [`ActivityTable`]);
+//! fit and engagement are each clamped to 0..100 and the total is
+//! `fit_weight · fit + (1 − fit_weight) · engagement`, also in 0..100. A disqualified lead
+//! keeps its fit and engagement but its total is 0. Then the grade (fit letter A–D ×
+//! engagement level 1–4), status (sql / mql / lead), stage, persona and action.
+
+use polars::prelude::StringChunked;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::activity::{activity_points, cap, ActivityTable, FastMap, RuleAgg};
+use super::condition::Condition;
+use super::set::{Per, Rule, RuleSet, Source, Thresholds};
+use crate::data::typing::{parse_number, LeadFrame, MissingTokens, TypingError};
+use crate::models::{Contribution, ScoreError, Scored, Scorer};
+
+/// Fit or engagement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Who the lead is.
+    Fit,
+    /// What the lead did.
+    Engagement,
+}
+
+/// One rule that fired for a lead.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    /// Fit or engagement.
+    pub kind: Kind,
+    /// Rule name.
+    pub rule: String,
+    /// Why.
+    pub reason: String,
+    /// The evidence: the cell value, or `3 events`.
+    pub value: String,
+    /// Points before decay and cap (points × count for `each`).
+    pub base: f64,
+    /// Decay factor applied (1 without decay).
+    pub decay: f64,
+    /// Whether the cap cut the points.
+    pub capped: bool,
+    /// Points counted.
+    pub points: f64,
+    /// Line of the rule.
+    pub line: usize,
+}
+
+/// Everything the rules say about one lead.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Breakdown {
+    /// Segment name.
+    pub segment: String,
+    /// Rules that fired, in file order (fit first).
+    pub items: Vec<Item>,
+    /// Sum of fit points before clamping.
+    pub fit_raw: f64,
+    /// Fit score, 0..100.
+    pub fit_score: f64,
+    /// Sum of engagement points before clamping.
+    pub engagement_raw: f64,
+    /// Engagement score, 0..100.
+    pub engagement_score: f64,
+    /// Thresholds in force.
+    #[serde(skip)]
+    pub thresholds: Thresholds,
+    /// Total, 0..100 (0 when disqualified).
+    pub total: f64,
+    /// Grade such as `B2`.
+    pub grade: String,
+    /// `sql`, `mql` or `lead` (`disqualified` when set aside).
+    pub status: String,
+    /// Funnel stage ("" when no stages are defined).
+    pub stage: String,
+    /// Best persona and the share of its conditions met.
+    pub persona: Option<(String, f64)>,
+    /// Why the lead is disqualified.
+    pub disqualified: Option<String>,
+    /// Follow-up action ("" when none matches).
+    pub action: String,
+    /// Points per product, highest first.
+    pub products: Vec<(String, f64)>,
+}
+
+/// Rules plus an optional activity table: a [`Scorer`].
+pub struct RulesScorer<'a> {
+    /// The rules.
+    pub rules: &'a RuleSet,
+    /// The aggregated activity log.
+    pub activities: Option<&'a ActivityTable>,
+}
+
+/// The text columns a batch needs, fetched once.
+struct Cells<'a> {
+    cols: FastMap<&'a str, &'a StringChunked>,
+    missing: &'a MissingTokens,
+}
+
+impl<'a> Cells<'a> {
+    fn get(&self, field: &str, i: usize) -> Option<&'a str> {
+        self.missing.clean(self.cols.get(field)?.get(i))
+    }
+
+    fn all(&self, conds: &[Condition], i: usize) -> bool {
+        conds.iter().all(|c| c.holds(self.get(&c.field, i)))
+    }
+}
+
+impl RulesScorer<'_> {
+    /// Breakdowns of every lead of the batch.
+    pub fn evaluate(&self, leads: &LeadFrame) -> Result<Vec<Breakdown>, TypingError> {
+        let hint = format!("the rules file {} uses it; fix the rule or the data", self.rules.path.display());
+        let mut cols = FastMap::default();
+        let names = self.rules.lead_columns();
+        for (name, _) in &names {
+            cols.insert(name.as_str(), leads.text(name, &hint)?);
+        }
+        let cells = Cells { cols, missing: &self.rules.missing };
+        // Leads are independent: score them on all cores (order is kept).
+        Ok((0..leads.height()).into_par_iter().map(|i| self.lead(&cells, i)).collect())
+    }
+
+    fn lead(&self, cells: &Cells, i: usize) -> Breakdown {
+        let r = self.rules;
+        let (segment, thresholds) = match r.segments.iter().find(|s| cells.all(&s.conditions, i)) {
+            Some(s) => (s.name.clone(), s.thresholds),
+            None => ("default".to_string(), r.thresholds),
+        };
+        let id = r.id.as_deref().and_then(|c| cells.get(c, i));
+        let aggs = match (self.activities, id) {
+            (Some(t), Some(id)) => t.lead(id),
+            _ => None,
+        };
+        let mut items = Vec::new();
+        for (kind, rules) in [(Kind::Fit, &r.fit), (Kind::Engagement, &r.engagement)] {
+            for rule in rules {
+                if !rule.segments.is_empty() && !rule.segments.contains(&segment) {
+                    continue;
+                }
+                if !cells.all(&rule.conditions, i) {
+                    continue;
+                }
+                if let Some(item) = fire(kind, rule, r, cells, i, aggs) {
+                    items.push(item);
+                }
+            }
+        }
+        // `+ 0.0` turns the empty sum (-0.0) into 0.
+        let sum = |k: Kind| items.iter().filter(|it| it.kind == k).map(|it| it.points).sum::<f64>() + 0.0;
+        let (fit_raw, engagement_raw) = (sum(Kind::Fit), sum(Kind::Engagement));
+        let fit_score = fit_raw.clamp(0.0, 100.0);
+        let engagement_score = engagement_raw.clamp(0.0, 100.0);
+        let disqualified = r.disqualify.iter().find(|d| cells.all(&d.conditions, i)).map(|d| d.reason.clone());
+        let total = if disqualified.is_some() {
+            0.0
+        } else {
+            (thresholds.fit_weight * fit_score + (1.0 - thresholds.fit_weight) * engagement_score).clamp(0.0, 100.0)
+        };
+        let letter = ["A", "B", "C"].iter().zip(r.fit_grades).find(|(_, c)| fit_score >= *c).map_or("D", |(l, _)| l);
+        let level = ["1", "2", "3"]
+            .iter()
+            .zip(r.engagement_levels)
+            .find(|(_, c)| engagement_score >= *c)
+            .map_or("4", |(l, _)| l);
+        let grade = format!("{letter}{level}");
+        let status = if disqualified.is_some() {
+            "disqualified"
+        } else if total >= thresholds.sql {
+            "sql"
+        } else if total >= thresholds.mql {
+            "mql"
+        } else {
+            "lead"
+        }
+        .to_string();
+        let fired: Vec<&str> = items.iter().map(|it| it.rule.as_str()).collect();
+        let stage = r
+            .stages
+            .iter()
+            .find(|s| s.after.iter().any(|a| fired.contains(&a.as_str())))
+            .or_else(|| r.stages.iter().find(|s| s.after.is_empty()))
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let mut persona: Option<(String, f64)> = None;
+        for p in &r.personas {
+            let met = p.conditions.iter().filter(|c| c.holds(cells.get(&c.field, i))).count();
+            let share = met as f64 / p.conditions.len().max(1) as f64;
+            if share >= p.min_share && persona.as_ref().is_none_or(|(_, best)| share > *best) {
+                persona = Some((p.name.clone(), share));
+            }
+        }
+        let action = r
+            .actions
+            .iter()
+            .find(|a| {
+                (a.grades.is_empty() || a.grades.iter().any(|g| grade.starts_with(g.as_str())))
+                    && (a.stages.is_empty() || a.stages.contains(&stage))
+                    && (a.status.is_empty() || a.status.contains(&status))
+                    && a.disqualified.is_none_or(|d| d == disqualified.is_some())
+            })
+            .map(|a| a.todo.clone())
+            .unwrap_or_default();
+        let products = match (self.activities, id) {
+            (Some(t), Some(id)) => t.products(id).into_iter().map(|(p, s)| (p.to_string(), s)).collect(),
+            _ => Vec::new(),
+        };
+        Breakdown {
+            segment,
+            items,
+            fit_raw,
+            fit_score,
+            engagement_raw,
+            engagement_score,
+            thresholds,
+            total,
+            grade,
+            status,
+            stage,
+            persona,
+            disqualified,
+            action,
+            products,
+        }
+    }
+}
+
+/// The item for one rule whose conditions hold, or `None` when it earns nothing.
+fn fire(kind: Kind, rule: &Rule, r: &RuleSet, cells: &Cells, i: usize, aggs: Option<&[RuleAgg]>) -> Option<Item> {
+    let item = |value: String, base: f64, decay: f64, points: f64, capped: bool| Item {
+        kind,
+        rule: rule.name.clone(),
+        reason: rule.reason.clone(),
+        value,
+        base,
+        decay,
+        capped,
+        points,
+        line: rule.line,
+    };
+    match &rule.source {
+        Source::Conditions => {
+            let value = rule.conditions.first().and_then(|c| cells.get(&c.field, i)).unwrap_or("(missing)").to_string();
+            let (p, capped) = cap(rule.points, rule.max);
+            Some(item(value, rule.points, 1.0, p, capped))
+        }
+        Source::Count(c) => {
+            let n = cells.get(c, i).and_then(parse_number).unwrap_or(0.0);
+            if n <= 0.0 {
+                return None;
+            }
+            let base = match rule.per {
+                Per::Each => rule.points * n,
+                Per::Once => rule.points,
+            };
+            let (p, capped) = cap(base, rule.max);
+            Some(item(format!("{n}"), base, 1.0, p, capped))
+        }
+        Source::Activity(k) => {
+            let agg = aggs?.get(*k).copied()?;
+            if agg.count == 0 {
+                return None;
+            }
+            let f = &r.activity_rules[*k];
+            let (base, decay) = match f.per {
+                Per::Each => (f.points * agg.count as f64, agg.weight / agg.count as f64),
+                Per::Once => (f.points, agg.weight),
+            };
+            let (p, capped) = activity_points(f, agg);
+            let value = if agg.count == 1 { "1 event".to_string() } else { format!("{} events", agg.count) };
+            Some(item(value, base, decay, p, capped))
+        }
+    }
+}
+
+impl Scorer for RulesScorer<'_> {
+    fn name(&self) -> &str {
+        "rules"
+    }
+
+    fn is_probability(&self) -> bool {
+        false
+    }
+
+    fn score(&self, leads: &LeadFrame, explain: bool) -> Result<Scored, ScoreError> {
+        let all = self.evaluate(leads)?;
+        let scores = all.iter().map(|b| b.total).collect();
+        let contributions = if explain { all.iter().map(contributions).collect() } else { Vec::new() };
+        Ok(Scored { scores, contributions, unseen: Vec::new() })
+    }
+}
+
+/// A breakdown as generic contributions: one per rule that fired, effect in points.
+pub fn contributions(b: &Breakdown) -> Vec<Contribution> {
+    b.items
+        .iter()
+        .map(|it| Contribution { column: it.reason.clone(), value: it.value.clone(), effect: it.points })
+        .collect()
+}
+
+/// `rule_reasons`: each rule that fired with its points, decay and cap noted.
+pub fn render_items(b: &Breakdown) -> String {
+    let mut parts: Vec<String> = b
+        .items
+        .iter()
+        .map(|it| {
+            let mut s = format!("{} ({:+.1}", it.reason, it.points);
+            if it.decay < 1.0 {
+                s.push_str(&format!(", decay x{:.2}", it.decay));
+            }
+            if it.capped {
+                s.push_str(", capped");
+            }
+            s.push(')');
+            s
+        })
+        .collect();
+    if let Some(d) = &b.disqualified {
+        parts.insert(0, format!("disqualified: {d}"));
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use chrono::NaiveDate;
+    use polars::prelude::*;
+
+    use super::*;
+    use crate::data::load::read_table;
+    use crate::rules::RulesPlan;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules").join(name)
+    }
+
+    fn fixture_breakdowns() -> Vec<Breakdown> {
+        let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let plan = RulesPlan::load(&fixture("rules.toml"), Some(&fixture("activities.csv")), as_of, None).unwrap();
+        let path = fixture("leads.csv");
+        let df = read_table(&path).unwrap();
+        plan.scorer().evaluate(&LeadFrame { df: &df, path: &path, first_row: 1 }).unwrap()
+    }
+
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() < 1e-9, "{a} != {b}");
+    }
+
+    #[test]
+    fn fixture_lead_with_decayed_webinars_docs_and_visits() {
+        let b = &fixture_breakdowns()[0];
+        // Webinars 0.5 and 30.5 days before the end of the as-of day, half-life 30:
+        // 10 × (0.5^(0.5/30) + 0.5^(30.5/30)); the third (181 days) has expired; the demo
+        // request is after the as-of date and does not count.
+        let webinar = 10.0 * (0.5f64.powf(0.5 / 30.0) + 0.5f64.powf(30.5 / 30.0));
+        close(webinar, 14.827710305293442);
+        assert_eq!(b.segment, "default");
+        let points: Vec<(&str, f64)> = b.items.iter().map(|i| (i.rule.as_str(), i.points)).collect();
+        assert_eq!(points.len(), 4);
+        assert_eq!(points[0], ("senior", 40.0));
+        assert_eq!(points[1].0, "webinar");
+        close(points[1].1, webinar);
+        assert_eq!(points[2], ("docs", 4.0));
+        assert_eq!(points[3], ("visits", 9.0));
+        close(b.engagement_score, webinar + 13.0);
+        close(b.total, 0.5 * 40.0 + 0.5 * (webinar + 13.0));
+        assert_eq!((b.grade.as_str(), b.status.as_str(), b.stage.as_str()), ("C3", "mql", "consideration"));
+        assert_eq!(b.persona, Some(("Buyer".to_string(), 1.0)));
+        assert_eq!(b.products.len(), 1);
+        assert_eq!(b.products[0].0, "crm");
+        close(b.products[0].1, webinar);
+        assert_eq!(b.action, "newsletter");
+    }
+
+    #[test]
+    fn segment_chooses_rules_and_thresholds() {
+        let b = &fixture_breakdowns()[1];
+        assert_eq!(b.segment, "B2C");
+        // The student rule is B2C-only and the personal e-mail rule default-only.
+        assert_eq!(b.items.iter().map(|i| i.points).collect::<Vec<_>>(), vec![15.0, -25.0, -10.0]);
+        assert_eq!((b.fit_score, b.engagement_raw, b.engagement_score), (15.0, -35.0, 0.0));
+        // B2C: fit_weight 0.2, so 0.2 × 15 = 3; mql 10 is not reached.
+        close(b.total, 3.0);
+        assert_eq!((b.status.as_str(), b.stage.as_str()), ("lead", "awareness"));
+        assert_eq!(b.persona, Some(("Learner".to_string(), 1.0)));
+    }
+
+    #[test]
+    fn disqualified_lead_keeps_points_but_totals_zero() {
+        let b = &fixture_breakdowns()[2];
+        assert_eq!(b.disqualified.as_deref(), Some("placeholder name"));
+        assert_eq!((b.fit_score, b.engagement_score, b.total), (20.0, 3.0, 0.0));
+        assert_eq!((b.status.as_str(), b.action.as_str()), ("disqualified", "drop"));
+        // Buyer needs both conditions (min_share defaults to 1); a manager meets one.
+        assert_eq!(b.persona, None);
+        assert!(render_items(b).starts_with("disqualified: placeholder name; seniority = manager (+20.0)"));
+    }
+
+    #[test]
+    fn caps_and_single_decayed_event() {
+        let b = &fixture_breakdowns()[3];
+        let webinar = 10.0 * 0.5f64.powf(1.0 / 30.0);
+        close(b.items[0].points, webinar);
+        close(b.items[0].decay, 0.5f64.powf(1.0 / 30.0));
+        // 12 visits × 3 = 36, capped at 30.
+        assert_eq!((b.items[1].base, b.items[1].points, b.items[1].capped), (36.0, 30.0, true));
+        assert_eq!(b.fit_score.to_bits(), 0.0f64.to_bits());
+        assert_eq!(b.grade, "D2");
+        close(b.total, 0.5 * (webinar + 30.0));
+    }
+
+    #[test]
+    fn scorer_trait_gives_totals_and_contributions() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let plan = RulesPlan::load(&fixture("rules.toml"), Some(&fixture("activities.csv")), as_of, None).unwrap();
+        let path = fixture("leads.csv");
+        let df = read_table(&path).unwrap();
+        let s = plan.scorer();
+        assert_eq!((s.name(), s.is_probability()), ("rules", false));
+        let scored = s.score(&LeadFrame { df: &df, path: &path, first_row: 1 }, true).unwrap();
+        assert_eq!(scored.scores.len(), 4);
+        assert_eq!(scored.scores[2], 0.0);
+        assert_eq!(
+            scored.contributions[1][0],
+            Contribution { column: "seniority = student".into(), value: "student".into(), effect: 15.0 }
+        );
+    }
+
+    #[test]
+    fn missing_column_names_the_rules_file() {
+        let rules =
+            RuleSet::parse("[[fit]]\nwhen = { field = 'nope', equals = 'x' }\npoints = 5\n", Path::new("r.toml"))
+                .unwrap();
+        let df = DataFrame::new_infer_height(vec![Column::new("a".into(), ["1"])]).unwrap();
+        let s = RulesScorer { rules: &rules, activities: None };
+        let e = s.evaluate(&LeadFrame { df: &df, path: Path::new("leads.csv"), first_row: 1 }).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "leads.csv: column \"nope\" not found (columns: \"a\"); the rules file r.toml uses it; fix the rule or the data"
+        );
+    }
+}
