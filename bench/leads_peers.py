@@ -11,7 +11,7 @@ categorical, coded 0..k-1 in sorted order of its values (codes carry no label in
 Folds: StratifiedKFold(5, shuffle=True, random_state=42), written as a fold id per row so
 leadscore-gbm (crates/gbm/examples/leads_cv.rs) uses exactly the same splits.
 
-Every engine: 200 trees, 31 leaves, learning rate 0.1, min 20 rows per leaf, 255 bins,
+Every engine: 200 trees, 31 leaves, learning rate 0.1 (--learning-rate), min 20 rows per leaf, 255 bins,
 native categorical splits (LightGBM, XGBoost, scikit-learn, leadscore-gbm all support them).
 Reported: mean and sd of the per-fold hold-out AUC, mean Brier, mean fit seconds per fold.
 """
@@ -147,8 +147,10 @@ p2 = sub.add_parser("run")
 p2.add_argument("out")
 p2.add_argument("--threads", type=int, default=2)
 p2.add_argument("--engines", default="lightgbm,xgboost,sklearn")
+p2.add_argument("--learning-rate", type=float, default=0.1)
 a = ap.parse_args()
 if a.cmd == "prepare":
     prepare(a.csv, a.out)
 else:
+    LR = a.learning_rate
     run(a.out, a.threads, a.engines.split(","))

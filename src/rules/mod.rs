@@ -1,16 +1,35 @@
 //! The rule-based points score: the explanation people already trust.
 //!
 //! A rules file (TOML, see [`spec`] for the format) is read and checked once into a
-//! [`RuleSet`] ([`set`]): every condition compiled ([`condition`]), every problem reported
-//! with its line. An optional activity log is aggregated per lead with Polars
-//! ([`activity`]) into decayed, expiring counts per rule and points per product. The engine
-//! ([`engine`]) then scores leads batch by batch: fit and engagement points, caps,
-//! disqualification, segment, grade (A1…D4), MQL/SQL status, funnel stage, persona and
-//! follow-up action, each lead with its itemised [`Breakdown`]. [`RulesScorer`] implements
-//! [`crate::models::Scorer`], so rules are scored and evaluated like any model.
+//! [`RuleSet`] ([`set`], its parts in [`items`]): every condition compiled ([`condition`]),
+//! every problem reported with its line ([`error`]). An optional activity log is aggregated
+//! per lead with Polars ([`activity`]) into decayed, expiring counts per rule and points per
+//! product. The engine ([`engine`]) then scores leads batch by batch: fit and engagement
+//! points, caps, disqualification, segment, grade (A1…D4), MQL/SQL status, funnel stage,
+//! persona and follow-up action, each lead with its itemised [`Breakdown`], which [`report`]
+//! prints. [`RulesScorer`] implements [`crate::models::Scorer`], so rules are scored and
+//! evaluated like any model; [`RulesPlan`] loads a rules file with its activity log.
 //!
 //! Rules are data: the only operators are those of [`condition`]; regexes are length- and
 //! size-limited, and the file size and rule count are capped.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use leadscore::rules::RulesPlan;
+//!
+//! let as_of = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+//! let plan = RulesPlan::load(
+//!     Path::new("examples/rules/sample.toml"),
+//!     Some(Path::new("data/activities.csv")),
+//!     as_of,
+//!     None,
+//! )?;
+//! let df = leadscore::data::load::read_table(Path::new("data/open_leads.csv"))?;
+//! let frame = leadscore::data::typing::LeadFrame { df: &df, path: Path::new("data/open_leads.csv"), first_row: 1 };
+//! let first = &plan.scorer().evaluate(&frame)?[0];
+//! println!("{} {} {}", first.total, first.grade, first.action);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod activity;
 pub mod condition;

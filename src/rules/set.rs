@@ -155,7 +155,10 @@ impl RuleSet {
             });
         }
         let params: RulesFileParams = toml::from_str(text).map_err(|e| {
-            let start = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
+            let mut start = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
             let line = line_of(text, start);
             let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
             RulesError::Syntax {

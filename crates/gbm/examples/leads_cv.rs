@@ -1,10 +1,10 @@
 //! leadscore-gbm's side of the Leads.csv cross-validation benchmark (`bench/leads_peers.sh`):
 //! reads the matrix, categorical column list and fold ids written by
 //! `bench/leads_peers.py prepare`, fits one model per fold with the peers' settings (200
-//! trees, 31 leaves, learning rate 0.1, min 20 rows per leaf, native categoricals) and prints
+//! trees, 31 leaves, learning rate 0.1 unless given, min 20 rows per leaf, native categoricals) and prints
 //! one JSON line: mean and sd of the hold-out AUC over folds, mean Brier, mean fit seconds.
 //!
-//! `cargo run --release -p leadscore-gbm --example leads_cv -- bench/data/leads [threads]`
+//! `cargo run --release -p leadscore-gbm --example leads_cv -- bench/data/leads [threads] [learning_rate]`
 
 use std::time::Instant;
 
@@ -62,6 +62,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let dir = args.get(1).map(String::as_str).unwrap_or("bench/data/leads");
     let threads: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2);
+    let learning_rate: f64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(0.1);
     let meta = std::fs::read_to_string(format!("{dir}/meta.json")).expect("meta.json");
     let (n, k, n_folds) = (meta_int(&meta, "n_rows"), meta_int(&meta, "n_cols"), meta_int(&meta, "n_folds"));
     let categorical = meta_ints(&meta, "categorical");
@@ -82,7 +83,7 @@ fn main() {
         let params = GbmParams {
             num_trees: 200,
             num_leaves: 31,
-            learning_rate: 0.1,
+            learning_rate,
             min_data_in_leaf: 20,
             n_threads: threads,
             categorical: categorical.clone(),

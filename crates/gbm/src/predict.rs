@@ -72,9 +72,9 @@ struct FlatNode {
 /// The child of numeric (or leaf) `node` that value `v` goes to (a leaf goes to itself).
 #[inline(always)]
 fn step_numeric(node: &FlatNode, v: f64) -> u32 {
-    // NaN compares false: `v <= t` sends it right, `!(v > t)` sends it left.
+    // NaN compares false, so `v <= t` alone sends it right; `dl & is_nan` sends it left.
     let dl = node.flags & DEFAULT_LEFT != 0;
-    let left = (v <= node.value) | (dl & !(v > node.value));
+    let left = (v <= node.value) | (dl & v.is_nan());
     node.kids[!left as usize]
 }
 
