@@ -23,7 +23,7 @@ fi
 
 report="${1:-}"
 if [ -z "$report" ]; then
-    bin="${LEADSCORE_BIN:-$here/target/release/leadscore}"
+    bin="${LEADSCORE_BIN:-${CARGO_TARGET_DIR:-$here/target}/release/leadscore}"
     [ -x "$bin" ] || { echo "check_report: $bin not found; run cargo build --release" >&2; exit 2; }
     (cd "$work" \
         && "$bin" generate --out-dir data --history-rows 1500 --open-rows 10 --seed 5 \
