@@ -99,18 +99,24 @@ impl Evaluation {
             self.log_loss,
             self.brier
         );
-        s.push_str("  decile  leads  converted   rate    lift  cum. gain\n");
-        for d in &self.deciles {
-            s.push_str(&format!(
-                "  {:>6} {:>6} {:>10} {:>6.1}% {:>6.2} {:>9.1}%\n",
-                d.bin,
-                d.leads,
-                d.conversions,
-                100.0 * d.conversion_rate,
-                d.lift,
-                100.0 * d.cumulative_gain
-            ));
-        }
+        s.push_str(&render_deciles(&self.deciles));
         s
     }
+}
+
+/// The decile lift table as indented plain text, top decile first.
+pub fn render_deciles(deciles: &[Decile]) -> String {
+    let mut s = String::from("  decile  leads  converted   rate    lift  cum. gain\n");
+    for d in deciles {
+        s.push_str(&format!(
+            "  {:>6} {:>6} {:>10} {:>6.1}% {:>6.2} {:>9.1}%\n",
+            d.bin,
+            d.leads,
+            d.conversions,
+            100.0 * d.conversion_rate,
+            d.lift,
+            100.0 * d.cumulative_gain
+        ));
+    }
+    s
 }

@@ -63,18 +63,7 @@ impl Comparison {
             for t in tops {
                 s.push_str(&format!("  {t}\n"));
             }
-            s.push_str("  decile  leads  converted   rate    lift  cum. gain\n");
-            for d in &r.deciles {
-                s.push_str(&format!(
-                    "  {:>6} {:>6} {:>10} {:>6.1}% {:>6.2} {:>9.1}%\n",
-                    d.bin,
-                    d.leads,
-                    d.conversions,
-                    100.0 * d.conversion_rate,
-                    d.lift,
-                    100.0 * d.cumulative_gain
-                ));
-            }
+            s.push_str(&super::render_deciles(&r.deciles));
             s.push_str("  band     leads  converted   rate\n");
             for b in &r.bands {
                 let rate = b.conversion_rate.map_or("-".to_string(), |x| format!("{:.1}%", 100.0 * x));
