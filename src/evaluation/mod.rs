@@ -1,6 +1,7 @@
 //! Evaluation: metrics ([`metrics`]), statistical tests ([`stats`]), splits ([`split`]) and
 //! the summary `train` prints and stores ([`Evaluation`]).
 
+pub mod calibration;
 pub mod charts;
 pub mod compare;
 pub mod html;
