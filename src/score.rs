@@ -227,9 +227,11 @@ pub fn score(plan: &ScorePlan, tick: &mut dyn FnMut(u8, usize)) -> Result<ScoreS
             }
         }
         if let Some(grades) = &grades {
+            // Every model of the bundle shares its pipeline: encode the batch once.
+            let enc = scorers[primary].pipeline.transform(&frame, None)?;
             let mut per_model = Vec::with_capacity(scorers.len());
             for (k, s) in scorers.iter().enumerate() {
-                per_model.push(s.score(&frame, k == primary)?);
+                per_model.push(s.score_encoded(&frame, &enc, k == primary)?);
             }
             let main = &per_model[primary];
             for (col, count) in &main.unseen {

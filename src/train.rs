@@ -174,9 +174,15 @@ fn fit_models(
     Ok((pipeline, models))
 }
 
-fn predict(frame: &LeadFrame, rows: &[usize], pipeline: &FittedPipeline, model: &FittedModel) -> Result<Vec<f64>, TrainError> {
+/// P(converted) from every model for `rows`, encoding them once (the models share the pipeline).
+fn predict_all(
+    frame: &LeadFrame,
+    rows: &[usize],
+    pipeline: &FittedPipeline,
+    models: &[FittedModel],
+) -> Result<Vec<Vec<f64>>, TrainError> {
     let enc = pipeline.transform(frame, Some(rows))?;
-    Ok(model.predict(&enc)?)
+    Ok(models.iter().map(|m| m.predict(&enc)).collect::<Result<_, _>>()?)
 }
 
 /// Grade cut-offs: configured, else quantiles of held-out probabilities so that about 10%
@@ -252,8 +258,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             let (tr_rows, tr_y) = pick(train);
             let (te_rows, te_y) = pick(test);
             let (p, ms) = fit_models(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg, plan.models, progress)?;
-            for (k, m) in ms.iter().enumerate() {
-                let probs = predict(&frame, &te_rows, &p, m)?;
+            for (k, probs) in predict_all(&frame, &te_rows, &p, &ms)?.into_iter().enumerate() {
                 fold_auc[k].push(crate::evaluation::metrics::roc_auc(&probs, &te_y)?);
                 for (&i, pr) in test.iter().zip(probs) {
                     oof[k][i] = pr;
@@ -293,8 +298,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         let (p, ms) = fit_models(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg, plan.models, progress)?;
         let mut evals = Vec::new();
         let mut held = Vec::new();
-        for m in &ms {
-            let probs = predict(&frame, &te_rows, &p, m)?;
+        for probs in predict_all(&frame, &te_rows, &p, &ms)? {
             evals.push(Evaluation::compute(method.clone(), &probs, &te_y)?);
             held.push(probs);
         }

@@ -37,35 +37,18 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::Serialize;
 
-use super::{print_out, split_list, Outcome};
+use super::inputs::ScorerInputArgs;
+use super::{print_out, Outcome};
 use crate::evaluation::compare::{compare, CompareOptions, Comparison};
 use crate::evaluation::html::render_report;
-use crate::evaluation::input::{load_scored, InputPlan, TimeWindow};
+use crate::evaluation::input::{load_scored, TimeWindow};
 
 /// Arguments of `leadscore evaluate`.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Labelled leads the scorers did not train on (CSV, Parquet or NDJSON).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// Outcome column (default: the first bundle's target).
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Value(s) of the target meaning converted, comma-separated (default: the bundle's).
-    #[arg(long)]
-    pub positive: Vec<String>,
-    /// A model bundle; repeat to compare several. Every model in a bundle is evaluated.
-    #[arg(long = "model")]
-    pub models: Vec<PathBuf>,
-    /// A rules file; repeat to compare several.
-    #[arg(long = "rules")]
-    pub rules: Vec<PathBuf>,
-    /// Activity log for the rules' engagement points (see `leadscore rules`).
-    #[arg(long)]
-    pub activities: Option<PathBuf>,
-    /// Date the rules' activity points are computed at (YYYY-MM-DD; default today).
-    #[arg(long)]
-    pub as_of: Option<chrono::NaiveDate>,
+    /// Data and scorers.
+    #[command(flatten)]
+    pub input: ScorerInputArgs,
     /// Sales capacity: precision and recall among the N best-scored leads.
     #[arg(long)]
     pub capacity: Option<usize>,
@@ -125,18 +108,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Runs `evaluate`.
 pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
-    let plan = InputPlan {
-        data: args.data.clone(),
-        target: args.target.clone(),
-        positive: split_list(&args.positive),
-        models: args.models.clone(),
-        rules: args.rules.clone(),
-        activities: args.activities.clone(),
-        as_of: args.as_of,
-        date_column: args.date_column.clone(),
-        newest_share: args.date_column.as_ref().map(|_| args.newest_share),
-        heldout: args.heldout,
-    };
+    let plan = args.input.plan(
+        args.date_column.clone(),
+        args.date_column.as_ref().map(|_| args.newest_share),
+        args.heldout,
+    );
     if args.n_boot == 0 {
         anyhow::bail!("--n-boot must be at least 1 (1000 or more for a 95% interval)");
     }

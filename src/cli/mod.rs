@@ -4,6 +4,7 @@
 
 pub mod evaluate;
 pub mod generate;
+pub mod inputs;
 pub mod pilot;
 pub mod rules;
 pub mod score;

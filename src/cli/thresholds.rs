@@ -21,9 +21,10 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::evaluate::write_atomic;
-use super::{print_out, split_list, Outcome};
+use super::inputs::ScorerInputArgs;
+use super::{print_out, Outcome};
 use crate::evaluation::compare::ScoreKind;
-use crate::evaluation::input::{load_scored, InputPlan};
+use crate::evaluation::input::load_scored;
 use crate::evaluation::thresholds::{recommend, ThresholdPlan, ThresholdReport};
 
 /// A capacity period.
@@ -38,27 +39,9 @@ pub enum Period {
 /// Arguments of `leadscore thresholds`.
 #[derive(Debug, Args)]
 pub struct ThresholdsArgs {
-    /// Labelled history (CSV, Parquet or NDJSON).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// Outcome column (default: the first bundle's target).
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Value(s) of the target meaning converted, comma-separated.
-    #[arg(long)]
-    pub positive: Vec<String>,
-    /// A model bundle (repeatable).
-    #[arg(long = "model")]
-    pub models: Vec<PathBuf>,
-    /// A rules file (repeatable).
-    #[arg(long = "rules")]
-    pub rules: Vec<PathBuf>,
-    /// Activity log for the rules' engagement points (see `leadscore rules`).
-    #[arg(long)]
-    pub activities: Option<PathBuf>,
-    /// Date the rules' activity points are computed at (YYYY-MM-DD; default today).
-    #[arg(long)]
-    pub as_of: Option<chrono::NaiveDate>,
+    /// Data and scorers.
+    #[command(flatten)]
+    pub input: ScorerInputArgs,
     /// Percentile of converted leads' scores for the MQL cut-off (10 keeps ~90% of conversions).
     #[arg(long, default_value_t = 10.0)]
     pub percentile: f64,
@@ -103,18 +86,7 @@ struct ThresholdsJson<'a> {
 
 /// Runs `thresholds`.
 pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
-    let plan = InputPlan {
-        data: args.data.clone(),
-        target: args.target.clone(),
-        positive: split_list(&args.positive),
-        models: args.models.clone(),
-        rules: args.rules.clone(),
-        activities: args.activities.clone(),
-        as_of: args.as_of,
-        date_column: args.date_column.clone(),
-        newest_share: None,
-        heldout: args.heldout,
-    };
+    let plan = args.input.plan(args.date_column.clone(), None, args.heldout);
     let set = load_scored(&plan)?;
     let capacity = match (args.capacity, &set.dates) {
         (None, _) => None,

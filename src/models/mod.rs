@@ -134,6 +134,19 @@ impl Scorer for ModelScorer<'_> {
 
     fn score(&self, leads: &LeadFrame, explain: bool) -> Result<Scored, ScoreError> {
         let enc = self.pipeline.transform(leads, None)?;
+        self.score_encoded(leads, &enc, explain)
+    }
+}
+
+impl ModelScorer<'_> {
+    /// [`Scorer::score`] for a batch already encoded by this scorer's pipeline, so that the
+    /// models of one bundle (which share the pipeline) parse each batch once.
+    pub fn score_encoded(
+        &self,
+        leads: &LeadFrame,
+        enc: &crate::features::Encoded,
+        explain: bool,
+    ) -> Result<Scored, ScoreError> {
         let unseen = self
             .pipeline
             .columns
@@ -142,12 +155,12 @@ impl Scorer for ModelScorer<'_> {
             .filter(|(_, &n)| n > 0)
             .map(|(c, &n)| (c.name.clone(), n))
             .collect();
-        let scores = self.model.predict(&enc)?;
+        let scores = self.model.predict(enc)?;
         let contributions = if explain {
             let texts: Vec<_> =
                 self.pipeline.columns.iter().map(|c| leads.text(&c.name, "")).collect::<Result<_, _>>()?;
             self.model
-                .effects(self.pipeline, &enc)?
+                .effects(self.pipeline, enc)?
                 .into_iter()
                 .enumerate()
                 .map(|(i, row)| {

@@ -1,0 +1,53 @@
+//! Arguments shared by the commands that score labelled leads with several scorers
+//! (`evaluate`, `thresholds`): the data file, its outcome, and the bundles and rules files.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::split_list;
+use crate::evaluation::input::InputPlan;
+
+/// Labelled data and the scorers to run on it (flattened into each command's arguments).
+#[derive(Debug, Args)]
+pub struct ScorerInputArgs {
+    /// Labelled leads (CSV, Parquet or NDJSON) the scorers did not train on.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Outcome column (default: the first bundle's target).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Value(s) of the target meaning converted, comma-separated (default: the bundle's).
+    #[arg(long)]
+    pub positive: Vec<String>,
+    /// A model bundle; repeat to compare several. Every model in a bundle is used.
+    #[arg(long = "model")]
+    pub models: Vec<PathBuf>,
+    /// A rules file; repeat to compare several.
+    #[arg(long = "rules")]
+    pub rules: Vec<PathBuf>,
+    /// Activity log for the rules' engagement points (see `leadscore rules`).
+    #[arg(long)]
+    pub activities: Option<PathBuf>,
+    /// Date the rules' activity points are computed at (YYYY-MM-DD; default today).
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+impl ScorerInputArgs {
+    /// The input plan, with the command's own choice of rows.
+    pub fn plan(&self, date_column: Option<String>, newest_share: Option<f64>, heldout: bool) -> InputPlan {
+        InputPlan {
+            data: self.data.clone(),
+            target: self.target.clone(),
+            positive: split_list(&self.positive),
+            models: self.models.clone(),
+            rules: self.rules.clone(),
+            activities: self.activities.clone(),
+            as_of: self.as_of,
+            date_column,
+            newest_share,
+            heldout,
+        }
+    }
+}
