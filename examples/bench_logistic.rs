@@ -20,7 +20,8 @@ fn main() {
     let l2: f64 = a[4].parse().unwrap();
     let tol: f64 = a[5].parse().unwrap();
     let bytes = std::fs::read(&a[1]).unwrap();
-    let data: Vec<f64> = bytes[..n * p * 8].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+    let data: Vec<f64> =
+        bytes[..n * p * 8].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
     let y: Vec<bool> = bytes[n * p * 8..].iter().map(|&b| b == 1).collect();
     // First 80% fit, last 20% hold-out (the Python side does the same).
     let cut = n * 4 / 5;

@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::data::typing::ColumnKind;
 use crate::data::typing::TargetSpec;
 use crate::evaluation::Evaluation;
-use crate::features::schema::InputColumn;
-use crate::data::typing::ColumnKind;
 use crate::features::pipeline::{DesignRole, Encoding};
+use crate::features::schema::InputColumn;
 use crate::features::FittedPipeline;
 use crate::leakage::ColumnCheck;
 use crate::models::FittedModel;
@@ -221,8 +221,7 @@ impl Bundle {
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(io)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        serde_json::to_writer_pretty(&mut tmp, self)
-            .map_err(|e| io(std::io::Error::other(e)))?;
+        serde_json::to_writer_pretty(&mut tmp, self).map_err(|e| io(std::io::Error::other(e)))?;
         tmp.write_all(b"\n").map_err(io)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
         Ok(())
@@ -230,9 +229,10 @@ impl Bundle {
 
     /// Reads, version-checks, checksum-checks and consistency-checks a bundle.
     pub fn load(path: &Path) -> Result<Bundle, BundleError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| BundleError::Io { path: path.to_path_buf(), source })?;
-        let malformed = |e: serde_json::Error| BundleError::Malformed { path: path.to_path_buf(), message: e.to_string() };
+        let text =
+            std::fs::read_to_string(path).map_err(|source| BundleError::Io { path: path.to_path_buf(), source })?;
+        let malformed =
+            |e: serde_json::Error| BundleError::Malformed { path: path.to_path_buf(), message: e.to_string() };
         // Check the header first, so a future format gives a version message, not a parse error.
         let head: serde_json::Value = serde_json::from_str(&text).map_err(malformed)?;
         let format = head.get("format").and_then(|v| v.as_str()).unwrap_or("(none)");
@@ -242,7 +242,11 @@ impl Bundle {
         let version = head.get("format_version").and_then(|v| v.as_str()).unwrap_or("?").to_string();
         let major: Option<u32> = version.split('.').next().and_then(|m| m.parse().ok());
         if major != Some(FORMAT_MAJOR) {
-            return Err(BundleError::Version { path: path.to_path_buf(), found: version, found_major: major.unwrap_or(0) });
+            return Err(BundleError::Version {
+                path: path.to_path_buf(),
+                found: version,
+                found_major: major.unwrap_or(0),
+            });
         }
         let bundle: Bundle = serde_json::from_value(head).map_err(malformed)?;
         if digest(&bundle) != bundle.checksum {
@@ -268,7 +272,10 @@ impl Bundle {
                 _ => false,
             };
             if !fits {
-                return Err(format!("design column for \"{}\" does not match its encoding", self.pipeline.columns[d.source].name));
+                return Err(format!(
+                    "design column for \"{}\" does not match its encoding",
+                    self.pipeline.columns[d.source].name
+                ));
             }
         }
         for c in &self.pipeline.columns {

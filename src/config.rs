@@ -219,10 +219,9 @@ pub struct TrainConfig {
 impl TrainConfig {
     /// Reads and parses a TOML config file.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
-        toml::from_str(&text)
-            .map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })
     }
 
     /// Checks every range; `source_name` says where the values came from.
@@ -257,14 +256,9 @@ impl TrainConfig {
         let cuts = [g.a, g.b, g.c];
         if cuts.iter().any(|c| c.is_some()) {
             match cuts {
-                [Some(a), Some(b), Some(c)]
-                    if (0.0..=1.0).contains(&c) && c <= b && b <= a && a <= 1.0 => {}
+                [Some(a), Some(b), Some(c)] if (0.0..=1.0).contains(&c) && c <= b && b <= a && a <= 1.0 => {}
                 _ => {
-                    return Err(bad(
-                        "grades",
-                        format!("{:?}", cuts),
-                        "give all of a, b, c with 1 >= a >= b >= c >= 0",
-                    ))
+                    return Err(bad("grades", format!("{:?}", cuts), "give all of a, b, c with 1 >= a >= b >= c >= 0"))
                 }
             }
         }

@@ -20,11 +20,7 @@ pub fn top_reasons(contribs: &[Contribution], k: usize, min_effect: f64) -> Vec<
 
 /// Renders reasons as `A = x (+0.80); B = y (-0.45)`.
 pub fn render_reasons(reasons: &[&Contribution]) -> String {
-    reasons
-        .iter()
-        .map(|c| format!("{} = {} ({:+.2})", c.column, c.value, c.effect))
-        .collect::<Vec<_>>()
-        .join("; ")
+    reasons.iter().map(|c| format!("{} = {} ({:+.2})", c.column, c.value, c.effect)).collect::<Vec<_>>().join("; ")
 }
 
 #[cfg(test)]

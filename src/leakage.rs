@@ -79,8 +79,7 @@ fn bins(
     let text = frame.text(&col.name, "")?;
     let values: Vec<Option<&str>> = rows.iter().map(|&i| missing.clean(text.get(i))).collect();
     let mut labels = vec!["(missing)".to_string()];
-    let numeric = matches!(col.kind, ColumnKind::Numeric)
-        && values.iter().flatten().all(|v| parse_number(v).is_some());
+    let numeric = matches!(col.kind, ColumnKind::Numeric) && values.iter().flatten().all(|v| parse_number(v).is_some());
     if numeric {
         let nums: Vec<Option<f64>> = values.iter().map(|v| v.and_then(parse_number)).collect();
         let mut sorted: Vec<f64> = nums.iter().flatten().copied().collect();
@@ -167,7 +166,12 @@ pub fn check_columns(
             let share = c / n as f64;
             let rate = p / c;
             // Numeric bins are judged by AUC only: a top bin of engagement may well convert.
-            if b > 0 && !numeric_bins && share >= limits.pure_level_share && rate >= limits.pure_level_rate && rate > base {
+            if b > 0
+                && !numeric_bins
+                && share >= limits.pure_level_share
+                && rate >= limits.pure_level_rate
+                && rate > base
+            {
                 reasons.push(LeakReason::PureLevel { value: names[b].clone(), share, conversion_rate: rate });
             }
         }
@@ -245,7 +249,8 @@ mod tests {
             InputColumn { name: "lead_no".into(), kind: ColumnKind::Numeric, inferred: true },
         ];
         let rows: Vec<usize> = (0..n).collect();
-        let checks = check_columns(&frame, &cols, &rows, &y, &MissingTokens::default(), &LeakageSection::default(), 7).unwrap();
+        let checks =
+            check_columns(&frame, &cols, &rows, &y, &MissingTokens::default(), &LeakageSection::default(), 7).unwrap();
         assert!(checks[0].auc > 0.99, "{:?}", checks[0]);
         assert!(matches!(checks[0].reasons[0], LeakReason::SeparatesAlone { .. }));
         assert!(checks[0].iv > 3.0);

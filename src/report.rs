@@ -49,7 +49,10 @@ pub fn train_report(b: &Bundle) -> String {
         b.pipeline.design.len()
     ));
     if !t.kept_flagged_columns.is_empty() {
-        s.push_str(&format!("warning: kept columns the leakage guard flagged: {}\n", t.kept_flagged_columns.join(", ")));
+        s.push_str(&format!(
+            "warning: kept columns the leakage guard flagged: {}\n",
+            t.kept_flagged_columns.join(", ")
+        ));
     }
     s.push_str("\nleakage guard (each column alone, out-of-fold):\n");
     s.push_str(&leakage_table(&b.leakage, 12));
@@ -57,12 +60,8 @@ pub fn train_report(b: &Bundle) -> String {
         s.push('\n');
         s.push_str(&e.evaluation.render(e.model.name()));
         if let FittedModel::Logistic(m) = &e.model {
-            let mut terms: Vec<(f64, String)> = m
-                .coefficients
-                .iter()
-                .zip(&b.pipeline.design)
-                .map(|(w, d)| (*w, b.pipeline.design_name(d)))
-                .collect();
+            let mut terms: Vec<(f64, String)> =
+                m.coefficients.iter().zip(&b.pipeline.design).map(|(w, d)| (*w, b.pipeline.design_name(d))).collect();
             terms.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
             s.push_str("  strongest terms (log-odds per standard deviation):\n");
             for (w, n) in terms.iter().take(10) {
@@ -95,9 +94,6 @@ pub fn train_report(b: &Bundle) -> String {
         s.push_str(&format!("\nprimary model (reported as `probability`): {}\n", b.primary));
     }
     let g = &b.grades;
-    s.push_str(&format!(
-        "\ngrades: A >= {:.3}, B >= {:.3}, C >= {:.3}, else D ({})\n",
-        g.a, g.b, g.c, g.source
-    ));
+    s.push_str(&format!("\ngrades: A >= {:.3}, B >= {:.3}, C >= {:.3}, else D ({})\n", g.a, g.b, g.c, g.source));
     s
 }

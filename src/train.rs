@@ -11,10 +11,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bundle::{file_sha256, Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR};
+use crate::bundle::{
+    file_sha256, Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR,
+};
 use crate::config::{ConfigError, TrainConfig};
 use crate::data::load::{read_table, LoadError};
-use crate::data::typing::{parse_date, ColumnKind, read_labels, LeadFrame, MissingTokens, TargetSpec, TypingError};
+use crate::data::typing::{parse_date, read_labels, ColumnKind, LeadFrame, MissingTokens, TargetSpec, TypingError};
 use crate::evaluation::metrics::MetricError;
 use crate::evaluation::split::{stratified_folds, stratified_holdout, time_ordered_holdout, Split};
 use crate::evaluation::{Evaluation, EvaluationMethod};
@@ -194,7 +196,12 @@ fn grade_cuts(cfg: &TrainConfig, heldout: &[f64]) -> GradeCuts {
     let mut s = heldout.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
     let q = |f: f64| s[((s.len() as f64 * f) as usize).min(s.len() - 1)];
-    GradeCuts { a: q(0.9), b: q(0.7), c: q(0.4), source: "hold-out quantiles: top 10% A, next 20% B, next 30% C".into() }
+    GradeCuts {
+        a: q(0.9),
+        b: q(0.7),
+        c: q(0.4),
+        source: "hold-out quantiles: top 10% A, next 20% B, next 30% C".into(),
+    }
 }
 
 /// Runs training end to end and saves the bundle. `progress` receives one line per stage.
@@ -227,19 +234,18 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     }
     if plan.models.names().contains(&"gbm") {
         // The pipeline keeps inputs in order, minus ids: the tree matrix's columns.
-        let used: Vec<&InputColumn> = inputs.iter().filter(|c| !matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore)).collect();
+        let used: Vec<&InputColumn> =
+            inputs.iter().filter(|c| !matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore)).collect();
         let names: Vec<String> = used.iter().map(|c| c.name.clone()).collect();
-        let cats: Vec<usize> = used.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Categorical).map(|(i, _)| i).collect();
+        let cats: Vec<usize> =
+            used.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Categorical).map(|(i, _)| i).collect();
         cfg.gbm.check(&names, &cats)?;
     }
     crate::features::pipeline::check_values(&frame, &inputs, &rows, &missing)?;
     progress("checking columns for leakage");
     let checks = check_columns(&frame, &inputs, &rows, &y, &missing, &cfg.leakage, cfg.evaluation.seed)?;
-    let flagged: Vec<ColumnCheck> = checks
-        .iter()
-        .filter(|c| !c.reasons.is_empty() && !cfg.data.keep.contains(&c.column))
-        .cloned()
-        .collect();
+    let flagged: Vec<ColumnCheck> =
+        checks.iter().filter(|c| !c.reasons.is_empty() && !cfg.data.keep.contains(&c.column)).cloned().collect();
     if !flagged.is_empty() && !plan.allow_leaky {
         return Err(TrainError::Leakage { path: path.to_path_buf(), flagged });
     }
@@ -247,7 +253,9 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
 
     let seed = cfg.evaluation.seed;
     let names = plan.models.names();
-    let pick = |idx: &[usize]| -> (Vec<usize>, Vec<bool>) { (idx.iter().map(|&k| rows[k]).collect(), idx.iter().map(|&k| y[k]).collect()) };
+    let pick = |idx: &[usize]| -> (Vec<usize>, Vec<bool>) {
+        (idx.iter().map(|&k| rows[k]).collect(), idx.iter().map(|&k| y[k]).collect())
+    };
     // Per model: its evaluation and its held-out probabilities.
     let (pipeline, models, evaluations, heldout, fit_rows) = if cfg.evaluation.cv >= 2 {
         let folds = stratified_folds(&y, cfg.evaluation.cv, seed);
@@ -305,10 +313,9 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         (p, ms, evals, held, tr_rows.len())
     };
     let primary = match &plan.primary {
-        Some(want) => names
-            .iter()
-            .position(|n| n == want)
-            .ok_or_else(|| TrainError::Primary(want.clone(), names.join(", ")))?,
+        Some(want) => {
+            names.iter().position(|n| n == want).ok_or_else(|| TrainError::Primary(want.clone(), names.join(", ")))?
+        }
         None => (0..names.len()).max_by(|&a, &b| evaluations[a].auc.total_cmp(&evaluations[b].auc)).unwrap_or(0),
     };
     let heldout_probs = heldout[primary].clone();
@@ -324,7 +331,11 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         schema: inputs.clone(),
         pipeline,
         primary: names[primary].to_string(),
-        models: models.into_iter().zip(evaluations).map(|(model, evaluation)| ModelEntry { model, evaluation }).collect(),
+        models: models
+            .into_iter()
+            .zip(evaluations)
+            .map(|(model, evaluation)| ModelEntry { model, evaluation })
+            .collect(),
         grades,
         leakage: checks,
         training: TrainingInfo {

@@ -35,7 +35,8 @@ fn save_load_predict_is_bit_identical() {
         let before = ModelScorer { pipeline: &outcome.bundle.pipeline, model: &outcome.bundle.models[k].model }
             .score(&frame, true)
             .unwrap();
-        let after = ModelScorer { pipeline: &loaded.pipeline, model: &loaded.models[k].model }.score(&frame, true).unwrap();
+        let after =
+            ModelScorer { pipeline: &loaded.pipeline, model: &loaded.models[k].model }.score(&frame, true).unwrap();
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&before.scores), bits(&after.scores), "model {k}");
         assert_eq!(before.contributions, after.contributions, "model {k}");

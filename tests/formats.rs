@@ -28,14 +28,28 @@ fn csv_parquet_and_ndjson_give_the_same_model() {
         let out = format!("{f}.json").replace('/', "_");
         let o = run(dir.path(), &["train", "--data", f, "--target", "converted", "--id", "lead_id", "--out", &out]);
         assert!(o.status.success(), "{f}: {:?}", text(&o));
-        let b: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join(&out)).unwrap()).unwrap();
+        let b: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(&out)).unwrap()).unwrap();
         models.push((b["schema"].clone(), b["pipeline"].clone(), b["models"][0]["model"].clone()));
     }
     assert_eq!(models[0], models[1], "CSV vs Parquet");
     assert_eq!(models[0], models[2], "CSV vs NDJSON");
 
     // Scoring reads Parquet input and writes Parquet output.
-    let o = run(dir.path(), &["score", "--model", "data_history.csv.json", "--data", "h.parquet", "--out", "s.parquet", "--batch-rows", "100"]);
+    let o = run(
+        dir.path(),
+        &[
+            "score",
+            "--model",
+            "data_history.csv.json",
+            "--data",
+            "h.parquet",
+            "--out",
+            "s.parquet",
+            "--batch-rows",
+            "100",
+        ],
+    );
     assert!(o.status.success(), "{:?}", text(&o));
     let scored = ParquetReader::new(File::open(dir.path().join("s.parquet")).unwrap()).finish().unwrap();
     assert_eq!(scored.height(), 800);

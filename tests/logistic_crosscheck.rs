@@ -27,8 +27,16 @@ fn linfa_smartcore_and_scikit_learn_agree() {
         for j in 0..p {
             let w_sc = *sc.coefficients().get((0, j));
             let w_sk = fit["coef"][j].as_f64().unwrap();
-            assert!((ours.coefficients[j] - w_sc).abs() < 1e-3, "l2 {l2} coef {j}: linfa {} smartcore {w_sc}", ours.coefficients[j]);
-            assert!((ours.coefficients[j] - w_sk).abs() < 1e-5, "l2 {l2} coef {j}: linfa {} sklearn {w_sk}", ours.coefficients[j]);
+            assert!(
+                (ours.coefficients[j] - w_sc).abs() < 1e-3,
+                "l2 {l2} coef {j}: linfa {} smartcore {w_sc}",
+                ours.coefficients[j]
+            );
+            assert!(
+                (ours.coefficients[j] - w_sk).abs() < 1e-5,
+                "l2 {l2} coef {j}: linfa {} sklearn {w_sk}",
+                ours.coefficients[j]
+            );
         }
         let b_sc = *sc.intercept().get((0, 0));
         assert!((ours.intercept - b_sc).abs() < 1e-3, "l2 {l2}: intercept linfa {} smartcore {b_sc}", ours.intercept);

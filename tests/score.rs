@@ -9,7 +9,10 @@ use std::fs;
 fn scores_every_lead_with_probability_percentile_grade_and_reasons() {
     let dir = sample_dir();
     train_sample(dir.path());
-    let o = run(dir.path(), &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "out/scored.csv"]);
+    let o = run(
+        dir.path(),
+        &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "out/scored.csv"],
+    );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("scored 200 leads"), "{out}");
@@ -37,14 +40,44 @@ fn scores_every_lead_with_probability_percentile_grade_and_reasons() {
 fn batch_size_does_not_change_the_output_and_formats_agree() {
     let dir = sample_dir();
     train_sample(dir.path());
-    let a = run(dir.path(), &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "a.csv", "--quiet"]);
-    let b = run(dir.path(), &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "b.csv", "--batch-rows", "7", "--quiet"]);
+    let a = run(
+        dir.path(),
+        &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "a.csv", "--quiet"],
+    );
+    let b = run(
+        dir.path(),
+        &[
+            "score",
+            "--model",
+            "models/m.json",
+            "--data",
+            "data/open_leads.csv",
+            "--out",
+            "b.csv",
+            "--batch-rows",
+            "7",
+            "--quiet",
+        ],
+    );
     assert!(a.status.success() && b.status.success());
     assert!(a.stdout.is_empty(), "--quiet prints nothing");
     assert_eq!(fs::read(dir.path().join("a.csv")).unwrap(), fs::read(dir.path().join("b.csv")).unwrap());
 
     // The same leads as NDJSON and Parquet in, NDJSON and Parquet out: same probabilities.
-    let c = run(dir.path(), &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "c.ndjson", "--batch-rows", "64"]);
+    let c = run(
+        dir.path(),
+        &[
+            "score",
+            "--model",
+            "models/m.json",
+            "--data",
+            "data/open_leads.csv",
+            "--out",
+            "c.ndjson",
+            "--batch-rows",
+            "64",
+        ],
+    );
     assert!(c.status.success(), "{:?}", text(&c));
     let nd = fs::read_to_string(dir.path().join("c.ndjson")).unwrap();
     let (_, csv_rows) = read_csv(&dir.path().join("a.csv"));
@@ -53,7 +86,8 @@ fn batch_size_does_not_change_the_output_and_formats_agree() {
         assert_eq!(v["lead_id"], row[0].as_str());
         assert_eq!(v["probability"].as_f64().unwrap(), row[1].parse::<f64>().unwrap());
     }
-    let d = run(dir.path(), &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "d.parquet"]);
+    let d =
+        run(dir.path(), &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "d.parquet"]);
     assert!(d.status.success(), "{:?}", text(&d));
     // Parquet output scored again as input is not meaningful; check it reads back with the rows.
     let e = run(dir.path(), &["score", "--model", "models/m.json", "--data", "c.ndjson", "--out", "e.csv", "--quiet"]);
@@ -76,7 +110,12 @@ fn json_summary_counts_unseen_categories_and_grades() {
         if i > 0 && i <= 5 {
             f[col] = "Atlantis".into();
         }
-        out.push_str(&f.iter().map(|x| if x.contains(',') { format!("\"{x}\"") } else { x.clone() }).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &f.iter()
+                .map(|x| if x.contains(',') { format!("\"{x}\"") } else { x.clone() })
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push('\n');
     }
     fs::write(dir.path().join("new.csv"), out).unwrap();
@@ -109,12 +148,19 @@ fn bad_values_leave_no_half_written_output() {
         })
         .collect();
     fs::write(dir.path().join("bad.csv"), lines.join("\n")).unwrap();
-    let o = run(dir.path(), &["score", "--model", "models/m.json", "--data", "bad.csv", "--out", "out.csv", "--batch-rows", "40"]);
+    let o = run(
+        dir.path(),
+        &["score", "--model", "models/m.json", "--data", "bad.csv", "--out", "out.csv", "--batch-rows", "40"],
+    );
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2));
     assert!(err.contains("bad.csv: column \"visits\", row 150: \"many\" is not a number"), "{err}");
     assert!(!dir.path().join("out.csv").exists());
-    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with(".tmp")).collect();
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
 
@@ -126,7 +172,11 @@ fn damaged_or_foreign_bundles_are_refused_with_a_clear_message() {
     let cases: Vec<(&str, String, &str)> = vec![
         ("truncated.json", text_b[..text_b.len() / 2].to_string(), "not a readable leadscore model bundle"),
         ("tampered.json", text_b.replacen("\"rows_in_file\": 800", "\"rows_in_file\": 801", 1), "checksum mismatch"),
-        ("future.json", text_b.replacen("\"format_version\": \"1.0\"", "\"format_version\": \"2.0\"", 1), "bundle format version 2.0 cannot be read"),
+        (
+            "future.json",
+            text_b.replacen("\"format_version\": \"1.0\"", "\"format_version\": \"2.0\"", 1),
+            "bundle format version 2.0 cannot be read",
+        ),
         ("other.json", "{\"format\": \"something-else\"}".into(), "format is \"something-else\""),
         ("garbage.json", "\u{0}\u{1}binary".into(), "not a readable leadscore model bundle"),
     ];

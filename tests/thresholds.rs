@@ -114,7 +114,10 @@ fn heldout_thresholds_use_only_the_bundles_holdout() {
     let dir = sample_dir();
     let d = dir.path();
     train_sample(d);
-    let o = run(d, &["thresholds", "--data", "data/history.csv", "--model", "models/m.json", "--heldout", "--json", "t.json"]);
+    let o = run(
+        d,
+        &["thresholds", "--data", "data/history.csv", "--model", "models/m.json", "--heldout", "--json", "t.json"],
+    );
     assert!(o.status.success(), "{:?}", text(&o));
     let j: Value = serde_json::from_str(&std::fs::read_to_string(d.join("t.json")).unwrap()).unwrap();
     // train's default stratified hold-out: 20% of 800 leads.

@@ -15,7 +15,8 @@ fn trains_on_the_generated_sample_and_writes_a_versioned_bundle() {
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("AUC") && out.contains("decile"), "{out}");
-    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("models/m.json")).unwrap()).unwrap();
+    let b: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("models/m.json")).unwrap()).unwrap();
     assert_eq!(b["format"], "leadscore-bundle");
     assert_eq!(b["format_version"], "1.0");
     assert_eq!(b["training"]["labelled_rows"], 800);
@@ -34,7 +35,19 @@ fn cross_validation_reports_pooled_out_of_fold_metrics() {
     let dir = sample_dir();
     let o = run(
         dir.path(),
-        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--cv", "4", "--out", "m.json"],
+        &[
+            "train",
+            "--data",
+            "data/history.csv",
+            "--target",
+            "converted",
+            "--id",
+            "lead_id",
+            "--cv",
+            "4",
+            "--out",
+            "m.json",
+        ],
     );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
@@ -50,7 +63,19 @@ fn time_ordered_holdout_uses_the_newest_leads() {
     let dir = sample_dir();
     let o = run(
         dir.path(),
-        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--date-column", "created_date", "--out", "m.json"],
+        &[
+            "train",
+            "--data",
+            "data/history.csv",
+            "--target",
+            "converted",
+            "--id",
+            "lead_id",
+            "--date-column",
+            "created_date",
+            "--out",
+            "m.json",
+        ],
     );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
@@ -79,7 +104,10 @@ fn missing_target_column_names_the_file_and_the_columns() {
     let o = run(dir.path(), &["train", "--data", "h.csv", "--target", "Converted", "--out", "m.json"]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2));
-    assert!(err.contains("h.csv: column \"Converted\" not found (columns: \"id\", \"visits\", \"source\", \"converted\")"), "{err}");
+    assert!(
+        err.contains("h.csv: column \"Converted\" not found (columns: \"id\", \"visits\", \"source\", \"converted\")"),
+        "{err}"
+    );
     assert!(!dir.path().join("m.json").exists());
 }
 
@@ -109,9 +137,21 @@ fn empty_files_are_rejected() {
 #[test]
 fn junk_in_a_numeric_column_names_column_and_row() {
     let dir = tempfile::tempdir().unwrap();
-    let body = small_history(300, |_, _| String::new(), "").replace("\nL36,", "\nL36,").lines().enumerate().map(|(i, l)| {
-        if i == 37 { let mut f: Vec<&str> = l.split(',').collect(); f[1] = "lots"; f.join(",") } else { l.to_string() }
-    }).collect::<Vec<_>>().join("\n");
+    let body = small_history(300, |_, _| String::new(), "")
+        .replace("\nL36,", "\nL36,")
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 37 {
+                let mut f: Vec<&str> = l.split(',').collect();
+                f[1] = "lots";
+                f.join(",")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     write(dir.path(), "h.csv", &body);
     let o = run(dir.path(), &["train", "--data", "h.csv", "--target", "converted", "--id", "id", "--out", "m.json"]);
     let (_, err) = text(&o);
@@ -194,9 +234,21 @@ fn leads_csv_and_its_crlf_trailing_comma_twin_give_the_same_model() {
     for (src, out) in [(&lf, "a.json"), (&crlf, "b.json")] {
         let o = run(
             dir.path(),
-            &["train", "--data", src.to_str().unwrap(), "--target", "Converted", "--id", "Prospect ID",
-              "--missing-values", "Select", "--config", concat!(env!("CARGO_MANIFEST_DIR"), "/examples/xeducation.toml"),
-              "--out", out],
+            &[
+                "train",
+                "--data",
+                src.to_str().unwrap(),
+                "--target",
+                "Converted",
+                "--id",
+                "Prospect ID",
+                "--missing-values",
+                "Select",
+                "--config",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/examples/xeducation.toml"),
+                "--out",
+                out,
+            ],
         );
         let (so, se) = text(&o);
         assert!(o.status.success(), "{so}\n{se}");
@@ -210,7 +262,19 @@ fn leads_csv_and_its_crlf_trailing_comma_twin_give_the_same_model() {
 #[test]
 fn gbm_settings_are_validated_before_training() {
     let dir = sample_dir();
-    let base = ["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--model", "gbm", "--out", "g.json"];
+    let base = [
+        "train",
+        "--data",
+        "data/history.csv",
+        "--target",
+        "converted",
+        "--id",
+        "lead_id",
+        "--model",
+        "gbm",
+        "--out",
+        "g.json",
+    ];
     let cases: [(&[&str], &str); 4] = [
         (&["--num-leaves", "1"], "parameter `num_leaves` = 1 is invalid"),
         (&["--learning-rate", "0"], "learning_rate"),
@@ -232,8 +296,21 @@ fn both_models_in_one_bundle_with_the_better_one_primary() {
     let dir = sample_dir();
     let o = run(
         dir.path(),
-        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--model", "both",
-          "--monotone", "webinars_attended=+1,unsubscribed=-1", "--out", "b.json"],
+        &[
+            "train",
+            "--data",
+            "data/history.csv",
+            "--target",
+            "converted",
+            "--id",
+            "lead_id",
+            "--model",
+            "both",
+            "--monotone",
+            "webinars_attended=+1,unsubscribed=-1",
+            "--out",
+            "b.json",
+        ],
     );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
@@ -251,14 +328,31 @@ fn both_models_in_one_bundle_with_the_better_one_primary() {
     let s = run(dir.path(), &["score", "--model", "b.json", "--data", "data/open_leads.csv", "--out", "s.csv"]);
     assert!(s.status.success(), "{:?}", text(&s));
     let (header, rows) = read_csv(&dir.path().join("s.csv"));
-    assert_eq!(header, ["lead_id", "probability", "percentile", "grade", "reasons", "probability_logistic", "probability_gbm"]);
+    assert_eq!(
+        header,
+        ["lead_id", "probability", "percentile", "grade", "reasons", "probability_logistic", "probability_gbm"]
+    );
     let col = if better == "logistic" { 5 } else { 6 };
     assert!(rows.iter().all(|r| r[1] == r[col]));
 
     // --primary overrides the choice.
     let o = run(
         dir.path(),
-        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--model", "both", "--primary", "gbm", "--out", "p.json"],
+        &[
+            "train",
+            "--data",
+            "data/history.csv",
+            "--target",
+            "converted",
+            "--id",
+            "lead_id",
+            "--model",
+            "both",
+            "--primary",
+            "gbm",
+            "--out",
+            "p.json",
+        ],
     );
     assert!(o.status.success());
     let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();

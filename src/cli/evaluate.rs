@@ -108,11 +108,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Runs `evaluate`.
 pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
-    let plan = args.input.plan(
-        args.date_column.clone(),
-        args.date_column.as_ref().map(|_| args.newest_share),
-        args.heldout,
-    );
+    let plan =
+        args.input.plan(args.date_column.clone(), args.date_column.as_ref().map(|_| args.newest_share), args.heldout);
     if args.n_boot == 0 {
         anyhow::bail!("--n-boot must be at least 1 (1000 or more for a 95% interval)");
     }

@@ -52,12 +52,7 @@ pub enum Outcome {
 
 /// Splits a comma-separated flag value, trimming blanks.
 pub fn split_list(values: &[String]) -> Vec<String> {
-    values
-        .iter()
-        .flat_map(|v| v.split(','))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    values.iter().flat_map(|v| v.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 /// Prints to stdout, treating a closed pipe as success.

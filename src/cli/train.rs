@@ -125,9 +125,12 @@ impl TrainArgs {
         d.keep.extend(split_list(&self.keep));
         d.missing_values.extend(split_list(&self.missing_values));
         for t in split_list(&self.types) {
-            let (col, kind) = t.rsplit_once('=').ok_or_else(|| anyhow::anyhow!("--types \"{t}\": expected COLUMN=KIND"))?;
+            let (col, kind) =
+                t.rsplit_once('=').ok_or_else(|| anyhow::anyhow!("--types \"{t}\": expected COLUMN=KIND"))?;
             let kind: ColumnKind = serde_json::from_value(serde_json::Value::String(kind.trim().to_lowercase()))
-                .map_err(|_| anyhow::anyhow!("--types \"{t}\": kind must be numeric, categorical, boolean, date, id or ignore"))?;
+                .map_err(|_| {
+                    anyhow::anyhow!("--types \"{t}\": kind must be numeric, categorical, boolean, date, id or ignore")
+                })?;
             d.types.insert(col.trim().to_string(), kind);
         }
         if let Some(c) = self.date_column {
@@ -165,7 +168,9 @@ impl TrainArgs {
             g.early_stopping_rounds = v;
         }
         for m in split_list(&self.monotone) {
-            let (col, dir) = m.rsplit_once('=').ok_or_else(|| anyhow::anyhow!("--monotone \"{m}\": expected COLUMN=+1 or COLUMN=-1"))?;
+            let (col, dir) = m
+                .rsplit_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--monotone \"{m}\": expected COLUMN=+1 or COLUMN=-1"))?;
             let dir: i8 = match dir.trim() {
                 "+1" | "1" => 1,
                 "-1" => -1,
@@ -174,15 +179,22 @@ impl TrainArgs {
             };
             g.monotone.insert(col.trim().to_string(), dir);
         }
-        let out = self.out.unwrap_or_else(|| {
-            default_bundle_path(self.data.file_stem().and_then(|s| s.to_str()).unwrap_or("model"))
-        });
+        let out = self
+            .out
+            .unwrap_or_else(|| default_bundle_path(self.data.file_stem().and_then(|s| s.to_str()).unwrap_or("model")));
         let models = match self.model {
             ModelArg::Logistic => ModelChoice::Logistic,
             ModelArg::Gbm => ModelChoice::Gbm,
             ModelArg::Both => ModelChoice::Both,
         };
-        Ok(TrainPlan { data: self.data, out, config: cfg, allow_leaky: self.allow_leaky, models, primary: self.primary })
+        Ok(TrainPlan {
+            data: self.data,
+            out,
+            config: cfg,
+            allow_leaky: self.allow_leaky,
+            models,
+            primary: self.primary,
+        })
     }
 }
 

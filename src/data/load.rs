@@ -90,11 +90,7 @@ pub enum FileFormat {
 impl FileFormat {
     /// Chooses the format from the path's extension (case-insensitive).
     pub fn from_path(path: &Path) -> Result<Self, LoadError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
-            .unwrap_or_default();
+        let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
         match ext.as_str() {
             "csv" => Ok(FileFormat::Csv { separator: b',' }),
             "tsv" => Ok(FileFormat::Csv { separator: b'\t' }),
@@ -169,9 +165,7 @@ impl BatchReader {
                 }
                 Source::Lines { chunker, header }
             }
-            FileFormat::Ndjson => {
-                Source::Lines { chunker: RecordChunker::new(file, false), header: Vec::new() }
-            }
+            FileFormat::Ndjson => Source::Lines { chunker: RecordChunker::new(file, false), header: Vec::new() },
             FileFormat::Parquet => {
                 let mut reader = ParquetReader::new(file);
                 let total = reader.num_rows().map_err(|source| LoadError::Parse {
@@ -236,11 +230,7 @@ impl BatchReader {
                 let df = ParquetReader::new(file)
                     .with_slice(Some((*offset, len)))
                     .finish()
-                    .map_err(|e| LoadError::Parse {
-                        path: self.path.clone(),
-                        format: "Parquet",
-                        source: e,
-                    })?;
+                    .map_err(|e| LoadError::Parse { path: self.path.clone(), format: "Parquet", source: e })?;
                 *offset += len;
                 df
             }
@@ -257,8 +247,7 @@ impl BatchReader {
         let mut seen = std::collections::HashSet::new();
         for col in df.columns() {
             let name = col.name().trim().trim_start_matches('\u{feff}').to_string();
-            if name.is_empty() || name.starts_with("_duplicated_") && col.null_count() == col.len()
-            {
+            if name.is_empty() || name.starts_with("_duplicated_") && col.null_count() == col.len() {
                 if col.null_count() == col.len() {
                     continue;
                 }
@@ -266,10 +255,7 @@ impl BatchReader {
             if !seen.insert(name.clone()) {
                 return Err(LoadError::DuplicateColumn { path: self.path.clone(), column: name });
             }
-            let text = col
-                .cast(&DataType::String)
-                .map_err(|e| self.parse_error(e))?
-                .with_name(name.as_str().into());
+            let text = col.cast(&DataType::String).map_err(|e| self.parse_error(e))?.with_name(name.as_str().into());
             cols.push(text);
         }
         let names: Vec<String> = cols.iter().map(|c| c.name().to_string()).collect();
@@ -316,9 +302,7 @@ fn parse_csv(bytes: Vec<u8>, separator: u8) -> PolarsResult<DataFrame> {
 }
 
 fn parse_ndjson(bytes: Vec<u8>) -> PolarsResult<DataFrame> {
-    JsonReader::new(Cursor::new(bytes))
-        .with_json_format(JsonFormat::JsonLines)
-        .finish()
+    JsonReader::new(Cursor::new(bytes)).with_json_format(JsonFormat::JsonLines).finish()
 }
 
 #[cfg(test)]

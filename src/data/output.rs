@@ -81,7 +81,8 @@ impl BatchWriter {
             }
             Sink::Parquet { w } => {
                 if w.is_none() {
-                    let file = self.tmp.reopen().map_err(|source| OutputError::Io { path: self.path.clone(), source })?;
+                    let file =
+                        self.tmp.reopen().map_err(|source| OutputError::Io { path: self.path.clone(), source })?;
                     *w = Some(ParquetWriter::new(file).batched(df.schema()).map_err(pe)?);
                 }
                 if let Some(w) = w {

@@ -90,7 +90,9 @@ pub enum TypingError {
         values: String,
     },
     /// The positive value cannot be guessed.
-    #[error("{path}: cannot tell which value of \"{column}\" means converted (values: {values}); pass --positive VALUE")]
+    #[error(
+        "{path}: cannot tell which value of \"{column}\" means converted (values: {values}); pass --positive VALUE"
+    )]
     AmbiguousPositive {
         /// The file.
         path: PathBuf,
@@ -164,14 +166,7 @@ impl<'a> LeadFrame<'a> {
     }
 
     /// Builds a [`TypingError::BadValue`] for row `i` of this batch.
-    pub fn bad_value(
-        &self,
-        column: &str,
-        i: usize,
-        value: &str,
-        expected: &'static str,
-        hint: String,
-    ) -> TypingError {
+    pub fn bad_value(&self, column: &str, i: usize, value: &str, expected: &'static str, hint: String) -> TypingError {
         TypingError::BadValue {
             path: self.path.to_path_buf(),
             column: column.to_string(),
@@ -298,10 +293,7 @@ pub fn read_labels(
     let values = distinct.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");
     let positive: Vec<String> = if positive.is_empty() {
         const KNOWN: [&str; 6] = ["1", "1.0", "yes", "true", "won", "converted"];
-        let hit: Vec<&String> = distinct
-            .iter()
-            .filter(|v| KNOWN.iter().any(|k| k.eq_ignore_ascii_case(v)))
-            .collect();
+        let hit: Vec<&String> = distinct.iter().filter(|v| KNOWN.iter().any(|k| k.eq_ignore_ascii_case(v))).collect();
         if distinct.len() != 2 || hit.len() != 1 {
             return Err(TypingError::AmbiguousPositive {
                 path: frame.path.to_path_buf(),

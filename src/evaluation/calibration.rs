@@ -41,10 +41,7 @@ pub struct CalibrationTable {
 fn check_probs(probs: &[f64], labels: &[bool]) -> Result<(), MetricError> {
     check_common(probs, labels)?;
     match probs.iter().position(|p| !(0.0..=1.0).contains(p)) {
-        Some(index) => Err(MetricError::ProbabilityOutOfRange {
-            index,
-            value: probs[index],
-        }),
+        Some(index) => Err(MetricError::ProbabilityOutOfRange { index, value: probs[index] }),
         None => Ok(()),
     }
 }
@@ -75,11 +72,7 @@ pub fn log_loss(probs: &[f64], labels: &[bool]) -> Result<f64, MetricError> {
 /// Works with one class present.
 pub fn brier(probs: &[f64], labels: &[bool]) -> Result<f64, MetricError> {
     check_probs(probs, labels)?;
-    let total: f64 = probs
-        .iter()
-        .zip(labels)
-        .map(|(&p, &y)| (f64::from(u8::from(y)) - p).powi(2))
-        .sum();
+    let total: f64 = probs.iter().zip(labels).map(|(&p, &y)| (f64::from(u8::from(y)) - p).powi(2)).sum();
     Ok(total / probs.len() as f64)
 }
 
@@ -91,11 +84,7 @@ pub fn brier(probs: &[f64], labels: &[bool]) -> Result<f64, MetricError> {
 /// `[0, e1]`, `(e1, e2]`, …, `(e_{n-1}, 1]` and `1.0` lands in the last bin — the same
 /// assignment as `sklearn.calibration.calibration_curve(strategy="uniform")`.
 /// Works with one class present. Requires `1 <= n_bins <= MAX_CALIBRATION_BINS`.
-pub fn calibration_table(
-    probs: &[f64],
-    labels: &[bool],
-    n_bins: usize,
-) -> Result<CalibrationTable, MetricError> {
+pub fn calibration_table(probs: &[f64], labels: &[bool], n_bins: usize) -> Result<CalibrationTable, MetricError> {
     check_probs(probs, labels)?;
     if n_bins == 0 || n_bins > MAX_CALIBRATION_BINS {
         return Err(MetricError::InvalidParameter {
@@ -105,9 +94,7 @@ pub fn calibration_table(
         });
     }
     let step = 1.0 / n_bins as f64;
-    let edges: Vec<f64> = (0..=n_bins)
-        .map(|i| if i == n_bins { 1.0 } else { i as f64 * step })
-        .collect();
+    let edges: Vec<f64> = (0..=n_bins).map(|i| if i == n_bins { 1.0 } else { i as f64 * step }).collect();
     let interior = &edges[1..n_bins];
     let mut count = vec![0usize; n_bins];
     let mut sum_p = vec![0.0; n_bins];

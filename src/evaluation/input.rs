@@ -318,7 +318,10 @@ fn bundle_holdout(
     target: &str,
 ) -> Result<(Vec<usize>, String), InputError> {
     let sha = file_sha256(&plan.data).map_err(|source| InputError::Io { path: plan.data.clone(), source })?;
-    if sha != bundle.training.data_sha256 || target != bundle.target.column || rows.len() != bundle.training.labelled_rows {
+    if sha != bundle.training.data_sha256
+        || target != bundle.target.column
+        || rows.len() != bundle.training.labelled_rows
+    {
         return Err(InputError::HeldoutOtherData {
             path: plan.data.clone(),
             bundle: path.to_path_buf(),
@@ -328,9 +331,10 @@ fn bundle_holdout(
     }
     let seed = bundle.training.seed;
     Ok(match &bundle.primary_entry().evaluation.method {
-        EvaluationMethod::Holdout { share } => {
-            (stratified_holdout(y, *share, seed).test, format!("stratified {:.0}% hold-out, seed {seed}", 100.0 * share))
-        }
+        EvaluationMethod::Holdout { share } => (
+            stratified_holdout(y, *share, seed).test,
+            format!("stratified {:.0}% hold-out, seed {seed}", 100.0 * share),
+        ),
         EvaluationMethod::TimeOrdered { share, column } => {
             let text = frame.text(column, "the bundle's date column must be in the file")?;
             let days: Vec<f64> = rows

@@ -76,7 +76,9 @@ pub enum MetricError {
         expected: String,
     },
     /// DeLong's variance needs at least two leads of each outcome.
-    #[error("DeLong's test needs at least 2 converted and 2 dead leads: found {positives} converted, {negatives} dead")]
+    #[error(
+        "DeLong's test needs at least 2 converted and 2 dead leads: found {positives} converted, {negatives} dead"
+    )]
     TooFewForVariance {
         /// Number of converted leads.
         positives: usize,
@@ -85,9 +87,7 @@ pub enum MetricError {
     },
     /// The DeLong variance of the AUC difference is zero, so no z statistic exists
     /// (for example one scorer ties every lead and the other separates them perfectly).
-    #[error(
-        "DeLong variance is zero (AUCs {auc_a} and {auc_b}); the test is undefined for this data"
-    )]
+    #[error("DeLong variance is zero (AUCs {auc_a} and {auc_b}); the test is undefined for this data")]
     ZeroVariance {
         /// AUC of the first scorer.
         auc_a: f64,
@@ -140,10 +140,7 @@ pub struct Decile {
 /// Checks lengths, emptiness and finiteness shared by every metric.
 pub(crate) fn check_common(values: &[f64], labels: &[bool]) -> Result<(), MetricError> {
     if values.len() != labels.len() {
-        return Err(MetricError::LengthMismatch {
-            scores: values.len(),
-            labels: labels.len(),
-        });
+        return Err(MetricError::LengthMismatch { scores: values.len(), labels: labels.len() });
     }
     if values.is_empty() {
         return Err(MetricError::Empty);
@@ -155,18 +152,12 @@ pub(crate) fn check_common(values: &[f64], labels: &[bool]) -> Result<(), Metric
 }
 
 /// Checks scores for a ranking metric and returns `(positives, negatives)`.
-pub(crate) fn check_ranking(
-    scores: &[f64],
-    labels: &[bool],
-) -> Result<(usize, usize), MetricError> {
+pub(crate) fn check_ranking(scores: &[f64], labels: &[bool]) -> Result<(usize, usize), MetricError> {
     check_common(scores, labels)?;
     let positives = labels.iter().filter(|&&y| y).count();
     let negatives = labels.len() - positives;
     if positives == 0 || negatives == 0 {
-        return Err(MetricError::OneClass {
-            positives,
-            negatives,
-        });
+        return Err(MetricError::OneClass { positives, negatives });
     }
     Ok((positives, negatives))
 }
@@ -263,11 +254,7 @@ pub fn average_precision(scores: &[f64], labels: &[bool]) -> Result<f64, MetricE
 /// input order and a tie group may straddle a bin boundary; bins are then cut by row
 /// count, as evenly as possible: the first `n % n_bins` bins get one extra lead (the
 /// same rule as `numpy.array_split`). Requires `1 <= n_bins <= n` and both classes.
-pub fn decile_table(
-    scores: &[f64],
-    labels: &[bool],
-    n_bins: usize,
-) -> Result<Vec<Decile>, MetricError> {
+pub fn decile_table(scores: &[f64], labels: &[bool], n_bins: usize) -> Result<Vec<Decile>, MetricError> {
     let (positives, _) = check_ranking(scores, labels)?;
     let n = scores.len();
     if n_bins == 0 || n_bins > n {
@@ -311,11 +298,7 @@ pub fn decile_table(
 ///
 /// Ties at the cut are broken by input order (stable sort, as in [`decile_table`]).
 /// Requires `1 <= k <= n` and both classes.
-pub fn precision_recall_at_k(
-    scores: &[f64],
-    labels: &[bool],
-    k: usize,
-) -> Result<(f64, f64), MetricError> {
+pub fn precision_recall_at_k(scores: &[f64], labels: &[bool], k: usize) -> Result<(f64, f64), MetricError> {
     let (positives, _) = check_ranking(scores, labels)?;
     if k == 0 || k > scores.len() {
         return Err(MetricError::InvalidParameter {
@@ -324,10 +307,7 @@ pub fn precision_recall_at_k(
             expected: format!("between 1 and the number of leads ({})", scores.len()),
         });
     }
-    let hits = order_desc(scores)[..k]
-        .iter()
-        .filter(|&&i| labels[i])
-        .count();
+    let hits = order_desc(scores)[..k].iter().filter(|&&i| labels[i]).count();
     Ok((hits as f64 / k as f64, hits as f64 / positives as f64))
 }
 
@@ -338,8 +318,7 @@ pub(crate) mod tests {
 
     /// `tests/fixtures/metrics/metrics.json`, written by `scripts/make_metric_fixtures.py`.
     pub(crate) fn fixture() -> Value {
-        serde_json::from_str(include_str!("../../tests/fixtures/metrics/metrics.json"))
-            .expect("metrics.json parses")
+        serde_json::from_str(include_str!("../../tests/fixtures/metrics/metrics.json")).expect("metrics.json parses")
     }
 
     /// A JSON number as f64 (`null`, the fixture's +inf threshold, becomes infinity).
@@ -354,11 +333,7 @@ pub(crate) mod tests {
 
     /// A JSON array of booleans.
     pub(crate) fn bools(v: &Value) -> Vec<bool> {
-        v.as_array()
-            .expect("array")
-            .iter()
-            .map(|b| b.as_bool().expect("bool"))
-            .collect()
+        v.as_array().expect("array").iter().map(|b| b.as_bool().expect("bool")).collect()
     }
 
     /// Absolute tolerance against scikit-learn: both sides do the same arithmetic up to
@@ -367,10 +342,7 @@ pub(crate) mod tests {
 
     pub(crate) fn close(name: &str, got: f64, want: f64, tol: f64) {
         let diff = (got - want).abs();
-        assert!(
-            diff <= tol,
-            "{name}: got {got:.17}, want {want:.17}, diff {diff:e}"
-        );
+        assert!(diff <= tol, "{name}: got {got:.17}, want {want:.17}, diff {diff:e}");
     }
 
     fn close_all(name: &str, got: impl IntoIterator<Item = f64>, want: &Value) {
@@ -408,19 +380,12 @@ pub(crate) mod tests {
             let (bins, want) = (&table.bins, &c["calibration"]);
             let field = |f: fn(&CalibrationBin) -> f64| bins.iter().map(f);
             // Counts and edges are exact: same edges, same searchsorted rule.
-            assert_eq!(
-                field(|b| b.count as f64).collect::<Vec<_>>(),
-                nums(&want["count"])
-            );
+            assert_eq!(field(|b| b.count as f64).collect::<Vec<_>>(), nums(&want["count"]));
             assert_eq!(field(|b| b.lower).collect::<Vec<_>>(), nums(&want["lower"]));
             assert_eq!(field(|b| b.upper).collect::<Vec<_>>(), nums(&want["upper"]));
             let (mean, observed) = (&want["mean_predicted"], &want["observed_rate"]);
             close_all(&format!("{name} mean"), field(|b| b.mean_predicted), mean);
-            close_all(
-                &format!("{name} observed"),
-                field(|b| b.observed_rate),
-                observed,
-            );
+            close_all(&format!("{name} observed"), field(|b| b.observed_rate), observed);
         }
     }
 
@@ -429,9 +394,7 @@ pub(crate) mod tests {
         // Converted 0.9, 0.8, 0.7, 0.6, 0.3; dead 0.8, 0.6, 0.6, 0.4, 0.1.
         // Pairs won: 5 + 4.5 + 4 + 3 + 1 = 17.5 of 25.
         let s = [0.9, 0.8, 0.8, 0.7, 0.6, 0.6, 0.6, 0.4, 0.3, 0.1];
-        let y = [
-            true, true, false, true, false, true, false, false, true, false,
-        ];
+        let y = [true, true, false, true, false, true, false, false, true, false];
         assert_eq!(roc_auc(&s, &y).unwrap(), 0.7);
         // Steps: 0.9 -> P 1 R .2; 0.8 -> P 2/3 R .4; 0.7 -> P 3/4 R .6;
         // 0.6 -> P 4/7 R .8; 0.3 -> P 5/9 R 1.
@@ -443,10 +406,7 @@ pub(crate) mod tests {
 
         let d = decile_table(&s, &y, 3).unwrap();
         assert_eq!(d.iter().map(|r| r.leads).collect::<Vec<_>>(), [4, 3, 3]);
-        assert_eq!(
-            d.iter().map(|r| r.conversions).collect::<Vec<_>>(),
-            [3, 1, 1]
-        );
+        assert_eq!(d.iter().map(|r| r.conversions).collect::<Vec<_>>(), [3, 1, 1]);
         assert_eq!((d[0].max_score, d[0].min_score), (0.9, 0.7));
         assert_eq!((d[1].max_score, d[1].min_score), (0.6, 0.6));
         close("lift", d[0].lift, 0.75 / 0.5, 1e-15);
@@ -473,13 +433,7 @@ pub(crate) mod tests {
         assert_eq!(brier(&[1.0, 0.0], &[true, false]).unwrap(), 0.0);
         // Edges: 0.1 goes to [0, 0.1], 1.0 to the last bin.
         let cal = calibration_table(&[0.1, 0.1000001, 1.0], &[false, true, true], 10).unwrap();
-        assert_eq!(
-            cal.bins
-                .iter()
-                .map(|b| (b.lower, b.count))
-                .collect::<Vec<_>>(),
-            [(0.0, 1), (0.1, 1), (0.9, 1)]
-        );
+        assert_eq!(cal.bins.iter().map(|b| (b.lower, b.count)).collect::<Vec<_>>(), [(0.0, 1), (0.1, 1), (0.9, 1)]);
     }
 
     fn err<T: std::fmt::Debug>(result: Result<T, MetricError>) -> MetricError {
@@ -491,41 +445,17 @@ pub(crate) mod tests {
         use MetricError::*;
         let (s, y) = ([0.1, 0.2], [true, false]);
         assert_eq!(err(roc_auc(&[], &[])), Empty);
-        assert_eq!(
-            err(roc_auc(&[0.1], &y)),
-            LengthMismatch {
-                scores: 1,
-                labels: 2
-            }
-        );
+        assert_eq!(err(roc_auc(&[0.1], &y)), LengthMismatch { scores: 1, labels: 2 });
         let one_class = err(roc_auc(&s, &[true, true]));
-        assert_eq!(
-            one_class,
-            OneClass {
-                positives: 2,
-                negatives: 0
-            }
-        );
+        assert_eq!(one_class, OneClass { positives: 2, negatives: 0 });
         let message = "evaluation needs both converted and dead leads: found 2 converted, 0 dead";
         assert_eq!(one_class.to_string(), message);
-        assert_eq!(
-            err(average_precision(&[0.1, f64::NAN], &y)),
-            NotFinite { index: 1 }
-        );
-        assert_eq!(
-            err(decile_table(&[0.1, f64::INFINITY], &y, 2)),
-            NotFinite { index: 1 }
-        );
+        assert_eq!(err(average_precision(&[0.1, f64::NAN], &y)), NotFinite { index: 1 });
+        assert_eq!(err(decile_table(&[0.1, f64::INFINITY], &y, 2)), NotFinite { index: 1 });
         assert_eq!(err(log_loss(&[0.5, f64::NAN], &y)), NotFinite { index: 1 });
-        let out_of_range = ProbabilityOutOfRange {
-            index: 1,
-            value: 1.5,
-        };
+        let out_of_range = ProbabilityOutOfRange { index: 1, value: 1.5 };
         assert_eq!(err(brier(&[0.5, 1.5], &y)), out_of_range);
-        assert!(matches!(
-            err(calibration_table(&[-0.1], &[true], 10)),
-            ProbabilityOutOfRange { .. }
-        ));
+        assert!(matches!(err(calibration_table(&[-0.1], &[true], 10)), ProbabilityOutOfRange { .. }));
         for bad in [
             err(calibration_table(&s, &y, 0)),
             err(calibration_table(&s, &y, usize::MAX)),
@@ -557,10 +487,7 @@ pub(crate) mod tests {
         // serde_json's default float parser may be 1 ulp off (no float_roundtrip feature).
         assert_eq!(back.len(), d.len());
         for (a, b) in back.iter().zip(&d) {
-            assert_eq!(
-                (a.bin, a.conversions, a.cumulative_leads),
-                (b.bin, b.conversions, b.cumulative_leads)
-            );
+            assert_eq!((a.bin, a.conversions, a.cumulative_leads), (b.bin, b.conversions, b.cumulative_leads));
             close("round trip lift", a.lift, b.lift, 1e-15);
         }
     }

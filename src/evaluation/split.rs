@@ -32,7 +32,8 @@ fn shuffled_classes(labels: &[bool], seed: u64) -> [Vec<usize>; 2] {
 pub fn stratified_holdout(labels: &[bool], share: f64, seed: u64) -> Split {
     let mut split = Split { train: Vec::new(), test: Vec::new() };
     for class in shuffled_classes(labels, seed) {
-        let k = ((class.len() as f64 * share).round() as usize).clamp(1.min(class.len()), class.len().saturating_sub(1).max(1));
+        let k = ((class.len() as f64 * share).round() as usize)
+            .clamp(1.min(class.len()), class.len().saturating_sub(1).max(1));
         split.test.extend_from_slice(&class[..k.min(class.len())]);
         split.train.extend_from_slice(&class[k.min(class.len())..]);
     }

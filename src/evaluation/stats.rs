@@ -43,18 +43,8 @@ pub struct DeLong {
 /// outscores (ties one half), `v01[j]` the share of positives that outscore negative `j`.
 /// Their means are both the AUC.
 fn structural_components(scores: &[f64], labels: &[bool]) -> (Vec<f64>, Vec<f64>) {
-    let pos: Vec<f64> = scores
-        .iter()
-        .zip(labels)
-        .filter(|(_, &y)| y)
-        .map(|(&s, _)| s)
-        .collect();
-    let neg: Vec<f64> = scores
-        .iter()
-        .zip(labels)
-        .filter(|(_, &y)| !y)
-        .map(|(&s, _)| s)
-        .collect();
+    let pos: Vec<f64> = scores.iter().zip(labels).filter(|(_, &y)| y).map(|(&s, _)| s).collect();
+    let neg: Vec<f64> = scores.iter().zip(labels).filter(|(_, &y)| !y).map(|(&s, _)| s).collect();
     let (m, n) = (pos.len() as f64, neg.len() as f64);
     let (tx, ty) = (midranks(&pos), midranks(&neg));
     let all: Vec<f64> = pos.iter().chain(&neg).copied().collect();
@@ -62,9 +52,7 @@ fn structural_components(scores: &[f64], labels: &[bool]) -> (Vec<f64>, Vec<f64>
     // A positive's rank among everyone minus its rank among positives counts the
     // negatives below it (ties one half); likewise for negatives.
     let v10 = (0..pos.len()).map(|i| (tz[i] - tx[i]) / n).collect();
-    let v01 = (0..neg.len())
-        .map(|j| 1.0 - (tz[pos.len() + j] - ty[j]) / m)
-        .collect();
+    let v01 = (0..neg.len()).map(|j| 1.0 - (tz[pos.len() + j] - ty[j]) / m).collect();
     (v10, v01)
 }
 
@@ -99,10 +87,7 @@ fn sample_variance(xs: &[f64]) -> f64 {
 fn check_delong(scores: &[f64], labels: &[bool]) -> Result<(usize, usize), MetricError> {
     let (positives, negatives) = check_ranking(scores, labels)?;
     if positives < 2 || negatives < 2 {
-        return Err(MetricError::TooFewForVariance {
-            positives,
-            negatives,
-        });
+        return Err(MetricError::TooFewForVariance { positives, negatives });
     }
     Ok((positives, negatives))
 }
@@ -124,11 +109,7 @@ fn delong_variance(scores: &[f64], labels: &[bool]) -> Result<f64, MetricError> 
 /// Needs at least two leads of each outcome. If the variance is zero and the AUCs are
 /// equal (for instance identical rankings) the result is `z = 0`, `p = 1`; zero variance
 /// with different AUCs is [`MetricError::ZeroVariance`].
-pub fn delong_test(
-    scores_a: &[f64],
-    scores_b: &[f64],
-    labels: &[bool],
-) -> Result<DeLong, MetricError> {
+pub fn delong_test(scores_a: &[f64], scores_b: &[f64], labels: &[bool]) -> Result<DeLong, MetricError> {
     check_ranking(scores_a, labels)?;
     check_ranking(scores_b, labels)?;
     let (m, n) = check_delong(scores_a, labels)?;
@@ -148,14 +129,7 @@ pub fn delong_test(
     } else {
         return Err(MetricError::ZeroVariance { auc_a, auc_b });
     };
-    Ok(DeLong {
-        auc_a,
-        auc_b,
-        diff,
-        se,
-        z,
-        p_value,
-    })
+    Ok(DeLong { auc_a, auc_b, diff, se, z, p_value })
 }
 
 /// Largest `n_boot` accepted by [`auc_bootstrap_ci`]; more replicates add nothing but time.
@@ -217,14 +191,7 @@ pub fn auc_bootstrap_ci(
 
 /// AUC where lead `i` counts `weight[i]` times; `order` sorts scores descending and the
 /// weights sum to `m` positives and `n` negatives. Exact integer area, as in `roc_auc`.
-fn weighted_auc(
-    scores: &[f64],
-    labels: &[bool],
-    order: &[usize],
-    weight: &[u64],
-    m: usize,
-    n: usize,
-) -> f64 {
+fn weighted_auc(scores: &[f64], labels: &[bool], order: &[usize], weight: &[u64], m: usize, n: usize) -> f64 {
     let (mut twice_area, mut tp_before) = (0u128, 0u64);
     let mut start = 0;
     while start < order.len() {
@@ -437,31 +404,13 @@ mod tests {
         let tied = [0.5; 8];
         let perfect = [0.9, 0.2, 0.3, 0.7, 0.1, 0.4, 0.6, 0.5];
         let err = delong_test(&tied, &perfect, &y).unwrap_err();
-        assert_eq!(
-            err,
-            MetricError::ZeroVariance {
-                auc_a: 0.5,
-                auc_b: 1.0
-            }
-        );
+        assert_eq!(err, MetricError::ZeroVariance { auc_a: 0.5, auc_b: 1.0 });
         let same = delong_test(&perfect, &perfect, &y).unwrap();
         assert_eq!((same.diff, same.z, same.p_value), (0.0, 0.0, 1.0));
         let too_few = delong_test(&[0.9, 0.1, 0.2], &[0.1, 0.9, 0.2], &[true, false, false]);
-        assert_eq!(
-            too_few.unwrap_err(),
-            MetricError::TooFewForVariance {
-                positives: 1,
-                negatives: 2
-            }
-        );
+        assert_eq!(too_few.unwrap_err(), MetricError::TooFewForVariance { positives: 1, negatives: 2 });
         let mismatch = delong_test(&[0.9, 0.1], &[0.1, 0.9, 0.2], &[true, false]);
-        assert_eq!(
-            mismatch.unwrap_err(),
-            MetricError::LengthMismatch {
-                scores: 3,
-                labels: 2
-            }
-        );
+        assert_eq!(mismatch.unwrap_err(), MetricError::LengthMismatch { scores: 3, labels: 2 });
     }
 
     #[test]
@@ -488,14 +437,8 @@ mod tests {
     #[test]
     fn bootstrap_edge_cases() {
         let y = [true, true, false, false];
-        assert_eq!(
-            auc_bootstrap_ci(&[4.0, 3.0, 2.0, 1.0], &y, 200, 0.9, 1).unwrap(),
-            (1.0, 1.0)
-        );
-        assert_eq!(
-            auc_bootstrap_ci(&[1.0; 4], &y, 200, 0.9, 1).unwrap(),
-            (0.5, 0.5)
-        );
+        assert_eq!(auc_bootstrap_ci(&[4.0, 3.0, 2.0, 1.0], &y, 200, 0.9, 1).unwrap(), (1.0, 1.0));
+        assert_eq!(auc_bootstrap_ci(&[1.0; 4], &y, 200, 0.9, 1).unwrap(), (0.5, 0.5));
         assert!(auc_bootstrap_ci(&[4.0, 3.0, 2.0, 1.0], &y, 0, 0.9, 1).is_err());
         assert!(auc_bootstrap_ci(&[4.0, 3.0, 2.0, 1.0], &y, MAX_BOOT + 1, 0.9, 1).is_err());
         for level in [0.0, 1.0, f64::NAN, -0.5] {
@@ -503,10 +446,7 @@ mod tests {
         }
         assert_eq!(
             auc_bootstrap_ci(&[1.0, 2.0], &[true, true], 10, 0.9, 1).unwrap_err(),
-            MetricError::OneClass {
-                positives: 2,
-                negatives: 0
-            }
+            MetricError::OneClass { positives: 2, negatives: 0 }
         );
     }
 
@@ -532,9 +472,6 @@ mod tests {
         for _ in 0..60_000 {
             counts[rng.below(6) as usize] += 1;
         }
-        assert!(
-            counts.iter().all(|&c| (9_500..10_500).contains(&c)),
-            "{counts:?}"
-        );
+        assert!(counts.iter().all(|&c| (9_500..10_500).contains(&c)), "{counts:?}");
     }
 }

@@ -138,14 +138,10 @@ fn parse_column<'a>(
 ) -> Result<Parsed<'a>, TypingError> {
     let text = frame.text(col, "the model was trained with this column; add it to the file")?;
     let hint = |what: &str| {
-        format!(
-            "fix the value, add it to --missing-values, or declare the column's type in [data.types] (now {what})"
-        )
+        format!("fix the value, add it to --missing-values, or declare the column's type in [data.types] (now {what})")
     };
     match kind {
-        ColumnKind::Categorical => {
-            Ok(Parsed::Labels(rows.iter().map(|&i| missing.clean(text.get(i))).collect()))
-        }
+        ColumnKind::Categorical => Ok(Parsed::Labels(rows.iter().map(|&i| missing.clean(text.get(i))).collect())),
         ColumnKind::Numeric | ColumnKind::Boolean | ColumnKind::Date => {
             let mut out = Vec::with_capacity(rows.len());
             for &i in rows {
@@ -154,15 +150,15 @@ fn parse_column<'a>(
                     continue;
                 };
                 let x = match kind {
-                    ColumnKind::Numeric => parse_number(v)
-                        .ok_or_else(|| frame.bad_value(col, i, v, "a number", hint("numeric")))?,
+                    ColumnKind::Numeric => {
+                        parse_number(v).ok_or_else(|| frame.bad_value(col, i, v, "a number", hint("numeric")))?
+                    }
                     ColumnKind::Boolean => parse_bool(v)
                         .map(|b| b as u8 as f64)
                         .ok_or_else(|| frame.bad_value(col, i, v, "yes/no", hint("boolean")))?,
                     _ => {
-                        let d = parse_date(v).ok_or_else(|| {
-                            frame.bad_value(col, i, v, "a date (YYYY-MM-DD)", hint("date"))
-                        })?;
+                        let d = parse_date(v)
+                            .ok_or_else(|| frame.bad_value(col, i, v, "a date (YYYY-MM-DD)", hint("date")))?;
                         match reference {
                             Some(r) => (r - d).num_days() as f64,
                             None => d.num_days_from_ce() as f64,
@@ -235,9 +231,7 @@ impl FittedPipeline {
         let mut reference = settings.reference_date;
         if reference.is_none() {
             for c in inputs.iter().filter(|c| c.kind == ColumnKind::Date) {
-                if let Parsed::Numbers(days) =
-                    parse_column(frame, &c.name, ColumnKind::Date, rows, missing, None)?
-                {
+                if let Parsed::Numbers(days) = parse_column(frame, &c.name, ColumnKind::Date, rows, missing, None)? {
                     let latest = days.iter().copied().filter(|d| !d.is_nan()).fold(f64::NAN, f64::max);
                     if !latest.is_nan() {
                         let d = NaiveDate::from_num_days_from_ce_opt(latest as i32);
@@ -249,10 +243,9 @@ impl FittedPipeline {
         let mut columns = Vec::new();
         for c in inputs {
             let encoding = match parse_column(frame, &c.name, c.kind, rows, missing, reference)? {
-                Parsed::Numbers(v) => Encoding::Number {
-                    median: median(&v),
-                    missing_indicator: v.iter().any(|x| x.is_nan()),
-                },
+                Parsed::Numbers(v) => {
+                    Encoding::Number { median: median(&v), missing_indicator: v.iter().any(|x| x.is_nan()) }
+                }
                 Parsed::Labels(v) => {
                     let mut counts: HashMap<&str, usize> = HashMap::new();
                     for l in v.iter().flatten() {
@@ -280,12 +273,8 @@ impl FittedPipeline {
             }
             columns.push(FittedColumn { name: c.name.clone(), kind: c.kind, encoding });
         }
-        let mut pipeline = FittedPipeline {
-            missing: missing.clone(),
-            reference_date: reference,
-            columns,
-            design: Vec::new(),
-        };
+        let mut pipeline =
+            FittedPipeline { missing: missing.clone(), reference_date: reference, columns, design: Vec::new() };
         pipeline.design = pipeline.design_layout();
         // Standardise with training statistics.
         let raw = pipeline.raw_design(frame, rows)?;
@@ -333,11 +322,7 @@ impl FittedPipeline {
     }
 
     /// Tree-matrix values (NaN = missing, categorical codes) and unseen-category counts.
-    fn tree_values(
-        &self,
-        frame: &LeadFrame,
-        rows: &[usize],
-    ) -> Result<(Vec<f64>, Vec<usize>), TypingError> {
+    fn tree_values(&self, frame: &LeadFrame, rows: &[usize]) -> Result<(Vec<f64>, Vec<usize>), TypingError> {
         let n = rows.len();
         let mut data = Vec::with_capacity(n * self.columns.len());
         let mut unseen = Vec::with_capacity(self.columns.len());
@@ -346,8 +331,7 @@ impl FittedPipeline {
             match (parse_column(frame, &c.name, c.kind, rows, &self.missing, self.reference_date)?, &c.encoding) {
                 (Parsed::Numbers(v), _) => data.extend(v),
                 (Parsed::Labels(v), Encoding::Categorical { levels, rare }) => {
-                    let index: HashMap<&str, usize> =
-                        levels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+                    let index: HashMap<&str, usize> = levels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
                     for l in v {
                         data.push(match l {
                             None => f64::NAN,
@@ -371,7 +355,11 @@ impl FittedPipeline {
     }
 
     /// Unstandardised design values, column-major, from tree values.
-    fn raw_design(&self, frame: &LeadFrame, rows: &[usize]) -> Result<(Vec<f64>, usize, Vec<f64>, Vec<usize>), TypingError> {
+    fn raw_design(
+        &self,
+        frame: &LeadFrame,
+        rows: &[usize],
+    ) -> Result<(Vec<f64>, usize, Vec<f64>, Vec<usize>), TypingError> {
         let (tree, unseen) = self.tree_values(frame, rows)?;
         let n = rows.len();
         let mut design = Vec::with_capacity(n * self.design.len());
@@ -419,11 +407,7 @@ impl FittedPipeline {
                 names: self.design.iter().map(|d| self.design_name(d)).collect(),
                 data: design,
             },
-            tree: FeatureMatrix {
-                n_rows: n,
-                names: self.columns.iter().map(|c| c.name.clone()).collect(),
-                data: tree,
-            },
+            tree: FeatureMatrix { n_rows: n, names: self.columns.iter().map(|c| c.name.clone()).collect(), data: tree },
             unseen,
         })
     }
@@ -468,8 +452,7 @@ mod tests {
             InputColumn { name: "opt_in".into(), kind: ColumnKind::Boolean, inferred: true },
         ];
         let settings = PipelineSettings { min_category_count: 2, max_categories: 10, reference_date: None };
-        FittedPipeline::fit(&f, &[0, 1, 2, 3], &inputs, &MissingTokens::new(&["select".into()]), &settings)
-            .unwrap()
+        FittedPipeline::fit(&f, &[0, 1, 2, 3], &inputs, &MissingTokens::new(&["select".into()]), &settings).unwrap()
     }
 
     #[test]

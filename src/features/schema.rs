@@ -55,8 +55,7 @@ pub fn resolve_columns(
     let mut out = Vec::new();
     for col in frame.df.columns() {
         let name = col.name().as_str();
-        if Some(name) == rules.id || name == rules.target || rules.exclude.iter().any(|e| e == name)
-        {
+        if Some(name) == rules.id || name == rules.target || rules.exclude.iter().any(|e| e == name) {
             continue;
         }
         // The split's date column orders history in time; as a feature it would only let a

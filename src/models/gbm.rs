@@ -94,7 +94,9 @@ pub enum GbmFitError {
         value: i8,
     },
     /// A monotone constraint on a categorical column.
-    #[error("gbm.monotone: \"{0}\" is categorical; monotone constraints apply to numeric, yes/no and date columns only")]
+    #[error(
+        "gbm.monotone: \"{0}\" is categorical; monotone constraints apply to numeric, yes/no and date columns only"
+    )]
     CategoricalMonotone(String),
     /// inner_share out of range.
     #[error("gbm.inner_share = {0}: must be between 0.05 and 0.5")]
@@ -166,10 +168,10 @@ impl GbmSettings {
         }
         let mut monotone = vec![0i8; names.len()];
         for (col, &v) in &self.monotone {
-            let j = names.iter().position(|n| n == col).ok_or_else(|| GbmFitError::UnknownMonotone {
-                column: col.clone(),
-                inputs: names.join(", "),
-            })?;
+            let j = names
+                .iter()
+                .position(|n| n == col)
+                .ok_or_else(|| GbmFitError::UnknownMonotone { column: col.clone(), inputs: names.join(", ") })?;
             if !(-1..=1).contains(&v) {
                 return Err(GbmFitError::BadMonotone { column: col.clone(), value: v });
             }
@@ -198,7 +200,13 @@ impl GbmSettings {
     }
 
     /// Fits trees and calibrator on `x` (tree matrix) and `y`.
-    pub fn fit(&self, x: &FeatureMatrix, y: &[bool], categorical: &[usize], seed: u64) -> Result<GbmScorerModel, GbmFitError> {
+    pub fn fit(
+        &self,
+        x: &FeatureMatrix,
+        y: &[bool],
+        categorical: &[usize],
+        seed: u64,
+    ) -> Result<GbmScorerModel, GbmFitError> {
         let params = self.engine_params(&x.names, categorical, seed)?.check(x.n_cols())?;
         let inner = stratified_holdout(y, self.inner_share, seed ^ 0x6762_6d00);
         let xt = x.select_rows(&inner.train);

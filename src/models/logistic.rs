@@ -211,7 +211,11 @@ mod tests {
             let m = LogisticParams { l2, max_iterations: 1000, tolerance: 1e-9 }.fit(&x, &y).unwrap();
             for (j, w) in fit["coef"].as_array().unwrap().iter().enumerate() {
                 let w = w.as_f64().unwrap();
-                assert!((m.coefficients[j] - w).abs() < 1e-5, "l2 {l2}: coef {j}: ours {} sklearn {w}", m.coefficients[j]);
+                assert!(
+                    (m.coefficients[j] - w).abs() < 1e-5,
+                    "l2 {l2}: coef {j}: ours {} sklearn {w}",
+                    m.coefficients[j]
+                );
             }
             let b = fit["intercept"].as_f64().unwrap();
             assert!((m.intercept - b).abs() < 1e-5, "l2 {l2}: intercept ours {} sklearn {b}", m.intercept);

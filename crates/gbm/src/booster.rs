@@ -99,7 +99,9 @@ impl ValidGbmParams {
         let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
         let bagging = p.bagging_freq > 0 && p.bagging_fraction < 1.0;
         let n_used = ((p.feature_fraction * self.n_features as f64).round() as usize).clamp(1, self.n_features);
-        let mut gh = vec![[0.0f64; 2]; n];
+        // Gradients and hessians are stored in single precision, as LightGBM stores them
+        // (`score_t`): half the memory traffic for histograms, which sum them in f64.
+        let mut gh = vec![[0.0f32; 2]; n];
         let mut bag: Vec<u32> = (0..n as u32).collect();
         let mut in_bag = vec![true; n];
         let mut rows: Vec<u32> = Vec::with_capacity(n);
@@ -108,7 +110,9 @@ impl ValidGbmParams {
         let (mut best_loss, mut best_iter) = (f64::INFINITY, 0usize);
 
         for iter in 0..p.num_trees {
-            gh.par_iter_mut().zip(scores.par_iter().zip(y.par_iter())).for_each(|(o, (&s, &t))| *o = grad_hess(s, t));
+            gh.par_iter_mut()
+                .zip(scores.par_iter().zip(y.par_iter()))
+                .for_each(|(o, (&s, &t))| *o = grad_hess(s, t).map(|v| v as f32));
             if bagging && iter % p.bagging_freq == 0 {
                 bag.clear();
                 for (r, ib) in in_bag.iter_mut().enumerate() {

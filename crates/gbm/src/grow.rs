@@ -83,11 +83,11 @@ fn find_best(
     (best, splittable)
 }
 
-fn build_hist(data: &BinnedData, used: &[bool], rows: &[u32], gh: &[[f64; 2]], whole: bool) -> Histogram {
+fn build_hist(data: &BinnedData, used: &[bool], rows: &[u32], gh: &[[f32; 2]], whole: bool) -> Histogram {
     if whole {
         histogram::build(&data.cols, used, None, gh)
     } else {
-        let local: Vec<[f64; 2]> = if rows.len() >= 2 * PAR_CHUNK {
+        let local: Vec<[f32; 2]> = if rows.len() >= 2 * PAR_CHUNK {
             rows.par_iter().map(|&r| gh[r as usize]).collect()
         } else {
             rows.iter().map(|&r| gh[r as usize]).collect()
@@ -96,40 +96,53 @@ fn build_hist(data: &BinnedData, used: &[bool], rows: &[u32], gh: &[[f64; 2]], w
     }
 }
 
-/// Rows per parallel chunk when partitioning or gathering a large leaf.
+/// Rows per parallel chunk when gathering a large leaf's gradients.
 const PAR_CHUNK: usize = 1 << 16;
 
-/// Stable partition of `rows` by `goes_left`; returns the left count. Large leaves are
-/// split in parallel chunks whose left and right parts are then concatenated in order.
-fn partition(rows: &mut [u32], scratch: &mut Vec<u32>, goes_left: impl Fn(u32) -> bool + Sync) -> usize {
-    if rows.len() >= 2 * PAR_CHUNK {
-        let parts: Vec<(Vec<u32>, Vec<u32>)> =
-            rows.par_chunks(PAR_CHUNK).map(|c| c.iter().partition(|&&r| goes_left(r))).collect();
-        let mut w = 0;
-        for (l, _) in &parts {
-            rows[w..w + l.len()].copy_from_slice(l);
-            w += l.len();
-        }
-        let n_left = w;
-        for (_, r) in &parts {
-            rows[w..w + r.len()].copy_from_slice(r);
-            w += r.len();
-        }
-        return n_left;
-    }
+/// Leaves at least this large are partitioned in parallel chunks.
+const PAR_PARTITION_MIN: usize = 1 << 15;
+
+/// Stable partition of `rows` by `goes_left` without a data-dependent branch (the side a row
+/// takes is as unpredictable as a coin, so a branch would mispredict half the time): each row
+/// is written to both outputs and only the cursor of its side advances. Returns the left count.
+fn partition_seq(rows: &mut [u32], scratch: &mut Vec<u32>, goes_left: &(impl Fn(u32) -> bool + Sync)) -> usize {
     scratch.clear();
-    let mut w = 0;
+    scratch.resize(rows.len() + 1, 0);
+    let (mut w, mut s) = (0, 0);
     for i in 0..rows.len() {
         let r = rows[i];
-        if goes_left(r) {
-            rows[w] = r;
-            w += 1;
-        } else {
-            scratch.push(r);
-        }
+        let left = goes_left(r);
+        rows[w] = r; // w <= i: row i has been read
+        scratch[s] = r;
+        w += left as usize;
+        s += !left as usize;
     }
-    rows[w..].copy_from_slice(scratch);
+    rows[w..].copy_from_slice(&scratch[..s]);
     w
+}
+
+/// Stable partition of `rows` by `goes_left`; returns the left count. Large leaves are
+/// partitioned in parallel chunks whose left and right parts are then concatenated in
+/// order, so the result is the same whatever the thread count.
+fn partition(rows: &mut [u32], scratch: &mut Vec<u32>, goes_left: impl Fn(u32) -> bool + Sync) -> usize {
+    let n = rows.len();
+    if n < PAR_PARTITION_MIN || rayon::current_num_threads() < 2 {
+        return partition_seq(rows, scratch, &goes_left);
+    }
+    let chunk = n.div_ceil(4 * rayon::current_num_threads()).max(PAR_PARTITION_MIN / 4);
+    let lefts: Vec<usize> =
+        rows.par_chunks_mut(chunk).map_init(Vec::new, |tmp, c| partition_seq(c, tmp, &goes_left)).collect();
+    scratch.clear();
+    scratch.reserve(n);
+    for (c, &nl) in rows.chunks(chunk).zip(&lefts) {
+        scratch.extend_from_slice(&c[..nl]);
+    }
+    let n_left = scratch.len();
+    for (c, &nl) in rows.chunks(chunk).zip(&lefts) {
+        scratch.extend_from_slice(&c[nl..]);
+    }
+    rows.copy_from_slice(scratch);
+    n_left
 }
 
 /// Grows one tree. `rows` holds the bagged row ids in ascending order (`whole` = all rows,
@@ -137,7 +150,7 @@ fn partition(rows: &mut [u32], scratch: &mut Vec<u32>, goes_left: impl Fn(u32) -
 /// row `r`. Returns `None` when the root cannot be split.
 pub(crate) fn grow(
     data: &BinnedData,
-    gh: &[[f64; 2]],
+    gh: &[[f32; 2]],
     rows: &mut [u32],
     whole: bool,
     used: &[bool],
@@ -146,8 +159,8 @@ pub(crate) fn grow(
     let mut sums = Sums::default();
     for &r in rows.iter() {
         let [g, h] = gh[r as usize];
-        sums.g += g;
-        sums.h += h;
+        sums.g += f64::from(g);
+        sums.h += f64::from(h);
     }
     sums.n = rows.len() as f64;
     let root_hist = build_hist(data, used, rows, gh, whole);
@@ -203,7 +216,6 @@ pub(crate) fn grow(
                 left_bins[b / 64] >> (b % 64) & 1 == 1
             }),
         };
-        debug_assert_eq!(n_left as f64, cand.left.n);
 
         // Record the split as a raw-threshold node.
         let node_idx = tree.nodes.len();
@@ -314,7 +326,7 @@ mod tests {
     fn grows_the_hand_computed_two_split_tree() {
         // x0 in 0..8; gradients: rows with x0 < 4 have g = -1, others g = +1, except x0 = 7 with g = +3.
         let x: Vec<f64> = (0..8).map(f64::from).collect();
-        let gh: Vec<[f64; 2]> = (0..8)
+        let gh: Vec<[f32; 2]> = (0..8)
             .map(|i| {
                 [
                     if i < 4 {

@@ -32,7 +32,7 @@ pub(crate) struct Histogram {
 /// Builds the histogram of the rows `rows` (ascending row ids) for the `used` features.
 /// `gh[i]` holds gradient and hessian of `rows[i]` (gathered once per leaf, so the inner
 /// loop reads them sequentially). With `rows = None` the leaf holds every row in order.
-pub(crate) fn build(cols: &[Vec<u8>], used: &[bool], rows: Option<&[u32]>, gh: &[[f64; 2]]) -> Histogram {
+pub(crate) fn build(cols: &[Vec<u8>], used: &[bool], rows: Option<&[u32]>, gh: &[[f32; 2]]) -> Histogram {
     let feats = cols
         .par_iter()
         .zip(used.par_iter())
@@ -45,16 +45,16 @@ pub(crate) fn build(cols: &[Vec<u8>], used: &[bool], rows: Option<&[u32]>, gh: &
                 Some(rows) => {
                     for (&r, g) in rows.iter().zip(gh) {
                         let e = &mut h[col[r as usize] as usize];
-                        e.grad += g[0];
-                        e.hess += g[1];
+                        e.grad += f64::from(g[0]);
+                        e.hess += f64::from(g[1]);
                         e.count += 1.0;
                     }
                 }
                 None => {
                     for (&b, g) in col.iter().zip(gh) {
                         let e = &mut h[b as usize];
-                        e.grad += g[0];
-                        e.hess += g[1];
+                        e.grad += f64::from(g[0]);
+                        e.hess += f64::from(g[1]);
                         e.count += 1.0;
                     }
                 }
@@ -87,7 +87,7 @@ mod tests {
     #[test]
     fn sums_per_bin_and_subtraction_gives_the_sibling() {
         let cols = vec![vec![0u8, 1, 1, 2], vec![3u8, 3, 0, 0]];
-        let gh_all = [[1.0, 0.5], [2.0, 0.25], [-1.0, 0.5], [4.0, 1.0]];
+        let gh_all: [[f32; 2]; 4] = [[1.0, 0.5], [2.0, 0.25], [-1.0, 0.5], [4.0, 1.0]];
         let all = build(&cols, &[true, true], None, &gh_all);
         let f0 = all.feats[0].as_ref().unwrap();
         assert_eq!(f0[1], HistBin { grad: 1.0, hess: 0.75, count: 2.0 });

@@ -238,7 +238,8 @@ pub(crate) mod tests {
             x[n + i] = b;
             x[2 * n + i] = c;
             x[3 * n + i] = d;
-            let logit = (a - 2.0).sin() * 2.0 + if b.is_nan() { 1.0 } else { b } + [1.0, -1.0, 0.5, 0.0, -0.5, 2.0][c as usize];
+            let logit =
+                (a - 2.0).sin() * 2.0 + if b.is_nan() { 1.0 } else { b } + [1.0, -1.0, 0.5, 0.0, -0.5, 2.0][c as usize];
             y[i] = if next() < 1.0 / (1.0 + (-logit).exp()) { 1.0 } else { 0.0 };
         }
         let m = ColMatrix::new(&x, n, k).unwrap();

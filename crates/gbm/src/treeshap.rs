@@ -43,7 +43,13 @@ const RECIP: [f64; MAX_PATH + 2] = {
 /// Longest unique path: the depth limit plus the root element.
 const MAX_PATH: usize = crate::params::MAX_TREE_DEPTH + 1;
 
-pub(crate) fn extend_path(path: &mut [PathElement], unique_depth: usize, zero_fraction: f64, one_fraction: f64, feature: i64) {
+pub(crate) fn extend_path(
+    path: &mut [PathElement],
+    unique_depth: usize,
+    zero_fraction: f64,
+    one_fraction: f64,
+    feature: i64,
+) {
     path[unique_depth] =
         PathElement { feature, zero_fraction, one_fraction, pweight: if unique_depth == 0 { 1.0 } else { 0.0 } };
     let inv = RECIP[unique_depth + 1];
@@ -178,20 +184,21 @@ impl Walk<'_> {
             unwind_path(path, unique_depth, pi);
             unique_depth -= 1;
         }
-        self.recurse(hot, unique_depth + 1, offset, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, f);
+        self.recurse(
+            hot,
+            unique_depth + 1,
+            offset,
+            hot_zero_fraction * incoming_zero_fraction,
+            incoming_one_fraction,
+            f,
+        );
         self.recurse(cold, unique_depth + 1, offset, cold_zero_fraction * incoming_zero_fraction, 0.0, f);
     }
 }
 
 /// Adds one tree's SHAP values for a row (all model columns) into `phi` (length
 /// `n_features + 1`). `buf` must hold `path_len(depth)` elements.
-pub(crate) fn tree_shap(
-    tree: &Tree,
-    fractions: &[[f64; 2]],
-    row: &[f64],
-    phi: &mut [f64],
-    buf: &mut [PathElement],
-) {
+pub(crate) fn tree_shap(tree: &Tree, fractions: &[[f64; 2]], row: &[f64], phi: &mut [f64], buf: &mut [PathElement]) {
     if !tree.nodes.is_empty() {
         Walk { tree, fractions, row, phi, buf }.recurse(0, 0, 0, 1.0, 1.0, -1);
     }
