@@ -45,9 +45,9 @@ pub(crate) fn best_categorical(
         }
     };
     if n_cats <= cfg.max_cat_to_onehot {
-        for (t, bin) in hist.iter().enumerate().take(n_cats) {
+        for t in 0..n_cats {
             let mut left = Sums::default();
-            left.add(bin);
+            left.add(&hist.bin(t));
             let right = total.minus(&left);
             if !big_enough(&left, cfg) || !big_enough(&right, cfg) {
                 continue;
@@ -61,8 +61,11 @@ pub(crate) fn best_categorical(
         return best;
     }
     let mut order: Vec<usize> =
-        (0..n_cats).filter(|&t| hist[t].count > 0.0 && hist[t].count >= cfg.cat_smooth).collect();
-    let ctr = |t: usize| hist[t].grad / (hist[t].hess + cfg.cat_smooth);
+        (0..n_cats).filter(|&t| hist.count(t) > 0 && f64::from(hist.count(t)) >= cfg.cat_smooth).collect();
+    let ctr = |t: usize| {
+        let b = hist.bin(t);
+        b.grad / (b.hess + cfg.cat_smooth)
+    };
     order.sort_by(|&a, &b| ctr(a).total_cmp(&ctr(b)));
     let used = order.len();
     let max_num_cat = cfg.max_cat_threshold.min(used.div_ceil(2));
@@ -73,8 +76,8 @@ pub(crate) fn best_categorical(
         let mut bits = [0u64; 4];
         for i in 0..used.min(max_num_cat) {
             let t = if reverse { order[used - 1 - i] } else { order[i] };
-            left.add(&hist[t]);
-            in_group += hist[t].count;
+            left.add(&hist.bin(t));
+            in_group += f64::from(hist.count(t));
             set_bit(&mut bits, t);
             if !big_enough(&left, cfg) {
                 continue;

@@ -150,10 +150,10 @@ pub(crate) fn best_numeric(
     // Reverse scan: right side accumulates bins from the top; missing rows stay on the left.
     let mut right = Sums::default();
     for t in (1..n_value_bins).rev() {
-        right.add(&hist[t]);
+        right.add(&hist.bin(t));
         // An empty bin repeats the previous partition and gain, which cannot win a strict
         // comparison: skip the gain computation (deep leaves leave most bins empty).
-        if hist[t].count == 0.0 || !big_enough(&right, cfg) {
+        if hist.count(t) == 0 || !big_enough(&right, cfg) {
             continue;
         }
         let left = total.minus(&right);
@@ -171,11 +171,11 @@ pub(crate) fn best_numeric(
     // when this leaf holds missing rows: otherwise both scans see the same partitions and a
     // rounding-level gain difference would pick the missing side at random (LightGBM keeps
     // missing-left there too).
-    if has_missing && hist[n_value_bins].count > 0.0 {
+    if has_missing && hist.count(n_value_bins) > 0 {
         let mut left = Sums::default();
-        for (t, bin) in hist.iter().enumerate().take(n_value_bins) {
-            left.add(bin);
-            if bin.count == 0.0 || !big_enough(&left, cfg) {
+        for t in 0..n_value_bins {
+            left.add(&hist.bin(t));
+            if hist.count(t) == 0 || !big_enough(&left, cfg) {
                 continue;
             }
             let right = total.minus(&left);
@@ -220,9 +220,9 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn hist_of(bins: &[(f64, f64, f64)]) -> Box<FeatureHist> {
-        let mut h = Box::new([HistBin::default(); 256]);
+        let mut h = crate::histogram::zeroed();
         for (i, &(g, hs, n)) in bins.iter().enumerate() {
-            h[i] = HistBin { grad: g, hess: hs, count: n };
+            h.set(i, g, hs, n as u32);
         }
         h
     }
