@@ -7,45 +7,15 @@ use std::time::Instant;
 
 use leadscore_gbm::{ColMatrix, GbmParams};
 
-fn read_f64(path: &str) -> Vec<f64> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()
-}
-
-fn meta_field(meta: &str, key: &str) -> usize {
-    let at = meta.find(&format!("\"{key}\"")).unwrap_or_else(|| panic!("meta.json lacks {key}"));
-    let rest = &meta[at + key.len() + 3..];
-    rest.trim_start().split(|c: char| !c.is_ascii_digit()).next().and_then(|s| s.parse().ok()).expect("integer")
-}
-
-fn auc(score: &[f64], y: &[f64]) -> f64 {
-    let mut idx: Vec<usize> = (0..score.len()).collect();
-    idx.sort_by(|&a, &b| score[a].total_cmp(&score[b]));
-    let (mut rank_sum, mut n_pos, mut i) = (0.0, 0.0, 0);
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && score[idx[j + 1]] == score[idx[i]] {
-            j += 1;
-        }
-        let r = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            if y[k] == 1.0 {
-                rank_sum += r;
-                n_pos += 1.0;
-            }
-        }
-        i = j + 1;
-    }
-    let n_neg = y.len() as f64 - n_pos;
-    (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
-}
+mod shared;
+use shared::{auc, meta_int, read_f64};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let dir = args.get(1).map(String::as_str).unwrap_or("bench/data/200k");
     let threads: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2);
     let meta = std::fs::read_to_string(format!("{dir}/meta.json")).expect("meta.json");
-    let (n, k, n_train) = (meta_field(&meta, "n_rows"), meta_field(&meta, "n_cols"), meta_field(&meta, "n_train"));
+    let (n, k, n_train) = (meta_int(&meta, "n_rows"), meta_int(&meta, "n_cols"), meta_int(&meta, "n_train"));
     let x = read_f64(&format!("{dir}/x.f64"));
     let y = read_f64(&format!("{dir}/y.f64"));
     let n_test = n - n_train;

@@ -11,16 +11,8 @@
 
 use leadscore_gbm::{ColMatrix, GbmParams};
 
-fn read_f64(path: &str) -> Vec<f64> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes"))).collect()
-}
-
-fn meta_field(meta: &str, key: &str) -> usize {
-    let at = meta.find(&format!("\"{key}\"")).unwrap_or_else(|| panic!("meta.json lacks {key}"));
-    let rest = &meta[at + key.len() + 3..];
-    rest.trim_start().split(|c: char| !c.is_ascii_digit()).next().and_then(|s| s.parse().ok()).expect("integer")
-}
+mod shared;
+use shared::{meta_int, read_f64};
 
 /// FNV-1a over the bits of `v`.
 fn hash(v: &[f64]) -> u64 {
@@ -34,7 +26,7 @@ fn main() {
     let n_shap: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let trees: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(50);
     let meta = std::fs::read_to_string(format!("{dir}/meta.json")).expect("meta.json");
-    let (n, k, n_train) = (meta_field(&meta, "n_rows"), meta_field(&meta, "n_cols"), meta_field(&meta, "n_train"));
+    let (n, k, n_train) = (meta_int(&meta, "n_rows"), meta_int(&meta, "n_cols"), meta_int(&meta, "n_train"));
     let x = read_f64(&format!("{dir}/x.f64"));
     let y = read_f64(&format!("{dir}/y.f64"));
     let n_test = n - n_train;
