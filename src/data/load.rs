@@ -247,10 +247,8 @@ impl BatchReader {
         let mut seen = std::collections::HashSet::new();
         for col in df.columns() {
             let name = col.name().trim().trim_start_matches('\u{feff}').to_string();
-            if name.is_empty() || name.starts_with("_duplicated_") && col.null_count() == col.len() {
-                if col.null_count() == col.len() {
-                    continue;
-                }
+            if (name.is_empty() || name.starts_with("_duplicated_")) && col.null_count() == col.len() {
+                continue;
             }
             if !seen.insert(name.clone()) {
                 return Err(LoadError::DuplicateColumn { path: self.path.clone(), column: name });

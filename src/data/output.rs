@@ -41,7 +41,7 @@ pub enum OutputError {
 enum Sink {
     Csv { w: BufWriter<File>, header: bool, separator: u8 },
     Ndjson { w: BufWriter<File> },
-    Parquet { w: Option<polars::io::parquet::write::BatchedWriter<File>> },
+    Parquet { w: Option<Box<polars::io::parquet::write::BatchedWriter<File>>> },
 }
 
 /// A batch writer that commits atomically on [`BatchWriter::finish`].
@@ -83,7 +83,7 @@ impl BatchWriter {
                 if w.is_none() {
                     let file =
                         self.tmp.reopen().map_err(|source| OutputError::Io { path: self.path.clone(), source })?;
-                    *w = Some(ParquetWriter::new(file).batched(df.schema()).map_err(pe)?);
+                    *w = Some(Box::new(ParquetWriter::new(file).batched(df.schema()).map_err(pe)?));
                 }
                 if let Some(w) = w {
                     w.write_batch(df).map_err(pe)?;

@@ -68,7 +68,7 @@ pub enum InputError {
         scorer: String,
         /// The cause.
         #[source]
-        source: ScoreError,
+        source: Box<ScoreError>,
     },
     /// Nothing to evaluate.
     #[error("no scorer given; pass --model BUNDLE and/or --rules FILE")]
@@ -277,7 +277,9 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
     // Score every row, keep the evaluated ones.
     let mut scorers = Vec::new();
     let mut push = |name: String, source: String, s: &dyn Scorer| -> Result<(), InputError> {
-        let scored = s.score(&frame, false).map_err(|source| InputError::Score { scorer: name.clone(), source })?;
+        let scored = s
+            .score(&frame, false)
+            .map_err(|source| InputError::Score { scorer: name.clone(), source: Box::new(source) })?;
         let kind = if s.is_probability() { ScoreKind::Probability } else { ScoreKind::Points };
         scorers.push(ScorerScores { name, source, kind, scores: rows.iter().map(|&r| scored.scores[r]).collect() });
         Ok(())

@@ -235,7 +235,7 @@ pub fn recommend(scores: &[f64], labels: &[bool], plan: &ThresholdPlan) -> Resul
     let mut sql = f1_cut.threshold;
     cutoffs.push(f1_cut);
     if let Some(target) = plan.target_precision {
-        let point = c.iter().copied().filter(|p| p.2 as f64 / p.1 as f64 >= target).last();
+        let point = c.iter().copied().rfind(|p| p.2 as f64 / p.1 as f64 >= target);
         let cut = cutoff(Method::TargetPrecision { target }, point, n, positives);
         sql = cut.threshold;
         cutoffs.push(cut);

@@ -9,6 +9,7 @@
 //!   `max_categories`, most frequent first) keep their own column; rarer and unseen values go
 //!   to "other" (unseen ones are counted at scoring time, never an error); missing values
 //!   get their own "missing" column.
+//!
 //! Every design column is then standardised with its training mean and standard deviation
 //! (a constant column gets standard deviation 1 so it contributes nothing).
 
@@ -121,6 +122,10 @@ pub struct Encoded {
     /// Per input column: values never seen in training (mapped to "other", like rare ones).
     pub unseen: Vec<usize>,
 }
+
+/// Unstandardised design values (column-major), the number of rows, the tree values
+/// (column-major) and the unseen-category count per input column.
+type RawDesign = (Vec<f64>, usize, Vec<f64>, Vec<usize>);
 
 /// Parsed values of one column: a number per row, NaN for missing; categorical text kept.
 enum Parsed<'a> {
@@ -355,11 +360,7 @@ impl FittedPipeline {
     }
 
     /// Unstandardised design values, column-major, from tree values.
-    fn raw_design(
-        &self,
-        frame: &LeadFrame,
-        rows: &[usize],
-    ) -> Result<(Vec<f64>, usize, Vec<f64>, Vec<usize>), TypingError> {
+    fn raw_design(&self, frame: &LeadFrame, rows: &[usize]) -> Result<RawDesign, TypingError> {
         let (tree, unseen) = self.tree_values(frame, rows)?;
         let n = rows.len();
         let mut design = Vec::with_capacity(n * self.design.len());
@@ -471,7 +472,7 @@ mod tests {
         let z = e.design.column(0);
         let s = 2f64.sqrt();
         assert_eq!(z, &[-2.0 / s, 0.0, 0.0, 2.0 / s]);
-        assert_eq!(e.tree.column(1)[2].is_nan(), true);
+        assert!(e.tree.column(1)[2].is_nan());
         assert_eq!(e.tree.column(1)[3], 1.0); // "ads" -> other (code = levels.len())
         assert_eq!(e.tree.column(2), &[1.0, 0.0, 0.0, 1.0]);
         assert_eq!(e.design.names[0], "visits");

@@ -7,6 +7,7 @@
 //!    (the number of trees kept is recorded in the model);
 //! 3. a calibrator (Platt or isotonic, chosen by cross-validated Brier on the inner
 //!    hold-out) maps the trees' probabilities to calibrated ones.
+//!
 //! The outer hold-out that `train` evaluates on is never seen by any of these steps.
 //!
 //! Explanations are exact path-dependent TreeSHAP values on the log-odds of the (uncalibrated)
