@@ -90,6 +90,19 @@ fn hostile_rules_files_are_refused_quickly() {
     let (code, _, err) = check_text(d, &"[[fit]]\nwhen = { field = \"a\", missing = true }\npoints = 1\n".repeat(2001));
     assert_eq!(code, 1);
     assert!(err.contains("line 1: file: 2001 rules and tables; the limit is 2000"), "{err}");
+    // The same limits hold inside `or`: a huge regex, and more conditions or regexes than
+    // allowed (counted before any is compiled).
+    let (code, _, err) = check_text(
+        d,
+        "[[fit]]\nwhen = { field = \"a\", missing = true }\nor = [\n  { field = \"b\", matches = \"(\\\\w{100}){100}\" },\n]\npoints = 1\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("line 4: fit rule 1: `or` alternative 1: condition on \"b\": bad regex"), "{err}");
+    let many = "{ field = \"a\", matches = \"x\" }, ".repeat(300);
+    let (code, _, err) = check_text(d, &format!("[[fit]]\nor = [{many}]\npoints = 1\n").repeat(40));
+    assert_eq!(code, 1);
+    assert!(err.contains("line 1: file: 12000 conditions; the limit is 10000"), "{err}");
+    assert!(err.contains("line 1: file: 12000 regexes (`matches`); the limit is 200"), "{err}");
     // A huge file is refused before parsing.
     let (code, _, err) = check_text(d, &"#".repeat(2 << 20));
     assert_eq!(code, 1);
@@ -275,6 +288,100 @@ fn xeducation_example_checks_against_the_real_file() {
     assert!(!err.contains("warning"), "every value the rules look for occurs in the data: {err}");
 }
 
+const DIRECTOR_OR: &str = "[score]\nid = \"lead_id\"\n\n[[fit]]\nname = \"director\"\nwhen = { field = \"seniority\", equals = \"director\" }\nor = [\n  { field = \"job_title\", matches = \"(?i)\\\\bdirector\\\\b\" },\n  { field = \"title_text\", matches = \"(?i)head\" },\n]\npoints = 25\nreason = \"director-level\"\n";
+
+#[test]
+fn check_reports_bad_or_alternatives_at_their_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (code, _, err) = check_text(d, &DIRECTOR_OR.replace("(?i)head", "(?i)(head"));
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: r.toml: 1 problem(s):\n  line 9: fit rule 1 \"director\": `or` alternative 2: condition on \"title_text\": bad regex \"(?i)(head\": unclosed group\n"
+    );
+    let (code, _, err) = check_text(d, "[[engagement]]\nactivity = \"webinar\"\npoints = 5\nor = []\n");
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: r.toml: 1 problem(s):\n  line 4: engagement rule 1: `or` is empty; list the alternative conditions, or remove it\n"
+    );
+    // Valid, but the fixture has neither column the alternatives read: each named at its line.
+    let (code, out, _) = check_text(d, DIRECTOR_OR);
+    assert_eq!(code, 0);
+    assert!(out.ends_with("r.toml: ok: 1 fit and 0 engagement rules (0 from the activity log), 0 disqualify, 0 segment(s), 0 persona(s), 0 stage(s), 0 action(s)\n"), "{out}");
+    let o = run(d, &["rules", "check", "r.toml", "--data", &fixture("leads.csv")]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("error: r.toml: 2 problem(s) with "), "{err}");
+    assert!(err.contains("\n  line 8: column \"job_title\": not in "), "{err}");
+    assert!(err.contains("\n  line 9: column \"title_text\": not in "), "{err}");
+}
+
+#[test]
+fn or_counts_a_rule_once_where_two_rules_double_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("leads.csv"),
+        "lead_id,job_title,seniority,title_text\nL1,Sales Director,director,\nL2,Director of Marketing,,\nL3,Head of Sales,,Head of Sales\nL4,Engineer,individual,\n",
+    )
+    .unwrap();
+    let score = |rules: &str| {
+        std::fs::write(d.join("r.toml"), rules).unwrap();
+        let o = run(d, &["score", "--rules", "r.toml", "--data", "leads.csv", "--out", "out.csv"]);
+        assert!(o.status.success(), "{:?}", text(&o));
+        let (header, rows) = read_csv(&d.join("out.csv"));
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        rows.iter()
+            .map(|r| (r[col("fit_score")].parse::<f64>().unwrap(), r[col("rule_reasons")].clone()))
+            .collect::<Vec<_>>()
+    };
+    // Before `or`: one rule per alternative, and a lead meeting both scores twice.
+    let two = "[[fit]]\nwhen = { field = \"seniority\", equals = \"director\" }\npoints = 25\n\n[[fit]]\nwhen = { field = \"job_title\", matches = \"(?i)\\\\bdirector\\\\b\" }\npoints = 25\n";
+    assert_eq!(score(two).iter().map(|s| s.0).collect::<Vec<_>>(), vec![50.0, 25.0, 0.0, 0.0]);
+    // With `or`: once, naming the alternative that held (`when` first).
+    assert_eq!(
+        score(DIRECTOR_OR),
+        vec![
+            (25.0, "director-level (+25.0, seniority: director)".to_string()),
+            (25.0, "director-level (+25.0, job_title: Director of Marketing)".to_string()),
+            (25.0, "director-level (+25.0, title_text: Head of Sales)".to_string()),
+            (0.0, String::new()),
+        ]
+    );
+    let o = run(
+        d,
+        &["rules", "explain", "--rules", "r.toml", "--data", "leads.csv", "--as-of", "2026-06-30", "--id", "L2"],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(
+        out,
+        "as of 2026-06-30\nlead L2 (segment default)\nfit:\n    +25.0  director-level [job_title: Director of Marketing] (line 4)\n  fit score 25.0\nengagement:\n  (no rule fired)\n  engagement score 0.0\ntotal = 0.50 x fit 25.0 + 0.50 x engagement 0.0 = 12.5 (mql 50, sql 80)\ngrade C4, status lead\npersona: none matched\n"
+    );
+    let o = run(
+        d,
+        &[
+            "rules",
+            "explain",
+            "--rules",
+            "r.toml",
+            "--data",
+            "leads.csv",
+            "--as-of",
+            "2026-06-30",
+            "--id",
+            "L1",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let item = &v["breakdown"]["items"][0];
+    assert_eq!(item["value"], "seniority: director");
+    assert_eq!(item["alternative"], serde_json::json!({ "field": "seniority", "value": "director" }));
+}
+
 // ---- Property tests -----------------------------------------------------------------
 
 const VALUES: [&str; 4] = ["a", "b", "c", ""];
@@ -285,17 +392,19 @@ fn frame(values: &[(usize, usize)]) -> DataFrame {
     DataFrame::new_infer_height(vec![Column::new("x".into(), x), Column::new("y".into(), y)]).unwrap()
 }
 
+/// `{ field = "x", equals = "a" }`, or `missing = true` for the empty value.
+fn condition(field: usize, value: usize) -> String {
+    let f = if field == 0 { "x" } else { "y" };
+    let test =
+        if VALUES[value].is_empty() { "missing = true".to_string() } else { format!("equals = \"{}\"", VALUES[value]) };
+    format!("{{ field = \"{f}\", {test} }}")
+}
+
 fn rules_text(rules: &[(usize, usize, i32)]) -> String {
     let mut s = String::new();
     for (i, (field, value, points)) in rules.iter().enumerate() {
         let kind = if i % 2 == 0 { "fit" } else { "engagement" };
-        let f = if *field == 0 { "x" } else { "y" };
-        let cond = if VALUES[*value].is_empty() {
-            "missing = true".to_string()
-        } else {
-            format!("equals = \"{}\"", VALUES[*value])
-        };
-        s.push_str(&format!("[[{kind}]]\nwhen = {{ field = \"{f}\", {cond} }}\npoints = {points}\n\n"));
+        s.push_str(&format!("[[{kind}]]\nwhen = {}\npoints = {points}\n\n", condition(*field, *value)));
     }
     s
 }
@@ -340,6 +449,25 @@ proptest! {
         let after = totals(&rules_text(&more), &df);
         for (b, a) in before.iter().zip(&after) {
             prop_assert!(a.0 <= b.0 + 1e-12 && a.1 <= b.1 + 1e-12 && a.2 <= b.2 + 1e-12, "{b:?} -> {a:?}");
+        }
+    }
+
+    #[test]
+    fn an_or_rule_fires_once_exactly_when_one_rule_per_alternative_would(
+        alternatives in prop::collection::vec((0usize..2, 0usize..4), 2..5),
+        with_when in any::<bool>(),
+        leads in prop::collection::vec((0usize..4, 0usize..4), 1..20),
+    ) {
+        let conds: Vec<String> = alternatives.iter().map(|(f, v)| condition(*f, *v)).collect();
+        let separate: String = conds.iter().map(|c| format!("[[fit]]\nwhen = {c}\npoints = 10\n\n")).collect();
+        let combined = if with_when {
+            format!("[[fit]]\nwhen = {}\nor = [{}]\npoints = 10\n", conds[0], conds[1..].join(", "))
+        } else {
+            format!("[[fit]]\nor = [{}]\npoints = 10\n", conds.join(", "))
+        };
+        let df = frame(&leads);
+        for (one, each) in totals(&combined, &df).iter().zip(totals(&separate, &df)) {
+            prop_assert_eq!(one.1, if each.1 > 0.0 { 10.0 } else { 0.0 }, "{} vs {}", combined, separate);
         }
     }
 

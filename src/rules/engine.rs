@@ -4,7 +4,8 @@
 //!
 //! Per lead: choose the segment (first `[[segment]]` whose conditions hold, else
 //! `default`); add the points of each fit and engagement rule that applies to the segment
-//! and fires (activity rules with decay, expiry and caps from the [`ActivityTable`]);
+//! and fires (its [`Gate`]: `when` or an `or` alternative, and every `and`; activity rules
+//! with decay, expiry and caps from the [`ActivityTable`]);
 //! fit and engagement are each clamped to 0..100 and the total is
 //! `fit_weight · fit + (1 − fit_weight) · engagement`, also in 0..100. A disqualified lead
 //! keeps its fit and engagement but its total is 0. Then the grade (fit letter A–D ×
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 use super::activity::{activity_points, cap, ActivityTable, FastMap, RuleAgg};
 use super::condition::Condition;
+use super::gate::{Alternative, Gate};
 use super::set::{Per, Rule, RuleSet, Source, Thresholds};
 use crate::data::typing::{parse_number, LeadFrame, MissingTokens, TypingError};
 use crate::models::{Contribution, ScoreError, Scored, Scorer};
@@ -39,8 +41,12 @@ pub struct Item {
     pub rule: String,
     /// Why.
     pub reason: String,
-    /// The evidence: the cell value, or `3 events`.
+    /// The evidence: the cell value, or `3 events`. For a rule with `or`, the alternative
+    /// that held comes first: `job_title: Sales Director`, `seniority: vp; 3 events`.
     pub value: String,
+    /// For a rule with `or`: the alternative (`when` or an `or` condition) that held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<Alternative>,
     /// Points before decay and cap (points × count for `each`).
     pub base: f64,
     /// Decay factor applied (1 without decay).
@@ -81,7 +87,8 @@ pub struct Breakdown {
     pub stage: String,
     /// Best persona and the share of its conditions met.
     pub persona: Option<(String, f64)>,
-    /// Why the lead is disqualified.
+    /// Why the lead is disqualified (for a rule with `or`, with the alternative that held:
+    /// `junk (first_name: test)`).
     pub disqualified: Option<String>,
     /// Follow-up action ("" when none matches).
     pub action: String,
@@ -108,8 +115,14 @@ impl<'a> Cells<'a> {
         self.missing.clean(self.cols.get(field)?.get(i))
     }
 
-    fn all(&self, conds: &[Condition], i: usize) -> bool {
-        conds.iter().all(|c| c.holds(self.get(&c.field, i)))
+    /// See [`Gate::matched`].
+    fn matched<'g>(&self, gate: &'g Gate, i: usize) -> Option<Option<&'g Condition>> {
+        gate.matched(|f| self.get(f, i))
+    }
+
+    /// The alternative of `gate` to show (rules with `or` only).
+    fn shown(&self, gate: &Gate, alt: Option<&Condition>, i: usize) -> Option<Alternative> {
+        gate.shown(alt, |f| self.get(f, i))
     }
 }
 
@@ -129,7 +142,7 @@ impl RulesScorer<'_> {
 
     fn lead(&self, cells: &Cells, i: usize) -> Breakdown {
         let r = self.rules;
-        let (segment, thresholds) = match r.segments.iter().find(|s| cells.all(&s.conditions, i)) {
+        let (segment, thresholds) = match r.segments.iter().find(|s| s.gate.holds(|f| cells.get(f, i))) {
             Some(s) => (s.name.clone(), s.thresholds),
             None => ("default".to_string(), r.thresholds),
         };
@@ -144,10 +157,8 @@ impl RulesScorer<'_> {
                 if !rule.segments.is_empty() && !rule.segments.contains(&segment) {
                     continue;
                 }
-                if !cells.all(&rule.conditions, i) {
-                    continue;
-                }
-                if let Some(item) = fire(kind, rule, r, cells, i, aggs) {
+                let Some(alt) = cells.matched(&rule.gate, i) else { continue };
+                if let Some(item) = fire(kind, rule, r, cells, i, aggs, alt) {
                     items.push(item);
                 }
             }
@@ -157,7 +168,13 @@ impl RulesScorer<'_> {
         let (fit_raw, engagement_raw) = (sum(Kind::Fit), sum(Kind::Engagement));
         let fit_score = fit_raw.clamp(0.0, 100.0);
         let engagement_score = engagement_raw.clamp(0.0, 100.0);
-        let disqualified = r.disqualify.iter().find(|d| cells.all(&d.conditions, i)).map(|d| d.reason.clone());
+        let disqualified = r.disqualify.iter().find_map(|d| {
+            let alt = cells.matched(&d.gate, i)?;
+            Some(match cells.shown(&d.gate, alt, i) {
+                Some(a) => format!("{} ({a})", d.reason),
+                None => d.reason.clone(),
+            })
+        });
         let total = if disqualified.is_some() {
             0.0
         } else {
@@ -231,13 +248,33 @@ impl RulesScorer<'_> {
     }
 }
 
-/// The item for one rule whose conditions hold, or `None` when it earns nothing.
-fn fire(kind: Kind, rule: &Rule, r: &RuleSet, cells: &Cells, i: usize, aggs: Option<&[RuleAgg]>) -> Option<Item> {
-    let item = |value: String, base: f64, decay: f64, points: f64, capped: bool| Item {
+/// The item for one rule whose gate is open (`alt`: the alternative that held), or `None`
+/// when it earns nothing.
+fn fire(
+    kind: Kind,
+    rule: &Rule,
+    r: &RuleSet,
+    cells: &Cells,
+    i: usize,
+    aggs: Option<&[RuleAgg]>,
+    alt: Option<&Condition>,
+) -> Option<Item> {
+    let alternative = cells.shown(&rule.gate, alt, i);
+    // `evidence`: the count or events; `None` when the conditions' cells are the evidence.
+    let item = |evidence: Option<String>, base: f64, decay: f64, points: f64, capped: bool| Item {
         kind,
         rule: rule.name.clone(),
         reason: rule.reason.clone(),
-        value,
+        value: match (&alternative, evidence) {
+            (Some(a), Some(e)) => format!("{a}; {e}"),
+            (Some(a), None) => a.to_string(),
+            (None, Some(e)) => e,
+            (None, None) => {
+                let first = rule.gate.any.first().or(rule.gate.all.first());
+                first.and_then(|c| cells.get(&c.field, i)).unwrap_or("(missing)").to_string()
+            }
+        },
+        alternative: alternative.clone(),
         base,
         decay,
         capped,
@@ -246,9 +283,8 @@ fn fire(kind: Kind, rule: &Rule, r: &RuleSet, cells: &Cells, i: usize, aggs: Opt
     };
     match &rule.source {
         Source::Conditions => {
-            let value = rule.conditions.first().and_then(|c| cells.get(&c.field, i)).unwrap_or("(missing)").to_string();
             let (p, capped) = cap(rule.points, rule.max);
-            Some(item(value, rule.points, 1.0, p, capped))
+            Some(item(None, rule.points, 1.0, p, capped))
         }
         Source::Count(c) => {
             let n = cells.get(c, i).and_then(parse_number).unwrap_or(0.0);
@@ -260,7 +296,7 @@ fn fire(kind: Kind, rule: &Rule, r: &RuleSet, cells: &Cells, i: usize, aggs: Opt
                 Per::Once => rule.points,
             };
             let (p, capped) = cap(base, rule.max);
-            Some(item(format!("{n}"), base, 1.0, p, capped))
+            Some(item(Some(format!("{n}")), base, 1.0, p, capped))
         }
         Source::Activity(k) => {
             let agg = aggs?.get(*k).copied()?;
@@ -274,7 +310,7 @@ fn fire(kind: Kind, rule: &Rule, r: &RuleSet, cells: &Cells, i: usize, aggs: Opt
             };
             let (p, capped) = activity_points(f, agg);
             let value = if agg.count == 1 { "1 event".to_string() } else { format!("{} events", agg.count) };
-            Some(item(value, base, decay, p, capped))
+            Some(item(Some(value), base, decay, p, capped))
         }
     }
 }
@@ -304,7 +340,8 @@ pub fn contributions(b: &Breakdown) -> Vec<Contribution> {
         .collect()
 }
 
-/// `rule_reasons`: each rule that fired with its points, decay and cap noted.
+/// `rule_reasons`: each rule that fired with its points, decay and cap noted, and for a rule
+/// with `or` the alternative that held (`director (+25.0, job_title: Sales Director)`).
 pub fn render_items(b: &Breakdown) -> String {
     let mut parts: Vec<String> = b
         .items
@@ -316,6 +353,9 @@ pub fn render_items(b: &Breakdown) -> String {
             }
             if it.capped {
                 s.push_str(", capped");
+            }
+            if let Some(a) = &it.alternative {
+                s.push_str(&format!(", {a}"));
             }
             s.push(')');
             s

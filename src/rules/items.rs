@@ -3,6 +3,7 @@
 //! every field here has passed its check.
 
 use super::condition::Condition;
+use super::gate::Gate;
 
 /// How often a rule counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub enum Source {
     Conditions,
     /// A column of counts.
     Count(String),
-    /// The activity log: index into [`RuleSet::activity_rules`].
+    /// The activity log: index into [`super::set::RuleSet::activity_rules`].
     Activity(usize),
 }
 
@@ -54,8 +55,8 @@ pub struct Rule {
     pub name: String,
     /// Why, as shown in reasons.
     pub reason: String,
-    /// All must hold.
-    pub conditions: Vec<Condition>,
+    /// When it applies.
+    pub gate: Gate,
     /// Evidence.
     pub source: Source,
     /// Points (per occurrence with `each`).
@@ -73,8 +74,8 @@ pub struct Rule {
 /// A disqualification rule.
 #[derive(Debug, Clone)]
 pub struct Disqualify {
-    /// All must hold.
-    pub conditions: Vec<Condition>,
+    /// When it applies.
+    pub gate: Gate,
     /// Why.
     pub reason: String,
     /// Line.
@@ -86,8 +87,8 @@ pub struct Disqualify {
 pub struct Segment {
     /// Name.
     pub name: String,
-    /// All must hold.
-    pub conditions: Vec<Condition>,
+    /// Which leads are in it.
+    pub gate: Gate,
     /// Thresholds in force for the segment.
     pub thresholds: Thresholds,
 }

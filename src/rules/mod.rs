@@ -2,7 +2,8 @@
 //!
 //! A rules file (TOML, see [`spec`] for the format) is read and checked once into a
 //! [`RuleSet`] ([`set`], its parts in [`items`]): every condition compiled ([`condition`]),
-//! every problem reported with its line ([`error`]). An optional activity log is aggregated
+//! each rule's `when` / `or` / `and` combined into a [`gate::Gate`], every problem reported
+//! with its line ([`error`]). An optional activity log is aggregated
 //! per lead with Polars ([`activity`]) into decayed, expiring counts per rule and points per
 //! product. The engine ([`engine`]) then scores leads batch by batch: fit and engagement
 //! points, caps, disqualification, segment, grade (A1…D4), MQL/SQL status, funnel stage,
@@ -10,8 +11,9 @@
 //! prints. [`RulesScorer`] implements [`crate::models::Scorer`], so rules are scored and
 //! evaluated like any model; [`RulesPlan`] loads a rules file with its activity log.
 //!
-//! Rules are data: the only operators are those of [`condition`]; regexes are length- and
-//! size-limited, and the file size and rule count are capped.
+//! Rules are data: the only operators are those of [`condition`], combined only by a rule's
+//! flat `or` and `and` lists; regexes are length- and size-limited, and the file size and the
+//! numbers of rules, conditions and regexes are capped.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -35,6 +37,7 @@ pub mod activity;
 pub mod condition;
 pub mod engine;
 pub mod error;
+pub mod gate;
 pub mod items;
 pub mod report;
 pub mod set;

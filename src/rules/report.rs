@@ -121,3 +121,103 @@ pub fn check_against(r: &RuleSet, data: &Path, df: &DataFrame) -> (Vec<Problem>,
     }
     (problems, warnings)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use polars::prelude::*;
+
+    use super::*;
+    use crate::data::typing::LeadFrame;
+    use crate::rules::engine::{render_items, Item};
+    use crate::rules::gate::Alternative;
+    use crate::rules::RulesScorer;
+
+    const RULES: &str = r#"
+[[fit]]
+name = "director"
+when = { field = "job_title", matches = "(?i)director" }
+or = [{ field = "seniority", equals = "director" }]
+points = 25
+reason = "director-level"
+
+[[fit]]
+when = { field = "seniority", equals = "vp" }
+points = 30
+reason = "vp"
+
+[[engagement]]
+count = "visits"
+or = [{ field = "seniority", missing = true }, { field = "seniority", equals = "vp" }]
+points = 2
+per = "each"
+
+[[disqualify]]
+when = { field = "job_title", equals = "test" }
+or = [{ field = "seniority", equals = "none" }]
+reason = "junk"
+"#;
+
+    /// Leads: the `when` alternative; the `or` alternative; a rule without `or`, and a count
+    /// rule's second alternative; disqualified, and a count rule's alternative on a missing cell.
+    fn breakdowns() -> Vec<Breakdown> {
+        let rules = RuleSet::parse(RULES, Path::new("r.toml")).unwrap();
+        let col = |n: &str, v: [&str; 4]| Column::new(n.into(), v);
+        let df = DataFrame::new_infer_height(vec![
+            col("job_title", ["Sales Director", "Head of Sales", "VP Sales", "test"]),
+            col("seniority", ["manager", "Director", "vp", ""]),
+            col("visits", ["3", "", "4", "1"]),
+        ])
+        .unwrap();
+        let s = RulesScorer { rules: &rules, activities: None };
+        s.evaluate(&LeadFrame { df: &df, path: Path::new("leads.csv"), first_row: 1 }).unwrap()
+    }
+
+    fn evidence(items: &[Item]) -> Vec<(&str, &str, Option<&Alternative>)> {
+        items.iter().map(|it| (it.reason.as_str(), it.value.as_str(), it.alternative.as_ref())).collect()
+    }
+
+    #[test]
+    fn explanations_name_the_alternative_that_held() {
+        let b = breakdowns();
+        let alt = |f: &str, v: Option<&str>| Alternative { field: f.into(), value: v.map(str::to_string) };
+        // `when` held; the count rule's alternatives did not (seniority is neither missing nor vp).
+        assert_eq!(
+            evidence(&b[0].items),
+            vec![("director-level", "job_title: Sales Director", Some(&alt("job_title", Some("Sales Director"))))]
+        );
+        // The `or` alternative held, with the lead's value as written; one `director-level` item.
+        assert_eq!(
+            evidence(&b[1].items),
+            vec![("director-level", "seniority: Director", Some(&alt("seniority", Some("Director"))))]
+        );
+        assert_eq!(b[1].fit_score, 25.0);
+        // A rule without `or` is explained as before; the count rule's second alternative held.
+        assert_eq!(
+            evidence(&b[2].items),
+            vec![("vp", "vp", None), ("visits", "seniority: vp; 4", Some(&alt("seniority", Some("vp"))))]
+        );
+        assert_eq!((b[2].fit_score, b[2].engagement_score), (30.0, 8.0));
+        assert_eq!(b[3].disqualified.as_deref(), Some("junk (job_title: test)"));
+        assert_eq!(render_items(&b[3]), "disqualified: junk (job_title: test); visits (+2.0, seniority: (missing))");
+        assert_eq!(render_items(&b[1]), "director-level (+25.0, seniority: Director)");
+        assert_eq!(render_items(&b[2]), "vp (+30.0); visits (+8.0, seniority: vp)");
+    }
+
+    #[test]
+    fn rules_explain_shows_the_alternative_in_brackets() {
+        let b = breakdowns();
+        let text = render_breakdown("L2", &b[1]);
+        assert!(
+            text.contains("fit:\n    +25.0  director-level [seniority: Director] (line 2)\n  fit score 25.0\n"),
+            "{text}"
+        );
+        let text = render_breakdown("L3", &b[2]);
+        assert!(text.contains("    +30.0  vp [vp] (line 9)\n"), "{text}");
+        assert!(text.contains("engagement:\n     +8.0  visits [seniority: vp; 4] (line 14)\n"), "{text}");
+        let text = render_breakdown("L4", &b[3]);
+        assert!(text.contains("     +2.0  visits [seniority: (missing); 1] (line 14)\n"), "{text}");
+        assert!(text.contains("DISQUALIFIED: junk (job_title: test); total set to 0\n"), "{text}");
+    }
+}

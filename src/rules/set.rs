@@ -3,9 +3,10 @@
 //! [`RuleSet::load`] reads the file (refusing anything over [`MAX_FILE_BYTES`]), parses
 //! it strictly into [`super::spec`] parameters (unknown fields and wrong types are errors
 //! with line and column), then checks every table, collecting *all* problems with their
-//! lines: conditions with no or several operators, bad or oversized regexes, `mql` above
-//! `sql`, grade cut-offs out of order, `per` other than once/each, decay on a rule that has
-//! no events, unknown segment or rule names, too many rules. Only a checked `RuleSet` can
+//! lines: conditions with no or several operators, bad or oversized regexes, an empty `or`,
+//! `mql` above `sql`, grade cut-offs out of order, `per` other than once/each, decay on a rule
+//! that has no events, unknown segment or rule names, too many rules, conditions or regexes.
+//! Rules' `when` / `or` / `and` are checked in [`super::gate`]. Only a checked `RuleSet` can
 //! score.
 
 use std::collections::BTreeSet;
@@ -15,6 +16,7 @@ use toml::Spanned;
 
 use super::condition::Condition;
 use super::error::{Problem, Problems, RulesError};
+use super::gate::{count, MAX_CONDITIONS, MAX_PATTERNS};
 pub use super::items::*;
 use super::spec::*;
 use crate::data::typing::MissingTokens;
@@ -66,39 +68,23 @@ fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
-struct Checker<'t> {
+/// The checking step's state: the text (for lines), the problems found so far, and every
+/// checked condition's column with its line.
+pub(super) struct Checker<'t> {
     text: &'t str,
     problems: Vec<Problem>,
-    fields: Vec<(String, usize, Condition)>,
+    pub(super) fields: Vec<(String, usize, Condition)>,
+    /// The file has more conditions or regexes than allowed: compile none of them.
+    pub(super) over_limit: bool,
 }
 
 impl Checker<'_> {
-    fn line<T>(&self, s: &Spanned<T>) -> usize {
+    pub(super) fn line<T>(&self, s: &Spanned<T>) -> usize {
         line_of(self.text, s.span().start)
     }
 
-    fn problem(&mut self, line: usize, item: &str, message: impl Into<String>) {
+    pub(super) fn problem(&mut self, line: usize, item: &str, message: impl Into<String>) {
         self.problems.push(Problem { line, item: item.to_string(), message: message.into() });
-    }
-
-    fn conditions(
-        &mut self,
-        line: usize,
-        item: &str,
-        when: Option<&ConditionParams>,
-        and: &[ConditionParams],
-    ) -> Vec<Condition> {
-        let mut out = Vec::new();
-        for p in when.into_iter().chain(and) {
-            match Condition::check(p) {
-                Ok(c) => {
-                    self.fields.push((c.field.clone(), line, c.clone()));
-                    out.push(c);
-                }
-                Err(m) => self.problem(line, item, m),
-            }
-        }
-        out
     }
 
     fn cutoffs(&mut self, line: usize, name: &str, v: Option<&Vec<f64>>, default: [f64; 3]) -> [f64; 3] {
@@ -168,7 +154,7 @@ impl RuleSet {
                 message: e.message().trim().to_string(),
             }
         })?;
-        let mut ck = Checker { text, problems: Vec::new(), fields: Vec::new() };
+        let mut ck = Checker { text, problems: Vec::new(), fields: Vec::new(), over_limit: false };
         let set = RuleSet::check(params, &mut ck, path);
         if ck.problems.is_empty() {
             Ok(set)
@@ -189,6 +175,14 @@ impl RuleSet {
         if n_rules > MAX_RULES {
             ck.problem(1, "file", format!("{n_rules} rules and tables; the limit is {MAX_RULES}"));
         }
+        let (n_conditions, n_patterns) = count(&p);
+        if n_conditions > MAX_CONDITIONS {
+            ck.problem(1, "file", format!("{n_conditions} conditions; the limit is {MAX_CONDITIONS}"));
+        }
+        if n_patterns > MAX_PATTERNS {
+            ck.problem(1, "file", format!("{n_patterns} regexes (`matches`); the limit is {MAX_PATTERNS}"));
+        }
+        ck.over_limit = n_conditions > MAX_CONDITIONS || n_patterns > MAX_PATTERNS;
         let (score_line, score) = match &p.score {
             Some(s) => (ck.line(s), s.get_ref()),
             None => (1, &ScoreParams::default()),
@@ -221,7 +215,7 @@ impl RuleSet {
             let line = ck.line(s);
             let item = format!("segment {} \"{}\"", i + 1, s.get_ref().name);
             let sp = s.get_ref();
-            let conditions = ck.conditions(line, &item, Some(&sp.when), &sp.and);
+            let gate = ck.gate(line, &item, Some(&sp.when), sp.or.as_ref(), &sp.and);
             let t = ck.thresholds(
                 line,
                 &item,
@@ -239,7 +233,7 @@ impl RuleSet {
             if segments.iter().any(|x: &Segment| x.name == sp.name) {
                 ck.problem(line, &item, format!("segment \"{}\" is defined twice", sp.name));
             }
-            segments.push(Segment { name: sp.name.clone(), conditions, thresholds: t });
+            segments.push(Segment { name: sp.name.clone(), gate, thresholds: t });
         }
         let segment_names: BTreeSet<String> =
             segments.iter().map(|s| s.name.clone()).chain(std::iter::once("default".to_string())).collect();
@@ -258,11 +252,12 @@ impl RuleSet {
         for (i, d) in p.disqualify.iter().enumerate() {
             let line = ck.line(d);
             let item = format!("disqualify rule {}", i + 1);
-            let conditions = ck.conditions(line, &item, Some(&d.get_ref().when), &d.get_ref().and);
-            if d.get_ref().reason.trim().is_empty() {
+            let dp = d.get_ref();
+            let gate = ck.gate(line, &item, Some(&dp.when), dp.or.as_ref(), &dp.and);
+            if dp.reason.trim().is_empty() {
                 ck.problem(line, &item, "reason is empty; say why the lead is set aside");
             }
-            disqualify.push(Disqualify { conditions, reason: d.get_ref().reason.clone(), line });
+            disqualify.push(Disqualify { gate, reason: dp.reason.clone(), line });
         }
         let mut personas = Vec::new();
         for (i, s) in p.persona.iter().enumerate() {
@@ -271,7 +266,7 @@ impl RuleSet {
             if s.get_ref().when.is_empty() {
                 ck.problem(line, &item, "when needs at least one condition");
             }
-            let conditions = ck.conditions(line, &item, None, &s.get_ref().when);
+            let conditions = s.get_ref().when.iter().filter_map(|c| ck.condition(line, &item, "", c)).collect();
             let min_share = s.get_ref().min_share.unwrap_or(1.0);
             if !(min_share > 0.0 && min_share <= 1.0) {
                 ck.problem(line, &item, format!("min_share ({min_share}) must be within (0, 1]"));
@@ -409,7 +404,7 @@ fn rule(
         Some(n) => format!("{kind} rule {} \"{n}\"", i + 1),
         None => format!("{kind} rule {}", i + 1),
     };
-    let conditions = ck.conditions(line, &item, p.when.as_ref(), &p.and);
+    let gate = ck.gate(line, &item, p.when.as_ref(), p.or.as_ref(), &p.and);
     if !p.points.is_finite() || p.points.abs() > 100.0 {
         ck.problem(line, &item, format!("points ({}) must be within -100..100", p.points));
     }
@@ -463,8 +458,8 @@ fn rule(
         });
         Source::Activity(activity_rules.len() - 1)
     } else {
-        if conditions.is_empty() && p.when.is_none() {
-            ck.problem(line, &item, "needs a condition (`when`), a `count` column or an `activity`");
+        if p.when.is_none() && p.or.is_none() && p.and.is_empty() {
+            ck.problem(line, &item, "needs a condition (`when` or `or`), a `count` column or an `activity`");
         }
         Source::Conditions
     };
@@ -480,7 +475,7 @@ fn rule(
         ck.problem(line, &item, "per = \"each\" needs something to count: use `count` or `activity`");
     }
     let reason = p.reason.clone().unwrap_or_else(|| auto_reason(p));
-    Rule { name, reason, conditions, source, points: p.points, per, max: p.max, segments: p.segments.clone(), line }
+    Rule { name, reason, gate, source, points: p.points, per, max: p.max, segments: p.segments.clone(), line }
 }
 
 /// A reason in words when the file gives none: `job_title matches "(?i)vp"`.
@@ -494,9 +489,12 @@ fn auto_reason(p: &RuleParams) -> String {
     if let Some(c) = &p.count {
         return c.clone();
     }
-    match &p.when {
-        Some(w) => describe(w),
-        None => "rule".into(),
+    let or = p.or.as_ref().map(|o| o.get_ref().as_slice()).unwrap_or_default();
+    let alternatives: Vec<String> = p.when.iter().chain(or.iter().map(Spanned::get_ref)).map(describe).collect();
+    if alternatives.is_empty() {
+        "rule".into()
+    } else {
+        alternatives.join(" or ")
     }
 }
 

@@ -1,7 +1,7 @@
 //! The rules file as written: TOML tables deserialised strictly (`deny_unknown_fields`),
 //! with spans so that every later problem can name its line.
 //!
-//! These are *unchecked* parameters. [`crate::rules::check`] turns them into a
+//! These are *unchecked* parameters. [`crate::rules::RuleSet::parse`] turns them into a
 //! [`crate::rules::RuleSet`]: regexes compiled with size limits, thresholds ordered,
 //! exactly one operator per condition, names resolved. Nothing here is evaluated.
 //!
@@ -28,9 +28,54 @@
 //! half_life_days = 30
 //! expire_after_days = 90
 //! ```
+//!
+//! ## `or` and `and`
+//!
+//! `[[fit]]`, `[[engagement]]`, `[[disqualify]]` and `[[segment]]` take, besides `when`, two
+//! flat lists of conditions: `or`, alternatives to `when`, and `and`, conditions that must
+//! hold as well. The rule applies when
+//!
+//! > (`when` holds **or** any `or` condition holds) **and** every `and` condition holds.
+//!
+//! ```toml
+//! [[fit]]
+//! name = "director"
+//! when = { field = "seniority", equals = "director" }
+//! or = [{ field = "job_title", matches = "(?i)\\bdirector\\b" }]
+//! and = [{ field = "segment", equals = "B2B" }]
+//! points = 25
+//! ```
+//!
+//! - A rule applies (and counts its points) once, however many alternatives hold: that is
+//!   the difference from two rules, which would both fire and count twice.
+//! - Without `when`, `or` alone is the list of alternatives: the rule applies when any of
+//!   them holds (and every `and`). On a `count` or `activity` rule, which needs no `when`,
+//!   `or` (like `when` and `and`) chooses the leads whose counts or events score.
+//! - The alternatives are tried in file order, `when` first; the first that holds is the one
+//!   a rule with `or` names in its explanation, as its column and the lead's value there:
+//!   `rules explain` shows `director [job_title: Sales Director] (line 12)` (or
+//!   `[job_title: Sales Director; 2 events]` for a count or activity rule), `rule_reasons`
+//!   shows `director (+25.0, job_title: Sales Director)`, and a disqualification with `or`
+//!   says `junk (first_name: test)`. Rules without `or` are explained as before
+//!   (`senior [vp] (line 15)`); a segment is explained by its name.
+//! - Without `reason`, the reason is the alternatives in words: `seniority = director or
+//!   job_title matches (?i)\bdirector\b`.
+//! - `or = []` is an error (an empty list of alternatives is a half-finished edit). The lists
+//!   do not nest: a condition inside `or` or `and` cannot have its own `or` or `and`.
+//!   `[[persona]]` takes neither: its `when` is already a list scored by the share that holds.
+//! - Problems are reported at the rule's first line, except those of a condition inside `or`,
+//!   which are reported at that condition's own line (so a long `or` list can be written one
+//!   alternative per line); so are `rules check --data`'s columns the data lacks and values
+//!   that never occur in it.
+//! - Limits (`rules check` refuses the file, before compiling anything): at most
+//!   [`super::gate::MAX_CONDITIONS`] conditions in all (`when`, `or`, `and` and persona
+//!   conditions) and [`super::gate::MAX_PATTERNS`] regexes (`matches`), besides the caps on
+//!   the number of rules, the file size and each regex's length and compiled size.
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use super::gate::OrParams;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -132,6 +177,8 @@ pub struct RuleParams {
     pub name: Option<String>,
     /// Condition on the lead.
     pub when: Option<ConditionParams>,
+    /// Alternatives to `when`: the rule applies when `when` or any of these holds.
+    pub or: Option<OrParams>,
     /// Further conditions, all of which must hold too.
     #[serde(default)]
     pub and: Vec<ConditionParams>,
@@ -166,6 +213,8 @@ pub struct RuleParams {
 pub struct DisqualifyParams {
     /// Condition.
     pub when: ConditionParams,
+    /// Alternatives to `when`.
+    pub or: Option<OrParams>,
     /// Further conditions.
     #[serde(default)]
     pub and: Vec<ConditionParams>,
@@ -181,6 +230,8 @@ pub struct SegmentParams {
     pub name: String,
     /// Condition choosing the segment.
     pub when: ConditionParams,
+    /// Alternatives to `when`.
+    pub or: Option<OrParams>,
     /// Further conditions.
     #[serde(default)]
     pub and: Vec<ConditionParams>,
