@@ -438,7 +438,8 @@ proptest! {
 
     #[test]
     fn a_negative_rule_never_raises_a_score(
-        rules in prop::collection::vec((0usize..2, 0usize..4, -100i32..=100), 0..10),
+        // At least one rule: a file without rules is refused by the checks.
+        rules in prop::collection::vec((0usize..2, 0usize..4, -100i32..=100), 1..10),
         extra in (0usize..2, 0usize..4, -100i32..=0),
         leads in prop::collection::vec((0usize..4, 0usize..4), 1..20),
     ) {

@@ -136,7 +136,8 @@ impl ActivityTable {
                 let out: Float64Chunked = ca
                     .iter()
                     .map(|v| {
-                        let v = v?;
+                        // A blank timestamp cannot be aged: it is as wrong as an unreadable one.
+                        let v = v.unwrap_or("");
                         let a = age_days(v, &fmt, end);
                         if a.is_none() {
                             bad += 1;
@@ -234,6 +235,7 @@ impl ActivityTable {
                 format: cols.timestamp_format.clone(),
                 count: parsed.bad,
                 example: parsed.first_bad.unwrap_or_default(),
+                row: first_bad_row(path, &cols.timestamp, &cols.timestamp_format),
             });
         }
         let mut table = ActivityTable::from_grouped(&grouped, &rules.activity_rules).map_err(pe)?;
@@ -311,6 +313,15 @@ impl ActivityTable {
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         v
     }
+}
+
+/// 1-based data row of the first blank or unreadable timestamp (only on the error path: the
+/// streaming aggregation does not keep row numbers).
+fn first_bad_row(path: &Path, column: &str, fmt: &str) -> Option<usize> {
+    let df = read_table(path).ok()?;
+    let col = df.column(column).ok()?.cast(&DataType::String).ok()?;
+    let row = col.str().ok()?.iter().position(|v| timestamp_millis(v.unwrap_or(""), fmt).is_none());
+    row.map(|i| i + 1)
 }
 
 /// Milliseconds since the Unix epoch of a timestamp in `fmt` (a date-only format is midnight).
@@ -417,8 +428,12 @@ mod tests {
         let f = log(&["L,x,2026-06-21T00:00:00Z", "L,x,21/06/2026", "L,x,yesterday"]);
         let e = ActivityTable::load(f.path(), &rules, as_of()).unwrap_err().to_string();
         assert!(e.ends_with(
-            "2 timestamp(s) in column \"timestamp\" do not read as \"%Y-%m-%dT%H:%M:%SZ\" (first: \"21/06/2026\"); set [activities] timestamp_format"
+            "2 timestamp(s) in column \"timestamp\" are blank or do not read as \"%Y-%m-%dT%H:%M:%SZ\" (first: \"21/06/2026\", row 2); fix those rows, or set [activities] timestamp_format"
         ), "{e}");
+        // A blank timestamp is an error too, not a silently dropped event.
+        let f = log(&["L,x,2026-06-21T00:00:00Z", "L,x,2026-06-22T00:00:00Z", "L,x,"]);
+        let e = ActivityTable::load(f.path(), &rules, as_of()).unwrap_err().to_string();
+        assert!(e.contains("1 timestamp(s)") && e.contains("(first: \"\", row 3)"), "{e}");
     }
 
     #[test]

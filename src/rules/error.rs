@@ -112,7 +112,7 @@ pub enum RulesError {
         available: String,
     },
     /// Timestamps that do not parse.
-    #[error("{path}: {count} timestamp(s) in column \"{column}\" do not read as \"{format}\" (first: \"{example}\"); set [activities] timestamp_format")]
+    #[error("{path}: {count} timestamp(s) in column \"{column}\" are blank or do not read as \"{format}\" (first: \"{example}\"{}); fix those rows, or set [activities] timestamp_format", row.map(|r| format!(", row {r}")).unwrap_or_default())]
     BadTimestamps {
         /// The log.
         path: PathBuf,
@@ -124,6 +124,8 @@ pub enum RulesError {
         count: usize,
         /// The first one.
         example: String,
+        /// 1-based data row of the first one, when it could be located.
+        row: Option<usize>,
     },
     /// Polars failed aggregating the log.
     #[error("{path}: aggregating the activity log: {source}")]

@@ -268,7 +268,9 @@ mod tests {
 
     #[test]
     fn empty_or_is_an_error_and_or_does_not_nest() {
-        let p = problems("[[segment]]\nname = \"s\"\nwhen = { field = \"a\", equals = \"x\" }\n\nor = []\n");
+        let p = problems(
+            "[[segment]]\nname = \"s\"\nwhen = { field = \"a\", equals = \"x\" }\n\nor = []\n[[fit]]\npoints = 1\nwhen = { field = \"a\", equals = \"y\" }\n",
+        );
         assert_eq!(p, vec![(5, "`or` is empty; list the alternative conditions, or remove it".to_string())]);
         let e = parse("[[fit]]\npoints = 1\nor = [{ field = \"a\", equals = \"x\", or = [] }]\n").unwrap_err();
         assert!(e.to_string().starts_with("r.toml:3:36: unknown field `or`, expected one of `field`"), "{e}");

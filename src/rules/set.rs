@@ -209,6 +209,20 @@ impl RuleSet {
             page: get(|a| &a.page, "page"),
             product: get(|a| &a.product, "product"),
         };
+        if let Some(act) = &p.activities {
+            let fmt = &activity_columns.timestamp_format;
+            let bad = chrono::format::StrftimeItems::new(fmt).any(|i| matches!(i, chrono::format::Item::Error));
+            let has_date = ["%Y", "%F", "%D", "%s", "%+", "%C", "%G"].iter().any(|d| fmt.contains(d));
+            if bad || !has_date {
+                ck.problem(
+                    ck.line(act),
+                    "[activities]",
+                    format!(
+                        "timestamp_format \"{fmt}\" is not a usable strftime format with a date (e.g. \"%Y-%m-%dT%H:%M:%SZ\" or \"%d/%m/%Y %H:%M\")"
+                    ),
+                );
+            }
+        }
 
         let mut segments = Vec::new();
         for (i, s) in p.segment.iter().enumerate() {
@@ -273,8 +287,26 @@ impl RuleSet {
             }
             personas.push(Persona { name: s.get_ref().name.clone(), conditions, min_share });
         }
-        let rule_names: BTreeSet<&str> =
-            p.fit.iter().chain(&p.engagement).filter_map(|r| r.get_ref().name.as_deref()).collect();
+        let mut rule_names: BTreeSet<&str> = BTreeSet::new();
+        for r in p.fit.iter().chain(&p.engagement) {
+            if let Some(name) = r.get_ref().name.as_deref() {
+                if !rule_names.insert(name) {
+                    let line = ck.line(r);
+                    ck.problem(
+                        line,
+                        &format!("rule \"{name}\""),
+                        "another rule has this name; names must be unique (stages refer to rules by name)",
+                    );
+                }
+            }
+        }
+        if p.fit.is_empty() && p.engagement.is_empty() && p.disqualify.is_empty() {
+            ck.problem(
+                1,
+                "rules file",
+                "no [[fit]], [[engagement]] or [[disqualify]] rules: every lead would score 0; add rules",
+            );
+        }
         let mut stages = Vec::new();
         for (i, s) in p.stage.iter().enumerate() {
             let line = ck.line(s);
@@ -290,6 +322,9 @@ impl RuleSet {
                         ),
                     );
                 }
+            }
+            if stages.iter().any(|x: &Stage| x.name == s.get_ref().name) {
+                ck.problem(line, &item, format!("stage \"{}\" is defined twice", s.get_ref().name));
             }
             stages.push(Stage { name: s.get_ref().name.clone(), after: s.get_ref().after.clone() });
         }
@@ -549,6 +584,37 @@ mod tests {
             .unwrap_err();
         let m = e.to_string();
         assert!(m.starts_with("r.toml:7:1: unknown field `poitns`, expected one of"), "{m}");
+    }
+
+    #[test]
+    fn empty_files_duplicate_names_and_bad_timestamp_formats_are_problems() {
+        let messages = |text: &str| match parse(text) {
+            Err(RulesError::Invalid { problems, .. }) => {
+                problems.0.into_iter().map(|p| (p.line, p.message)).collect::<Vec<_>>()
+            }
+            other => panic!("expected problems, got {other:?}"),
+        };
+        let p = messages("[score]\nmql = 40\n");
+        assert_eq!(p.len(), 1);
+        assert!(p[0].1.starts_with("no [[fit]], [[engagement]] or [[disqualify]] rules"), "{p:?}");
+        let p = messages(
+            "[[fit]]\nname = 'a'\nwhen = { field = 'x', equals = '1' }\npoints = 1\n\n[[engagement]]\nname = 'a'\ncount = 'v'\npoints = 1\n\n[[stage]]\nname = 's'\n\n[[stage]]\nname = 's'\n",
+        );
+        assert_eq!(p.iter().map(|x| x.0).collect::<Vec<_>>(), vec![6, 14], "{p:?}");
+        assert!(p[0].1.starts_with("another rule has this name"), "{p:?}");
+        assert_eq!(p[1].1, "stage \"s\" is defined twice");
+        for fmt in ["%Q%Z%garbage", "%H:%M"] {
+            let p = messages(&format!(
+                "[activities]\ntimestamp_format = '{fmt}'\n\n[[engagement]]\nactivity = 'x'\npoints = 1\n"
+            ));
+            assert_eq!(p.len(), 1, "{fmt}: {p:?}");
+            assert_eq!(p[0].0, 1);
+            assert!(p[0].1.starts_with(&format!("timestamp_format \"{fmt}\" is not a usable")), "{p:?}");
+        }
+        assert!(parse(
+            "[activities]\ntimestamp_format = '%d/%m/%Y %H:%M'\n\n[[engagement]]\nactivity = 'x'\npoints = 1\n"
+        )
+        .is_ok());
     }
 
     #[test]
