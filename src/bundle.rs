@@ -11,12 +11,12 @@
 //! Floats are written with serde_json's shortest round-trip form and read back with its
 //! `float_roundtrip` parser, so save → load → predict is bit-identical.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::data::output::{OutputError, Staged};
 use crate::data::typing::ColumnKind;
 use crate::data::typing::TargetSpec;
 use crate::evaluation::Evaluation;
@@ -75,6 +75,18 @@ pub enum BundleError {
     Checksum {
         /// The bundle path.
         path: PathBuf,
+    },
+    /// The bundle could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The bundle as serialised would not load back (e.g. a statistic overflowed to infinity,
+    /// which JSON cannot hold); nothing was written.
+    #[error("{path}: not written: the trained bundle would not load back ({message}); usually a value in the training data is too extreme for the model's arithmetic: check the numeric columns for absurd values (e.g. 1e300) and fix or exclude them")]
+    Unloadable {
+        /// The bundle path.
+        path: PathBuf,
+        /// Why it would not load.
+        message: String,
     },
     /// The content is inconsistent (e.g. coefficient count differs from the pipeline).
     #[error("{path}: inconsistent bundle: {what}; retrain with `leadscore train`")]
@@ -214,16 +226,22 @@ impl Bundle {
     }
 
     /// Writes the bundle atomically (temporary file in the same directory, then rename),
-    /// creating the directory if needed.
+    /// creating the directory if needed. The serialised text is first read back through the
+    /// same checks as [`Bundle::load`], so a bundle that could not be loaded is never written.
     pub fn save(&mut self, path: &Path) -> Result<(), BundleError> {
         self.checksum = digest(self);
-        let io = |source| BundleError::Io { path: path.to_path_buf(), source };
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        serde_json::to_writer_pretty(&mut tmp, self).map_err(|e| io(std::io::Error::other(e)))?;
-        tmp.write_all(b"\n").map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
+        let mut text = serde_json::to_string_pretty(self)
+            .map_err(|e| BundleError::Unloadable { path: path.to_path_buf(), message: e.to_string() })?;
+        text.push('\n');
+        if let Err(e) = Bundle::from_text(path, &text) {
+            let message = match e {
+                BundleError::Malformed { message, .. } => message,
+                BundleError::Inconsistent { what, .. } => what,
+                other => other.to_string(),
+            };
+            return Err(BundleError::Unloadable { path: path.to_path_buf(), message });
+        }
+        Staged::bytes(path, text.as_bytes())?.commit()?;
         Ok(())
     }
 
@@ -231,10 +249,15 @@ impl Bundle {
     pub fn load(path: &Path) -> Result<Bundle, BundleError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| BundleError::Io { path: path.to_path_buf(), source })?;
+        Bundle::from_text(path, &text)
+    }
+
+    /// Parses and checks a bundle's text; `path` is named in errors.
+    fn from_text(path: &Path, text: &str) -> Result<Bundle, BundleError> {
         let malformed =
             |e: serde_json::Error| BundleError::Malformed { path: path.to_path_buf(), message: e.to_string() };
         // Check the header first, so a future format gives a version message, not a parse error.
-        let head: serde_json::Value = serde_json::from_str(&text).map_err(malformed)?;
+        let head: serde_json::Value = serde_json::from_str(text).map_err(malformed)?;
         let format = head.get("format").and_then(|v| v.as_str()).unwrap_or("(none)");
         if format != FORMAT {
             return Err(BundleError::WrongFormat { path: path.to_path_buf(), found: format.to_string() });

@@ -97,11 +97,35 @@ pub struct DataSection {
     pub missing_values: Vec<String>,
     /// Date column for a time-ordered hold-out (train on older leads, test on newer).
     pub date_column: Option<String>,
-    /// Reference date that date columns are turned into ages against (default: the latest date seen).
+    /// Reference date that date columns are turned into ages against (default: the latest date
+    /// seen). Written either as a TOML date (`reference_date = 2026-06-30`) or as a string
+    /// (`reference_date = "2026-06-30"`).
+    #[serde(default, deserialize_with = "toml_or_text_date")]
     pub reference_date: Option<NaiveDate>,
     /// Column kinds that override inference.
     #[serde(default)]
     pub types: BTreeMap<String, ColumnKind>,
+}
+
+/// Reads a date written as a TOML date literal or as a `YYYY-MM-DD` string.
+fn toml_or_text_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    use serde::de::Error;
+    let expected = "expected a date YYYY-MM-DD, e.g. 2026-06-30 or \"2026-06-30\"";
+    match Option::<toml::Value>::deserialize(d)? {
+        None => Ok(None),
+        Some(toml::Value::String(s)) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("\"{s}\" is not a date: {expected}"))),
+        Some(toml::Value::Datetime(dt)) => match (dt.date, dt.time, dt.offset) {
+            (Some(date), None, None) => {
+                NaiveDate::from_ymd_opt(i32::from(date.year), u32::from(date.month), u32::from(date.day))
+                    .map(Some)
+                    .ok_or_else(|| D::Error::custom(format!("{dt} is not a calendar date: {expected}")))
+            }
+            _ => Err(D::Error::custom(format!("{dt} has a time of day: {expected}"))),
+        },
+        Some(other) => Err(D::Error::custom(format!("{other} is not a date: {expected}"))),
+    }
 }
 
 /// `[features]`.
@@ -217,11 +241,14 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
-    /// Reads and parses a TOML config file.
+    /// Reads, parses and range-checks a TOML config file (errors name the file).
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })
+        let cfg: TrainConfig = toml::from_str(&text)
+            .map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })?;
+        cfg.check(&path.display().to_string())?;
+        Ok(cfg)
     }
 
     /// Checks every range; `source_name` says where the values came from.
@@ -258,7 +285,13 @@ impl TrainConfig {
             match cuts {
                 [Some(a), Some(b), Some(c)] if (0.0..=1.0).contains(&c) && c <= b && b <= a && a <= 1.0 => {}
                 _ => {
-                    return Err(bad("grades", format!("{:?}", cuts), "give all of a, b, c with 1 >= a >= b >= c >= 0"))
+                    // As the TOML inline table the user could have written: `{ a = 0.1, c = 2 }`.
+                    let given: Vec<String> = [("a", g.a), ("b", g.b), ("c", g.c)]
+                        .iter()
+                        .filter_map(|(name, v)| v.map(|x| format!("{name} = {x}")))
+                        .collect();
+                    let value = format!("{{ {} }}", given.join(", "));
+                    return Err(bad("grades", value, "give all of a, b, c with 1 >= a >= b >= c >= 0"));
                 }
             }
         }
@@ -307,6 +340,34 @@ mod tests {
     }
 
     #[test]
+    fn reference_date_reads_as_toml_date_or_string() {
+        // Regression: the README's `reference_date = 2026-06-30` (a TOML date) was refused
+        // with "invalid type: map, expected a formatted date string".
+        let want = NaiveDate::from_ymd_opt(2026, 6, 30);
+        for text in ["[data]\nreference_date = 2026-06-30\n", "[data]\nreference_date = \"2026-06-30\"\n"] {
+            let c: TrainConfig = toml::from_str(text).unwrap();
+            assert_eq!(c.data.reference_date, want, "{text}");
+        }
+        let c: TrainConfig = toml::from_str("[data]\ntarget = \"y\"\n").unwrap();
+        assert_eq!(c.data.reference_date, None);
+        let e = toml::from_str::<TrainConfig>("[data]\nreference_date = \"30/06/2026\"\n").unwrap_err().to_string();
+        assert!(e.contains("\"30/06/2026\" is not a date") && e.contains("YYYY-MM-DD"), "{e}");
+        let e =
+            toml::from_str::<TrainConfig>("[data]\nreference_date = 2026-06-30T10:00:00\n").unwrap_err().to_string();
+        assert!(e.contains("has a time of day"), "{e}");
+    }
+
+    #[test]
+    fn from_file_checks_ranges_and_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("leads.toml");
+        std::fs::write(&p, "[grades]\na = 0.1\nb = 0.5\nc = 2.0\n").unwrap();
+        let e = TrainConfig::from_file(&p).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("{}: grades = {{ a = 0.1, b = 0.5, c = 2 }}", p.display())), "{e}");
+        assert!(!e.contains("Some("), "{e}");
+    }
+
+    #[test]
     fn unknown_key_is_an_error_with_its_line() {
         let e = toml::from_str::<TrainConfig>("[data]\ntarget = \"y\"\ntargte = \"z\"\n").unwrap_err();
         let msg = e.to_string();
@@ -320,7 +381,14 @@ mod tests {
         assert!(c.check("cli").unwrap_err().to_string().contains("evaluation.holdout"));
         let mut c = TrainConfig::default();
         c.grades = GradeSection { a: Some(0.2), b: Some(0.5), c: Some(0.1) };
-        assert!(c.check("cli").unwrap_err().to_string().contains("grades"));
+        let e = c.check("leads.toml").unwrap_err().to_string();
+        // Regression: the message printed Rust debug text, `[Some(0.2), Some(0.5), Some(0.1)]`.
+        assert_eq!(
+            e,
+            "leads.toml: grades = { a = 0.2, b = 0.5, c = 0.1 } is invalid: give all of a, b, c with 1 >= a >= b >= c >= 0"
+        );
+        c.grades = GradeSection { a: Some(0.6), b: None, c: Some(0.1) };
+        assert!(c.check("x").unwrap_err().to_string().contains("grades = { a = 0.6, c = 0.1 }"));
         let mut c = TrainConfig::default();
         c.logistic.l2 = 0.0;
         assert!(c.check("cli").is_err());

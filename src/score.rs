@@ -8,7 +8,8 @@
 //! Memory is one batch plus 8 bytes per lead, however large the file.
 //!
 //! Output columns: the id column under its own name (or `row`, the 1-based data row, when
-//! the bundle has no id column), `probability` (P(converted) from the primary model),
+//! the bundle has no id column, or, with a warning, when the file lacks the bundle's; an id
+//! column named with `--id` must exist), `probability` (P(converted) from the primary model),
 //! `percentile` (share of this run's leads scoring at or below this one, 0–100), `grade`
 //! (A–D by the bundle's cut-offs), `reasons` (strongest pushes up, then down), and
 //! `probability_<model>` for every model when the bundle holds more than one.
@@ -31,7 +32,7 @@ use serde::Serialize;
 use crate::bundle::{Bundle, BundleError, GradeCuts};
 use crate::data::load::{BatchReader, LoadError};
 use crate::data::output::{BatchWriter, OutputError};
-use crate::data::typing::{LeadFrame, TypingError};
+use crate::data::typing::{column_list, LeadFrame, TypingError};
 use crate::explain::{render_reasons, top_reasons};
 use crate::models::{ModelScorer, ScoreError, Scorer};
 use crate::rules::engine::render_items;
@@ -128,6 +129,9 @@ pub struct ScoreSummary {
     /// What the rules did, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<RulesSummary>,
+    /// Things the user should know (e.g. the id column is missing and rows are numbered).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The rules part of a run.
@@ -176,6 +180,10 @@ pub fn score(plan: &ScorePlan, tick: &mut dyn FnMut(u8, usize)) -> Result<ScoreS
     if !scorers.is_empty() {
         let mut reader = BatchReader::open(&plan.data, plan.batch_rows)?;
         while let Some(df) = reader.next_batch()? {
+            if all.is_empty() {
+                // Fail on a wrong --id before a whole pass over the file.
+                id_source(&df, plan, id_column.as_deref())?;
+            }
             let frame = LeadFrame { df: &df, path: &plan.data, first_row: all.len() + 1 };
             all.extend(scorers[primary].score(&frame, false)?.scores);
             tick(1, all.len());
@@ -213,18 +221,27 @@ pub fn score(plan: &ScorePlan, tick: &mut dyn FnMut(u8, usize)) -> Result<ScoreS
             grades: BTreeMap::new(),
             mean_score: 0.0,
         }),
+        warnings: Vec::new(),
     };
     let mut sum_p = 0.0;
     let mut sum_rules = 0.0;
     while let Some(df) = reader.next_batch()? {
         let frame = LeadFrame { df: &df, path: &plan.data, first_row: summary.leads + 1 };
         let mut cols: Vec<Column> = Vec::new();
-        match id_column.as_deref().and_then(|id| df.column(id).ok()) {
-            Some(id) => cols.push(id.clone()),
-            None => {
-                let rows: Vec<u64> = (0..df.height()).map(|i| (summary.leads + i + 1) as u64).collect();
-                cols.push(Column::new("row".into(), rows));
+        match id_source(&df, plan, id_column.as_deref())? {
+            IdSource::Column(id) => cols.push(id.clone()),
+            IdSource::Absent(id) => {
+                if summary.batches == 0 {
+                    summary.warnings.push(format!(
+                        "{}: id column \"{id}\" not found (columns: {}); leads are identified by their data row in a \"row\" \
+                         column instead. Pass --id COLUMN to name the id column",
+                        plan.data.display(),
+                        column_list(&df)
+                    ));
+                }
+                cols.push(row_numbers(summary.leads, df.height()));
             }
+            IdSource::None => cols.push(row_numbers(summary.leads, df.height())),
         }
         if let Some(grades) = &grades {
             // Every model of the bundle shares its pipeline: encode the batch once.
@@ -281,6 +298,38 @@ pub fn score(plan: &ScorePlan, tick: &mut dyn FnMut(u8, usize)) -> Result<ScoreS
         rs.mean_score = sum_rules / summary.leads.max(1) as f64;
     }
     Ok(summary)
+}
+
+/// Where the output's id column comes from.
+enum IdSource<'a> {
+    /// The id column of the data.
+    Column(&'a Column),
+    /// The bundle's or rules file's id column, absent from the data: rows are numbered.
+    Absent(&'a str),
+    /// No id column anywhere: rows are numbered (documented behaviour).
+    None,
+}
+
+/// The id column for a batch. An id column named with `--id` must exist: silently numbering
+/// rows instead would hand the user a file they cannot join back to their leads.
+fn id_source<'a>(df: &'a DataFrame, plan: &ScorePlan, id: Option<&'a str>) -> Result<IdSource<'a>, TypingError> {
+    let Some(id) = id else { return Ok(IdSource::None) };
+    match df.column(id) {
+        Ok(c) => Ok(IdSource::Column(c)),
+        Err(_) if plan.id.is_some() => Err(TypingError::MissingColumn {
+            path: plan.data.clone(),
+            column: id.to_string(),
+            available: column_list(df),
+            hint: "pass --id with one of these columns".to_string(),
+        }),
+        Err(_) => Ok(IdSource::Absent(id)),
+    }
+}
+
+/// The `row` column: 1-based data row numbers of a batch starting after `before` rows.
+fn row_numbers(before: usize, height: usize) -> Column {
+    let rows: Vec<u64> = (0..height).map(|i| (before + i + 1) as u64).collect();
+    Column::new("row".into(), rows)
 }
 
 /// The rules' output columns for a batch.

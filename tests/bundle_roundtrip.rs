@@ -43,3 +43,47 @@ fn save_load_predict_is_bit_identical() {
         assert_eq!(before.scores.len(), 200);
     }
 }
+
+#[test]
+fn save_refuses_a_bundle_it_could_not_load_back() {
+    // Regression: a standard deviation that overflowed to inf was written as JSON null, and
+    // the bundle then failed to load. Save now reads its own text back before writing.
+    let dir = common::sample_dir();
+    let mut config = TrainConfig::default();
+    config.data.target = Some("converted".into());
+    config.data.id = Some("lead_id".into());
+    let plan = TrainPlan {
+        data: dir.path().join("data/history.csv"),
+        out: dir.path().join("models/ok.json"),
+        config,
+        allow_leaky: false,
+        models: ModelChoice::Logistic,
+        primary: None,
+    };
+    let good = train(&plan, &mut |_| {}).unwrap().bundle;
+    let before = std::fs::read(&plan.out).unwrap();
+    for (what, mut bad) in [
+        ("infinite std", {
+            let mut b = good.clone();
+            b.pipeline.design[0].std = f64::INFINITY;
+            b
+        }),
+        ("NaN grade cut", {
+            let mut b = good.clone();
+            b.grades.a = f64::NAN;
+            b
+        }),
+    ] {
+        let e = bad.save(&plan.out).unwrap_err().to_string();
+        assert!(e.contains("models/ok.json: not written: the trained bundle would not load back"), "{what}: {e}");
+        assert_eq!(std::fs::read(&plan.out).unwrap(), before, "{what}: the old bundle is untouched");
+        let fresh = dir.path().join("models/fresh.json");
+        assert!(bad.save(&fresh).is_err());
+        assert!(!fresh.exists(), "{what}: nothing written");
+    }
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("models"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["ok.json"], "no temporary file left behind");
+}

@@ -159,7 +159,7 @@ fn bad_values_leave_no_half_written_output() {
     let leftovers: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
@@ -203,4 +203,195 @@ fn a_closed_pipe_is_not_an_error() {
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     assert!(status.success() || status.code() == Some(0), "{status:?}");
+}
+
+fn score_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["score", "--model", "models/m.json", "--data", "data/open_leads.csv"];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn score_refuses_to_overwrite_its_inputs() {
+    // Regression: `score --data x.csv --out x.csv` replaced the leads with their scores.
+    let dir = sample_dir();
+    train_sample(dir.path());
+    let data = fs::read(dir.path().join("data/open_leads.csv")).unwrap();
+    let model = fs::read(dir.path().join("models/m.json")).unwrap();
+    for (out, flag) in
+        [("data/open_leads.csv", "--data"), ("./data/../data/open_leads.csv", "--data"), ("models/m.json", "--model")]
+    {
+        let o = run(dir.path(), &score_args(&["--out", out]));
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("--out {out} is the same file as {flag}")), "{err}");
+    }
+    assert_eq!(fs::read(dir.path().join("data/open_leads.csv")).unwrap(), data);
+    assert_eq!(fs::read(dir.path().join("models/m.json")).unwrap(), model);
+}
+
+#[cfg(unix)]
+#[test]
+fn score_output_is_readable_by_others_and_keeps_an_existing_mode() {
+    // Regression: every output was 0600 (tempfile's default), and overwriting a 0644 file
+    // made it 0600, so cron jobs and BI tools running as other users could not read it.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = sample_dir();
+    train_sample(dir.path());
+    let mode = |p: &str| fs::metadata(dir.path().join(p)).unwrap().permissions().mode() & 0o777;
+    // Under the usual umask 022, whatever the test runner's own umask is.
+    let with_umask = |args: &[&str]| {
+        let bin = assert_cmd::cargo::cargo_bin("leadscore");
+        std::process::Command::new("sh")
+            .current_dir(dir.path())
+            .arg("-c")
+            .arg("umask 022 && exec \"$0\" \"$@\"")
+            .arg(bin)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    fs::remove_file(dir.path().join("models/m.json")).unwrap();
+    let o = with_umask(&[
+        "train",
+        "--data",
+        "data/history.csv",
+        "--target",
+        "converted",
+        "--id",
+        "lead_id",
+        "--out",
+        "models/m.json",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = with_umask(&score_args(&["--out", "s.csv", "--quiet"]));
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(mode("s.csv"), 0o644);
+    assert_eq!(mode("models/m.json"), 0o644, "bundles too");
+    fs::set_permissions(dir.path().join("s.csv"), fs::Permissions::from_mode(0o664)).unwrap();
+    let o = run(dir.path(), &score_args(&["--out", "s.csv", "--quiet"]));
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(mode("s.csv"), 0o664, "an overwritten file keeps its permissions");
+}
+
+#[test]
+fn a_named_id_column_that_does_not_exist_is_an_error() {
+    // Regression: `score --id nope` exited 0 and wrote a `row` column 1, 2, ...
+    let dir = sample_dir();
+    train_sample(dir.path());
+    let o = run(dir.path(), &score_args(&["--out", "s.csv", "--id", "nope"]));
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("data/open_leads.csv: column \"nope\" not found (columns: \"lead_id\", \"created_date\""),
+        "{err}"
+    );
+    assert!(err.contains("pass --id with one of these columns"), "{err}");
+    assert!(!dir.path().join("s.csv").exists());
+}
+
+#[test]
+fn a_missing_bundle_id_column_falls_back_to_row_numbers_with_a_warning() {
+    let dir = sample_dir();
+    train_sample(dir.path());
+    let src = fs::read_to_string(dir.path().join("data/open_leads.csv")).unwrap();
+    fs::write(dir.path().join("noid.csv"), src.replacen("lead_id", "lid", 1)).unwrap();
+    let o = run(dir.path(), &["score", "--model", "models/m.json", "--data", "noid.csv", "--out", "s.csv", "--quiet"]);
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.starts_with("warning: noid.csv: id column \"lead_id\" not found (columns: \"lid\""), "{err}");
+    assert!(err.contains("\"row\" column instead. Pass --id COLUMN"), "{err}");
+    let (header, rows) = read_csv(&dir.path().join("s.csv"));
+    assert_eq!(header[0], "row");
+    assert_eq!(rows[199][0], "200");
+}
+
+#[test]
+fn grade_cuts_accept_the_documented_comma_form_and_the_space_form() {
+    // Regression: `--grade-cuts 0.6,0.35,0.15` (as documented) failed with "3 values required".
+    let dir = sample_dir();
+    train_sample(dir.path());
+    let comma = run(dir.path(), &score_args(&["--out", "a.csv", "--grade-cuts", "0.6,0.35,0.15", "--json"]));
+    let space = run(dir.path(), &score_args(&["--grade-cuts", "0.6", "0.35", "0.15", "--out", "b.csv", "--quiet"]));
+    assert!(comma.status.success(), "{:?}", text(&comma));
+    assert!(space.status.success(), "{:?}", text(&space));
+    assert_eq!(fs::read(dir.path().join("a.csv")).unwrap(), fs::read(dir.path().join("b.csv")).unwrap());
+    let (_, rows) = read_csv(&dir.path().join("a.csv"));
+    for r in &rows {
+        let p: f64 = r[1].parse().unwrap();
+        let want = if p >= 0.6 {
+            "A"
+        } else if p >= 0.35 {
+            "B"
+        } else if p >= 0.15 {
+            "C"
+        } else {
+            "D"
+        };
+        assert_eq!(r[3], want, "p = {p}");
+    }
+    for bad in ["0.6,0.35", "0.2,0.5,0.1"] {
+        let o = run(dir.path(), &score_args(&["--out", "c.csv", "--grade-cuts", bad]));
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("--grade-cuts {bad}: give three probabilities A,B,C")), "{err}");
+    }
+}
+
+#[test]
+fn value_errors_give_advice_that_fits_score() {
+    // Regression: score's value errors suggested --missing-values and [data.types], which
+    // score does not have.
+    let dir = sample_dir();
+    train_sample(dir.path());
+    let src = fs::read_to_string(dir.path().join("data/open_leads.csv")).unwrap();
+    let (header, _) = read_csv(&dir.path().join("data/open_leads.csv"));
+    let col = header.iter().position(|h| h == "visits").unwrap();
+    let lines: Vec<String> = src
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut f = split_csv_line(l);
+            if i == 3 {
+                f[col] = "lots".into();
+            }
+            f.iter().map(|x| if x.contains(',') { format!("\"{x}\"") } else { x.clone() }).collect::<Vec<_>>().join(",")
+        })
+        .collect();
+    fs::write(dir.path().join("bad.csv"), lines.join("\n")).unwrap();
+    let o = run(dir.path(), &["score", "--model", "models/m.json", "--data", "bad.csv", "--out", "s.csv"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("bad.csv: column \"visits\", row 3: \"lots\" is not a number"), "{err}");
+    assert!(!err.contains("[data.types]") && !err.contains("add it to --missing-values"), "{err}");
+    assert!(
+        err.contains("fix the value in the file, or, if it means \"missing\", retrain with it in --missing-values"),
+        "{err}"
+    );
+    assert!(err.contains("this model treats blank cells as missing"), "{err}");
+}
+
+#[test]
+fn as_of_errors_say_the_expected_format() {
+    // Regression: "--as-of 2026-13-01" said only "input is out of range".
+    let dir = sample_dir();
+    let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/rules/sample.toml");
+    let o = run(
+        dir.path(),
+        &[
+            "score",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--data",
+            "data/open_leads.csv",
+            "--out",
+            "s.csv",
+            "--as-of",
+            "30/06/2026",
+        ],
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("\"30/06/2026\" is not a date: expected YYYY-MM-DD, e.g. 2026-06-30"), "{err}");
 }

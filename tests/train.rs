@@ -357,3 +357,102 @@ fn both_models_in_one_bundle_with_the_better_one_primary() {
     let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
     assert_eq!(b["primary"], "gbm");
 }
+
+#[test]
+fn huge_number_in_training_data_makes_a_loadable_bundle() {
+    // Regression: 1e160 in one `visits` cell made the standard deviation overflow to inf,
+    // which JSON writes as null: train exited 0 and score then refused the bundle.
+    let dir = tempfile::tempdir().unwrap();
+    // 1e160 in the visits cell of data row 5.
+    let body: String = small_history(300, |_, _| String::new(), "")
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut f: Vec<String> = l.split(',').map(String::from).collect();
+            if i == 5 {
+                f[1] = "1e160".into();
+            }
+            f.join(",") + "\n"
+        })
+        .collect();
+    write(dir.path(), "big.csv", &body);
+    write(dir.path(), "new.csv", "id,visits,source\nN1,1e160,web\nN2,3,ads\n");
+    for model in ["logistic", "both"] {
+        let o = run(
+            dir.path(),
+            &["train", "--data", "big.csv", "--target", "converted", "--id", "id", "--model", model, "--out", "m.json"],
+        );
+        assert!(o.status.success(), "{model}: {:?}", text(&o));
+        let b: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+        let std = b["pipeline"]["design"][0]["std"].as_f64().expect("a finite standard deviation");
+        assert!(std > 1e157 && std.is_finite(), "{std}");
+        let o = run(dir.path(), &["score", "--model", "m.json", "--data", "new.csv", "--out", "s.csv", "--quiet"]);
+        assert!(o.status.success(), "{model}: {:?}", text(&o));
+        let (_, rows) = read_csv(&dir.path().join("s.csv"));
+        assert!(rows.iter().all(|r| (0.0..=1.0).contains(&r[1].parse::<f64>().unwrap())), "{rows:?}");
+    }
+}
+
+#[test]
+fn train_refuses_to_overwrite_its_data_or_config() {
+    // Regression: `train --data out/h.csv --out out/h.csv` replaced the history with the bundle.
+    let dir = tempfile::tempdir().unwrap();
+    let body = small_history(200, |_, _| String::new(), "");
+    fs::create_dir(dir.path().join("out")).unwrap();
+    write(dir.path(), "out/h.csv", &body);
+    write(dir.path(), "c.toml", "[data]\ntarget = \"converted\"\n");
+    for (out, flag) in
+        [("out/h.csv", "--data out/h.csv"), ("./out/../out/h.csv", "--data"), ("c.toml", "--config c.toml")]
+    {
+        let o = run(dir.path(), &["train", "--data", "out/h.csv", "--config", "c.toml", "--out", out]);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("is the same file as") && err.contains(flag), "{err}");
+    }
+    assert_eq!(fs::read_to_string(dir.path().join("out/h.csv")).unwrap(), body);
+    assert_eq!(fs::read_to_string(dir.path().join("c.toml")).unwrap(), "[data]\ntarget = \"converted\"\n");
+}
+
+#[test]
+fn config_reference_date_as_documented_in_the_readme() {
+    // Regression: `reference_date = 2026-06-30` (a TOML date, as the README writes it) failed
+    // with "invalid type: map, expected a formatted date string".
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "h.csv",
+        &small_history(200, |i, _| format!(",2026-0{}-{:02}", 1 + (i / 10) % 5, 1 + (i / 50) % 28), ",created"),
+    );
+    for (name, date) in [("literal.toml", "2026-06-30"), ("quoted.toml", "\"2026-06-30\"")] {
+        write(dir.path(), name, &format!("[data]\ntarget = \"converted\"\nid = \"id\"\nreference_date = {date}\n"));
+        let o = run(dir.path(), &["train", "--data", "h.csv", "--config", name, "--out", "m.json", "--quiet"]);
+        assert!(o.status.success(), "{name}: {:?}", text(&o));
+        let b: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+        assert_eq!(b["pipeline"]["reference_date"], "2026-06-30", "{name}");
+    }
+}
+
+#[test]
+fn config_range_errors_name_the_file_without_debug_text() {
+    // Regression: "configuration: grades = [Some(0.1), Some(0.5), Some(2.0)] is invalid".
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "h.csv", &small_history(100, |_, _| String::new(), ""));
+    write(dir.path(), "g.toml", "[data]\ntarget = \"converted\"\n[grades]\na = 0.1\nb = 0.5\nc = 2.0\n");
+    let o = run(dir.path(), &["train", "--data", "h.csv", "--config", "g.toml", "--out", "m.json"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains(
+            "g.toml: grades = { a = 0.1, b = 0.5, c = 2 } is invalid: give all of a, b, c with 1 >= a >= b >= c >= 0"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("Some("), "{err}");
+    let o =
+        run(dir.path(), &["train", "--data", "h.csv", "--target", "converted", "--holdout", "1.5", "--out", "m.json"]);
+    let (_, err) = text(&o);
+    assert!(err.contains("command-line flags: evaluation.holdout = 1.5 is invalid"), "{err}");
+    assert!(!dir.path().join("m.json").exists());
+}

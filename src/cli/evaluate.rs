@@ -31,14 +31,14 @@
 //! }
 //! ```
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Serialize;
 
 use super::inputs::ScorerInputArgs;
-use super::{print_out, Outcome};
+use super::{check_outputs, print_out, Outcome};
+use crate::data::output::{commit_all, Staged};
 use crate::evaluation::compare::{compare, CompareOptions, Comparison};
 use crate::evaluation::html::render_report;
 use crate::evaluation::input::{load_scored, TimeWindow};
@@ -62,7 +62,7 @@ pub struct EvaluateArgs {
     /// very file it was trained on.
     #[arg(long, conflicts_with = "date_column")]
     pub heldout: bool,
-    /// Bootstrap replicates for the AUC interval.
+    /// Bootstrap replicates for the AUC interval (at least 200).
     #[arg(long, default_value_t = 1000)]
     pub n_boot: usize,
     /// Seed of the bootstrap.
@@ -95,24 +95,39 @@ pub struct EvaluateJson<'a> {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, renamed into
-/// place only once complete.
+/// place only once complete (with the permissions of a normal new file, or the old file's).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let ctx = |what: &str| format!("{}: cannot {what}", path.display());
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!(e).context(ctx("create its directory")))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!(e).context(ctx("write")))?;
-    tmp.write_all(bytes).map_err(|e| anyhow::anyhow!(e).context(ctx("write")))?;
-    tmp.persist(path).map_err(|e| anyhow::anyhow!(e.error).context(ctx("write")))?;
+    Staged::bytes(path, bytes)?.commit()?;
     Ok(())
+}
+
+/// The fewest bootstrap replicates `--n-boot` accepts: with fewer, the 2.5% and 97.5%
+/// quantiles rest on a handful of replicates and the interval's ends are noise.
+pub const MIN_BOOT: usize = 200;
+
+/// The input flags of a scorer-input command, for [`check_outputs`].
+pub fn input_paths(input: &ScorerInputArgs) -> Vec<(&'static str, Option<&Path>)> {
+    let mut v = vec![("--data", Some(input.data.as_path())), ("--activities", input.activities.as_deref())];
+    v.extend(input.models.iter().map(|m| ("--model", Some(m.as_path()))));
+    v.extend(input.rules.iter().map(|r| ("--rules", Some(r.as_path()))));
+    v
 }
 
 /// Runs `evaluate`.
 pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
     let plan =
         args.input.plan(args.date_column.clone(), args.date_column.as_ref().map(|_| args.newest_share), args.heldout);
-    if args.n_boot == 0 {
-        anyhow::bail!("--n-boot must be at least 1 (1000 or more for a 95% interval)");
+    if args.n_boot < MIN_BOOT {
+        anyhow::bail!(
+            "--n-boot {}: give at least {MIN_BOOT} bootstrap replicates (the default is 1000): the 95% interval's ends \
+             are the 2.5% and 97.5% quantiles of the replicates, and with fewer they rest on a handful of values",
+            args.n_boot
+        );
     }
+    check_outputs(
+        &[("--json", args.json.as_deref()), ("--report", args.report.as_deref())],
+        &input_paths(&args.input),
+    )?;
     let set = load_scored(&plan)?;
     let opts = CompareOptions { n_boot: args.n_boot, seed: args.seed, capacity: args.capacity, ..Default::default() };
     let cmp = compare(&set.scorers, &set.labels, &opts)?;
@@ -135,6 +150,8 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
             ),
         ));
     }
+    // Both files are staged first and moved into place together: either both appear or neither.
+    let mut staged = Vec::new();
     if let Some(path) = &args.json {
         let doc = EvaluateJson {
             data: set.data.display().to_string(),
@@ -144,12 +161,13 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
             heldout: set.heldout.as_deref(),
             comparison: &cmp,
         };
-        write_atomic(path, format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
+        staged.push(Staged::bytes(path, format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?);
     }
     if let Some(path) = &args.report {
         let page = render_report("Lead scoring: model vs rules", &meta, &cmp, &set.scorers, &set.labels)?;
-        write_atomic(path, page.as_bytes())?;
+        staged.push(Staged::bytes(path, page.as_bytes())?);
     }
+    commit_all(staged)?;
     let mut out = String::new();
     for (k, v) in &meta {
         out.push_str(&format!("{k}: {v}\n"));

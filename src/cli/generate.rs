@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{print_out, Outcome};
+use super::{check_outputs, print_out, Outcome};
 use crate::generate::{write_sample, GeneratorParams};
 
 /// Arguments of `leadscore generate`.
@@ -24,7 +24,7 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// The extraction date (YYYY-MM-DD) that ages and recency are measured from.
-    #[arg(long, default_value = "2026-06-30")]
+    #[arg(long, value_parser = super::parse_as_of, default_value = "2026-06-30")]
     pub as_of: NaiveDate,
     /// Skip the activity log.
     #[arg(long)]
@@ -40,6 +40,13 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<Outcome> {
         as_of: args.as_of,
         activities: !args.no_activities,
     };
+    let (history, open, activities) =
+        (args.out_dir.join("history.csv"), args.out_dir.join("open_leads.csv"), args.out_dir.join("activities.csv"));
+    let mut outputs = vec![("history", Some(history.as_path())), ("open leads", Some(open.as_path()))];
+    if !args.no_activities {
+        outputs.push(("activities", Some(activities.as_path())));
+    }
+    check_outputs(&outputs, &[])?;
     std::fs::create_dir_all(&args.out_dir)
         .map_err(|e| anyhow::anyhow!("{}: cannot create the output directory: {e}", args.out_dir.display()))?;
     let files = write_sample(&args.out_dir, &params)?;

@@ -30,7 +30,7 @@ pub struct ScorerInputArgs {
     #[arg(long)]
     pub activities: Option<PathBuf>,
     /// Date the rules' activity points are computed at (YYYY-MM-DD; default today).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_as_of)]
     pub as_of: Option<chrono::NaiveDate>,
 }
 

@@ -11,6 +11,8 @@ pub mod score;
 pub mod thresholds;
 pub mod train;
 
+use std::path::Path;
+
 use clap::{Parser, Subcommand};
 
 /// leadscore: learn from converted-vs-dead lead history, score open leads, explain why.
@@ -62,5 +64,36 @@ pub fn print_out(text: &str) -> anyhow::Result<()> {
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => Ok(r?),
+    }
+}
+
+/// Parses a `--as-of` date, saying the expected form and echoing the value on error
+/// (chrono's own messages, "input contains invalid characters", say neither).
+pub fn parse_as_of(value: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("\"{value}\" is not a date: expected YYYY-MM-DD, e.g. 2026-06-30"))
+}
+
+/// Refuses outputs that are the same file as an input or as each other (see
+/// [`crate::data::output::check_outputs`]); `None` entries (flags not given) are skipped.
+pub fn check_outputs(outputs: &[(&str, Option<&Path>)], inputs: &[(&str, Option<&Path>)]) -> anyhow::Result<()> {
+    fn given<'a>(v: &[(&'a str, Option<&'a Path>)]) -> Vec<(&'a str, &'a Path)> {
+        v.iter().filter_map(|&(f, p)| p.map(|p| (f, p))).collect()
+    }
+    crate::data::output::check_outputs(&given(outputs), &given(inputs))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_of_errors_say_the_format_and_echo_the_value() {
+        assert_eq!(parse_as_of("2026-06-30").unwrap(), chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap());
+        for bad in ["2026-06-30x", "30.06.2026", "yesterday", "2026-02-30"] {
+            let e = parse_as_of(bad).unwrap_err();
+            assert_eq!(e, format!("\"{bad}\" is not a date: expected YYYY-MM-DD, e.g. 2026-06-30"));
+        }
     }
 }

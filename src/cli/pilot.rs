@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::evaluate::write_atomic;
-use super::{print_out, split_list, Outcome};
+use super::{check_outputs, print_out, split_list, Outcome};
 use crate::pilot::analyze::{analyze, AnalyzePlan, PilotReport};
 use crate::pilot::files::{assign_file, read_outcomes, AnalyzeFiles, AssignPlan};
 
@@ -113,6 +113,7 @@ pub fn run(args: PilotArgs) -> anyhow::Result<Outcome> {
 }
 
 fn run_assign(a: AssignArgs) -> anyhow::Result<Outcome> {
+    check_outputs(&[("--out", Some(a.out.as_path()))], &[("--data", Some(a.data.as_path()))])?;
     let plan =
         AssignPlan { data: a.data, out: a.out, id: a.id, share: a.treatment_share, stratify: a.stratify, seed: a.seed };
     let s = assign_file(&plan)?;
@@ -145,6 +146,10 @@ fn run_assign(a: AssignArgs) -> anyhow::Result<Outcome> {
 }
 
 fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
+    check_outputs(
+        &[("--json", a.json.as_deref())],
+        &[("--data", Some(a.data.as_path())), ("--assignment", a.assignment.as_deref())],
+    )?;
     if !(a.alpha > 0.0 && a.alpha < 0.5) {
         anyhow::bail!("--alpha {}: expected a level between 0 and 0.5, e.g. 0.05", a.alpha);
     }

@@ -59,7 +59,7 @@ pub struct ExplainArgs {
     #[arg(long)]
     pub activities: Option<PathBuf>,
     /// Date (YYYY-MM-DD) recency is measured from (default: today, UTC).
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_as_of)]
     pub as_of: Option<NaiveDate>,
     /// The lead's id.
     #[arg(long)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{print_out, Outcome};
+use super::{check_outputs, print_out, Outcome};
 use crate::bundle::GradeCuts;
 use crate::score::{score, RulesInput, ScorePlan};
 
@@ -24,7 +24,7 @@ pub struct ScoreArgs {
     #[arg(long, requires = "rules")]
     pub activities: Option<PathBuf>,
     /// Date (YYYY-MM-DD) the rules measure recency from (default: today, UTC).
-    #[arg(long, requires = "rules")]
+    #[arg(long, value_parser = super::parse_as_of, requires = "rules")]
     pub as_of: Option<NaiveDate>,
     /// Id column (default: the bundle's, else the rules file's `[score] id`).
     #[arg(long)]
@@ -41,8 +41,9 @@ pub struct ScoreArgs {
     /// Reasons each way (up and down) per lead.
     #[arg(long, default_value_t = 3)]
     pub reasons: usize,
-    /// Grade cut-offs A,B,C as probabilities, overriding the bundle's (e.g. 0.6,0.35,0.15).
-    #[arg(long, value_delimiter = ',', num_args = 3)]
+    /// Grade cut-offs A,B,C as probabilities, overriding the bundle's (e.g. 0.6,0.35,0.15;
+    /// `0.6 0.35 0.15` works too).
+    #[arg(long, value_delimiter = ',', num_args = 1..=3, allow_negative_numbers = true)]
     pub grade_cuts: Option<Vec<f64>>,
     /// No progress bar and no summary (for cron).
     #[arg(long)]
@@ -60,12 +61,27 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
             [a, b, c] if (0.0..=1.0).contains(c) && c <= b && b <= a && *a <= 1.0 => {
                 Some(GradeCuts { a: *a, b: *b, c: *c, source: "--grade-cuts".into() })
             }
-            _ => anyhow::bail!("--grade-cuts {v:?}: give three probabilities A,B,C with 1 >= A >= B >= C >= 0"),
+            _ => {
+                let given = v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+                anyhow::bail!(
+                    "--grade-cuts {given}: give three probabilities A,B,C with 1 >= A >= B >= C >= 0, \
+                     e.g. --grade-cuts 0.6,0.35,0.15"
+                )
+            }
         },
     };
     if args.batch_rows == 0 {
         anyhow::bail!("--batch-rows must be at least 1");
     }
+    check_outputs(
+        &[("--out", Some(args.out.as_path()))],
+        &[
+            ("--data", Some(args.data.as_path())),
+            ("--model", args.model.as_deref()),
+            ("--rules", args.rules.as_deref()),
+            ("--activities", args.activities.as_deref()),
+        ],
+    )?;
     let plan = ScorePlan {
         model: args.model,
         rules: args.rules.map(|file| RulesInput {
@@ -96,6 +112,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
         b.finish_and_clear();
     }
     let summary = summary?;
+    for w in &summary.warnings {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         print_out(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
     } else if !args.quiet {

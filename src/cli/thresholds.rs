@@ -20,12 +20,16 @@ use chrono::Datelike;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::evaluate::write_atomic;
+use super::evaluate::{input_paths, write_atomic};
 use super::inputs::ScorerInputArgs;
-use super::{print_out, Outcome};
+use super::{check_outputs, print_out, Outcome};
 use crate::evaluation::compare::ScoreKind;
 use crate::evaluation::input::load_scored;
 use crate::evaluation::thresholds::{recommend, ThresholdPlan, ThresholdReport};
+
+/// The largest `--capacity` accepted: no sales team works more leads than this per period,
+/// and with it the total over any span of periods stays countable.
+pub const MAX_CAPACITY: usize = 1_000_000_000_000;
 
 /// A capacity period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,6 +90,15 @@ struct ThresholdsJson<'a> {
 
 /// Runs `thresholds`.
 pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
+    check_outputs(&[("--json", args.json.as_deref())], &input_paths(&args.input))?;
+    if let Some(n) = args.capacity {
+        if n == 0 || n > MAX_CAPACITY {
+            anyhow::bail!(
+                "--capacity {n}: give the number of leads sales can work per period, from 1 to {MAX_CAPACITY} \
+                 (a trillion)"
+            );
+        }
+    }
     let plan = args.input.plan(args.date_column.clone(), None, args.heldout);
     let set = load_scored(&plan)?;
     let capacity = match (args.capacity, &set.dates) {
@@ -121,6 +134,13 @@ pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
             Some((n, periods))
         }
     };
+    // The budget over all periods must be a count we can print and compare honestly.
+    let total = match capacity {
+        Some((n, p)) => Some(n.checked_mul(p).ok_or_else(|| {
+            anyhow::anyhow!("--capacity {n}: {n} leads x {p} periods is more than can be counted; give a realistic capacity per period")
+        })?),
+        None => None,
+    };
     let tplan = ThresholdPlan {
         percentile: args.percentile,
         capacity,
@@ -136,8 +156,8 @@ pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
         })
         .collect::<Result<_, _>>()?;
     let mut out = format!("{}: {} labelled leads, target \"{}\"\n", set.data.display(), set.labels.len(), set.target);
-    if let Some((n, p)) = capacity {
-        out.push_str(&format!("capacity: {n} leads x {p} period(s) = {} leads\n", n * p));
+    if let (Some((n, p)), Some(total)) = (capacity, total) {
+        out.push_str(&format!("capacity: {n} leads x {p} period(s) = {total} leads\n"));
     }
     for (s, r) in set.scorers.iter().zip(&reports) {
         let fmt = |x: f64| match s.kind {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{print_out, split_list, Outcome};
+use super::{check_outputs, print_out, split_list, Outcome};
 use crate::config::TrainConfig;
 use crate::data::typing::ColumnKind;
 use crate::report::leakage_table;
@@ -179,6 +179,12 @@ impl TrainArgs {
             };
             g.monotone.insert(col.trim().to_string(), dir);
         }
+        // The file's own values were checked when it was read; name what changed them.
+        let source = match &self.config {
+            Some(p) => format!("{} with the command-line flags", p.display()),
+            None => "command-line flags".to_string(),
+        };
+        cfg.check(&source)?;
         let out = self
             .out
             .unwrap_or_else(|| default_bundle_path(self.data.file_stem().and_then(|s| s.to_str()).unwrap_or("model")));
@@ -201,7 +207,12 @@ impl TrainArgs {
 /// Runs `train`.
 pub fn run(args: TrainArgs) -> anyhow::Result<Outcome> {
     let quiet = args.quiet;
+    let config = args.config.clone();
     let plan = args.into_plan()?;
+    check_outputs(
+        &[("--out", Some(plan.out.as_path()))],
+        &[("--data", Some(plan.data.as_path())), ("--config", config.as_deref())],
+    )?;
     let mut progress = |msg: &str| {
         if !quiet {
             eprintln!("... {msg}");

@@ -1,13 +1,24 @@
-//! Writing scored leads batch by batch to CSV, Parquet or NDJSON (by extension), into a
-//! temporary file beside the target that is renamed into place only when every batch was
-//! written: a failed run leaves no half-written output.
+//! Writing outputs safely.
+//!
+//! Every file a command writes goes through here:
+//! - [`check_outputs`] refuses, before any work, an output path that is the same file as one
+//!   of the command's inputs (or as another of its outputs);
+//! - [`stage_file`] creates a temporary file beside the target (same directory, so the final
+//!   rename is atomic) with the permissions a normal new file would get (0644 less the
+//!   umask on Unix), or the existing target's, instead of tempfile's private 0600;
+//! - a fully written temporary file becomes a [`Staged`] file, and [`commit_all`] moves every
+//!   staged file of a run into place together: if one move fails, the files already moved
+//!   are rolled back (new ones removed, overwritten ones restored), so either all outputs
+//!   appear or none;
+//! - [`BatchWriter`] writes scored leads batch by batch to CSV, Parquet or NDJSON (by
+//!   extension) into a staged file that is committed only when every batch was written.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use tempfile::NamedTempFile;
+use tempfile::{NamedTempFile, TempPath};
 
 use super::load::FileFormat;
 
@@ -36,6 +47,233 @@ pub enum OutputError {
         /// The output path.
         path: PathBuf,
     },
+    /// The output path is a directory.
+    #[error("{path}: is a directory, not a file; give a file name for the output")]
+    IsDirectory {
+        /// The output path.
+        path: PathBuf,
+    },
+    /// An output would overwrite one of the command's inputs.
+    #[error("{output_flag} {output} is the same file as {input_flag} {input}: refusing to overwrite an input; nothing was written. Choose another output path")]
+    SameAsInput {
+        /// The output's flag (e.g. `--out`).
+        output_flag: String,
+        /// The output path as given.
+        output: PathBuf,
+        /// The input's flag (e.g. `--data`).
+        input_flag: String,
+        /// The input path as given.
+        input: PathBuf,
+    },
+    /// Two outputs of one run are the same file.
+    #[error("{first_flag} {first} and {second_flag} {second} are the same file; nothing was written. Give each output its own path")]
+    SameOutput {
+        /// The first output's flag.
+        first_flag: String,
+        /// The first output.
+        first: PathBuf,
+        /// The second output's flag.
+        second_flag: String,
+        /// The second output.
+        second: PathBuf,
+    },
+}
+
+/// Where a path points, as far as it can be resolved: the canonical path when it exists,
+/// else its canonical directory joined with its name, else the absolute path.
+fn identity(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    match (parent.canonicalize(), p.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
+    }
+}
+
+/// Whether two paths name the same file: same canonical path, or (Unix) the same inode, which
+/// also catches hard links.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            if x.dev() == y.dev() && x.ino() == y.ino() {
+                return true;
+            }
+        }
+    }
+    identity(a) == identity(b)
+}
+
+/// Refuses outputs that are directories, or the same file as an input or as each other. Each
+/// path comes with the flag it was given by (e.g. `("--out", path)`), so the message can name
+/// both. Call it before doing any work, so that nothing is written.
+pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<(), OutputError> {
+    for (i, (oflag, out)) in outputs.iter().enumerate() {
+        if out.is_dir() {
+            return Err(OutputError::IsDirectory { path: out.to_path_buf() });
+        }
+        for (iflag, input) in inputs {
+            if same_file(out, input) {
+                return Err(OutputError::SameAsInput {
+                    output_flag: oflag.to_string(),
+                    output: out.to_path_buf(),
+                    input_flag: iflag.to_string(),
+                    input: input.to_path_buf(),
+                });
+            }
+        }
+        for (sflag, second) in &outputs[i + 1..] {
+            if same_file(out, second) {
+                return Err(OutputError::SameOutput {
+                    first_flag: oflag.to_string(),
+                    first: out.to_path_buf(),
+                    second_flag: sflag.to_string(),
+                    second: second.to_path_buf(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io { path: path.to_path_buf(), source }
+}
+
+fn directory_of(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Creates an empty temporary file beside `target` (creating the directory if needed), with
+/// the permissions of the existing target, or those of a normal new file (0644 less the
+/// umask) on Unix. Fails early when `target` is a directory.
+pub fn stage_file(target: &Path) -> Result<NamedTempFile, OutputError> {
+    let io = io_err(target);
+    if target.is_dir() {
+        return Err(OutputError::IsDirectory { path: target.to_path_buf() });
+    }
+    let dir = directory_of(target);
+    std::fs::create_dir_all(dir).map_err(&io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".leadscore-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let tmp = builder.tempfile_in(dir).map_err(&io)?;
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(target) {
+        if meta.is_file() {
+            std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(&io)?;
+        }
+    }
+    Ok(tmp)
+}
+
+/// A complete temporary file waiting to be moved over its target. Dropping it removes the
+/// temporary file.
+#[derive(Debug)]
+pub struct Staged {
+    temp: TempPath,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// Wraps a fully written temporary file (from [`stage_file`]) for `target`.
+    pub fn new(file: NamedTempFile, target: &Path) -> Staged {
+        Staged { temp: file.into_temp_path(), target: target.to_path_buf() }
+    }
+
+    /// Stages `bytes` for `target`.
+    pub fn bytes(target: &Path, bytes: &[u8]) -> Result<Staged, OutputError> {
+        let mut tmp = stage_file(target)?;
+        tmp.write_all(bytes).and_then(|_| tmp.flush()).map_err(io_err(target))?;
+        Ok(Staged::new(tmp, target))
+    }
+
+    /// The final path.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// The temporary file's path.
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Moves this one file into place (atomic: a rename in one directory).
+    pub fn commit(self) -> Result<(), OutputError> {
+        commit_all(vec![self])
+    }
+}
+
+/// A target moved into place by [`commit_all`], with what to restore on rollback.
+struct Moved {
+    target: PathBuf,
+    /// A hard link to (or copy of) the file the target replaced, if there was one.
+    backup: Option<TempPath>,
+}
+
+/// A link to (or, where links are impossible, a copy of) `target` beside it.
+fn backup_of(target: &Path) -> std::io::Result<TempPath> {
+    let path =
+        tempfile::Builder::new().prefix(".leadscore-backup-").tempfile_in(directory_of(target))?.into_temp_path();
+    std::fs::remove_file(&path)?;
+    if std::fs::hard_link(target, &path).is_err() {
+        std::fs::copy(target, &path)?;
+    }
+    Ok(path)
+}
+
+fn roll_back(moved: Vec<Moved>) {
+    // Best effort: the error that got us here is the one worth reporting.
+    for m in moved.into_iter().rev() {
+        match m.backup {
+            Some(b) => {
+                let _ = std::fs::rename(&b, &m.target);
+            }
+            None => {
+                let _ = std::fs::remove_file(&m.target);
+            }
+        }
+    }
+}
+
+/// Moves every staged file into place, all or none: targets are checked first (none may be
+/// a directory), and if a move fails, the files already moved are rolled back (new ones
+/// removed, replaced ones restored) and every temporary file is removed.
+pub fn commit_all(staged: Vec<Staged>) -> Result<(), OutputError> {
+    for s in &staged {
+        if s.target.is_dir() {
+            return Err(OutputError::IsDirectory { path: s.target.clone() });
+        }
+    }
+    let several = staged.len() > 1;
+    let mut moved: Vec<Moved> = Vec::with_capacity(staged.len());
+    for s in staged {
+        let target = s.target;
+        let backup = if several && target.is_file() {
+            match backup_of(&target) {
+                Ok(b) => Some(b),
+                Err(source) => {
+                    roll_back(moved);
+                    return Err(OutputError::Io { path: target, source });
+                }
+            }
+        } else {
+            None
+        };
+        if let Err(e) = s.temp.persist(&target) {
+            roll_back(moved);
+            return Err(OutputError::Io { path: target, source: e.error });
+        }
+        moved.push(Moved { target, backup });
+    }
+    Ok(())
 }
 
 enum Sink {
@@ -55,11 +293,8 @@ impl BatchWriter {
     /// Creates the temporary file beside `path` (creating its directory if needed).
     pub fn create(path: &Path) -> Result<Self, OutputError> {
         let format = FileFormat::from_path(path).map_err(|_| OutputError::Format { path: path.to_path_buf() })?;
-        let io = |source| OutputError::Io { path: path.to_path_buf(), source };
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let tmp = NamedTempFile::new_in(dir).map_err(io)?;
-        let file = tmp.reopen().map_err(io)?;
+        let tmp = stage_file(path)?;
+        let file = tmp.reopen().map_err(io_err(path))?;
         let sink = match format {
             FileFormat::Csv { separator } => Sink::Csv { w: BufWriter::new(file), header: true, separator },
             FileFormat::Ndjson => Sink::Ndjson { w: BufWriter::new(file) },
@@ -81,8 +316,7 @@ impl BatchWriter {
             }
             Sink::Parquet { w } => {
                 if w.is_none() {
-                    let file =
-                        self.tmp.reopen().map_err(|source| OutputError::Io { path: self.path.clone(), source })?;
+                    let file = self.tmp.reopen().map_err(io_err(&self.path))?;
                     *w = Some(Box::new(ParquetWriter::new(file).batched(df.schema()).map_err(pe)?));
                 }
                 if let Some(w) = w {
@@ -93,9 +327,9 @@ impl BatchWriter {
         Ok(())
     }
 
-    /// Flushes and renames the file into place.
-    pub fn finish(self) -> Result<(), OutputError> {
-        let io = |source| OutputError::Io { path: self.path.clone(), source };
+    /// Flushes the temporary file and hands it over for [`commit_all`] with other outputs.
+    pub fn finish_staged(self) -> Result<Staged, OutputError> {
+        let io = io_err(&self.path);
         match self.sink {
             Sink::Csv { mut w, .. } | Sink::Ndjson { mut w } => w.flush().map_err(io)?,
             Sink::Parquet { w } => {
@@ -104,7 +338,106 @@ impl BatchWriter {
                 }
             }
         }
-        self.tmp.persist(&self.path).map_err(|e| io(e.error))?;
-        Ok(())
+        Ok(Staged::new(self.tmp, &self.path))
+    }
+
+    /// Flushes and renames the file into place.
+    pub fn finish(self) -> Result<(), OutputError> {
+        self.finish_staged()?.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn commit_all_is_all_or_nothing_when_a_target_is_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("old.json"), "old").unwrap();
+        std::fs::create_dir(d.join("r.html")).unwrap();
+        let a = Staged::bytes(&d.join("new.json"), b"new").unwrap();
+        let b = Staged::bytes(&d.join("old.json"), b"replaced").unwrap();
+        // The directory target is refused at staging time already ...
+        assert!(matches!(Staged::bytes(&d.join("r.html"), b"x"), Err(OutputError::IsDirectory { .. })));
+        // ... and at commit time, before anything moves.
+        let mut tmp = NamedTempFile::new_in(d).unwrap();
+        tmp.write_all(b"x").unwrap();
+        let c = Staged { temp: tmp.into_temp_path(), target: d.join("r.html") };
+        let e = commit_all(vec![a, b, c]).unwrap_err();
+        assert!(e.to_string().contains("is a directory"), "{e}");
+        assert_eq!(names(d), ["old.json", "r.html"]);
+        assert_eq!(std::fs::read_to_string(d.join("old.json")).unwrap(), "old");
+    }
+
+    #[test]
+    fn a_failed_move_rolls_back_the_files_already_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("old.json"), "old").unwrap();
+        let a = Staged::bytes(&d.join("new.json"), b"new").unwrap();
+        let b = Staged::bytes(&d.join("old.json"), b"replaced").unwrap();
+        // A staged file whose temporary file vanished: its move fails after the first two.
+        let c = Staged::bytes(&d.join("third.json"), b"3").unwrap();
+        std::fs::remove_file(c.temp_path()).unwrap();
+        assert!(commit_all(vec![a, b, c]).is_err());
+        assert_eq!(names(d), ["old.json"], "the new file is removed, no temporary file is left");
+        assert_eq!(std::fs::read_to_string(d.join("old.json")).unwrap(), "old", "the replaced file is restored");
+    }
+
+    #[test]
+    fn commit_all_moves_every_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("old.json"), "old").unwrap();
+        let a = Staged::bytes(&d.join("sub/new.json"), b"new").unwrap();
+        let b = Staged::bytes(&d.join("old.json"), b"replaced").unwrap();
+        commit_all(vec![a, b]).unwrap();
+        assert_eq!(names(d), ["old.json", "sub"]);
+        assert_eq!(std::fs::read_to_string(d.join("old.json")).unwrap(), "replaced");
+        assert_eq!(std::fs::read_to_string(d.join("sub/new.json")).unwrap(), "new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_readable_by_others_and_keep_an_existing_files_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        Staged::bytes(&d.join("new.csv"), b"x").unwrap().commit().unwrap();
+        // A new file gets 0644 less the umask: readable by the owner's group and others
+        // under the usual umasks (022, 002), never tempfile's private 0600.
+        assert_ne!(mode(&d.join("new.csv")), 0o600);
+        assert_eq!(mode(&d.join("new.csv")) & 0o600, 0o600);
+        std::fs::write(d.join("shared.csv"), "old").unwrap();
+        std::fs::set_permissions(d.join("shared.csv"), std::fs::Permissions::from_mode(0o664)).unwrap();
+        Staged::bytes(&d.join("shared.csv"), b"new").unwrap().commit().unwrap();
+        assert_eq!(mode(&d.join("shared.csv")), 0o664);
+    }
+
+    #[test]
+    fn an_output_that_is_an_input_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("h.csv"), "a\n1\n").unwrap();
+        let input = d.join("h.csv");
+        let same = d.join("sub/../h.csv");
+        std::fs::create_dir(d.join("sub")).unwrap();
+        let e = check_outputs(&[("--out", &same)], &[("--data", &input)]).unwrap_err().to_string();
+        assert!(e.contains("--out") && e.contains("--data") && e.contains("same file"), "{e}");
+        let e = check_outputs(&[("--json", &d.join("x.json")), ("--report", &d.join("sub/../x.json"))], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--json") && e.contains("--report"), "{e}");
+        check_outputs(&[("--out", &d.join("o.csv"))], &[("--data", &input)]).unwrap();
     }
 }

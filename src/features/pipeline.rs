@@ -133,6 +133,17 @@ enum Parsed<'a> {
     Labels(Vec<Option<&'a str>>),
 }
 
+/// Who is reading values, so that an error's advice fits the command: training can be told
+/// about `--missing-values` and `[data.types]`; scoring with a fitted pipeline cannot change
+/// either without retraining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Training: the kinds and missing tokens are being decided.
+    Fit,
+    /// Scoring or evaluating with a fitted pipeline.
+    Apply,
+}
+
 fn parse_column<'a>(
     frame: &LeadFrame<'a>,
     col: &str,
@@ -140,10 +151,20 @@ fn parse_column<'a>(
     rows: &[usize],
     missing: &MissingTokens,
     reference: Option<NaiveDate>,
+    reading: Reading,
 ) -> Result<Parsed<'a>, TypingError> {
     let text = frame.text(col, "the model was trained with this column; add it to the file")?;
-    let hint = |what: &str| {
-        format!("fix the value, add it to --missing-values, or declare the column's type in [data.types] (now {what})")
+    let hint = |what: &str| match reading {
+        Reading::Fit => format!(
+            "fix the value, add it to --missing-values, or declare the column's type in [data.types] (now {what})"
+        ),
+        Reading::Apply => {
+            let tokens: String = missing.0.iter().map(|t| format!(", \"{t}\"")).collect();
+            format!(
+                "the model reads this column as {what}; fix the value in the file, or, if it means \"missing\", \
+                 retrain with it in --missing-values (this model treats blank cells{tokens} as missing)"
+            )
+        }
     };
     match kind {
         ColumnKind::Categorical => Ok(Parsed::Labels(rows.iter().map(|&i| missing.clean(text.get(i))).collect())),
@@ -189,7 +210,7 @@ pub fn check_values(
     missing: &MissingTokens,
 ) -> Result<(), TypingError> {
     for c in inputs {
-        parse_column(frame, &c.name, c.kind, rows, missing, None)?;
+        parse_column(frame, &c.name, c.kind, rows, missing, None, Reading::Fit)?;
     }
     Ok(())
 }
@@ -208,18 +229,26 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-fn mean_std(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
-    let (mut n, mut sum) = (0.0, 0.0);
-    for v in values.clone() {
-        n += 1.0;
-        sum += v;
-    }
-    if n == 0.0 {
+/// Population mean and standard deviation (1 for a constant or empty column), finite for
+/// any finite input. The direct sums are used when they stay finite, so ordinary columns get
+/// exactly the textbook numbers; when a sum or a square overflows (values near 1e155 and
+/// beyond), the column is scaled by its largest magnitude first and the result scaled back.
+fn mean_std(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    if values.is_empty() {
         return (0.0, 1.0);
     }
-    let mean = sum / n;
-    let var = values.map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
-    let std = var.sqrt();
+    let mean = values.iter().fold(0.0, |acc, v| acc + v) / n;
+    let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+    let (mean, std) = if mean.is_finite() && var.is_finite() {
+        (mean, var.sqrt())
+    } else {
+        let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let scaled_mean = values.iter().map(|v| v / scale).sum::<f64>() / n;
+        let scaled_var = values.iter().map(|v| (v / scale - scaled_mean).powi(2)).sum::<f64>() / n;
+        // |mean| <= scale and std <= scale, so scaling back cannot overflow.
+        (scaled_mean * scale, scaled_var.sqrt() * scale)
+    };
     (mean, if std > 1e-12 { std } else { 1.0 })
 }
 
@@ -236,7 +265,9 @@ impl FittedPipeline {
         let mut reference = settings.reference_date;
         if reference.is_none() {
             for c in inputs.iter().filter(|c| c.kind == ColumnKind::Date) {
-                if let Parsed::Numbers(days) = parse_column(frame, &c.name, ColumnKind::Date, rows, missing, None)? {
+                if let Parsed::Numbers(days) =
+                    parse_column(frame, &c.name, ColumnKind::Date, rows, missing, None, Reading::Fit)?
+                {
                     let latest = days.iter().copied().filter(|d| !d.is_nan()).fold(f64::NAN, f64::max);
                     if !latest.is_nan() {
                         let d = NaiveDate::from_num_days_from_ce_opt(latest as i32);
@@ -247,7 +278,7 @@ impl FittedPipeline {
         }
         let mut columns = Vec::new();
         for c in inputs {
-            let encoding = match parse_column(frame, &c.name, c.kind, rows, missing, reference)? {
+            let encoding = match parse_column(frame, &c.name, c.kind, rows, missing, reference, Reading::Fit)? {
                 Parsed::Numbers(v) => {
                     Encoding::Number { median: median(&v), missing_indicator: v.iter().any(|x| x.is_nan()) }
                 }
@@ -285,7 +316,7 @@ impl FittedPipeline {
         let raw = pipeline.raw_design(frame, rows)?;
         for (j, d) in pipeline.design.iter_mut().enumerate() {
             let col = &raw.0[j * raw.1..(j + 1) * raw.1];
-            let (m, s) = mean_std(col.iter().copied());
+            let (m, s) = mean_std(col);
             d.mean = m;
             d.std = s;
         }
@@ -333,7 +364,10 @@ impl FittedPipeline {
         let mut unseen = Vec::with_capacity(self.columns.len());
         for c in &self.columns {
             let mut count = 0;
-            match (parse_column(frame, &c.name, c.kind, rows, &self.missing, self.reference_date)?, &c.encoding) {
+            match (
+                parse_column(frame, &c.name, c.kind, rows, &self.missing, self.reference_date, Reading::Apply)?,
+                &c.encoding,
+            ) {
                 (Parsed::Numbers(v), _) => data.extend(v),
                 (Parsed::Labels(v), Encoding::Categorical { levels, rare }) => {
                     let index: HashMap<&str, usize> = levels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
@@ -511,5 +545,25 @@ mod tests {
         let f = LeadFrame { df: &new, path: Path::new("n.csv"), first_row: 101 };
         let e = p.transform(&f, None).unwrap_err().to_string();
         assert!(e.contains("n.csv: column \"visits\", row 102: \"lots\" is not a number"), "{e}");
+        // Scoring cannot take --missing-values or [data.types]: the advice is to fix the data
+        // or retrain, and names what the bundle treats as missing.
+        assert!(!e.contains("[data.types]") && !e.contains("add it to --missing-values"), "{e}");
+        assert!(e.contains("retrain") && e.contains("blank cells, \"select\""), "{e}");
+    }
+
+    #[test]
+    fn mean_and_std_are_finite_for_huge_values() {
+        // Regression (huge number in training data made an unloadable bundle): 1e160 squared
+        // overflows, which made the standard deviation infinite.
+        let (m, s) = mean_std(&[1e160, 0.0, 0.0, 0.0]);
+        assert!((m / 2.5e159 - 1.0).abs() < 1e-12, "{m}");
+        // Population std of (1, 0, 0, 0) is sqrt(3)/4.
+        assert!((s / (3f64.sqrt() / 4.0 * 1e160) - 1.0).abs() < 1e-12, "{s}");
+        let (m, s) = mean_std(&[f64::MAX, f64::MAX, -f64::MAX]);
+        assert!(m.is_finite() && s.is_finite() && s > 0.0, "{m} {s}");
+        // Ordinary columns keep the textbook numbers exactly.
+        assert_eq!(mean_std(&[1.0, 3.0, 3.0, 5.0]), (3.0, 2f64.sqrt()));
+        assert_eq!(mean_std(&[2.0, 2.0]), (2.0, 1.0));
+        assert_eq!(mean_std(&[]), (0.0, 1.0));
     }
 }

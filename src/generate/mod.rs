@@ -55,7 +55,7 @@ pub use outcome::{conversion_logit, conversion_probability};
 pub use sample::{history_leads, open_leads, Sample, SampledLead};
 
 use activity::{draw_events, push_events, Event, ACTIVITY_HEADER};
-use write::{push_lead_row, DayTable, PendingFile};
+use write::{push_lead_row, DayTable, FinishedFile, PendingFile};
 
 /// Columns of `open_leads.csv`; `history.csv` has these plus `converted`.
 pub const LEAD_COLUMNS: [&str; 23] = [
@@ -143,30 +143,13 @@ pub enum GenerateError {
         /// The rejected date.
         as_of: NaiveDate,
     },
-    /// A temporary output file could not be created.
-    #[error("{path}: cannot create output file (does the output directory exist and is it writable?)")]
-    Create {
-        /// The temporary file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    /// An output file could not be created or moved into place.
+    #[error(transparent)]
+    Output(#[from] crate::data::output::OutputError),
     /// Writing or flushing a temporary output file failed.
     #[error("{path}: write failed (is the disk full?)")]
     Write {
         /// The temporary file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A finished temporary file could not be renamed to its final name.
-    #[error("{path}: cannot move the finished file {from} into place")]
-    Rename {
-        /// The temporary file.
-        from: PathBuf,
-        /// The final path.
         path: PathBuf,
         /// The cause.
         #[source]
@@ -178,10 +161,10 @@ pub enum GenerateError {
 const FLUSH_BYTES: usize = 1 << 16;
 
 /// Writes `history.csv`, `open_leads.csv` and (if `params.activities`) `activities.csv` into
-/// `dir`, which must exist. Rows stream through temporary files in `dir`; the files are renamed
-/// into place one after another only once all of them are complete. On error no temporary file
-/// is left behind, and only a failing rename (reported with its path) can leave the earlier
-/// files of the run in place. Without activities, an existing `activities.csv` is left alone.
+/// `dir` (created if needed). Rows stream through temporary files in `dir`; the files are moved
+/// into place together only once all of them are complete, all or none (a failed move rolls
+/// back the ones already made). On error no temporary file is left behind. Without
+/// activities, an existing `activities.csv` is left alone.
 pub fn write_sample(dir: &Path, params: &GeneratorParams) -> Result<GeneratedFiles, GenerateError> {
     check_as_of(params.as_of)?;
     let days = DayTable::new(params.as_of, Sample::History.age_days().1.max(Sample::Open.age_days().1));
@@ -196,16 +179,15 @@ pub fn write_sample(dir: &Path, params: &GeneratorParams) -> Result<GeneratedFil
     let converted = buffers.write_leads(params, Sample::History, &mut history, activities.as_mut())?;
     buffers.write_leads(params, Sample::Open, &mut open, activities.as_mut())?;
 
-    let history = history.finish()?;
-    let open = open.finish()?;
-    let activities = activities.map(PendingFile::finish).transpose()?;
-    let (history_path, history_rows) = history.commit()?;
-    let (open_path, open_rows) = open.commit()?;
-    let (activities_path, activity_rows) = match activities {
-        Some(file) => {
-            let (path, rows) = file.commit()?;
-            (Some(path), rows)
-        }
+    let mut finished = vec![history.finish()?, open.finish()?];
+    if let Some(a) = activities {
+        finished.push(a.finish()?);
+    }
+    let mut done = FinishedFile::commit_all(finished)?.into_iter();
+    let (history_path, history_rows) = done.next().expect("history was committed");
+    let (open_path, open_rows) = done.next().expect("open leads were committed");
+    let (activities_path, activity_rows) = match done.next() {
+        Some((path, rows)) => (Some(path), rows),
         None => (None, 0),
     };
     Ok(GeneratedFiles {
@@ -459,22 +441,26 @@ mod tests {
     #[test]
     fn failure_leaves_no_files_behind() {
         let dir = temp_dir("fail");
-        let missing = dir.join("no-such-dir");
-        let err = write_sample(&missing, &small(1)).unwrap_err();
-        assert!(matches!(&err, GenerateError::Create { path, .. } if path.starts_with(&missing)), "{err}");
-        assert!(err.to_string().contains("no-such-dir/.history.csv.tmp"), "{err}");
-        // activities.csv is a directory, so its rename fails after the others were committed...
+        let names = |dir: &Path| {
+            let mut v: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        // A "directory" that is a file cannot hold the output.
+        std::fs::write(dir.join("plain-file"), "x").unwrap();
+        let err = write_sample(&dir.join("plain-file"), &small(1)).unwrap_err();
+        assert!(matches!(&err, GenerateError::Output(_)), "{err}");
+        assert!(err.to_string().contains("plain-file/history.csv"), "{err}");
+        // Regression (generate left history.csv and open_leads.csv behind when activities.csv
+        // could not be written): activities.csv is a directory, so nothing is written at all.
         std::fs::create_dir(dir.join("activities.csv")).unwrap();
         std::fs::write(dir.join("activities.csv").join("keep"), "x").unwrap();
         let err = write_sample(&dir, &small(1)).unwrap_err();
-        assert!(matches!(err, GenerateError::Rename { .. }), "{err}");
-        // ...and no temporary file is left in the directory.
-        let names: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".tmp"))
-            .collect();
-        assert!(names.is_empty(), "{names:?}");
+        assert!(err.to_string().contains("activities.csv: is a directory"), "{err}");
+        assert_eq!(names(&dir), ["activities.csv", "plain-file"], "no output and no temporary file");
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -3,8 +3,9 @@
 //!
 //! Rows are formatted into a reused byte buffer (integers, fixed-decimal floats and dates by hand,
 //! no allocation per cell), so generating millions of rows is bounded by the disk, not by
-//! formatting. A [`PendingFile`] that is dropped without [`PendingFile::finish`] deletes its
-//! temporary file, so a failed run leaves nothing half-written behind. [`push_lead_row`] is the
+//! formatting. A [`PendingFile`] or [`FinishedFile`] that is dropped before it is committed
+//! deletes its temporary file, and [`FinishedFile::commit_all`] moves the files into place
+//! all or none, so a failed run leaves nothing half-written behind. [`push_lead_row`] is the
 //! one place that turns a lead into its CSV cells (blanked cells become empty).
 
 use std::fs::File;
@@ -13,8 +14,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 
+use tempfile::NamedTempFile;
+
 use super::lead::Lead;
 use super::GenerateError;
+use crate::data::output::{commit_all, stage_file, Staged};
 
 /// One CSV cell before formatting.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -144,22 +148,22 @@ impl DayTable {
     }
 }
 
-/// An output file being written: a buffered temporary file next to its final path.
+/// An output file being written: a buffered temporary file next to its final path (see
+/// [`crate::data::output::stage_file`]), removed if dropped before it is committed.
 #[derive(Debug)]
 pub struct PendingFile {
-    temp: PathBuf,
+    temp: NamedTempFile,
     path: PathBuf,
-    writer: Option<BufWriter<File>>,
+    writer: BufWriter<File>,
     rows: u64,
 }
 
 impl PendingFile {
-    /// Creates `.<name>.tmp` in the same directory as `path` and writes the `header` row.
+    /// Creates a temporary file in the same directory as `path` and writes the `header` row.
     pub fn create(path: PathBuf, header: &[&str]) -> Result<Self, GenerateError> {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = path.with_file_name(format!(".{name}.tmp"));
-        let file = File::create(&temp).map_err(|source| GenerateError::Create { path: temp.clone(), source })?;
-        let mut pending = Self { temp, path, writer: Some(BufWriter::with_capacity(1 << 20, file)), rows: 0 };
+        let temp = stage_file(&path)?;
+        let file = temp.reopen().map_err(|source| GenerateError::Write { path: temp.path().to_path_buf(), source })?;
+        let mut pending = Self { temp, path, writer: BufWriter::with_capacity(1 << 20, file), rows: 0 };
         let mut line = Vec::new();
         let cells: Vec<Cell<'_>> = header.iter().map(|h| Cell::Text(h)).collect();
         push_row(&mut line, &cells);
@@ -175,8 +179,9 @@ impl PendingFile {
     }
 
     fn write_raw(&mut self, bytes: &[u8]) -> Result<(), GenerateError> {
-        let writer = self.writer.as_mut().expect("writer is present until finish");
-        writer.write_all(bytes).map_err(|source| GenerateError::Write { path: self.temp.clone(), source })
+        self.writer
+            .write_all(bytes)
+            .map_err(|source| GenerateError::Write { path: self.temp.path().to_path_buf(), source })
     }
 
     /// Data rows written so far (the header is not counted).
@@ -184,58 +189,44 @@ impl PendingFile {
         self.rows
     }
 
-    /// Flushes and syncs the temporary file; it stays temporary until [`FinishedFile::commit`].
-    pub fn finish(mut self) -> Result<FinishedFile, GenerateError> {
-        let writer = self.writer.take().expect("writer is present until finish");
-        let file = writer
+    /// Flushes and syncs the temporary file; it stays temporary until committed.
+    pub fn finish(self) -> Result<FinishedFile, GenerateError> {
+        let temp_path = self.temp.path().to_path_buf();
+        let file = self
+            .writer
             .into_inner()
-            .map_err(|e| GenerateError::Write { path: self.temp.clone(), source: e.into_error() })?;
-        file.sync_all().map_err(|source| GenerateError::Write { path: self.temp.clone(), source })?;
-        Ok(FinishedFile { temp: std::mem::take(&mut self.temp), path: std::mem::take(&mut self.path), rows: self.rows })
+            .map_err(|e| GenerateError::Write { path: temp_path.clone(), source: e.into_error() })?;
+        file.sync_all().map_err(|source| GenerateError::Write { path: temp_path, source })?;
+        Ok(FinishedFile { staged: Staged::new(self.temp, &self.path), rows: self.rows })
     }
 }
 
-impl Drop for PendingFile {
-    fn drop(&mut self) {
-        if !self.temp.as_os_str().is_empty() {
-            drop(self.writer.take());
-            // Best effort: the error that got us here is the one worth reporting.
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
-/// A complete temporary file waiting to be renamed into place.
+/// A complete temporary file waiting to be renamed into place; dropping it removes it.
 #[derive(Debug)]
 pub struct FinishedFile {
-    temp: PathBuf,
-    path: PathBuf,
+    staged: Staged,
     rows: u64,
 }
 
 impl FinishedFile {
     /// Renames the temporary file over the final path; returns the path and the row count.
-    pub fn commit(mut self) -> Result<(PathBuf, u64), GenerateError> {
-        std::fs::rename(&self.temp, &self.path).map_err(|source| GenerateError::Rename {
-            from: self.temp.clone(),
-            path: self.path.clone(),
-            source,
-        })?;
-        self.temp = PathBuf::new();
-        Ok((std::mem::take(&mut self.path), self.rows))
+    pub fn commit(self) -> Result<(PathBuf, u64), GenerateError> {
+        let path = self.staged.target().to_path_buf();
+        self.staged.commit()?;
+        Ok((path, self.rows))
+    }
+
+    /// Renames every file into place, all or none (see [`commit_all`]); returns each path
+    /// and row count, in order.
+    pub fn commit_all(files: Vec<FinishedFile>) -> Result<Vec<(PathBuf, u64)>, GenerateError> {
+        let done: Vec<(PathBuf, u64)> = files.iter().map(|f| (f.staged.target().to_path_buf(), f.rows)).collect();
+        commit_all(files.into_iter().map(|f| f.staged).collect())?;
+        Ok(done)
     }
 
     /// The temporary file's path.
     pub fn temp_path(&self) -> &Path {
-        &self.temp
-    }
-}
-
-impl Drop for FinishedFile {
-    fn drop(&mut self) {
-        if !self.temp.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        self.staged.temp_path()
     }
 }
 
@@ -329,8 +320,8 @@ mod tests {
 
     #[test]
     fn dropped_file_leaves_nothing_behind() {
-        let dir = std::env::temp_dir().join(format!("leadscore-write-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let path = dir.join("out.csv");
         let mut pending = PendingFile::create(path.clone(), &["a", "b"]).unwrap();
         pending.write_rows(b"1,2\n", 1).unwrap();
@@ -342,6 +333,5 @@ mod tests {
         let (done, rows) = pending.finish().unwrap().commit().unwrap();
         assert_eq!((done, rows), (path.clone(), 1));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n1,2\n");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
