@@ -280,6 +280,8 @@ impl Bundle {
     }
 
     fn check_consistency(&self) -> Result<(), String> {
+        /// Largest logistic coefficient a bundle may hold.
+        const MAX_WEIGHT: f64 = 1e6;
         if self.models.is_empty() {
             return Err("no models".into());
         }
@@ -311,6 +313,11 @@ impl Bundle {
         for entry in &self.models {
             match &entry.model {
                 FittedModel::Logistic(m) => {
+                    // A fitted, L2-penalised model on standardised columns never comes near
+                    // these; larger values can only be damage, and would overflow the margin.
+                    if m.coefficients.iter().chain(std::iter::once(&m.intercept)).any(|w| !(w.abs() <= MAX_WEIGHT)) {
+                        return Err(format!("logistic model has a coefficient beyond ±{MAX_WEIGHT:e} or not finite"));
+                    }
                     if m.coefficients.len() != self.pipeline.design.len() {
                         return Err(format!(
                             "logistic model has {} coefficients for {} design columns",
@@ -329,6 +336,13 @@ impl Bundle {
                     }
                 }
             }
+        }
+        let g = &self.grades;
+        if !(0.0 <= g.c && g.c <= g.b && g.b <= g.a && g.a <= 1.0) {
+            return Err(format!(
+                "grade cut-offs must satisfy 0 <= C <= B <= A <= 1 (found A {}, B {}, C {})",
+                g.a, g.b, g.c
+            ));
         }
         if !self.models.iter().any(|m| m.model.name() == self.primary) {
             return Err(format!("primary model \"{}\" is not in the bundle", self.primary));

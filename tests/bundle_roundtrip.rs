@@ -73,6 +73,18 @@ fn save_refuses_a_bundle_it_could_not_load_back() {
             b.grades.a = f64::NAN;
             b
         }),
+        ("inverted grade cuts", {
+            let mut b = good.clone();
+            (b.grades.a, b.grades.c) = (b.grades.c, b.grades.a);
+            b
+        }),
+        ("absurd coefficient", {
+            let mut b = good.clone();
+            if let leadscore::models::FittedModel::Logistic(m) = &mut b.models[0].model {
+                m.coefficients[0] = 1e308;
+            }
+            b
+        }),
     ] {
         let e = bad.save(&plan.out).unwrap_err().to_string();
         assert!(e.contains("models/ok.json: not written: the trained bundle would not load back"), "{what}: {e}");
