@@ -63,6 +63,28 @@ pub enum LoadError {
         /// The repeated name.
         column: String,
     },
+    /// A CSV record with more or fewer fields than the header.
+    #[error("{path}: data row {row} has {found} field(s) but the header has {expected}; fix that line (a missing or extra separator, or an unclosed quote)")]
+    FieldCount {
+        /// The file.
+        path: PathBuf,
+        /// 1-based data row.
+        row: usize,
+        /// Fields in the row.
+        found: usize,
+        /// Fields in the header.
+        expected: usize,
+    },
+    /// An NDJSON line that is not a flat JSON object.
+    #[error("{path}: data row {row}: {message}")]
+    Ndjson {
+        /// The file.
+        path: PathBuf,
+        /// 1-based data row (line, not counting blank lines).
+        row: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A later batch does not have the columns of the first.
     #[error("{path}: rows from data row {row} on do not match the header's columns; check the file for a broken line")]
     Ragged {
@@ -212,14 +234,28 @@ impl BatchReader {
                 }
                 match self.format {
                     FileFormat::Csv { separator } => {
+                        let expected = count_fields(header, separator).first().copied().unwrap_or(0);
+                        if let Some((i, found)) =
+                            count_fields(&body, separator).into_iter().enumerate().find(|&(_, n)| n != expected)
+                        {
+                            return Err(LoadError::FieldCount {
+                                path: self.path.clone(),
+                                row: self.rows_read + i + 1,
+                                found,
+                                expected,
+                            });
+                        }
                         let mut bytes = Vec::with_capacity(header.len() + body.len());
                         bytes.extend_from_slice(header);
                         bytes.extend_from_slice(&body);
-                        parse_csv(bytes, separator)
+                        parse_csv(bytes, separator).map_err(|e| self.parse_error(e))?
                     }
-                    _ => parse_ndjson(body),
+                    _ => parse_ndjson(&body).map_err(|(row, message)| LoadError::Ndjson {
+                        path: self.path.clone(),
+                        row: self.rows_read + row,
+                        message,
+                    })?,
                 }
-                .map_err(|e| self.parse_error(e))?
             }
             Source::Parquet { total, offset } => {
                 if *offset >= *total {
@@ -299,8 +335,107 @@ fn parse_csv(bytes: Vec<u8>, separator: u8) -> PolarsResult<DataFrame> {
         .finish()
 }
 
-fn parse_ndjson(bytes: Vec<u8>) -> PolarsResult<DataFrame> {
-    JsonReader::new(Cursor::new(bytes)).with_json_format(JsonFormat::JsonLines).finish()
+/// Fields per non-blank record of CSV `bytes` (RFC 4180 quoting: separators and newlines
+/// inside quotes do not count).
+fn count_fields(bytes: &[u8], separator: u8) -> Vec<usize> {
+    let mut out = Vec::new();
+    let (mut fields, mut quoted, mut blank) = (1usize, false, true);
+    for &b in bytes {
+        match b {
+            b'"' => {
+                quoted = !quoted;
+                blank = false;
+            }
+            b'\n' if !quoted => {
+                if !blank {
+                    out.push(fields);
+                }
+                (fields, blank) = (1, true);
+            }
+            _ if b == separator && !quoted => {
+                fields += 1;
+                blank = false;
+            }
+            _ => blank &= b.is_ascii_whitespace(),
+        }
+    }
+    if !blank {
+        out.push(fields);
+    }
+    out
+}
+
+/// One NDJSON line's fields in file order, as text (numbers keep their JSON spelling).
+struct FlatRecord(Vec<(String, Option<String>)>);
+
+impl<'de> serde::Deserialize<'de> for FlatRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = FlatRecord;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object (one lead per line)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FlatRecord, A::Error> {
+                use serde::de::Error;
+                let mut out = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    let text = match value {
+                        serde_json::Value::Null => None,
+                        serde_json::Value::Bool(b) => Some(b.to_string()),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        serde_json::Value::String(s) => Some(s),
+                        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                            return Err(A::Error::custom(format!(
+                                "field \"{key}\" holds a list or an object; leads must be flat (one value per field)"
+                            )))
+                        }
+                    };
+                    if out.iter().any(|(k, _): &(String, Option<String>)| *k == key) {
+                        return Err(A::Error::custom(format!("field \"{key}\" appears twice")));
+                    }
+                    out.push((key, text));
+                }
+                Ok(FlatRecord(out))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// Parses NDJSON lines into text columns (the union of the lines' fields, in order of first
+/// appearance; a field a line lacks is missing). Errors carry the 1-based record number.
+fn parse_ndjson(bytes: &[u8]) -> Result<DataFrame, (usize, String)> {
+    let mut names: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<Option<String>>> = Vec::new();
+    let mut n = 0usize;
+    for line in bytes.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        n += 1;
+        let text =
+            std::str::from_utf8(line).map_err(|_| (n, "not UTF-8 text; re-save the file as UTF-8".to_string()))?;
+        let FlatRecord(fields) = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+            .map_err(|e| (n, format!("not a flat JSON object: {e}")))?;
+        for (key, value) in fields {
+            let j = match names.iter().position(|k| *k == key) {
+                Some(j) => j,
+                None => {
+                    names.push(key);
+                    columns.push(vec![None; n - 1]);
+                    names.len() - 1
+                }
+            };
+            columns[j].push(value);
+        }
+        for c in &mut columns {
+            c.resize(n, None);
+        }
+    }
+    let cols: Vec<Column> = names.iter().zip(columns).map(|(k, v)| Column::new(k.as_str().into(), v)).collect();
+    DataFrame::new_infer_height(cols).map_err(|e| (1, e.to_string()))
 }
 
 #[cfg(test)]
@@ -355,5 +490,43 @@ mod tests {
         assert!(e.to_string().contains("x.xlsx: unknown file type"), "{e}");
         let e = table(b"a,a\n1,2\n", "d.csv").unwrap_err();
         assert!(e.to_string().contains("d.csv") && e.to_string().contains("\"a\""), "{e}");
+    }
+
+    #[test]
+    fn csv_rows_with_too_few_or_too_many_fields_are_errors_naming_the_row() {
+        let e = table(b"a,b,c\n1,2,3\n4,5\n", "short.csv").unwrap_err().to_string();
+        assert!(e.contains("short.csv: data row 2 has 2 field(s) but the header has 3"), "{e}");
+        let e = table(b"a,b\n1,2\n\n3,4\n5,6,7\n", "long.csv").unwrap_err().to_string();
+        assert!(e.contains("long.csv: data row 3 has 3 field(s) but the header has 2"), "{e}");
+        // Separators and newlines inside quotes are not field breaks.
+        let ok = table(b"a,b\n\"1,5\",\"x\ny\"\n2,z\n", "q.csv").unwrap();
+        assert_eq!(cells(&ok, "a"), vec![Some("1,5".into()), Some("2".into())]);
+        assert_eq!(count_fields(b"a\tb\n\n1\t2\n", b'\t'), vec![2, 2]);
+    }
+
+    #[test]
+    fn ndjson_is_read_as_text_whatever_the_json_types() {
+        // Whole numbers first and a decimal later, booleans, nulls and a field missing from
+        // one line: all text, in the order the fields first appear.
+        let mut body = String::new();
+        for i in 0..150 {
+            body.push_str(&format!("{{\"id\": \"L{i}\", \"visits\": {i}, \"demo\": true}}\n"));
+        }
+        body.push_str("{\"id\": \"L150\", \"visits\": 4.5, \"demo\": null, \"note\": \"late\"}\n");
+        let df = table(body.as_bytes(), "m.ndjson").unwrap();
+        assert_eq!(df.get_column_names(), ["id", "visits", "demo", "note"]);
+        let visits = cells(&df, "visits");
+        assert_eq!((visits[3].as_deref(), visits[150].as_deref()), (Some("3"), Some("4.5")));
+        assert_eq!(cells(&df, "demo")[0].as_deref(), Some("true"));
+        assert_eq!((cells(&df, "demo")[150].as_deref(), cells(&df, "note")[0].as_deref()), (None, None));
+        let e = table(b"{\"a\": 1}\n\n{\"a\": {\"b\": 2}}\n", "n.ndjson").unwrap_err().to_string();
+        assert!(
+            e.contains("n.ndjson: data row 2: not a flat JSON object: field \"a\" holds a list or an object"),
+            "{e}"
+        );
+        let e = table(b"{\"a\": 1}\n[1, 2]\n", "a.ndjson").unwrap_err().to_string();
+        assert!(e.contains("a.ndjson: data row 2: not a flat JSON object"), "{e}");
+        let e = table(b"{\"a\": 1, \"a\": 2}\n", "d.ndjson").unwrap_err().to_string();
+        assert!(e.contains("field \"a\" appears twice"), "{e}");
     }
 }
