@@ -315,7 +315,11 @@ impl Bundle {
                 FittedModel::Logistic(m) => {
                     // A fitted, L2-penalised model on standardised columns never comes near
                     // these; larger values can only be damage, and would overflow the margin.
-                    if m.coefficients.iter().chain(std::iter::once(&m.intercept)).any(|w| !(w.abs() <= MAX_WEIGHT)) {
+                    if m.coefficients
+                        .iter()
+                        .chain(std::iter::once(&m.intercept))
+                        .any(|w| w.is_nan() || w.abs() > MAX_WEIGHT)
+                    {
                         return Err(format!("logistic model has a coefficient beyond ±{MAX_WEIGHT:e} or not finite"));
                     }
                     if m.coefficients.len() != self.pipeline.design.len() {

@@ -1,7 +1,8 @@
 //! Plain-text reports printed by `train`: the leakage table, held-out metrics with the
-//! decile lift table, the strongest model terms, and the grade cut-offs.
+//! decile lift table, the strongest model terms, and the grade cut-offs, then warnings:
+//! the ones `train` found (a model that learned nothing) and grade cut-offs that collapse.
 
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, GradeCuts};
 use crate::leakage::ColumnCheck;
 use crate::models::FittedModel;
 
@@ -25,8 +26,30 @@ pub fn leakage_table(checks: &[ColumnCheck], limit: usize) -> String {
     s
 }
 
-/// The full training report.
-pub fn train_report(b: &Bundle) -> String {
+/// Warns when grade cut-offs coincide, which leaves a grade empty: with A == B == C every
+/// lead is A or D. `None` when the cut-offs are distinct.
+pub fn grade_collapse_warning(g: &GradeCuts) -> Option<String> {
+    let empty: Vec<&str> =
+        [(g.a == g.b, "B"), (g.b == g.c, "C")].iter().filter(|(eq, _)| *eq).map(|(_, n)| *n).collect();
+    if empty.is_empty() {
+        return None;
+    }
+    let what = if empty.len() == 2 {
+        format!("A, B and C all start at {:.3}, so grades B and C are empty: a lead is A (>= {:.3}) or D", g.a, g.a)
+    } else if empty[0] == "B" {
+        format!("A and B both start at {:.3}, so grade B is empty", g.a)
+    } else {
+        format!("B and C both start at {:.3}, so grade C is empty", g.b)
+    };
+    Some(format!(
+        "grade cut-offs collapse: {what} ({}); the probabilities take too few distinct values for four grades: fix the model, or set grades.a, grades.b and grades.c in the config",
+        g.source
+    ))
+}
+
+/// The full training report; `warnings` (from training) are printed at the end with the
+/// grade warning, one `warning:` line each.
+pub fn train_report(b: &Bundle, warnings: &[String]) -> String {
     let t = &b.training;
     let mut s = format!(
         "trained \"{}\" on {} ({} rows; {} labelled, {} without outcome skipped; {} converted = {:.1}%)\n",
@@ -95,5 +118,27 @@ pub fn train_report(b: &Bundle) -> String {
     }
     let g = &b.grades;
     s.push_str(&format!("\ngrades: A >= {:.3}, B >= {:.3}, C >= {:.3}, else D ({})\n", g.a, g.b, g.c, g.source));
+    for w in warnings.iter().cloned().chain(grade_collapse_warning(g)) {
+        s.push_str(&format!("warning: {w}\n"));
+    }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cuts(a: f64, b: f64, c: f64) -> GradeCuts {
+        GradeCuts { a, b, c, source: "hold-out quantiles".into() }
+    }
+
+    #[test]
+    fn collapsed_grade_cuts_are_reported() {
+        assert_eq!(grade_collapse_warning(&cuts(0.6, 0.4, 0.2)), None);
+        let all = grade_collapse_warning(&cuts(0.206, 0.206, 0.206)).unwrap();
+        assert!(all.starts_with("grade cut-offs collapse: A, B and C all start at 0.206"), "{all}");
+        assert!(all.contains("a lead is A (>= 0.206) or D"), "{all}");
+        assert!(grade_collapse_warning(&cuts(0.5, 0.5, 0.2)).unwrap().contains("grade B is empty"));
+        assert!(grade_collapse_warning(&cuts(0.5, 0.3, 0.3)).unwrap().contains("grade C is empty"));
+    }
 }

@@ -5,6 +5,11 @@
 //! time-ordered hold-out, or k-fold CV) → fit the feature pipeline and the model on
 //! training rows only → evaluate on held-out rows → grade cut-offs → bundle → atomic save.
 //!
+//! A model that learned nothing (every lead gets the same probability: boosted trees that
+//! kept no tree, a logistic regression penalised to zero) is still written, because the
+//! bundle records honestly what was fitted, but the report says so in a warning line with
+//! what to change ([`flat_model_warning`]); so do grade cut-offs that collapse.
+//!
 //! Which model is bundled: with a hold-out, the model fitted on the training rows (the very
 //! model the metrics describe); with k-fold CV, a model refitted on all labelled rows, and
 //! the metrics are pooled out-of-fold estimates of that procedure.
@@ -204,6 +209,40 @@ fn grade_cuts(cfg: &TrainConfig, heldout: &[f64]) -> GradeCuts {
     }
 }
 
+/// Probabilities that differ by no more than this are "the same probability": a model whose
+/// predictions span less than this learned nothing a grade or a ranking could use.
+pub const FLAT_SPREAD: f64 = 1e-9;
+
+/// The warning for a model whose probabilities on `probs` (the bundled model's predictions
+/// on held-out rows, or on every row for a refitted CV model) are all the same, with what to
+/// change; `None` when they differ.
+pub fn flat_model_warning(model: &FittedModel, probs: &[f64], on: &str, cfg: &TrainConfig) -> Option<String> {
+    let lo = probs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = probs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if probs.is_empty() || hi - lo > FLAT_SPREAD {
+        return None;
+    }
+    let advice = match model {
+        FittedModel::Gbm(m) if m.trees.num_trees() == 0 => format!(
+            "it kept 0 trees: no split met --min-data-in-leaf {} (or the gain threshold); lower --min-data-in-leaf or raise --num-trees",
+            cfg.gbm.min_data_in_leaf
+        ),
+        FittedModel::Gbm(_) => {
+            format!("lower --min-data-in-leaf (now {}) or --l2 of the trees, or add columns that carry signal", cfg.gbm.min_data_in_leaf)
+        }
+        FittedModel::Logistic(_) => {
+            let l2 = cfg.logistic.l2;
+            let l2 = if l2.abs() >= 1e6 { format!("{l2:e}") } else { l2.to_string() };
+            format!("--l2 {l2} penalises every coefficient to zero; lower it (the default is 1.0)")
+        }
+    };
+    Some(format!(
+        "model {} gives every lead the same probability ({lo:.4} on all {} {on}): it learned nothing, so its ranking, percentiles and grades are arbitrary; {advice}",
+        model.name(),
+        probs.len()
+    ))
+}
+
 /// Runs training end to end and saves the bundle. `progress` receives one line per stage.
 pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOutcome, TrainError> {
     let cfg = &plan.config;
@@ -318,6 +357,17 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         }
         None => (0..names.len()).max_by(|&a, &b| evaluations[a].auc.total_cmp(&evaluations[b].auc)).unwrap_or(0),
     };
+    // A model that learned nothing: judged on the bundled model's own predictions (for CV,
+    // the refitted model on every labelled row; fold models may differ by their intercepts).
+    let mut warnings = Vec::new();
+    let refit_probs = if cfg.evaluation.cv >= 2 { Some(predict_all(&frame, &rows, &pipeline, &models)?) } else { None };
+    for (k, model) in models.iter().enumerate() {
+        let (probs, on) = match &refit_probs {
+            Some(p) => (&p[k], "labelled leads"),
+            None => (&heldout[k], "held-out leads"),
+        };
+        warnings.extend(flat_model_warning(model, probs, on, cfg));
+    }
     let heldout_probs = heldout[primary].clone();
     let grades = grade_cuts(cfg, &heldout_probs);
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
@@ -355,7 +405,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         checksum: String::new(),
     };
     bundle.save(&plan.out)?;
-    let report = crate::report::train_report(&bundle);
+    let report = crate::report::train_report(&bundle, &warnings);
     Ok(TrainOutcome { bundle, report })
 }
 

@@ -99,3 +99,16 @@ fn save_refuses_a_bundle_it_could_not_load_back() {
         .collect();
     assert_eq!(names, ["ok.json"], "no temporary file left behind");
 }
+
+#[test]
+fn a_bundle_saved_before_counts_could_be_fractional_still_loads() {
+    // Saved by leadscore before decile counts became expected values (f64): its counts are
+    // JSON integers and its checksum is over that text, so whole counts must re-serialise
+    // as integers for the checksum to match.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/bundle_saved_by_0.1_before_fractional_counts.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"conversions\":") && !text.contains("\"cumulative_conversions\":0.0"));
+    let b = leadscore::bundle::Bundle::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(b.primary, "logistic");
+}

@@ -179,3 +179,107 @@ fn analyze_joins_an_assignment_file_and_rejects_unknown_arms() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("column \"arm\", row 1: \"maybe\" is not an arm"), "{:?}", text(&o));
 }
+
+#[test]
+fn conversion_before_creation_is_an_error_naming_file_column_and_row() {
+    // Regression: a converted_date before created_date printed "median days to convert -2244.0".
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut body = pilot_csv(&[("treatment", 30, 10, 5), ("control", 30, 10, 5)]);
+    body.push_str("P999,control,1,2026-03-01,2020-01-15\n"); // data row 61
+    std::fs::write(d.join("p.csv"), body).unwrap();
+    let o = run(d, &["pilot", "analyze", "--data", "p.csv"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}\n{err}");
+    assert!(err.contains("p.csv: column \"converted_date\", row 61: \"2020-01-15\""), "{err}");
+    assert!(err.contains("created on 2026-03-01"), "{err}");
+    assert!(!out.contains("median"), "{out}");
+}
+
+#[test]
+fn a_lead_counted_twice_is_an_error_naming_the_id_and_rows() {
+    // Regression: the same lead id in both arms was counted once in each.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut body = pilot_csv(&[("treatment", 20, 5, 5), ("control", 20, 5, 5)]);
+    body.push_str("P3,control,0,2026-01-03,\n"); // P3 is row 3, in treatment
+    std::fs::write(d.join("p.csv"), body).unwrap();
+    let o = run(d, &["pilot", "analyze", "--data", "p.csv"]);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("lead \"P3\" appears in rows 3 and 41") && err.contains("in both arms"), "{err}");
+}
+
+#[test]
+fn an_assignment_giving_one_lead_both_arms_is_an_error() {
+    // Regression: the last of two conflicting rows silently won.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("assign.csv"), "lead_id,arm\nA1,treatment\nA2,control\nA1,control\nA3,treatment\n").unwrap();
+    let outcomes = "lead_id,converted,created_date,converted_date\nA1,1,2026-01-01,2026-01-05\nA2,0,2026-01-01,\nA3,0,2026-01-01,\n";
+    std::fs::write(d.join("out.csv"), outcomes).unwrap();
+    let o = run(d, &["pilot", "analyze", "--data", "out.csv", "--assignment", "assign.csv"]);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("assign.csv: lead \"A1\" is assigned to treatment in row 1 and to control in row 3"), "{err}");
+}
+
+#[test]
+fn an_assignment_with_an_empty_arm_is_refused_and_writes_nothing() {
+    // Regression: --treatment-share 0.0001 exited 0 with "0 treatment".
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ids: Vec<String> = (1..=50).map(|i| format!("A{i}")).collect();
+    std::fs::write(d.join("open.csv"), format!("lead_id\n{}\n", ids.join("\n"))).unwrap();
+    let o = run(
+        d,
+        &["pilot", "assign", "--data", "open.csv", "--out", "a.csv", "--seed", "1", "--treatment-share", "0.0001"],
+    );
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("0 of 50 leads in treatment") && err.contains("the treatment arm is empty"), "{err}");
+    assert!(!d.join("a.csv").exists());
+}
+
+#[test]
+fn an_arm_column_contradicting_the_assignment_is_reported() {
+    use leadscore::pilot::files::{read_outcomes, AnalyzeFiles};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("assign.csv"), "lead_id,arm\nA1,treatment\nA2,control\nA3,treatment\nA4,control\n").unwrap();
+    // The data's own arm column disagrees for A2 (row 2) and A3 (row 3).
+    let data = "lead_id,arm,converted,created_date,converted_date\nA1,treatment,1,2026-01-01,2026-01-03\nA2,treatment,0,2026-01-01,\nA3,control,1,2026-01-01,2026-01-02\nA4,control,0,2026-01-01,\n";
+    std::fs::write(d.join("out.csv"), data).unwrap();
+    let files = AnalyzeFiles {
+        data: d.join("out.csv"),
+        assignment: Some(d.join("assign.csv")),
+        id: "lead_id".into(),
+        arm: "arm".into(),
+        target: "converted".into(),
+        positive: vec![],
+        created: "created_date".into(),
+        converted_date: "converted_date".into(),
+    };
+    let o = read_outcomes(&files).unwrap();
+    // The assignment wins: A1, A3 treatment; A2, A4 control.
+    assert_eq!(o.treatment.converted, vec![true, true]);
+    assert_eq!(o.control.converted, vec![false, false]);
+    assert_eq!(o.warnings.len(), 1, "{:?}", o.warnings);
+    let w = &o.warnings[0];
+    assert!(w.contains("for 2 of 4 leads (first at row 2: treatment in the data, control in the assignment)"), "{w}");
+    // `pilot analyze` prints it and carries it in its JSON.
+    let o = run(d, &["pilot", "analyze", "--data", "out.csv", "--assignment", "assign.csv", "--json", "a.json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let printed = "warning: out.csv: column \"arm\" disagrees with the assignment file assign.csv for 2 of 4 leads";
+    assert!(text(&o).0.contains(printed), "{:?}", text(&o));
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(d.join("a.json")).unwrap()).unwrap();
+    assert!(j["warnings"][0].as_str().unwrap().contains("for 2 of 4 leads"), "{j}");
+    // Agreeing data: no warning.
+    std::fs::write(
+        d.join("agree.csv"),
+        data.replace("A2,treatment", "A2,control").replace("A3,control", "A3,treatment"),
+    )
+    .unwrap();
+    let o = read_outcomes(&AnalyzeFiles { data: d.join("agree.csv"), ..files }).unwrap();
+    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+}

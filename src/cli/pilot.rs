@@ -100,6 +100,7 @@ pub struct AnalyzeArgs {
 struct AnalyzeJson<'a> {
     open_leads: usize,
     undated_conversions: usize,
+    warnings: &'a [String],
     #[serde(flatten)]
     report: &'a PilotReport,
 }
@@ -178,12 +179,20 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
         out.push_str(&format!(" ({} leads still open left out)", o.open));
     }
     out.push('\n');
+    for w in &o.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
     out.push_str(&r.render());
     if o.undated_conversions > 0 {
         out.push_str(&format!("{} converted leads lack a date and have no cycle length\n", o.undated_conversions));
     }
     if let Some(path) = &a.json {
-        let doc = AnalyzeJson { open_leads: o.open, undated_conversions: o.undated_conversions, report: &r };
+        let doc = AnalyzeJson {
+            open_leads: o.open,
+            undated_conversions: o.undated_conversions,
+            warnings: &o.warnings,
+            report: &r,
+        };
         write_atomic(path, format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
     }
     print_out(&out)?;

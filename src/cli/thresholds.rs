@@ -85,6 +85,7 @@ struct ScorerThresholds<'a> {
 struct ThresholdsJson<'a> {
     data: String,
     target: &'a str,
+    warnings: &'a [String],
     scorers: Vec<ScorerThresholds<'a>>,
 }
 
@@ -156,6 +157,9 @@ pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
         })
         .collect::<Result<_, _>>()?;
     let mut out = format!("{}: {} labelled leads, target \"{}\"\n", set.data.display(), set.labels.len(), set.target);
+    for w in &set.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
     if let (Some((n, p)), Some(total)) = (capacity, total) {
         out.push_str(&format!("capacity: {n} leads x {p} period(s) = {total} leads\n"));
     }
@@ -171,6 +175,7 @@ pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
         let doc = ThresholdsJson {
             data: set.data.display().to_string(),
             target: &set.target,
+            warnings: &set.warnings,
             scorers: set
                 .scorers
                 .iter()

@@ -6,7 +6,13 @@
 //! [`ScorerReport`] (AUC with a stratified bootstrap interval, PR-AUC, log loss and Brier
 //! for probabilities, decile table, precision/recall at the top k% and at a capacity,
 //! conversion by score band, calibration), and per pair of scorers a DeLong test
-//! ([`PairTest`]) with a verdict in plain words. All the arithmetic lives in
+//! ([`PairTest`]) with a verdict in plain words.
+//!
+//! Top-k, capacity and decile numbers never depend on the order of the leads: a group of
+//! tied scores straddling a cut counts fractionally (expected value under random
+//! tie-breaking; see [`super::metrics::conversions_at_k`]). The AUC interval is left out
+//! (`None`) when either class has fewer than [`MIN_CLASS_FOR_INTERVAL`] leads: a bootstrap
+//! of a handful of leads gives a degenerate interval such as 1.0000–1.0000. All the arithmetic lives in
 //! [`super::metrics`] and [`super::stats`]; this module only assembles them. The text
 //! summary is in [`super::summary`], the HTML page in [`super::html`].
 //!
@@ -18,25 +24,28 @@
 //!     source: "m.json".into(),
 //!     kind: ScoreKind::Probability,
 //!     scores: vec![0.9, 0.2, 0.7, 0.3, 0.1, 0.8, 0.4, 0.35],
+//!     warnings: vec![],
 //! };
 //! let rules = ScorerScores {
 //!     name: "rules".into(),
 //!     source: "rules.toml".into(),
 //!     kind: ScoreKind::Points,
 //!     scores: vec![60.0, 40.0, 30.0, 50.0, 10.0, 70.0, 20.0, 45.0],
+//!     warnings: vec![],
 //! };
 //! let opts = CompareOptions { n_boot: 200, ..Default::default() };
 //! let c = compare(&[model, rules], &labels, &opts).unwrap();
 //! assert_eq!(c.scorers[0].auc, 1.0);
 //! assert!(c.scorers[1].brier.is_none()); // points have no Brier score
 //! assert!(!c.comparisons[0].significant); // eight leads prove nothing
+//! assert!(c.scorers[0].auc_ci.is_none()); // nor does a bootstrap over 3 converted leads
 //! ```
 
 use serde::Serialize;
 
 use super::metrics::{
-    average_precision, brier, calibration_table, decile_table, log_loss, precision_recall_at_k, roc_auc,
-    CalibrationTable, Decile, MetricError,
+    average_precision, brier, calibration_table, conversions_at_k, decile_table, log_loss, roc_auc, CalibrationTable,
+    Decile, MetricError,
 };
 use super::stats::{auc_bootstrap_ci, delong_test};
 
@@ -79,6 +88,9 @@ pub struct ScorerScores {
     pub kind: ScoreKind,
     /// One score per evaluated lead.
     pub scores: Vec<f64>,
+    /// Caveats about these numbers, printed with the scorer (e.g. the leads include the
+    /// rows the model was trained on).
+    pub warnings: Vec<String>,
 }
 
 /// Settings of a comparison.
@@ -140,8 +152,9 @@ pub struct TopK {
     pub share: Option<f64>,
     /// Leads passed.
     pub leads: usize,
-    /// Converted among them.
-    pub conversions: usize,
+    /// Converted among them: the expected value when a group of tied scores straddles the
+    /// cut (that group counts with its conversion rate times its part inside the cut).
+    pub conversions: f64,
     /// `conversions / leads`.
     pub precision: f64,
     /// Share of all conversions captured.
@@ -176,8 +189,9 @@ pub struct ScorerReport {
     pub kind: ScoreKind,
     /// ROC AUC.
     pub auc: f64,
-    /// Bootstrap percentile interval of the AUC at the comparison's level.
-    pub auc_ci: [f64; 2],
+    /// Bootstrap percentile interval of the AUC at the comparison's level; `None` when
+    /// either class has fewer than [`MIN_CLASS_FOR_INTERVAL`] leads.
+    pub auc_ci: Option<[f64; 2]>,
     /// Average precision (PR-AUC).
     pub pr_auc: f64,
     /// Log loss (probabilities only).
@@ -194,6 +208,8 @@ pub struct ScorerReport {
     pub bands: Vec<Band>,
     /// Calibration table with ECE (probabilities only).
     pub calibration: Option<CalibrationTable>,
+    /// Caveats about these numbers (copied from [`ScorerScores::warnings`]).
+    pub warnings: Vec<String>,
 }
 
 /// DeLong's paired test for one pair of scorers.
@@ -238,6 +254,10 @@ pub struct Comparison {
     pub comparisons: Vec<PairTest>,
 }
 
+/// The fewest converted and the fewest dead leads for which an AUC interval is reported:
+/// below this a bootstrap resamples a handful of leads and its interval means nothing.
+pub const MIN_CLASS_FOR_INTERVAL: usize = 10;
+
 /// Upper edges of the score bands; a score `s` falls in the first band whose upper edge is `>= s`.
 pub const BAND_EDGES: [f64; 5] = [20.0, 40.0, 60.0, 80.0, 100.0];
 
@@ -274,7 +294,13 @@ pub fn score_report(s: &ScorerScores, labels: &[bool], opts: &CompareOptions) ->
     let m = |source| CompareError::Metric { scorer: s.name.clone(), source };
     let n = labels.len();
     let auc = roc_auc(&s.scores, labels).map_err(m)?;
-    let (lo, hi) = auc_bootstrap_ci(&s.scores, labels, opts.n_boot, opts.level, opts.seed).map_err(m)?;
+    let positives = labels.iter().filter(|&&y| y).count();
+    let auc_ci = if positives.min(n - positives) < MIN_CLASS_FOR_INTERVAL {
+        None
+    } else {
+        let (lo, hi) = auc_bootstrap_ci(&s.scores, labels, opts.n_boot, opts.level, opts.seed).map_err(m)?;
+        Some([lo, hi])
+    };
     let pr_auc = average_precision(&s.scores, labels).map_err(m)?;
     let deciles = decile_table(&s.scores, labels, 10.min(n)).map_err(m)?;
     let mut top_k = Vec::new();
@@ -301,7 +327,7 @@ pub fn score_report(s: &ScorerScores, labels: &[bool], opts: &CompareOptions) ->
         source: s.source.clone(),
         kind: s.kind,
         auc,
-        auc_ci: [lo, hi],
+        auc_ci,
         pr_auc,
         log_loss,
         brier,
@@ -310,12 +336,14 @@ pub fn score_report(s: &ScorerScores, labels: &[bool], opts: &CompareOptions) ->
         capacity,
         bands: band_table(&points, labels),
         calibration,
+        warnings: s.warnings.clone(),
     })
 }
 
 fn top(scores: &[f64], labels: &[bool], k: usize, share: Option<f64>) -> Result<TopK, MetricError> {
-    let (precision, recall) = precision_recall_at_k(scores, labels, k)?;
-    Ok(TopK { share, leads: k, conversions: (precision * k as f64).round() as usize, precision, recall })
+    let conversions = conversions_at_k(scores, labels, k)?;
+    let positives = labels.iter().filter(|&&y| y).count();
+    Ok(TopK { share, leads: k, conversions, precision: conversions / k as f64, recall: conversions / positives as f64 })
 }
 
 /// DeLong's test of `a` against `b`, with the verdict at `alpha`. A test that cannot run
@@ -396,7 +424,7 @@ mod tests {
     use super::*;
 
     fn sc(name: &str, kind: ScoreKind, scores: &[f64]) -> ScorerScores {
-        ScorerScores { name: name.into(), source: "test".into(), kind, scores: scores.to_vec() }
+        ScorerScores { name: name.into(), source: "test".into(), kind, scores: scores.to_vec(), warnings: vec![] }
     }
 
     #[test]
@@ -425,7 +453,7 @@ mod tests {
         assert_eq!((c.leads, c.conversions), (40, 10));
         assert_eq!(c.scorers[0].auc, 1.0);
         let cap = c.scorers[0].capacity.as_ref().unwrap();
-        assert_eq!((cap.leads, cap.conversions, cap.precision, cap.recall), (10, 10, 1.0, 1.0));
+        assert_eq!((cap.leads, cap.conversions, cap.precision, cap.recall), (10, 10.0, 1.0, 1.0));
         assert_eq!(c.scorers[0].top_k[1].leads, 4);
         assert!(c.scorers[0].brier.is_some() && c.scorers[1].brier.is_none());
         assert!(c.scorers[1].calibration.is_none());
@@ -450,5 +478,64 @@ mod tests {
         let opts = CompareOptions { capacity: Some(5), n_boot: 10, ..Default::default() };
         let e = compare(&[sc("m", ScoreKind::Probability, &[0.1, 0.9])], &[false, true], &opts).unwrap_err();
         assert!(matches!(e, CompareError::Capacity { capacity: 5, leads: 2 }));
+    }
+
+    #[test]
+    fn too_few_leads_of_a_class_give_no_interval() {
+        // Regression: two leads printed the bootstrap interval "1.0000–1.0000".
+        let opts = CompareOptions { n_boot: 50, ..Default::default() };
+        let c = compare(&[sc("m", ScoreKind::Probability, &[0.2, 0.9])], &[false, true], &opts).unwrap();
+        assert_eq!(c.scorers[0].auc_ci, None);
+        assert!(c.render().contains("n/a (too few)"), "{}", c.render());
+        assert!(c.render().contains("fewer than 10 converted or 10 dead leads"), "{}", c.render());
+        // 9 converted of 40: still too few; 10 converted: an interval.
+        let y9: Vec<bool> = (0..40).map(|i| i < 9).collect();
+        let y10: Vec<bool> = (0..40).map(|i| i < 10).collect();
+        let s: Vec<f64> = (0..40).map(|i| (i % 7) as f64 / 7.0).collect();
+        assert!(compare(&[sc("m", ScoreKind::Probability, &s)], &y9, &opts).unwrap().scorers[0].auc_ci.is_none());
+        assert!(compare(&[sc("m", ScoreKind::Probability, &s)], &y10, &opts).unwrap().scorers[0].auc_ci.is_some());
+    }
+
+    #[test]
+    fn comparison_does_not_depend_on_row_order() {
+        // A points scorer with heavy ties and a probability scorer, on the same leads in two
+        // row orders (converted first, then reversed): every printed number is the same.
+        let n = 120;
+        let y: Vec<bool> = (0..n).map(|i| i < 40).collect();
+        let pts: Vec<f64> = (0..n).map(|i| (10 * ((i * 13) % 4)) as f64).collect();
+        let prob: Vec<f64> = (0..n).map(|i| ((i * 17) % 9) as f64 / 10.0).collect();
+        let rev = |v: &[f64]| v.iter().rev().copied().collect::<Vec<f64>>();
+        let ry: Vec<bool> = y.iter().rev().copied().collect();
+        let opts = CompareOptions { n_boot: 200, capacity: Some(37), ..Default::default() };
+        let a =
+            compare(&[sc("p", ScoreKind::Probability, &prob), sc("r", ScoreKind::Points, &pts)], &y, &opts).unwrap();
+        let b = compare(
+            &[sc("p", ScoreKind::Probability, &rev(&prob)), sc("r", ScoreKind::Points, &rev(&pts))],
+            &ry,
+            &opts,
+        )
+        .unwrap();
+        assert_eq!(a.render(), b.render());
+        for (x, z) in a.scorers.iter().zip(&b.scorers) {
+            assert_eq!(x.deciles, z.deciles);
+            assert_eq!(x.top_k, z.top_k);
+            assert_eq!(x.capacity, z.capacity);
+            assert_eq!(x.auc_ci, z.auc_ci);
+        }
+    }
+
+    #[test]
+    fn all_ties_scorer_has_lift_one_and_base_rate_precision() {
+        // Regression: every lead scoring the same, converted rows first, printed decile 2 at
+        // 100% and top-20% precision 85%; with dead rows first, 0%.
+        let y: Vec<bool> = (0..200).map(|i| i < 50).collect();
+        let opts = CompareOptions { n_boot: 20, capacity: Some(30), ..Default::default() };
+        let c = compare(&[sc("flat", ScoreKind::Points, &[40.0; 200])], &y, &opts).unwrap();
+        let r = &c.scorers[0];
+        assert!(r.deciles.iter().all(|d| (d.lift - 1.0).abs() < 1e-12), "{:?}", r.deciles);
+        for t in r.top_k.iter().chain(r.capacity.iter()) {
+            assert!((t.precision - 0.25).abs() < 1e-12, "{t:?}");
+        }
+        assert_eq!(r.capacity.as_ref().unwrap().conversions, 7.5);
     }
 }

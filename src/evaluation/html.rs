@@ -92,12 +92,11 @@ pub fn render_report(
     ));
     for r in &cmp.scorers {
         h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td>{:.4}–{:.4}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             escape(&r.name),
             r.kind.as_str(),
             r.auc,
-            r.auc_ci[0],
-            r.auc_ci[1],
+            super::fmt_interval(r.auc_ci),
             r.pr_auc,
             opt(r.log_loss),
             opt(r.brier),
@@ -145,13 +144,16 @@ pub fn render_report(
 
     for r in &cmp.scorers {
         h.push_str(&format!("<h2>{} <span class=\"meta\">({})</span></h2>\n", escape(&r.name), escape(&r.source)));
+        for w in &r.warnings {
+            h.push_str(&format!("<p class=\"warning\">warning: {}</p>\n", escape(w)));
+        }
         h.push_str("<table><tr><th>decile</th><th>leads</th><th>converted</th><th>rate</th><th>lift</th><th>cumulative gain</th><th>scores</th></tr>\n");
         for d in &r.deciles {
             h.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{:.2}</td><td>{:.1}%</td><td>{:.3}–{:.3}</td></tr>\n",
                 d.bin,
                 d.leads,
-                d.conversions,
+                super::fmt_count(d.conversions),
                 100.0 * d.conversion_rate,
                 d.lift,
                 100.0 * d.cumulative_gain,
@@ -201,8 +203,20 @@ mod tests {
         let a: Vec<f64> = (0..30).map(|i| if i % 3 == 0 { 0.7 } else { 0.2 } + i as f64 * 1e-3).collect();
         let b: Vec<f64> = (0..30).map(|i| ((i * 7) % 30) as f64 * 3.0).collect();
         let s = vec![
-            ScorerScores { name: "m<1>".into(), source: "m.json".into(), kind: ScoreKind::Probability, scores: a },
-            ScorerScores { name: "rules".into(), source: "r.toml".into(), kind: ScoreKind::Points, scores: b },
+            ScorerScores {
+                name: "m<1>".into(),
+                source: "m.json".into(),
+                kind: ScoreKind::Probability,
+                scores: a,
+                warnings: vec![],
+            },
+            ScorerScores {
+                name: "rules".into(),
+                source: "r.toml".into(),
+                kind: ScoreKind::Points,
+                scores: b,
+                warnings: vec![],
+            },
         ];
         let cmp = compare(&s, &y, &CompareOptions { n_boot: 50, ..Default::default() }).unwrap();
         let page = render_report("Report", &[("data".into(), "x.csv".into())], &cmp, &s, &y).unwrap();

@@ -9,6 +9,18 @@
 //! it could have learned from), or, with `heldout`, only the leads the bundle held out when
 //! it was trained on this very file (checked by its SHA-256; the split is rebuilt with the
 //! bundle's seed and method). The result, a [`ScoredSet`], is plain vectors.
+//!
+//! Honesty checks:
+//! - With `heldout` and several bundles, every bundle's hold-out is rebuilt and they must be
+//!   the very same leads; otherwise one bundle would be judged on leads it trained on and
+//!   a comparison would declare a false winner ([`InputError::HeldoutDiffers`]).
+//! - Without `heldout`, a bundle trained on this very file (same SHA-256) is scored on rows
+//!   it learned from: its scorers carry a warning that the numbers are in-sample.
+//! - A stratified hold-out is a random sample of the lead flow, not the whole flow of any
+//!   period, so it cannot be combined with a date column (which `thresholds` uses for a
+//!   per-period capacity: the cut-off would pass several times the capacity on the real flow);
+//!   see [`InputError::HeldoutSampleNotFlow`]. A time-ordered hold-out is the full flow of
+//!   its period and is accepted.
 
 use std::path::{Path, PathBuf};
 
@@ -117,6 +129,12 @@ pub enum InputError {
         /// Why.
         detail: String,
     },
+    /// `--heldout` with bundles that held out different leads.
+    #[error(transparent)]
+    HeldoutDiffers(Box<HeldoutDiffers>),
+    /// `--heldout` with a stratified hold-out and a date column (per-period capacity).
+    #[error(transparent)]
+    HeldoutSampleNotFlow(Box<HeldoutSampleNotFlow>),
     /// The data file could not be read for its checksum.
     #[error("{path}: cannot read the file: {source}")]
     Io {
@@ -132,6 +150,48 @@ pub enum InputError {
         /// The share given.
         share: f64,
     },
+}
+
+/// `--heldout` with bundles that held out different leads: each would be judged partly on
+/// leads it trained on.
+#[derive(Debug, thiserror::Error)]
+#[error("--heldout: {first} and {other} held out different leads from {data} ({first_how} vs {other_how}: {differ} of the {held} leads {first} held out were training rows of {other}, and {reverse} leads {other} held out were training rows of {first}), so the bundles cannot be judged on the same unseen leads; compare bundles trained with the same split settings (--seed, --holdout, --date-column), or evaluate them on leads newer than both without --heldout")]
+pub struct HeldoutDiffers {
+    /// The data file.
+    pub data: PathBuf,
+    /// The first bundle.
+    pub first: PathBuf,
+    /// The bundle whose hold-out differs.
+    pub other: PathBuf,
+    /// How the first bundle held out leads.
+    pub first_how: String,
+    /// How the other did.
+    pub other_how: String,
+    /// Held-out leads of the first bundle that the other trained on.
+    pub differ: usize,
+    /// Held-out leads of the other bundle that the first trained on.
+    pub reverse: usize,
+    /// Held-out leads of the first bundle.
+    pub held: usize,
+}
+
+/// `--heldout` with a stratified hold-out and a date column: a per-period capacity would be
+/// measured against a random sample of the lead flow.
+#[derive(Debug, thiserror::Error)]
+#[error("--heldout with --date-column {column}: {bundle} held out a random {share_pct:.0}% sample of {data} ({how}), not the whole lead flow of any period, so a per-period --capacity would be measured against {share_pct:.0}% of the leads that arrived and the cut-off would pass about {inflate:.0}x the capacity on the real flow; drop --date-column and give --capacity as the number of leads to work among these held-out leads, or train with --date-column so the hold-out is the newest leads (the whole flow of their period)")]
+pub struct HeldoutSampleNotFlow {
+    /// The data file.
+    pub data: PathBuf,
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// The date column given.
+    pub column: String,
+    /// Held-out share, in percent.
+    pub share_pct: f64,
+    /// 1 / share.
+    pub inflate: f64,
+    /// How the bundle held out leads.
+    pub how: String,
 }
 
 /// The time window evaluated, when a date column was given.
@@ -168,6 +228,9 @@ pub struct ScoredSet {
     pub heldout: Option<String>,
     /// One entry per scorer.
     pub scorers: Vec<ScorerScores>,
+    /// Caveats about the whole set (also attached to the scorers they concern), e.g. that
+    /// the leads include rows a bundle was trained on.
+    pub warnings: Vec<String>,
 }
 
 fn stem(p: &Path) -> String {
@@ -217,15 +280,74 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
     };
     let mut rows: Vec<usize> = labels.rows.iter().map(|r| r.0).collect();
     let mut y: Vec<bool> = labels.rows.iter().map(|r| r.1).collect();
+    // SHA-256 of the data, once: to rebuild hold-outs and to spot in-sample evaluation.
+    let data_sha = if bundles.is_empty() {
+        None
+    } else {
+        Some(file_sha256(&plan.data).map_err(|source| InputError::Io { path: plan.data.clone(), source })?)
+    };
     let heldout = if plan.heldout {
-        let (bundle, path) = bundles.first().zip(plan.models.first()).ok_or(InputError::HeldoutNeedsBundle)?;
-        let (test, how) = bundle_holdout(bundle, path, plan, &frame, &rows, &y, &target)?;
+        let (first, first_path) = bundles.first().zip(plan.models.first()).ok_or(InputError::HeldoutNeedsBundle)?;
+        let sha = data_sha.as_deref().unwrap_or_default();
+        let (test, how) = bundle_holdout(first, first_path, plan, sha, &frame, &rows, &y, &target)?;
+        // Every bundle must have held out exactly these leads, or it is judged on leads it
+        // trained on.
+        for (b, path) in bundles.iter().zip(&plan.models).skip(1) {
+            let (other, other_how) = bundle_holdout(b, path, plan, sha, &frame, &rows, &y, &target)?;
+            if other != test {
+                // Both lists are sorted (split indices are).
+                let differ = test.iter().filter(|i| other.binary_search(i).is_err()).count();
+                let reverse = other.iter().filter(|i| test.binary_search(i).is_err()).count();
+                return Err(InputError::HeldoutDiffers(Box::new(HeldoutDiffers {
+                    data: plan.data.clone(),
+                    first: first_path.clone(),
+                    other: path.clone(),
+                    first_how: how,
+                    other_how,
+                    differ,
+                    reverse,
+                    held: test.len(),
+                })));
+            }
+        }
+        if let (Some(column), EvaluationMethod::Holdout { share }) =
+            (&plan.date_column, &first.primary_entry().evaluation.method)
+        {
+            return Err(InputError::HeldoutSampleNotFlow(Box::new(HeldoutSampleNotFlow {
+                data: plan.data.clone(),
+                bundle: first_path.clone(),
+                column: column.clone(),
+                share_pct: 100.0 * share,
+                inflate: 1.0 / share,
+                how,
+            })));
+        }
         rows = test.iter().map(|&i| rows[i]).collect();
         y = test.iter().map(|&i| y[i]).collect();
         Some(how)
     } else {
         None
     };
+    // In-sample: a bundle scored on the very file it was trained on, without --heldout.
+    let in_sample: Vec<Option<String>> = bundles
+        .iter()
+        .zip(&plan.models)
+        .map(|(b, path)| {
+            (!plan.heldout && data_sha.as_deref() == Some(b.training.data_sha256.as_str())).then(|| {
+                let what_to_do = match b.primary_entry().evaluation.method {
+                    EvaluationMethod::CrossValidation { .. } => {
+                        "it was refitted on every row after cross-validation, so evaluate it on leads newer than the bundle"
+                    }
+                    _ => "pass --heldout to use only the leads it held out",
+                };
+                format!(
+                    "these leads include the rows bundle {} was trained on ({} of them): in-sample numbers, better than it will do on new leads; {what_to_do}",
+                    path.display(),
+                    b.training.fit_rows
+                )
+            })
+        })
+        .collect();
 
     // Dates of the labelled rows.
     let mut dates = None;
@@ -276,24 +398,26 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
 
     // Score every row, keep the evaluated ones.
     let mut scorers = Vec::new();
-    let mut push = |name: String, source: String, s: &dyn Scorer| -> Result<(), InputError> {
+    let mut push = |name: String, source: String, s: &dyn Scorer, warnings: Vec<String>| -> Result<(), InputError> {
         let scored = s
             .score(&frame, false)
             .map_err(|source| InputError::Score { scorer: name.clone(), source: Box::new(source) })?;
         let kind = if s.is_probability() { ScoreKind::Probability } else { ScoreKind::Points };
-        scorers.push(ScorerScores { name, source, kind, scores: rows.iter().map(|&r| scored.scores[r]).collect() });
+        let scores = rows.iter().map(|&r| scored.scores[r]).collect();
+        scorers.push(ScorerScores { name, source, kind, scores, warnings });
         Ok(())
     };
     let many = bundles.len() > 1;
-    for (b, path) in bundles.iter().zip(&plan.models) {
+    for ((b, path), warning) in bundles.iter().zip(&plan.models).zip(&in_sample) {
         for m in &b.models {
             let name = if many { format!("{}:{}", stem(path), m.model.name()) } else { m.model.name().to_string() };
-            push(name, path.display().to_string(), &ModelScorer { pipeline: &b.pipeline, model: &m.model })?;
+            let scorer = ModelScorer { pipeline: &b.pipeline, model: &m.model };
+            push(name, path.display().to_string(), &scorer, warning.iter().cloned().collect())?;
         }
     }
     for (r, path) in rules.iter().zip(&plan.rules) {
         let name = if plan.rules.len() > 1 { format!("rules:{}", stem(path)) } else { "rules".to_string() };
-        push(name, path.display().to_string(), &r.scorer())?;
+        push(name, path.display().to_string(), &r.scorer(), Vec::new())?;
     }
     Ok(ScoredSet {
         data: plan.data.clone(),
@@ -304,22 +428,24 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         window,
         heldout,
         scorers,
+        warnings: in_sample.into_iter().flatten().collect(),
     })
 }
 
 /// Rebuilds the hold-out `train` made for `bundle` from the same file: the same labelled
 /// rows, split the same way with the same seed. Returns the held-out positions (into
 /// `rows`) and a description.
+#[allow(clippy::too_many_arguments)]
 fn bundle_holdout(
     bundle: &Bundle,
     path: &Path,
     plan: &InputPlan,
+    sha: &str,
     frame: &LeadFrame,
     rows: &[usize],
     y: &[bool],
     target: &str,
 ) -> Result<(Vec<usize>, String), InputError> {
-    let sha = file_sha256(&plan.data).map_err(|source| InputError::Io { path: plan.data.clone(), source })?;
     if sha != bundle.training.data_sha256
         || target != bundle.target.column
         || rows.len() != bundle.training.labelled_rows

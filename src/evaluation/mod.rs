@@ -105,6 +105,22 @@ impl Evaluation {
     }
 }
 
+/// A count that may be an expected value: whole numbers without decimals, others with one
+/// (a tie group straddling a cut counts fractionally; see [`metrics::conversions_at_k`]).
+pub fn fmt_count(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// An AUC interval as "lo–hi", or "n/a (too few)" when none was computed (too few leads of
+/// a class for a bootstrap; see [`compare::MIN_CLASS_FOR_INTERVAL`]).
+pub fn fmt_interval(ci: Option<[f64; 2]>) -> String {
+    ci.map_or_else(|| "n/a (too few)".to_string(), |[lo, hi]| format!("{lo:.4}–{hi:.4}"))
+}
+
 /// The decile lift table as indented plain text, top decile first.
 pub fn render_deciles(deciles: &[Decile]) -> String {
     let mut s = String::from("  decile  leads  converted   rate    lift  cum. gain\n");
@@ -113,11 +129,26 @@ pub fn render_deciles(deciles: &[Decile]) -> String {
             "  {:>6} {:>6} {:>10} {:>6.1}% {:>6.2} {:>9.1}%\n",
             d.bin,
             d.leads,
-            d.conversions,
+            fmt_count(d.conversions),
             100.0 * d.conversion_rate,
             d.lift,
             100.0 * d.cumulative_gain
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_deciles_of_a_constant_model_do_not_depend_on_row_order() {
+        // Regression: train stored deciles cut by row order, so a model giving every lead the
+        // same probability showed lift in the top decile when converted rows came first.
+        let y: Vec<bool> = (0..50).map(|i| i < 10).collect();
+        let e = Evaluation::compute(EvaluationMethod::Holdout { share: 0.2 }, &[0.2; 50], &y).unwrap();
+        assert!(e.deciles.iter().all(|d| d.conversions == 1.0 && d.lift == 1.0), "{:?}", e.deciles);
+        assert!(render_deciles(&e.deciles).contains("       1      5          1   20.0%   1.00      10.0%"));
+    }
 }

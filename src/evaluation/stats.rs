@@ -141,7 +141,9 @@ pub const MAX_BOOT: usize = 1_000_000;
 /// separately, with replacement, keeping both counts fixed (so every replicate has both
 /// classes). The interval is the `(1 − level)/2` and `(1 + level)/2` percentiles of the
 /// replicate AUCs, interpolated linearly as `numpy.percentile` does. The same `seed`
-/// gives the same interval on every platform.
+/// gives the same interval on every platform, and the same interval for the same leads in
+/// any row order: each class is resampled from its leads sorted by score, so the result
+/// depends only on the (score, outcome) pairs, not on the order they came in.
 ///
 /// Scores are sorted once; a replicate is a vector of multiplicities, and its AUC is one
 /// pass over the sorted leads, so the cost is O(n log n + n_boot · n).
@@ -169,8 +171,12 @@ pub fn auc_bootstrap_ci(
     }
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let pos_idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i]).collect();
-    let neg_idx: Vec<usize> = (0..labels.len()).filter(|&i| !labels[i]).collect();
+    // Leads of a class in score order (ties are indistinguishable for the AUC), so the
+    // replicate drawn for a seed does not depend on the input row order.
+    let mut pos_idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i]).collect();
+    let mut neg_idx: Vec<usize> = (0..labels.len()).filter(|&i| !labels[i]).collect();
+    pos_idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    neg_idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
     let mut rng = SplitMix64::new(seed);
     let mut weight = vec![0u64; scores.len()];
     let mut aucs = Vec::with_capacity(n_boot);
@@ -432,6 +438,15 @@ mod tests {
         // A narrower level gives a nested interval.
         let (lo50, hi50) = auc_bootstrap_ci(&s, &y, 4000, 0.5, 7).unwrap();
         assert!(lo < lo50 && hi50 < hi);
+    }
+
+    #[test]
+    fn bootstrap_interval_does_not_depend_on_row_order() {
+        let fx = fixture();
+        let c = &fx["cases"][0];
+        let (s, y) = (nums(&c["scores"]), bools(&c["labels"]));
+        let (rs, ry): (Vec<f64>, Vec<bool>) = s.iter().zip(&y).rev().map(|(&a, &b)| (a, b)).unzip();
+        assert_eq!(auc_bootstrap_ci(&s, &y, 500, 0.95, 3).unwrap(), auc_bootstrap_ci(&rs, &ry, 500, 0.95, 3).unwrap());
     }
 
     #[test]

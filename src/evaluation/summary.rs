@@ -7,12 +7,21 @@ use super::compare::Comparison;
 impl Comparison {
     /// The plain-text summary `evaluate` prints.
     pub fn render(&self) -> String {
-        let mut s = format!(
+        let mut s = String::new();
+        // Caveats first, where they cannot be missed; one line per distinct warning.
+        let mut seen = Vec::new();
+        for w in self.scorers.iter().flat_map(|r| &r.warnings) {
+            if !seen.contains(&w) {
+                s.push_str(&format!("warning: {w}\n"));
+                seen.push(w);
+            }
+        }
+        s.push_str(&format!(
             "{} leads, {} converted ({:.1}%)\n\n",
             self.leads,
             self.conversions,
             100.0 * self.conversions as f64 / self.leads.max(1) as f64
-        );
+        ));
         let pct = (self.level * 100.0).round();
         s.push_str(&format!(
             "{:<24} {:>7} {:>17} {:>7} {:>9} {:>7} {:>7}\n",
@@ -30,11 +39,18 @@ impl Comparison {
                 "{:<24} {:>7.4} {:>17} {:>7.4} {:>9} {:>7} {:>7}\n",
                 r.name,
                 r.auc,
-                format!("{:.4}–{:.4}", r.auc_ci[0], r.auc_ci[1]),
+                super::fmt_interval(r.auc_ci),
                 r.pr_auc,
                 opt(r.log_loss),
                 opt(r.brier),
                 opt(r.calibration.as_ref().map(|c| c.ece))
+            ));
+        }
+        if self.scorers.iter().any(|r| r.auc_ci.is_none()) {
+            s.push_str(&format!(
+                "n/a (too few): fewer than {} converted or {} dead leads; a bootstrap interval over so few means nothing\n",
+                super::compare::MIN_CLASS_FOR_INTERVAL,
+                super::compare::MIN_CLASS_FOR_INTERVAL
             ));
         }
         for r in &self.scorers {

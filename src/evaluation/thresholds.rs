@@ -14,10 +14,20 @@
 //! | `target_precision` | the lowest cut-off whose precision is at least the target (the most conversions at that precision) |
 //! | `target_recall` | the highest cut-off whose recall is at least the target (the fewest leads for that recall) |
 //!
+//! Every cut-off passes or holds back a whole group of tied scores, so no number here
+//! depends on the order of the leads. The capacity budget is measured against the leads
+//! given: they must be the whole lead flow of the periods counted. A stratified hold-out is a
+//! random sample of the flow, so `--heldout` with a per-period capacity is refused for such a
+//! bundle ([`super::input::InputError::HeldoutSampleNotFlow`]); a time-ordered hold-out is
+//! the whole flow of its period and is fine.
+//!
 //! The recommendation: MQL (marketing-qualified, handed to sales) at the
-//! `converted_percentile` cut-off, which keeps most conversions; SQL (sales-qualified,
-//! worked first) at the `target_precision` cut-off when a target precision is given, else at
-//! the `f1_optimal` one.
+//! `converted_percentile` cut-off; SQL (sales-qualified, worked first) at the
+//! `target_precision` cut-off when a target precision is given, else at the `f1_optimal`
+//! one. SQL is the stricter gate, so MQL is never recommended above SQL: when the
+//! percentile cut-off lies above the SQL one (a high `--percentile`), MQL is set to the SQL
+//! cut-off and [`ThresholdReport::mql_above_sql`] records the percentile cut-off. The printed recommendation states what
+//! each cut-off passes and keeps, read off the table, rather than a fixed description.
 
 use serde::Serialize;
 
@@ -142,6 +152,9 @@ pub struct ThresholdReport {
     pub mql: Option<f64>,
     /// Recommended SQL cut-off.
     pub sql: Option<f64>,
+    /// The percentile cut-off when it lay above the SQL cut-off and MQL was lowered to SQL
+    /// (`null` otherwise).
+    pub mql_above_sql: Option<f64>,
 }
 
 /// Cumulative `(threshold, passed, captured)` at each distinct score, highest first.
@@ -211,7 +224,7 @@ pub fn recommend(scores: &[f64], labels: &[bool], plan: &ThresholdPlan) -> Resul
     // "lower" interpolation: the value at floor(p/100 · (m − 1)), so the cut-off is a real score.
     let idx = ((plan.percentile / 100.0) * (conv.len() - 1) as f64).floor() as usize;
     let pct = cutoff(Method::ConvertedPercentile { percentile: plan.percentile }, at(conv[idx]), n, positives);
-    let mql = pct.threshold;
+    let mut mql = pct.threshold;
     cutoffs.push(pct);
     if let Some((per_period, periods)) = plan.capacity {
         if per_period == 0 || periods == 0 {
@@ -244,7 +257,16 @@ pub fn recommend(scores: &[f64], labels: &[bool], plan: &ThresholdPlan) -> Resul
         let point = c.iter().copied().find(|p| p.2 as f64 / positives as f64 >= target - 1e-12);
         cutoffs.push(cutoff(Method::TargetRecall { target }, point, n, positives));
     }
-    Ok(ThresholdReport { leads: n, conversions: positives, cutoffs, mql, sql })
+    // SQL is the stricter gate: an MQL cut-off above it would hand sales fewer leads as
+    // marketing-qualified than as sales-qualified.
+    let mut mql_above_sql = None;
+    if let (Some(m), Some(q)) = (mql, sql) {
+        if m > q {
+            mql_above_sql = Some(m);
+            mql = Some(q);
+        }
+    }
+    Ok(ThresholdReport { leads: n, conversions: positives, cutoffs, mql, sql, mql_above_sql })
 }
 
 impl ThresholdReport {
@@ -267,11 +289,32 @@ impl ThresholdReport {
                 100.0 * c.precision
             ));
         }
-        s.push_str(&format!(
-            "  recommended: MQL at {} (keeps most conversions), SQL at {}\n",
-            self.mql.map_or("none".to_string(), fmt),
-            self.sql.map_or("none".to_string(), fmt)
-        ));
+        let describe = |t: Option<f64>| match t {
+            None => "none (no cut-off meets the method)".to_string(),
+            Some(t) => match self.cutoffs.iter().find(|c| c.threshold == Some(t)) {
+                Some(c) => format!(
+                    "{} (passes {:.0}% of leads, keeps {:.1}% of conversions, precision {:.1}%)",
+                    fmt(t),
+                    100.0 * c.share_passed,
+                    100.0 * c.recall,
+                    100.0 * c.precision
+                ),
+                None => fmt(t),
+            },
+        };
+        s.push_str(&format!("  recommended: MQL at {}\n", describe(self.mql)));
+        s.push_str(&format!("               SQL at {}\n", describe(self.sql)));
+        if let Some(m) = self.mql_above_sql {
+            let pct = self.cutoffs.iter().find_map(|c| match c.method {
+                Method::ConvertedPercentile { percentile } => Some(percentile),
+                _ => None,
+            });
+            s.push_str(&format!(
+                "  note: the {}th percentile of converted leads' scores ({}) lies above the SQL cut-off, so MQL is set to the SQL cut-off; lower --percentile for a looser MQL gate\n",
+                pct.unwrap_or(f64::NAN),
+                fmt(m)
+            ));
+        }
         s
     }
 }
@@ -330,5 +373,34 @@ mod tests {
         let bad = ThresholdPlan { target_precision: Some(1.5), ..plan() };
         assert!(matches!(recommend(&[0.1], &[true], &bad), Err(ThresholdError::InvalidParameter { .. })));
         assert!(matches!(recommend(&[f64::NAN], &[true], &plan()), Err(ThresholdError::NotFinite { index: 0 })));
+    }
+
+    #[test]
+    fn mql_is_never_above_sql_and_the_words_match_the_numbers() {
+        // Regression: --percentile 100 recommended "MQL at 1.0000 (keeps most conversions),
+        // SQL at 0.3497": MQL above SQL, keeping one conversion.
+        let s = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
+        let y = [true, true, false, true, false, false, true, false];
+        let p = ThresholdPlan { percentile: 100.0, capacity: None, target_precision: None, target_recall: None };
+        let r = recommend(&s, &y, &p).unwrap();
+        // The 100th percentile of converted scores is 0.9; F1 picks 0.6.
+        assert_eq!(r.cutoffs[1].threshold, Some(0.9));
+        assert_eq!((r.mql, r.sql), (Some(0.6), Some(0.6)));
+        assert_eq!(r.mql_above_sql, Some(0.9));
+        let text = r.render("m", &|x| format!("{x:.2}"));
+        assert!(
+            text.contains("the 100th percentile of converted leads' scores (0.90) lies above the SQL cut-off"),
+            "{text}"
+        );
+        assert!(!text.contains("keeps most conversions"), "{text}");
+        // 0.6 passes 4 of 8 leads and 3 of 4 conversions.
+        assert!(
+            text.contains("MQL at 0.60 (passes 50% of leads, keeps 75.0% of conversions, precision 75.0%)"),
+            "{text}"
+        );
+        // Default percentile: MQL at 0.3 below SQL at 0.6, no note.
+        let r = recommend(&s, &y, &plan()).unwrap();
+        assert_eq!((r.mql, r.sql, r.mql_above_sql), (Some(0.3), Some(0.6), None));
+        assert!(r.mql <= r.sql);
     }
 }

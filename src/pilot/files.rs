@@ -5,6 +5,13 @@
 //! The assignment file has the id column (under its own name), `arm` (`treatment` /
 //! `control`) and, with `--stratify`, the stratum column. `pilot analyze` reads the arm from
 //! the data file itself, or joins a separate assignment file on the id.
+//!
+//! Impossible input is an error naming the file, column and row, never a silent number: a
+//! lead id twice in the pilot data (it would be counted twice, or in both arms), an id
+//! assigned to both arms in the assignment file, a conversion dated before the lead's
+//! creation (a negative sales cycle), an assignment that leaves an arm empty. An arm column
+//! in the data that disagrees with `--assignment` is not an error (the assignment file is the
+//! record of the randomisation and wins) but is reported in [`PilotOutcomes::warnings`].
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -47,6 +54,58 @@ pub enum PilotFileError {
         /// The cause.
         #[source]
         source: PolarsError,
+    },
+    /// The same lead id twice in the pilot data.
+    #[error("{path}: lead \"{id}\" appears in rows {first_row} and {row} of column \"{column}\"{arms}; each lead must be counted once: remove the duplicate row")]
+    DuplicateLead {
+        /// Data file.
+        path: PathBuf,
+        /// The id column.
+        column: String,
+        /// The id.
+        id: String,
+        /// 1-based row of the first occurrence.
+        first_row: usize,
+        /// 1-based row of the repeat.
+        row: usize,
+        /// ", in both arms (treatment and control)" when the arms differ.
+        arms: String,
+    },
+    /// The assignment file gives one id both arms.
+    #[error("{path}: lead \"{id}\" is assigned to {first} in row {first_row} and to {second} in row {row}; a lead belongs to one arm: fix the assignment file (re-run `pilot assign`)")]
+    ConflictingAssignment {
+        /// Assignment file.
+        path: PathBuf,
+        /// The id.
+        id: String,
+        /// 1-based row of the first assignment.
+        first_row: usize,
+        /// Its arm.
+        first: &'static str,
+        /// 1-based row of the conflicting one.
+        row: usize,
+        /// Its arm.
+        second: &'static str,
+    },
+    /// The assignment leaves an arm without leads.
+    #[error("{path}: --treatment-share {share} puts {treatment} of {leads} leads in treatment and {control} in control: the {empty} arm is empty, so the pilot could compare nothing; choose a share that gives both arms leads (about {min_share:.4} to {max_share:.4} for {leads} leads). No assignment was written")]
+    EmptyArm {
+        /// The data file.
+        path: PathBuf,
+        /// Share asked.
+        share: f64,
+        /// Leads.
+        leads: usize,
+        /// In treatment.
+        treatment: usize,
+        /// In control.
+        control: usize,
+        /// "treatment" or "control".
+        empty: &'static str,
+        /// 1 / leads.
+        min_share: f64,
+        /// 1 − 1 / leads.
+        max_share: f64,
     },
     /// A lead of the data has no assignment.
     #[error(
@@ -116,13 +175,27 @@ pub fn assign_file(plan: &AssignPlan) -> Result<AssignSummary, PilotFileError> {
             cols.push(Column::new(name.as_str().into(), s.clone()));
         }
     }
+    let treatment = arms.iter().filter(|&&a| a == Arm::Treatment).count();
+    let control = arms.len() - treatment;
+    // An empty arm makes the pilot meaningless: refuse before writing anything.
+    if treatment == 0 || control == 0 {
+        return Err(PilotFileError::EmptyArm {
+            path: plan.data.clone(),
+            share: plan.share,
+            leads: arms.len(),
+            treatment,
+            control,
+            empty: if treatment == 0 { "treatment" } else { "control" },
+            min_share: 1.0 / arms.len().max(1) as f64,
+            max_share: 1.0 - 1.0 / arms.len().max(1) as f64,
+        });
+    }
     let pe = |source| PilotFileError::Polars { path: plan.out.clone(), source };
     let mut out = DataFrame::new_infer_height(cols).map_err(pe)?;
     let mut w = BatchWriter::create(&plan.out)?;
     w.write(&mut out)?;
     w.finish()?;
-    let treatment = arms.iter().filter(|&&a| a == Arm::Treatment).count();
-    Ok(AssignSummary { leads: arms.len(), treatment, control: arms.len() - treatment, strata: balance })
+    Ok(AssignSummary { leads: arms.len(), treatment, control, strata: balance })
 }
 
 /// What `pilot analyze` reads.
@@ -157,6 +230,8 @@ pub struct PilotOutcomes {
     pub open: usize,
     /// Converted leads without both dates (no cycle length).
     pub undated_conversions: usize,
+    /// Caveats, e.g. the data's arm column disagreeing with the assignment file.
+    pub warnings: Vec<String>,
 }
 
 /// Reads assignment and outcomes into per-arm outcomes.
@@ -171,20 +246,36 @@ pub fn read_outcomes(f: &AnalyzeFiles) -> Result<PilotOutcomes, PilotFileError> 
             let aframe = LeadFrame { df: &adf, path: apath, first_row: 1 };
             let aid = aframe.text(&f.id, "the assignment file needs the id column (pass --id)")?;
             let aarm = aframe.text(&f.arm, "the assignment file needs the arm column (pass --arm-column)")?;
-            let mut map: HashMap<&str, Arm> = HashMap::new();
+            let mut map: HashMap<&str, (Arm, usize)> = HashMap::new();
             for (i, (id, a)) in aid.iter().zip(aarm.iter()).enumerate() {
                 let (Some(id), Some(a)) = (missing.clean(id), missing.clean(a)) else { continue };
                 let arm = Arm::parse(a).ok_or_else(|| {
                     aframe.bad_value(&f.arm, i, a, "an arm", "use \"treatment\" or \"control\"".into())
                 })?;
-                map.insert(id, arm);
+                match map.get(id) {
+                    Some(&(before, j)) if before != arm => {
+                        return Err(PilotFileError::ConflictingAssignment {
+                            path: apath.clone(),
+                            id: id.to_string(),
+                            first_row: aframe.first_row + j,
+                            first: before.as_str(),
+                            row: aframe.first_row + i,
+                            second: arm.as_str(),
+                        })
+                    }
+                    // The same arm twice is the same assignment.
+                    Some(_) => {}
+                    None => {
+                        map.insert(id, (arm, i));
+                    }
+                }
             }
             let ids = frame.text(&f.id, "pass --id COLUMN naming the lead id column")?;
             let mut out = Vec::with_capacity(ids.len());
             for (i, id) in ids.iter().enumerate() {
                 let id = missing.clean(id).unwrap_or("");
                 match map.get(id) {
-                    Some(&a) => out.push((i, a)),
+                    Some(&(a, _)) => out.push((i, a)),
                     None => {
                         return Err(PilotFileError::Unassigned {
                             path: f.data.clone(),
@@ -225,6 +316,54 @@ pub fn read_outcomes(f: &AnalyzeFiles) -> Result<PilotOutcomes, PilotFileError> 
         }
         e => Err(e),
     })?;
+    let mut warnings = Vec::new();
+    // An arm column in the data that disagrees with the assignment file: the assignment is
+    // the record of the randomisation and wins, but say how often they disagree.
+    if f.assignment.is_some() && has_column(&frame, &f.arm) {
+        let col = frame.text(&f.arm, "")?;
+        let (mut disagree, mut example) = (0usize, None);
+        for &(i, arm) in &arms {
+            if let Some(own) = missing.clean(col.get(i)).and_then(Arm::parse) {
+                if own != arm {
+                    disagree += 1;
+                    example.get_or_insert((i, own, arm));
+                }
+            }
+        }
+        if let Some((i, own, arm)) = example {
+            warnings.push(format!(
+                "{}: column \"{}\" disagrees with the assignment file {} for {disagree} of {} leads (first at row {}: {} in the data, {} in the assignment); the assignment file was used",
+                f.data.display(),
+                f.arm,
+                f.assignment.as_ref().map_or(String::new(), |p| p.display().to_string()),
+                arms.len(),
+                frame.first_row + i,
+                own.as_str(),
+                arm.as_str()
+            ));
+        }
+    }
+    // Each lead once: a repeated id would be counted twice (or in both arms).
+    if has_column(&frame, &f.id) {
+        let ids = frame.text(&f.id, "")?;
+        let arm_of: HashMap<usize, Arm> = arms.iter().copied().collect();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            let Some(id) = missing.clean(id) else { continue };
+            if let Some(&j) = seen.get(id) {
+                let both = arm_of.get(&i) != arm_of.get(&j);
+                return Err(PilotFileError::DuplicateLead {
+                    path: f.data.clone(),
+                    column: f.id.clone(),
+                    id: id.to_string(),
+                    first_row: frame.first_row + j,
+                    row: frame.first_row + i,
+                    arms: if both { ", in both arms (treatment and control)".into() } else { String::new() },
+                });
+            }
+            seen.insert(id, i);
+        }
+    }
     let outcome: HashMap<usize, bool> = labels.rows.iter().copied().collect();
     let created = frame.text(&f.created, "pass --created-column naming the creation date column")?;
     let conv_date = frame.text(&f.converted_date, "pass --converted-date-column naming the conversion date column")?;
@@ -236,7 +375,7 @@ pub fn read_outcomes(f: &AnalyzeFiles) -> Result<PilotOutcomes, PilotFileError> 
             }
         }
     };
-    let mut out = PilotOutcomes::default();
+    let mut out = PilotOutcomes { warnings, ..Default::default() };
     for (i, arm) in arms {
         let Some(&y) = outcome.get(&i) else {
             out.open += 1;
@@ -249,10 +388,30 @@ pub fn read_outcomes(f: &AnalyzeFiles) -> Result<PilotOutcomes, PilotFileError> 
         o.converted.push(y);
         if y {
             match (date(&f.created, i, created.get(i))?, date(&f.converted_date, i, conv_date.get(i))?) {
+                (Some(a), Some(b)) if b < a => {
+                    let v = missing.clean(conv_date.get(i)).unwrap_or_default();
+                    return Err(frame
+                        .bad_value(
+                            &f.converted_date,
+                            i,
+                            v,
+                            "a conversion date on or after the lead's creation date",
+                            format!(
+                                "the lead was created on {a} (column \"{}\"); fix the dates, or leave the conversion date blank when unknown",
+                                f.created
+                            ),
+                        )
+                        .into());
+                }
                 (Some(a), Some(b)) => o.cycle_days.push((b - a).num_days() as f64),
                 _ => out.undated_conversions += 1,
             }
         }
     }
     Ok(out)
+}
+
+/// Whether the frame has a column of this name.
+fn has_column(frame: &LeadFrame, name: &str) -> bool {
+    frame.df.get_column_names().iter().any(|c| c.as_str() == name)
 }
