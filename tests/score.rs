@@ -101,24 +101,8 @@ fn batch_size_does_not_change_the_output_and_formats_agree() {
 fn json_summary_counts_unseen_categories_and_grades() {
     let dir = sample_dir();
     train_sample(dir.path());
-    let src = fs::read_to_string(dir.path().join("data/open_leads.csv")).unwrap();
-    let (header, _) = read_csv(&dir.path().join("data/open_leads.csv"));
-    let col = header.iter().position(|h| h == "country").unwrap();
-    let mut out = String::new();
-    for (i, line) in src.lines().enumerate() {
-        let mut f = split_csv_line(line);
-        if i > 0 && i <= 5 {
-            f[col] = "Atlantis".into();
-        }
-        out.push_str(
-            &f.iter()
-                .map(|x| if x.contains(',') { format!("\"{x}\"") } else { x.clone() })
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
-    }
-    fs::write(dir.path().join("new.csv"), out).unwrap();
+    let open = dir.path().join("data/open_leads.csv");
+    write_with_cells(&open, &dir.path().join("new.csv"), "country", |i| i <= 5, "Atlantis");
     let o = run(dir.path(), &["score", "--model", "models/m.json", "--data", "new.csv", "--out", "s.csv", "--json"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
@@ -133,21 +117,8 @@ fn json_summary_counts_unseen_categories_and_grades() {
 fn bad_values_leave_no_half_written_output() {
     let dir = sample_dir();
     train_sample(dir.path());
-    let src = fs::read_to_string(dir.path().join("data/open_leads.csv")).unwrap();
-    let (header, _) = read_csv(&dir.path().join("data/open_leads.csv"));
-    let col = header.iter().position(|h| h == "visits").unwrap();
-    let lines: Vec<String> = src
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            let mut f = split_csv_line(l);
-            if i == 150 {
-                f[col] = "many".into();
-            }
-            f.iter().map(|x| if x.contains(',') { format!("\"{x}\"") } else { x.clone() }).collect::<Vec<_>>().join(",")
-        })
-        .collect();
-    fs::write(dir.path().join("bad.csv"), lines.join("\n")).unwrap();
+    let open = dir.path().join("data/open_leads.csv");
+    write_with_cells(&open, &dir.path().join("bad.csv"), "visits", |i| i == 150, "many");
     let o = run(
         dir.path(),
         &["score", "--model", "models/m.json", "--data", "bad.csv", "--out", "out.csv", "--batch-rows", "40"],
@@ -345,21 +316,8 @@ fn value_errors_give_advice_that_fits_score() {
     // score does not have.
     let dir = sample_dir();
     train_sample(dir.path());
-    let src = fs::read_to_string(dir.path().join("data/open_leads.csv")).unwrap();
-    let (header, _) = read_csv(&dir.path().join("data/open_leads.csv"));
-    let col = header.iter().position(|h| h == "visits").unwrap();
-    let lines: Vec<String> = src
-        .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            let mut f = split_csv_line(l);
-            if i == 3 {
-                f[col] = "lots".into();
-            }
-            f.iter().map(|x| if x.contains(',') { format!("\"{x}\"") } else { x.clone() }).collect::<Vec<_>>().join(",")
-        })
-        .collect();
-    fs::write(dir.path().join("bad.csv"), lines.join("\n")).unwrap();
+    let open = dir.path().join("data/open_leads.csv");
+    write_with_cells(&open, &dir.path().join("bad.csv"), "visits", |i| i == 3, "lots");
     let o = run(dir.path(), &["score", "--model", "models/m.json", "--data", "bad.csv", "--out", "s.csv"]);
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2));

@@ -69,6 +69,35 @@ pub fn split_csv_line(line: &str) -> Vec<String> {
     out
 }
 
+/// Copies the CSV `src` to `dst`, setting column `column` to `value` on the data lines
+/// (1-based, header excluded) for which `pick` holds.
+#[allow(dead_code)] // not every test binary uses it
+pub fn write_with_cells(src: &Path, dst: &Path, column: &str, pick: impl Fn(usize) -> bool, value: &str) {
+    let text = std::fs::read_to_string(src).unwrap();
+    let header = split_csv_line(text.lines().next().unwrap());
+    let col = header.iter().position(|h| h == column).unwrap_or_else(|| panic!("no column {column}"));
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut f = split_csv_line(line);
+        if i > 0 && pick(i) {
+            f[col] = value.to_string();
+        }
+        let quoted: Vec<String> =
+            f.iter()
+                .map(|x| {
+                    if x.contains(',') || x.contains('"') {
+                        format!("\"{}\"", x.replace('"', "\"\""))
+                    } else {
+                        x.clone()
+                    }
+                })
+                .collect();
+        out.push_str(&quoted.join(","));
+        out.push('\n');
+    }
+    std::fs::write(dst, out).unwrap();
+}
+
 /// `../shared/datasets/<rel>` when present. Tests that need it skip (saying so) when it is
 /// absent, unless LEADSCORE_REQUIRE_SHARED is set (CI), where its absence is a failure.
 pub fn shared_dataset(rel: &str) -> Option<PathBuf> {
