@@ -295,6 +295,22 @@ impl TrainConfig {
                 }
             }
         }
+        let d = &self.data;
+        if let Some(t) = &d.target {
+            if d.id.as_ref() == Some(t) {
+                return Err(bad(
+                    "data.id",
+                    format!("\"{t}\""),
+                    "must differ from data.target: the outcome is not an id",
+                ));
+            }
+            if d.date_column.as_ref() == Some(t) {
+                return Err(bad("data.date_column", format!("\"{t}\""), "must differ from data.target"));
+            }
+            if d.exclude.contains(t) {
+                return Err(bad("data.exclude", format!("\"{t}\""), "must not list the target column"));
+            }
+        }
         let k = &self.leakage;
         if !(k.max_auc > 0.5 && k.max_auc <= 1.0) {
             return Err(bad("leakage.max_auc", k.max_auc.to_string(), "must be in (0.5, 1]"));
@@ -392,5 +408,19 @@ mod tests {
         let mut c = TrainConfig::default();
         c.logistic.l2 = 0.0;
         assert!(c.check("cli").is_err());
+        // The target cannot double as the id, the date column or an excluded column.
+        let mut c = TrainConfig::default();
+        c.data.target = Some("converted".into());
+        c.data.id = Some("converted".into());
+        assert_eq!(
+            c.check("cli").unwrap_err().to_string(),
+            "cli: data.id = \"converted\" is invalid: must differ from data.target: the outcome is not an id"
+        );
+        c.data.id = None;
+        c.data.exclude = vec!["converted".into()];
+        assert!(c.check("cli").unwrap_err().to_string().contains("data.exclude"));
+        c.data.exclude.clear();
+        c.data.date_column = Some("converted".into());
+        assert!(c.check("cli").unwrap_err().to_string().contains("data.date_column"));
     }
 }

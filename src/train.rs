@@ -325,16 +325,38 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         let (split, method) = match &cfg.data.date_column {
             Some(col) => {
                 let text = frame.text(col, "fix --date-column")?;
-                let days: Vec<f64> = rows
-                    .iter()
-                    .map(|&i| {
-                        missing
-                            .clean(text.get(i))
-                            .and_then(parse_date)
-                            .map(|d| chrono::Datelike::num_days_from_ce(&d) as f64)
-                            .unwrap_or(f64::NAN)
-                    })
-                    .collect();
+                // Blank dates sort as oldest; a value that is not a date is an error (a
+                // numeric column named by mistake would otherwise give a silent random split).
+                let mut days = Vec::with_capacity(rows.len());
+                for &i in &rows {
+                    days.push(match missing.clean(text.get(i)) {
+                        None => f64::NAN,
+                        Some(v) => match parse_date(v) {
+                            Some(d) => chrono::Datelike::num_days_from_ce(&d) as f64,
+                            None => return Err(frame
+                                .bad_value(
+                                    col,
+                                    i,
+                                    v,
+                                    "a date",
+                                    "--date-column must name a column of dates (YYYY-MM-DD, YYYY/MM/DD or DD.MM.YYYY)"
+                                        .into(),
+                                )
+                                .into()),
+                        },
+                    });
+                }
+                if days.iter().all(|d| d.is_nan()) {
+                    return Err(frame
+                        .bad_value(
+                            col,
+                            rows.first().copied().unwrap_or(0),
+                            "",
+                            "a date",
+                            "every labelled row's date is blank".into(),
+                        )
+                        .into());
+                }
                 (time_ordered_holdout(&days, share), EvaluationMethod::TimeOrdered { share, column: col.clone() })
             }
             None => (stratified_holdout(&y, share, seed), EvaluationMethod::Holdout { share }),

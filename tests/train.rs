@@ -456,3 +456,23 @@ fn config_range_errors_name_the_file_without_debug_text() {
     assert!(err.contains("command-line flags: evaluation.holdout = 1.5 is invalid"), "{err}");
     assert!(!dir.path().join("m.json").exists());
 }
+
+#[test]
+fn a_date_column_that_holds_no_dates_is_an_error_and_writes_nothing() {
+    // Regression: a numeric --date-column gave a silent arbitrary "time-ordered" split.
+    let dir = sample_dir();
+    let o = run(
+        dir.path(),
+        &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id"]
+            .into_iter()
+            .chain(["--date-column", "visits", "--out", "d.json"])
+            .collect::<Vec<_>>(),
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("data/history.csv: column \"visits\", row 1: ") && err.contains("is not a date"), "{err}");
+    assert!(!dir.path().join("d.json").exists());
+    // The target cannot double as the id.
+    let o = run(dir.path(), &["train", "--data", "data/history.csv", "--target", "converted", "--id", "converted"]);
+    assert!(text(&o).1.contains("data.id = \"converted\" is invalid: must differ from data.target"), "{:?}", text(&o));
+}
