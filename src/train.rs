@@ -267,7 +267,18 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         date_column: cfg.data.date_column.as_deref(),
         missing: &missing,
     };
-    let inputs = resolve_columns(&frame, &rows, &rules)?;
+    let mut inputs = resolve_columns(&frame, &rows, &rules)?;
+    // A column blank in every labelled row carries nothing to learn; its inferred kind would
+    // be a guess. Left out, and said so in the report.
+    let mut blank_columns = Vec::new();
+    inputs.retain(|c| {
+        let Ok(text) = frame.text(&c.name, "") else { return true };
+        let any = !c.inferred || rows.iter().any(|&i| missing.clean(text.get(i)).is_some());
+        if !any {
+            blank_columns.push(c.name.clone());
+        }
+        any
+    });
     if inputs.iter().all(|c| matches!(c.kind, ColumnKind::Id)) {
         return Err(TrainError::NoFeatures { path: path.to_path_buf() });
     }
@@ -381,7 +392,10 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     };
     // A model that learned nothing: judged on the bundled model's own predictions (for CV,
     // the refitted model on every labelled row; fold models may differ by their intercepts).
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = blank_columns
+        .iter()
+        .map(|c| format!("column \"{c}\" is blank in every labelled row: left out of the models"))
+        .collect();
     let refit_probs = if cfg.evaluation.cv >= 2 { Some(predict_all(&frame, &rows, &pipeline, &models)?) } else { None };
     for (k, model) in models.iter().enumerate() {
         let (probs, on) = match &refit_probs {

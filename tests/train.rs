@@ -476,3 +476,33 @@ fn a_date_column_that_holds_no_dates_is_an_error_and_writes_nothing() {
     let o = run(dir.path(), &["train", "--data", "data/history.csv", "--target", "converted", "--id", "converted"]);
     assert!(text(&o).1.contains("data.id = \"converted\" is invalid: must differ from data.target"), "{:?}", text(&o));
 }
+
+#[test]
+fn a_column_blank_in_every_row_is_left_out_and_reported() {
+    let dir = sample_dir();
+    let src = fs::read_to_string(dir.path().join("data/history.csv")).unwrap();
+    let with_blank: String =
+        src.lines().enumerate().map(|(i, l)| if i == 0 { format!("{l},notes\n") } else { format!("{l},\n") }).collect();
+    fs::write(dir.path().join("h.csv"), with_blank).unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "train",
+            "--data",
+            "h.csv",
+            "--target",
+            "converted",
+            "--id",
+            "lead_id",
+            "--model",
+            "logistic",
+            "--out",
+            "b.json",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("column \"notes\" is blank in every labelled row: left out of the models"), "{out}");
+    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
+    assert!(!b.to_string().contains("\"notes\""), "the blank column is not in the bundle");
+}

@@ -85,6 +85,14 @@ pub enum LoadError {
         /// What is wrong.
         message: String,
     },
+    /// A column with values but no name in the header.
+    #[error("{path}: column {position} has values but no name in the header; name it or delete it")]
+    UnnamedColumn {
+        /// The file.
+        path: PathBuf,
+        /// 1-based position of the column.
+        position: usize,
+    },
     /// A later batch does not have the columns of the first.
     #[error("{path}: rows from data row {row} on do not match the header's columns; check the file for a broken line")]
     Ragged {
@@ -281,10 +289,13 @@ impl BatchReader {
     fn normalise(&mut self, df: DataFrame) -> Result<DataFrame, LoadError> {
         let mut cols = Vec::with_capacity(df.width());
         let mut seen = std::collections::HashSet::new();
-        for col in df.columns() {
+        for (position, col) in df.columns().iter().enumerate() {
             let name = col.name().trim().trim_start_matches('\u{feff}').to_string();
             if (name.is_empty() || name.starts_with("_duplicated_")) && col.null_count() == col.len() {
                 continue;
+            }
+            if name.is_empty() {
+                return Err(LoadError::UnnamedColumn { path: self.path.clone(), position: position + 1 });
             }
             if !seen.insert(name.clone()) {
                 return Err(LoadError::DuplicateColumn { path: self.path.clone(), column: name });
@@ -490,6 +501,14 @@ mod tests {
         assert!(e.to_string().contains("x.xlsx: unknown file type"), "{e}");
         let e = table(b"a,a\n1,2\n", "d.csv").unwrap_err();
         assert!(e.to_string().contains("d.csv") && e.to_string().contains("\"a\""), "{e}");
+    }
+
+    #[test]
+    fn a_column_with_values_but_no_name_is_an_error() {
+        let e = table(b"a,,c\n1,2,3\n", "u.csv").unwrap_err().to_string();
+        assert!(e.contains("u.csv: column 2 has values but no name in the header"), "{e}");
+        // The unnamed, empty column a trailing separator makes is still dropped.
+        assert_eq!(table(b"a,b,\n1,2,\n", "t.csv").unwrap().get_column_names(), ["a", "b"]);
     }
 
     #[test]
