@@ -20,7 +20,21 @@ pub fn top_reasons(contribs: &[Contribution], k: usize, min_effect: f64) -> Vec<
 
 /// Renders reasons as `A = x (+0.80); B = y (-0.45)`.
 pub fn render_reasons(reasons: &[&Contribution]) -> String {
-    reasons.iter().map(|c| format!("{} = {} ({:+.2})", c.column, c.value, c.effect)).collect::<Vec<_>>().join("; ")
+    reasons
+        .iter()
+        .map(|c| format!("{} = {} ({})", c.column, c.value, signed(c.effect, 2)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `v` with a sign and `decimals` decimals (`+0.80`); beyond ±1e6 in scientific notation
+/// (`+2.71e308`), so an absurd input value cannot print a 300-digit number.
+pub fn signed(v: f64, decimals: usize) -> String {
+    if v.abs() < 1e6 || !v.is_finite() {
+        format!("{v:+.decimals$}")
+    } else {
+        format!("{v:+.decimals$e}")
+    }
 }
 
 #[cfg(test)]
@@ -44,5 +58,8 @@ mod tests {
         assert_eq!(render_reasons(&r), "Lead Source = Reference (+0.80); Last Activity = Email Bounced (-0.45)");
         let r = top_reasons(&all, 3, 0.01);
         assert_eq!(r.len(), 4);
+        assert_eq!(signed(0.8, 2), "+0.80");
+        assert_eq!(signed(-2.5e300, 2), "-2.50e300");
+        assert_eq!(signed(999_999.94, 1), "+999999.9");
     }
 }

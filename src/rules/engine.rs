@@ -347,7 +347,7 @@ pub fn render_items(b: &Breakdown) -> String {
         .items
         .iter()
         .map(|it| {
-            let mut s = format!("{} ({:+.1}", it.reason, it.points);
+            let mut s = format!("{} ({}", it.reason, crate::explain::signed(it.points, 1));
             if it.decay < 1.0 {
                 s.push_str(&format!(", decay x{:.2}", it.decay));
             }

@@ -11,6 +11,7 @@ use super::engine::{Breakdown, Kind};
 use super::error::Problem;
 use super::set::{RuleSet, Source};
 use crate::data::typing::{column_list, parse_number};
+use crate::explain::signed;
 
 /// `rules explain` as text.
 pub fn render_breakdown(id: &str, b: &Breakdown) -> String {
@@ -27,14 +28,21 @@ pub fn render_breakdown(id: &str, b: &Breakdown) -> String {
         for it in items {
             let mut how = String::new();
             if it.decay < 1.0 {
-                how.push_str(&format!(", {:+.1} before decay x{:.3}", it.base, it.decay));
+                how.push_str(&format!(", {} before decay x{:.3}", signed(it.base, 1), it.decay));
             } else if it.base != it.points {
-                how.push_str(&format!(", {:+.1} before cap", it.base));
+                how.push_str(&format!(", {} before cap", signed(it.base, 1)));
             }
             if it.capped {
                 how.push_str(", capped");
             }
-            s.push_str(&format!("  {:+7.1}  {} [{}{}] (line {})\n", it.points, it.reason, it.value, how, it.line));
+            s.push_str(&format!(
+                "  {:>7}  {} [{}{}] (line {})\n",
+                signed(it.points, 1),
+                it.reason,
+                it.value,
+                how,
+                it.line
+            ));
         }
         let clamp = if raw != score { format!(" (sum {raw:.1}, clamped to 0..100)") } else { String::new() };
         s.push_str(&format!("  {title} score {score:.1}{clamp}\n"));
