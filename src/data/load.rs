@@ -85,6 +85,16 @@ pub enum LoadError {
         /// What is wrong.
         message: String,
     },
+    /// Bytes that are not UTF-8 text.
+    #[error("{path}: {where_} is not UTF-8 text (byte 0x{byte:02x}); re-save the file as UTF-8 (it may be Latin-1 / Windows-1252 or UTF-16)")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// `the header` or `data row N`.
+        where_: String,
+        /// The first offending byte.
+        byte: u8,
+    },
     /// A column with values but no name in the header.
     #[error("{path}: column {position} has values but no name in the header; name it or delete it")]
     UnnamedColumn {
@@ -242,6 +252,21 @@ impl BatchReader {
                 }
                 match self.format {
                     FileFormat::Csv { separator } => {
+                        for (bytes, first_row) in [(&header[..], None), (&body[..], Some(self.rows_read))] {
+                            if let Err(e) = std::str::from_utf8(bytes) {
+                                let at = e.valid_up_to();
+                                let where_ = match first_row {
+                                    None => "the header".to_string(),
+                                    Some(r) => {
+                                        let line_start =
+                                            bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                                        let row = r + count_fields(&bytes[..line_start], separator).len() + 1;
+                                        format!("data row {row}")
+                                    }
+                                };
+                                return Err(LoadError::NotUtf8 { path: self.path.clone(), where_, byte: bytes[at] });
+                            }
+                        }
                         let expected = count_fields(header, separator).first().copied().unwrap_or(0);
                         if let Some((i, found)) =
                             count_fields(&body, separator).into_iter().enumerate().find(|&(_, n)| n != expected)
@@ -501,6 +526,16 @@ mod tests {
         assert!(e.to_string().contains("x.xlsx: unknown file type"), "{e}");
         let e = table(b"a,a\n1,2\n", "d.csv").unwrap_err();
         assert!(e.to_string().contains("d.csv") && e.to_string().contains("\"a\""), "{e}");
+    }
+
+    #[test]
+    fn latin1_text_is_an_error_naming_the_row_and_the_fix() {
+        let e = table(b"name,city\nAnna,Berlin\nJos\xe9,M\xe1laga\n", "l.csv").unwrap_err().to_string();
+        assert!(e.contains("l.csv: data row 2 is not UTF-8 text (byte 0xe9); re-save the file as UTF-8"), "{e}");
+        let e = table(b"name,city\nAnna,Berlin\n\xe9,x\n", "s.csv").unwrap_err().to_string();
+        assert!(e.contains("s.csv: data row 2 is not UTF-8"), "{e}");
+        let e = table(b"n\xe4me,city\nAnna,Berlin\n", "h.csv").unwrap_err().to_string();
+        assert!(e.contains("h.csv: the header is not UTF-8 text"), "{e}");
     }
 
     #[test]
