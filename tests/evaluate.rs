@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{read_csv, run, sample_dir, text};
+use common::{read_csv, run, sample_dir, text, train_sample};
 use leadscore::evaluation::compare::band_table;
 use leadscore::evaluation::metrics::{calibration_table, roc_auc};
 use serde_json::Value;
@@ -343,4 +343,19 @@ fn model_and_rules_side_by_side_on_the_sample() {
         run(d, &["evaluate", "--data", "data/history.csv", "--model", "m.json", "--rules", rules.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("pass --activities FILE"), "{:?}", text(&o));
+}
+
+#[test]
+fn one_class_errors_list_the_values_found_as_written() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    // No lead has the positive value: the error lists what the column holds, as written.
+    let o = run(d, &["evaluate", "--data", "data/history.csv", "--model", "models/m.json", "--positive", "won"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("0 converted") && err.contains("the values found are \"0\", \"1\""), "{err}");
+    // Values are quoted as written, not lower-cased (ids such as L0003001 stay recognisable).
+    let o = run(d, &["evaluate", "--data", "data/history.csv", "--model", "models/m.json", "--target", "lead_id"]);
+    assert!(text(&o).1.contains("\"L0000001\""), "{:?}", text(&o));
 }

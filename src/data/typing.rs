@@ -286,8 +286,9 @@ pub fn read_labels(
     let text = frame.text(column, "pass --target COLUMN or set data.target in the config")?;
     let mut distinct: BTreeSet<String> = BTreeSet::new();
     for v in text.iter().filter_map(|c| missing.clean(c)) {
-        if distinct.len() < 50 {
-            distinct.insert(v.to_lowercase());
+        // Values as written (not lower-cased: messages quote them), one per spelling ignoring case.
+        if distinct.len() < 50 && !distinct.iter().any(|d| d.eq_ignore_ascii_case(v)) {
+            distinct.insert(v.to_string());
         }
     }
     let values = distinct.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");

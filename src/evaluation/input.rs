@@ -273,8 +273,13 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
     };
     let labels = match read_labels(&frame, &target, &positive, &missing) {
         Ok(l) => l,
-        Err(TypingError::OneClass { positives, negatives, .. }) => {
-            return Err(InputError::OneClass { path: plan.data.clone(), positives, negatives, window: String::new() })
+        Err(TypingError::OneClass { positives, negatives, values, .. }) => {
+            return Err(InputError::OneClass {
+                path: plan.data.clone(),
+                positives,
+                negatives,
+                window: format!("; the values found are {values}"),
+            })
         }
         Err(e) => return Err(e.into()),
     };
