@@ -86,6 +86,9 @@ pub struct DataSection {
     /// Values of the outcome meaning converted.
     #[serde(default)]
     pub positive: Vec<String>,
+    /// Values meaning dead; when given, other values (open stages) are not history and skipped.
+    #[serde(default)]
+    pub negative: Vec<String>,
     /// Columns never used.
     #[serde(default)]
     pub exclude: Vec<String>,
@@ -307,6 +310,15 @@ impl TrainConfig {
             if d.date_column.as_ref() == Some(t) {
                 return Err(bad("data.date_column", format!("\"{t}\""), "must differ from data.target"));
             }
+            if let Some(v) =
+                d.negative.iter().find(|n| d.positive.iter().any(|p| p.trim().eq_ignore_ascii_case(n.trim())))
+            {
+                return Err(bad(
+                    "data.negative",
+                    format!("\"{v}\""),
+                    "is also in data.positive; a value is converted or dead, not both",
+                ));
+            }
             if d.exclude.contains(t) {
                 return Err(bad("data.exclude", format!("\"{t}\""), "must not list the target column"));
             }
@@ -420,6 +432,14 @@ mod tests {
         c.data.exclude = vec!["converted".into()];
         assert!(c.check("cli").unwrap_err().to_string().contains("data.exclude"));
         c.data.exclude.clear();
+        c.data.positive = vec!["Won".into()];
+        c.data.negative = vec!["Lost".into(), "won ".into()];
+        assert!(c
+            .check("cli")
+            .unwrap_err()
+            .to_string()
+            .contains("data.negative = \"won \" is invalid: is also in data.positive"));
+        c.data.negative.clear();
         c.data.date_column = Some("converted".into());
         assert!(c.check("cli").unwrap_err().to_string().contains("data.date_column"));
     }

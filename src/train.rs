@@ -21,7 +21,9 @@ use crate::bundle::{
 };
 use crate::config::{ConfigError, TrainConfig};
 use crate::data::load::{read_table, LoadError};
-use crate::data::typing::{parse_date, read_labels, ColumnKind, LeadFrame, MissingTokens, TargetSpec, TypingError};
+use crate::data::typing::{
+    parse_date, read_labels_with, ColumnKind, LeadFrame, MissingTokens, TargetSpec, TypingError,
+};
 use crate::evaluation::metrics::MetricError;
 use crate::evaluation::split::{stratified_folds, stratified_holdout, time_ordered_holdout, Split};
 use crate::evaluation::{Evaluation, EvaluationMethod};
@@ -256,7 +258,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     if let Some(id) = &cfg.data.id {
         frame.text(id, "pass --id COLUMN with a column the file has")?;
     }
-    let labels = read_labels(&frame, &target, &cfg.data.positive, &missing)?;
+    let labels = read_labels_with(&frame, &target, &cfg.data.positive, &cfg.data.negative, &missing)?;
     let rows: Vec<usize> = labels.rows.iter().map(|r| r.0).collect();
     let y: Vec<bool> = labels.rows.iter().map(|r| r.1).collect();
     let rules = SchemaRules {
@@ -413,7 +415,11 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
         name,
         id_column: cfg.data.id.clone(),
-        target: TargetSpec { column: target.clone(), positive: labels.positive.clone() },
+        target: TargetSpec {
+            column: target.clone(),
+            positive: labels.positive.clone(),
+            negative: cfg.data.negative.clone(),
+        },
         schema: inputs.clone(),
         pipeline,
         primary: names[primary].to_string(),

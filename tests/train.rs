@@ -506,3 +506,25 @@ fn a_column_blank_in_every_row_is_left_out_and_reported() {
     let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
     assert!(!b.to_string().contains("\"notes\""), "the blank column is not in the bundle");
 }
+
+#[test]
+fn negative_values_leave_open_stages_out_of_history_and_the_bundle_keeps_them() {
+    // CRM exports mix closed outcomes with open stages: with --negative, rows that are neither
+    // converted nor dead are not history; evaluate --heldout reuses the bundle's choice.
+    let dir = sample_dir();
+    let d = dir.path();
+    write_with_cells(&d.join("data/history.csv"), &d.join("h.csv"), "converted", |i| i % 10 == 0, "open");
+    let args = ["train", "--data", "h.csv", "--target", "converted", "--id", "lead_id", "--model", "logistic"];
+    let o = run(d, &[&args[..], &["--positive", "1", "--negative", "0", "--out", "b.json"]].concat());
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("800 rows; 720 labelled, 80 without outcome skipped"), "{out}");
+    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(d.join("b.json")).unwrap()).unwrap();
+    assert_eq!(b["target"]["negative"], serde_json::json!(["0"]));
+    let o = run(d, &["evaluate", "--data", "h.csv", "--model", "b.json", "--heldout"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("skipped 80 leads without an outcome"), "{}", text(&o).0);
+    // Without --negative, "open" would count as dead.
+    let o = run(d, &[&args[..], &["--positive", "1", "--out", "c.json"]].concat());
+    assert!(text(&o).0.contains("800 rows; 800 labelled"), "{:?}", text(&o));
+}

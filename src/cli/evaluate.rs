@@ -173,7 +173,10 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
         out.push_str(&format!("{k}: {v}\n"));
     }
     if set.skipped_unlabelled > 0 {
-        out.push_str(&format!("skipped {} leads with a blank outcome\n", set.skipped_unlabelled));
+        out.push_str(&format!(
+            "skipped {} leads without an outcome (blank, or neither converted nor dead)\n",
+            set.skipped_unlabelled
+        ));
     }
     out.push_str(&cmp.render());
     for (what, p) in [("JSON", &args.json), ("report", &args.report)] {

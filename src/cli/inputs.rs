@@ -20,6 +20,10 @@ pub struct ScorerInputArgs {
     /// Value(s) of the target meaning converted, comma-separated (default: the bundle's).
     #[arg(long)]
     pub positive: Vec<String>,
+    /// Value(s) meaning dead, comma-separated; other values (open stages) are skipped
+    /// (default: the bundle's).
+    #[arg(long)]
+    pub negative: Vec<String>,
     /// A model bundle; repeat to compare several. Every model in a bundle is used.
     #[arg(long = "model")]
     pub models: Vec<PathBuf>,
@@ -41,6 +45,7 @@ impl ScorerInputArgs {
             data: self.data.clone(),
             target: self.target.clone(),
             positive: split_list(&self.positive),
+            negative: split_list(&self.negative),
             models: self.models.clone(),
             rules: self.rules.clone(),
             activities: self.activities.clone(),

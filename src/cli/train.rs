@@ -33,6 +33,10 @@ pub struct TrainArgs {
     /// Value(s) of the outcome meaning converted (comma-separated); others are dead.
     #[arg(long, value_delimiter = ',')]
     pub positive: Vec<String>,
+    /// Value(s) meaning dead (comma-separated). With it, other values (open pipeline stages)
+    /// are not history: those rows are skipped.
+    #[arg(long, value_delimiter = ',')]
+    pub negative: Vec<String>,
     /// Identifier column (never a feature).
     #[arg(long)]
     pub id: Option<String>,
@@ -114,6 +118,9 @@ impl TrainArgs {
         let d = &mut cfg.data;
         if let Some(t) = self.target {
             d.target = Some(t);
+        }
+        if !self.negative.is_empty() {
+            d.negative = self.negative.iter().map(|s| s.trim().to_string()).collect();
         }
         if !self.positive.is_empty() {
             d.positive = self.positive.iter().map(|s| s.trim().to_string()).collect();

@@ -260,8 +260,13 @@ pub fn infer_kind<'s>(values: impl Iterator<Item = &'s str>) -> ColumnKind {
 pub struct TargetSpec {
     /// Column name.
     pub column: String,
-    /// Values meaning converted (compared trimmed, case-insensitively). Other non-empty values are dead.
+    /// Values meaning converted (compared trimmed, case-insensitively). Other non-empty values
+    /// are dead, unless `negative` is given.
     pub positive: Vec<String>,
+    /// Values meaning dead. When given, values in neither list (open pipeline stages such as
+    /// "Engaging") are not history and are skipped. Absent from bundles that never set it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub negative: Vec<String>,
 }
 
 /// The outcome of each labelled row.
@@ -281,6 +286,18 @@ pub fn read_labels(
     frame: &LeadFrame,
     column: &str,
     positive: &[String],
+    missing: &MissingTokens,
+) -> Result<Labels, TypingError> {
+    read_labels_with(frame, column, positive, &[], missing)
+}
+
+/// [`read_labels`] with the values meaning dead: when `negative` is not empty, rows whose
+/// value is in neither list (still open) are skipped like blank ones.
+pub fn read_labels_with(
+    frame: &LeadFrame,
+    column: &str,
+    positive: &[String],
+    negative: &[String],
     missing: &MissingTokens,
 ) -> Result<Labels, TypingError> {
     let text = frame.text(column, "pass --target COLUMN or set data.target in the config")?;
@@ -311,7 +328,14 @@ pub fn read_labels(
     for (i, cell) in text.iter().enumerate() {
         match missing.clean(cell) {
             None => skipped += 1,
-            Some(v) => rows.push((i, positive.iter().any(|p| p.trim().eq_ignore_ascii_case(v)))),
+            Some(v) => {
+                let pos = positive.iter().any(|p| p.trim().eq_ignore_ascii_case(v));
+                if pos || negative.is_empty() || negative.iter().any(|n| n.trim().eq_ignore_ascii_case(v)) {
+                    rows.push((i, pos));
+                } else {
+                    skipped += 1;
+                }
+            }
         }
     }
     let positives = rows.iter().filter(|r| r.1).count();
@@ -377,6 +401,19 @@ mod tests {
         let l = read_labels(&f, "y", &[], &MissingTokens::default()).unwrap();
         assert_eq!(l.rows, vec![(0, true), (1, false), (3, true)]);
         assert_eq!(l.skipped, 2);
+    }
+
+    #[test]
+    fn with_dead_values_given_open_stages_are_skipped() {
+        let df = frame(&[Some("Won"), Some("Engaging"), Some("Lost"), Some(" lost "), Some("Prospecting"), None]);
+        let f = LeadFrame { df: &df, path: Path::new("x.csv"), first_row: 1 };
+        let m = MissingTokens::default();
+        let l = read_labels_with(&f, "y", &["Won".into()], &["Lost".into()], &m).unwrap();
+        assert_eq!(l.rows, vec![(0, true), (2, false), (3, false)]);
+        assert_eq!(l.skipped, 3);
+        // Without them, every non-blank value that is not converted is dead.
+        let l = read_labels(&f, "y", &["Won".into()], &m).unwrap();
+        assert_eq!(l.rows.len(), 5);
     }
 
     #[test]

@@ -32,7 +32,7 @@ use super::split::{stratified_holdout, time_ordered_holdout};
 use super::EvaluationMethod;
 use crate::bundle::{file_sha256, Bundle, BundleError};
 use crate::data::load::{read_table, LoadError};
-use crate::data::typing::{parse_date, read_labels, LeadFrame, TypingError};
+use crate::data::typing::{parse_date, read_labels_with, LeadFrame, TypingError};
 use crate::models::{ModelScorer, ScoreError, Scorer};
 use crate::rules::{RulesError, RulesPlan};
 
@@ -45,6 +45,8 @@ pub struct InputPlan {
     pub target: Option<String>,
     /// Values meaning converted (default: the bundle's, or guessed).
     pub positive: Vec<String>,
+    /// Values meaning dead; other values are skipped as still open (default: the bundle's).
+    pub negative: Vec<String>,
     /// Model bundles.
     pub models: Vec<PathBuf>,
     /// Rules files.
@@ -271,7 +273,13 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         }
         (None, None) => return Err(InputError::NoTarget { path: plan.data.clone() }),
     };
-    let labels = match read_labels(&frame, &target, &positive, &missing) {
+    // Values meaning dead: given, else the bundle's when it was trained on the same column.
+    let negative = match bundles.first() {
+        _ if !plan.negative.is_empty() => plan.negative.clone(),
+        Some(b) if b.target.column == target => b.target.negative.clone(),
+        _ => Vec::new(),
+    };
+    let labels = match read_labels_with(&frame, &target, &positive, &negative, &missing) {
         Ok(l) => l,
         Err(TypingError::OneClass { positives, negatives, values, .. }) => {
             return Err(InputError::OneClass {
