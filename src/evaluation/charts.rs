@@ -60,6 +60,63 @@ type Chart<'a, 'b> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
+/// What every chart has: an SVG canvas with a caption, described axes over `x` and `y`
+/// with a light grid, and a legend at `legend`.
+struct Frame<'s> {
+    /// Chart id for errors.
+    chart: &'static str,
+    /// Title.
+    caption: &'s str,
+    /// x-axis range.
+    x: std::ops::Range<f64>,
+    /// y-axis range.
+    y: std::ops::Range<f64>,
+    /// x-axis label.
+    x_desc: &'s str,
+    /// y-axis label.
+    y_desc: &'s str,
+    /// Whole-number x labels, this many (bar charts by bin); `None`: plotters' default labels.
+    x_labels: Option<usize>,
+    /// Where the legend goes.
+    legend: SeriesLabelPosition,
+}
+
+/// Draws `frame`, then `draw`'s series, then the legend; returns the SVG text.
+fn framed(
+    frame: Frame,
+    draw: impl FnOnce(&mut Chart) -> Result<(), DrawingAreaErrorKind<std::io::Error>>,
+) -> Result<String, ChartError> {
+    let Frame { chart, caption, x, y, x_desc, y_desc, x_labels, legend } = frame;
+    let err = |source| ChartError { chart, source };
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut c = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(x, y)
+            .map_err(err)?;
+        let mut mesh = c.configure_mesh();
+        mesh.x_desc(x_desc).y_desc(y_desc);
+        if let Some(n) = x_labels {
+            mesh.x_labels(n).x_label_formatter(&|x| format!("{:.0}", x));
+        }
+        mesh.light_line_style(RGBColor(235, 235, 235)).draw().map_err(err)?;
+        draw(&mut c).map_err(err)?;
+        c.configure_series_labels()
+            .position(legend)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(buf)
+}
+
 /// What a line chart on the unit square shows.
 struct LineSpec<'s> {
     /// Chart id for errors.
@@ -81,46 +138,29 @@ fn line_chart(
     extra: &dyn Fn(&mut Chart) -> Result<(), DrawingAreaErrorKind<std::io::Error>>,
 ) -> Result<String, ChartError> {
     let LineSpec { chart, caption, x_desc, y_desc, reference } = spec;
-    let err = |source| ChartError { chart, source };
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut c = ChartBuilder::on(&root)
-            .caption(caption, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..1f64, 0f64..1f64)
-            .map_err(err)?;
-        c.configure_mesh()
-            .x_desc(x_desc)
-            .y_desc(y_desc)
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(err)?;
+    let frame = Frame {
+        chart,
+        caption,
+        x: 0.0..1.0,
+        y: 0.0..1.0,
+        x_desc,
+        y_desc,
+        x_labels: None,
+        legend: SeriesLabelPosition::LowerRight,
+    };
+    framed(frame, |c| {
         let (label, r) = reference;
-        c.draw_series(LineSeries::new(r, RGBColor(150, 150, 150).stroke_width(1)))
-            .map_err(err)?
+        c.draw_series(LineSeries::new(r, RGBColor(150, 150, 150).stroke_width(1)))?
             .label(label)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RGBColor(150, 150, 150)));
         for (i, (name, pts)) in series.iter().enumerate() {
             let col = colour(i);
-            c.draw_series(LineSeries::new(pts.clone(), col.stroke_width(2)))
-                .map_err(err)?
+            c.draw_series(LineSeries::new(pts.clone(), col.stroke_width(2)))?
                 .label(name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2)));
         }
-        extra(&mut c).map_err(err)?;
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(buf)
+        extra(c)
+    })
 }
 
 /// ROC curves of every scorer.
@@ -197,51 +237,32 @@ pub fn calibration_chart(series: &[(String, &CalibrationTable)]) -> Result<Strin
 
 /// Lift by decile: grouped bars, one colour per scorer, with the 1.0 (random) line.
 pub fn lift_chart(series: &[(String, &[Decile])]) -> Result<String, ChartError> {
-    let chart = "lift";
-    let err = |source| ChartError { chart, source };
     let n_bins = series.iter().map(|(_, d)| d.len()).max().unwrap_or(10).max(1);
     let y_max = series.iter().flat_map(|(_, d)| d.iter().map(|x| x.lift)).fold(1.0f64, f64::max) * 1.1;
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut c = ChartBuilder::on(&root)
-            .caption("Lift by decile", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0.5f64..n_bins as f64 + 0.5, 0f64..y_max)
-            .map_err(err)?;
-        c.configure_mesh()
-            .x_desc("decile (1 = highest scores)")
-            .y_desc("lift (conversion rate / average)")
-            .x_labels(n_bins)
-            .x_label_formatter(&|x| format!("{:.0}", x))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(err)?;
+    let frame = Frame {
+        chart: "lift",
+        caption: "Lift by decile",
+        x: 0.5..n_bins as f64 + 0.5,
+        y: 0.0..y_max,
+        x_desc: "decile (1 = highest scores)",
+        y_desc: "lift (conversion rate / average)",
+        x_labels: Some(n_bins),
+        legend: SeriesLabelPosition::UpperRight,
+    };
+    framed(frame, |c| {
         let width = 0.8 / series.len().max(1) as f64;
         for (i, (name, d)) in series.iter().enumerate() {
             let col = colour(i);
             c.draw_series(d.iter().map(|x| {
                 let left = x.bin as f64 - 0.4 + i as f64 * width;
                 Rectangle::new([(left, 0.0), (left + width, x.lift)], col.filled())
-            }))
-            .map_err(err)?
+            }))?
             .label(name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], col.filled()));
         }
-        c.draw_series(LineSeries::new(vec![(0.5, 1.0), (n_bins as f64 + 0.5, 1.0)], BLACK.stroke_width(1)))
-            .map_err(err)?;
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(buf)
+        c.draw_series(LineSeries::new(vec![(0.5, 1.0), (n_bins as f64 + 0.5, 1.0)], BLACK.stroke_width(1)))?;
+        Ok(())
+    })
 }
 
 /// Share of each class's leads per 10-point band of the 0–100 scale (bands `[0,10]`, `(10,20]`, …).
@@ -261,52 +282,36 @@ pub fn distribution(points: &[f64], labels: &[bool]) -> ([f64; 10], [f64; 10]) {
 
 /// Score distributions of one scorer: share of converted and of dead leads per 10-point band.
 pub fn distribution_chart(name: &str, index: usize, points: &[f64], labels: &[bool]) -> Result<String, ChartError> {
-    let chart = "distribution";
-    let err = |source| ChartError { chart, source };
     let (conv, dead) = distribution(points, labels);
     let y_max = conv.iter().chain(&dead).fold(0.05f64, |a, &b| a.max(b)) * 1.15;
     let col = colour(index);
-    let mut buf = String::new();
-    {
-        let root = SVGBackend::with_string(&mut buf, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut c = ChartBuilder::on(&root)
-            .caption(format!("Scores: {name}"), ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..100f64, 0f64..y_max)
-            .map_err(err)?;
-        c.configure_mesh()
-            .x_desc("score (probability x 100, or points)")
-            .y_desc("share of leads in each group")
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(err)?;
+    let caption = format!("Scores: {name}");
+    let frame = Frame {
+        chart: "distribution",
+        caption: &caption,
+        x: 0.0..100.0,
+        y: 0.0..y_max,
+        x_desc: "score (probability x 100, or points)",
+        y_desc: "share of leads in each group",
+        x_labels: None,
+        legend: SeriesLabelPosition::UpperRight,
+    };
+    framed(frame, |c| {
         let grey = RGBColor(120, 120, 120);
         c.draw_series((0..10).map(|b| {
             Rectangle::new([(b as f64 * 10.0 + 0.5, 0.0), (b as f64 * 10.0 + 5.0, dead[b])], grey.mix(0.7).filled())
-        }))
-        .map_err(err)?
+        }))?
         .label("dead")
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], grey.filled()));
         c.draw_series(
             (0..10).map(|b| {
                 Rectangle::new([(b as f64 * 10.0 + 5.0, 0.0), (b as f64 * 10.0 + 9.5, conv[b])], col.filled())
             }),
-        )
-        .map_err(err)?
+        )?
         .label("converted")
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], col.filled()));
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(buf)
+        Ok(())
+    })
 }
 
 #[cfg(test)]
