@@ -178,8 +178,16 @@ pub struct BatchReader {
 }
 
 enum Source {
-    Lines { chunker: RecordChunker<File>, header: Vec<u8> },
-    Parquet { total: usize, offset: usize },
+    /// `fields`: the CSV header's field count, which every record must have (unused for NDJSON).
+    Lines {
+        chunker: RecordChunker<File>,
+        header: Vec<u8>,
+        fields: usize,
+    },
+    Parquet {
+        total: usize,
+        offset: usize,
+    },
 }
 
 impl BatchReader {
@@ -195,17 +203,24 @@ impl BatchReader {
                 if header.is_empty() {
                     return Err(LoadError::Empty { path: path.to_path_buf() });
                 }
+                if let Err(e) = std::str::from_utf8(&header) {
+                    let byte = header[e.valid_up_to()];
+                    return Err(LoadError::NotUtf8 { path: path.to_path_buf(), where_: "the header".into(), byte });
+                }
                 // Polars would silently rename a repeated header; a user should hear of it.
                 let FileFormat::Csv { separator } = format else { unreachable!() };
+                let names = header_fields(&header, separator);
                 let mut seen = std::collections::HashSet::new();
-                for name in header_fields(&header, separator) {
-                    if !name.is_empty() && !seen.insert(name.clone()) {
-                        return Err(LoadError::DuplicateColumn { path: path.to_path_buf(), column: name });
+                for name in &names {
+                    if !name.is_empty() && !seen.insert(name) {
+                        return Err(LoadError::DuplicateColumn { path: path.to_path_buf(), column: name.clone() });
                     }
                 }
-                Source::Lines { chunker, header }
+                Source::Lines { chunker, header, fields: names.len() }
             }
-            FileFormat::Ndjson => Source::Lines { chunker: RecordChunker::new(file, false), header: Vec::new() },
+            FileFormat::Ndjson => {
+                Source::Lines { chunker: RecordChunker::new(file, false), header: Vec::new(), fields: 0 }
+            }
             FileFormat::Parquet => {
                 let mut reader = ParquetReader::new(file);
                 let total = reader.num_rows().map_err(|source| LoadError::Parse {
@@ -245,29 +260,21 @@ impl BatchReader {
         let path = self.path.clone();
         let io = |source| LoadError::Io { path: path.clone(), source };
         let df = match &mut self.source {
-            Source::Lines { chunker, header } => {
+            Source::Lines { chunker, header, fields } => {
                 let body = chunker.next_records(self.batch_rows).map_err(io)?;
                 if body.iter().all(|b| b.is_ascii_whitespace()) {
                     return Ok(None);
                 }
                 match self.format {
                     FileFormat::Csv { separator } => {
-                        for (bytes, first_row) in [(&header[..], None), (&body[..], Some(self.rows_read))] {
-                            if let Err(e) = std::str::from_utf8(bytes) {
-                                let at = e.valid_up_to();
-                                let where_ = match first_row {
-                                    None => "the header".to_string(),
-                                    Some(r) => {
-                                        let line_start =
-                                            bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-                                        let row = r + count_fields(&bytes[..line_start], separator).len() + 1;
-                                        format!("data row {row}")
-                                    }
-                                };
-                                return Err(LoadError::NotUtf8 { path: self.path.clone(), where_, byte: bytes[at] });
-                            }
+                        if let Err(e) = std::str::from_utf8(&body) {
+                            let at = e.valid_up_to();
+                            let line_start = body[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+                            let row = self.rows_read + count_fields(&body[..line_start], separator).len() + 1;
+                            let where_ = format!("data row {row}");
+                            return Err(LoadError::NotUtf8 { path: self.path.clone(), where_, byte: body[at] });
                         }
-                        let expected = count_fields(header, separator).first().copied().unwrap_or(0);
+                        let expected = *fields;
                         if let Some((i, found)) =
                             count_fields(&body, separator).into_iter().enumerate().find(|&(_, n)| n != expected)
                         {
