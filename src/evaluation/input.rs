@@ -258,27 +258,25 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         .collect::<Result<_, _>>()?;
     let df = read_table(&plan.data)?;
     let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
-    let (target, positive, missing) = match (&plan.target, bundles.first()) {
-        (Some(t), b) => {
-            let pos = if plan.positive.is_empty() && b.is_some_and(|b| &b.target.column == t) {
-                b.map(|b| b.target.positive.clone()).unwrap_or_default()
-            } else {
-                plan.positive.clone()
-            };
-            (t.clone(), pos, b.map(|b| b.pipeline.missing.clone()).unwrap_or_default())
-        }
-        (None, Some(b)) => {
-            let pos = if plan.positive.is_empty() { b.target.positive.clone() } else { plan.positive.clone() };
-            (b.target.column.clone(), pos, b.pipeline.missing.clone())
-        }
+    let first = bundles.first();
+    let target = match (&plan.target, first) {
+        (Some(t), _) => t.clone(),
+        (None, Some(b)) => b.target.column.clone(),
         (None, None) => return Err(InputError::NoTarget { path: plan.data.clone() }),
     };
-    // Values meaning dead: given, else the bundle's when it was trained on the same column.
-    let negative = match bundles.first() {
-        _ if !plan.negative.is_empty() => plan.negative.clone(),
-        Some(b) if b.target.column == target => b.target.negative.clone(),
-        _ => Vec::new(),
+    let missing = first.map(|b| b.pipeline.missing.clone()).unwrap_or_default();
+    // Values meaning converted and dead: as given, else the bundle's when it was trained on
+    // the same column.
+    let same_target = first.filter(|b| b.target.column == target);
+    let or_bundle = |given: &Vec<String>, of_bundle: fn(&Bundle) -> &Vec<String>| {
+        if given.is_empty() {
+            same_target.map(|b| of_bundle(b).clone()).unwrap_or_default()
+        } else {
+            given.clone()
+        }
     };
+    let positive = or_bundle(&plan.positive, |b| &b.target.positive);
+    let negative = or_bundle(&plan.negative, |b| &b.target.negative);
     let labels = match read_labels_with(&frame, &target, &positive, &negative, &missing) {
         Ok(l) => l,
         Err(TypingError::OneClass { positives, negatives, values, .. }) => {
