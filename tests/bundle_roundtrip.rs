@@ -9,20 +9,25 @@ use leadscore::data::typing::LeadFrame;
 use leadscore::models::{ModelScorer, Scorer};
 use leadscore::train::{train, ModelChoice, TrainPlan};
 
-#[test]
-fn save_load_predict_is_bit_identical() {
-    let dir = common::sample_dir();
+/// Training on the sample history (target `converted`, id `lead_id`) into `dir/out`.
+fn sample_plan(dir: &std::path::Path, out: &str, models: ModelChoice) -> TrainPlan {
     let mut config = TrainConfig::default();
     config.data.target = Some("converted".into());
     config.data.id = Some("lead_id".into());
-    let plan = TrainPlan {
-        data: dir.path().join("data/history.csv"),
-        out: dir.path().join("models/rt.json"),
+    TrainPlan {
+        data: dir.join("data/history.csv"),
+        out: dir.join(out),
         config,
         allow_leaky: false,
-        models: ModelChoice::Both,
+        models,
         primary: None,
-    };
+    }
+}
+
+#[test]
+fn save_load_predict_is_bit_identical() {
+    let dir = common::sample_dir();
+    let plan = sample_plan(dir.path(), "models/rt.json", ModelChoice::Both);
     let outcome = train(&plan, &mut |_| {}).unwrap();
     let loaded = Bundle::load(&plan.out).unwrap();
     assert_eq!(loaded, outcome.bundle, "every field survives the round trip");
@@ -49,17 +54,7 @@ fn save_refuses_a_bundle_it_could_not_load_back() {
     // Regression: a standard deviation that overflowed to inf was written as JSON null, and
     // the bundle then failed to load. Save now reads its own text back before writing.
     let dir = common::sample_dir();
-    let mut config = TrainConfig::default();
-    config.data.target = Some("converted".into());
-    config.data.id = Some("lead_id".into());
-    let plan = TrainPlan {
-        data: dir.path().join("data/history.csv"),
-        out: dir.path().join("models/ok.json"),
-        config,
-        allow_leaky: false,
-        models: ModelChoice::Logistic,
-        primary: None,
-    };
+    let plan = sample_plan(dir.path(), "models/ok.json", ModelChoice::Logistic);
     let good = train(&plan, &mut |_| {}).unwrap().bundle;
     let before = std::fs::read(&plan.out).unwrap();
     for (what, mut bad) in [

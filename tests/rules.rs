@@ -132,47 +132,19 @@ fn check_with_data_reports_columns_the_data_lacks() {
 #[test]
 fn explain_itemises_one_lead() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(
-        dir.path(),
-        &[
-            "rules",
-            "explain",
-            "--rules",
-            &fixture("rules.toml"),
-            "--data",
-            &fixture("leads.csv"),
-            "--activities",
-            &fixture("activities.csv"),
-            "--as-of",
-            "2026-06-30",
-            "--id",
-            "A1",
-        ],
-    );
+    let (rules, leads, log) = (fixture("rules.toml"), fixture("leads.csv"), fixture("activities.csv"));
+    let explain = |id: &str, extra: &[&str]| {
+        let args = ["rules", "explain", "--rules", &rules, "--data", &leads, "--activities", &log];
+        run(dir.path(), &[&args[..], &["--as-of", "2026-06-30", "--id", id], extra].concat())
+    };
+    let o = explain("A1", &[]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert_eq!(
         out,
         "as of 2026-06-30\nlead A1 (segment default)\nfit:\n    +40.0  senior [vp] (line 15)\n  fit score 40.0\nengagement:\n    +14.8  webinar_attended [2 events, +20.0 before decay x0.741] (line 36)\n     +4.0  web_visit [1 event] (line 45)\n     +9.0  visits [3] (line 62)\n  engagement score 27.8\ntotal = 0.50 x fit 40.0 + 0.50 x engagement 27.8 = 33.9 (mql 30, sql 60)\ngrade C3, status mql, stage consideration\npersona: Buyer (100% of its conditions)\nproducts: crm 14.8\naction: newsletter\n"
     );
-    let o = run(
-        dir.path(),
-        &[
-            "rules",
-            "explain",
-            "--rules",
-            &fixture("rules.toml"),
-            "--data",
-            &fixture("leads.csv"),
-            "--activities",
-            &fixture("activities.csv"),
-            "--as-of",
-            "2026-06-30",
-            "--id",
-            "C3",
-            "--json",
-        ],
-    );
+    let o = explain("C3", &["--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["breakdown"]["disqualified"], "placeholder name");
     assert_eq!(v["breakdown"]["total"], 0.0);
