@@ -1,10 +1,20 @@
-//! Turning per-column contributions into the `reasons` a salesperson reads.
-//!
-//! Contributions are data ([`crate::models::Contribution`]); this module only chooses and
-//! renders them: the `k` largest positive pushes, then the `k` largest negative ones, each
-//! as `Column = value (+0.80)` with the effect on the log-odds.
+//! Explanations as data: a [`Contribution`] is one column's (or one rule's) push on a lead's
+//! score, and [`top_reasons`] chooses the `reasons` a salesperson reads: the `k` largest
+//! positive pushes, then the `k` largest negative ones. Rendering them as text is
+//! [`crate::present::text`]'s job.
 
-use crate::models::Contribution;
+use serde::{Deserialize, Serialize};
+
+/// One item of an explanation: a feature (in the user's terms) and its effect on the score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// The input column (or, for rules, the rule's reason).
+    pub column: String,
+    /// The lead's value of it, as text ("(missing)" when missing).
+    pub value: String,
+    /// Effect on the score (log-odds for models, points for rules).
+    pub effect: f64,
+}
 
 /// The strongest positive and negative contributions: up to `k` of each, strongest first.
 /// Contributions smaller than `min_effect` in absolute value are left out.
@@ -18,25 +28,6 @@ pub fn top_reasons(contribs: &[Contribution], k: usize, min_effect: f64) -> Vec<
     pos.into_iter().chain(neg).collect()
 }
 
-/// Renders reasons as `A = x (+0.80); B = y (-0.45)`.
-pub fn render_reasons(reasons: &[&Contribution]) -> String {
-    reasons
-        .iter()
-        .map(|c| format!("{} = {} ({})", c.column, c.value, signed(c.effect, 2)))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// `v` with a sign and `decimals` decimals (`+0.80`); beyond ±1e6 in scientific notation
-/// (`+2.71e308`), so an absurd input value cannot print a 300-digit number.
-pub fn signed(v: f64, decimals: usize) -> String {
-    if v.abs() < 1e6 || !v.is_finite() {
-        format!("{v:+.decimals$}")
-    } else {
-        format!("{v:+.decimals$e}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,7 +37,7 @@ mod tests {
     }
 
     #[test]
-    fn picks_strongest_each_way_and_renders() {
+    fn picks_strongest_each_way() {
         let all = vec![
             c("Lead Source", "Reference", 0.8),
             c("Visits", "5", 0.31),
@@ -55,11 +46,8 @@ mod tests {
             c("Tiny", "x", 0.001),
         ];
         let r = top_reasons(&all, 1, 0.01);
-        assert_eq!(render_reasons(&r), "Lead Source = Reference (+0.80); Last Activity = Email Bounced (-0.45)");
+        assert_eq!(r, vec![&all[0], &all[3]]);
         let r = top_reasons(&all, 3, 0.01);
-        assert_eq!(r.len(), 4);
-        assert_eq!(signed(0.8, 2), "+0.80");
-        assert_eq!(signed(-2.5e300, 2), "-2.50e300");
-        assert_eq!(signed(999_999.94, 1), "+999999.9");
+        assert_eq!(r, vec![&all[0], &all[1], &all[3], &all[2]]);
     }
 }

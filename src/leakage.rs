@@ -28,6 +28,7 @@ use crate::config::LeakageSection;
 use crate::data::typing::{parse_number, ColumnKind, LeadFrame, MissingTokens, TypingError};
 use crate::evaluation::metrics::roc_auc;
 use crate::features::schema::InputColumn;
+use crate::rng::splitmix;
 
 /// Why a column was flagged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -195,14 +196,6 @@ pub fn check_columns(
         out.push(ColumnCheck { column: col.name.clone(), auc, iv, reasons });
     }
     Ok(out)
-}
-
-/// SplitMix64: a tiny, well-mixed, seeded hash used for reproducible fold assignment.
-pub fn splitmix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 impl LeakReason {

@@ -1,22 +1,29 @@
 //! leadscore: lead scoring that learns from a team's own converted-vs-dead history,
 //! ranks open leads every night, and explains each score.
 //!
-//! Pipeline, one module per stage:
-//! - [`data`]: loading CSV / Parquet / NDJSON through Polars, typing values, writing output;
-//! - [`config`]: the training config file;
-//! - [`leakage`]: the leakage guard run before fitting;
-//! - [`features`]: the fitted feature pipeline (design and tree matrices);
-//! - [`models`]: the [`models::Scorer`] trait and the models;
-//! - [`evaluation`]: metrics, splits and the held-out evaluation;
-//! - [`explain`]: turning contributions into reasons;
-//! - [`bundle`]: the versioned model bundle;
-//! - [`train`] and [`score`]: the two jobs; [`report`]: what `train` prints;
-//! - [`generate`]: the synthetic sample data; [`cli`]: the command line.
+//! Layers, each importing only from the layers above it in this list (a test,
+//! `tests/cli/architecture.rs`, keeps it so):
+//! - maths and plumbing: [`evaluation`] (metrics, tests, splits, comparisons: pure functions
+//!   of scores and outcomes), [`rng`] (the one seeded generator), [`explain`] (contributions
+//!   as data), [`data`] (loading CSV / Parquet / NDJSON, typing values, writing files);
+//! - the domain: [`features`] (the fitted feature pipeline), [`models`] (logistic regression
+//!   and boosted trees on a feature matrix), [`rules`] (the points rules), [`leakage`] (the
+//!   guard run before fitting), [`bundle`] (the versioned model bundle), [`config`] (the
+//!   training config, embedding each domain module's parameters);
+//! - the scoring seam: [`scorer`] (one [`scorer::Scorer`] trait over models, bundles and rules);
+//! - the jobs: [`train`], [`score`] (the nightly batch, writing through [`score::Sink`]s),
+//!   [`evaluate`] (reading and scoring labelled leads for `evaluate` and `thresholds`),
+//!   [`pilot`], [`generate`] (the synthetic sample);
+//! - [`present`]: every text, HTML and SVG printed for people; [`sinks`]: where scored
+//!   batches go (files).
+//!
+//! The command line lives in the binary (`src/main.rs`, `src/cli/`), not here: the library
+//! uses neither clap nor anyhow and returns typed errors.
 
 pub mod bundle;
-pub mod cli;
 pub mod config;
 pub mod data;
+pub mod evaluate;
 pub mod evaluation;
 pub mod explain;
 pub mod features;
@@ -24,9 +31,11 @@ pub mod generate;
 pub mod leakage;
 pub mod models;
 pub mod pilot;
-pub mod report;
+pub mod present;
+pub mod rng;
 pub mod rules;
 pub mod score;
+pub mod scorer;
 pub mod train;
 
 /// Versions of the crates that shape the numbers, recorded in every bundle.

@@ -1,8 +1,13 @@
 //! The `leadscore` binary: parses arguments, runs the library, prints errors with their
 //! causes, and maps outcomes to exit codes (0 ok, 1 ran but found problems, 2 error).
+//!
+//! The command line ([`cli`]: one file per subcommand with its clap arguments and its `run`)
+//! lives here, not in the library: the library has no clap, anyhow or indicatif.
+
+mod cli;
 
 use clap::Parser;
-use leadscore::cli::{self, Cli, Command, Outcome};
+use cli::{Cli, Command, Outcome};
 
 fn main() {
     let cli = match Cli::try_parse() {

@@ -33,9 +33,10 @@ use crate::bundle::{Bundle, BundleError, GradeCuts};
 use crate::data::load::{BatchReader, LoadError};
 use crate::data::output::{BatchWriter, OutputError};
 use crate::data::typing::{column_list, LeadFrame, TypingError};
-use crate::explain::{render_reasons, top_reasons};
-use crate::models::{ModelScorer, ScoreError, Scorer};
-use crate::rules::engine::render_items;
+use crate::explain::top_reasons;
+use crate::present::rules::render_items;
+use crate::present::text::render_reasons;
+use crate::scorer::{ModelScorer, ScoreError, Scorer};
 use crate::rules::{Breakdown, RulesError, RulesPlan};
 
 /// The rules part of a scoring job.
@@ -352,46 +353,4 @@ fn rule_columns(b: &[Breakdown]) -> Vec<Column> {
         t("top_product", b.iter().map(|x| x.products.first().map(|p| p.0.clone()).unwrap_or_default()).collect()),
         t("rule_reasons", b.iter().map(render_items).collect()),
     ]
-}
-
-impl ScoreSummary {
-    /// Human-readable summary.
-    pub fn render(&self) -> String {
-        let with =
-            if self.model.is_empty() { "rules".to_string() } else { format!("{} ({})", self.model, self.primary) };
-        let mut s = format!(
-            "scored {} leads from {} with {} in {} batch(es) -> {}\n",
-            self.leads, self.input, with, self.batches, self.output
-        );
-        if !self.model.is_empty() {
-            s.push_str(&format!(
-                "grades: {}; mean probability {:.3}\n",
-                self.grades.iter().map(|(g, n)| format!("{g} {n}")).collect::<Vec<_>>().join(", "),
-                self.mean_probability
-            ));
-        }
-        if let Some(r) = &self.rules {
-            let join =
-                |m: &BTreeMap<String, usize>| m.iter().map(|(g, n)| format!("{g} {n}")).collect::<Vec<_>>().join(", ");
-            let log = if r.activity_events > 0 {
-                format!(" as of {} ({} activity events for {} leads)", r.as_of, r.activity_events, r.activity_leads)
-            } else {
-                String::new()
-            };
-            s.push_str(&format!(
-                "rules {}{log}: mean rule score {:.1}; {}\nrule grades: {}\n",
-                r.file,
-                r.mean_score,
-                join(&r.status),
-                join(&r.grades)
-            ));
-        }
-        if !self.unseen_categories.is_empty() {
-            s.push_str(&format!(
-                "values never seen in training, scored as \"other\": {}\n",
-                self.unseen_categories.iter().map(|(c, n)| format!("{c}: {n}")).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        s
-    }
 }

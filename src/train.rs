@@ -110,9 +110,9 @@ pub enum TrainError {
     /// Boosted-tree fitting failed.
     #[error(transparent)]
     Gbm(#[from] crate::models::gbm::GbmFitError),
-    /// Scoring held-out rows failed.
-    #[error(transparent)]
-    Score(#[from] crate::models::ScoreError),
+    /// Predicting held-out rows failed (the boosted-tree engine refused the matrix).
+    #[error("boosted trees: {0}")]
+    Predict(#[from] leadscore_gbm::GbmError),
     /// `--primary` names a model that was not fitted.
     #[error("--primary {0}: that model was not fitted (fitted: {1})")]
     Primary(String, String),
@@ -137,8 +137,9 @@ pub enum TrainError {
 pub struct TrainOutcome {
     /// The saved bundle.
     pub bundle: Bundle,
-    /// Human-readable report.
-    pub report: String,
+    /// What the analyst should know about the fit (a model that learned nothing, a blank
+    /// column left out); printed at the end of the report ([`crate::present::train`]).
+    pub warnings: Vec<String>,
 }
 
 /// Fits the pipeline and every chosen model on `rows`.
@@ -447,8 +448,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         checksum: String::new(),
     };
     bundle.save(&plan.out)?;
-    let report = crate::report::train_report(&bundle, &warnings);
-    Ok(TrainOutcome { bundle, report })
+    Ok(TrainOutcome { bundle, warnings })
 }
 
 /// The default bundle path for a name: `models/<name>.json`.

@@ -6,7 +6,7 @@ use leadscore::bundle::Bundle;
 use leadscore::config::TrainConfig;
 use leadscore::data::load::read_table;
 use leadscore::data::typing::LeadFrame;
-use leadscore::models::{ModelScorer, Scorer};
+use leadscore::scorer::{ModelScorer, Scorer};
 use leadscore::train::{train, ModelChoice, TrainPlan};
 
 /// Training on the sample history (target `converted`, id `lead_id`) into `dir/out`.

@@ -38,10 +38,10 @@ use serde::Serialize;
 
 use super::inputs::ScorerInputArgs;
 use super::{check_outputs, print_out, Outcome};
-use crate::data::output::{commit_all, Staged};
-use crate::evaluation::compare::{compare, CompareOptions, Comparison};
-use crate::evaluation::html::render_report;
-use crate::evaluation::input::{load_scored, TimeWindow};
+use leadscore::data::output::{commit_all, Staged};
+use leadscore::evaluation::compare::{compare, CompareOptions, Comparison};
+use leadscore::present::html::render_report;
+use leadscore::evaluate::{load_scored, TimeWindow};
 
 /// Arguments of `leadscore evaluate`.
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{check_outputs, print_out, Outcome};
-use crate::generate::{write_sample, GeneratorParams};
+use leadscore::generate::{write_sample, GeneratorParams};
 
 /// Arguments of `leadscore generate`.
 #[derive(Debug, Args)]

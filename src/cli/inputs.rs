@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::split_list;
-use crate::evaluation::input::InputPlan;
+use leadscore::evaluate::InputPlan;
 
 /// Labelled data and the scorers to run on it (flattened into each command's arguments).
 #[derive(Debug, Args)]

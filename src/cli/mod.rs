@@ -75,12 +75,12 @@ pub fn parse_as_of(value: &str) -> Result<chrono::NaiveDate, String> {
 }
 
 /// Refuses outputs that are the same file as an input or as each other (see
-/// [`crate::data::output::check_outputs`]); `None` entries (flags not given) are skipped.
+/// [`leadscore::data::output::check_outputs`]); `None` entries (flags not given) are skipped.
 pub fn check_outputs(outputs: &[(&str, Option<&Path>)], inputs: &[(&str, Option<&Path>)]) -> anyhow::Result<()> {
     fn given<'a>(v: &[(&'a str, Option<&'a Path>)]) -> Vec<(&'a str, &'a Path)> {
         v.iter().filter_map(|&(f, p)| p.map(|p| (f, p))).collect()
     }
-    crate::data::output::check_outputs(&given(outputs), &given(inputs))?;
+    leadscore::data::output::check_outputs(&given(outputs), &given(inputs))?;
     Ok(())
 }
 

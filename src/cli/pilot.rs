@@ -1,7 +1,7 @@
 //! `leadscore pilot assign | analyze`: a live pilot with a control group.
 //!
 //! - `assign` gives each open lead an arm (treatment = worked in model order, control =
-//!   worked by the rules) from a hash of its id and `--seed`; see [`crate::pilot::assign`].
+//!   worked by the rules) from a hash of its id and `--seed`; see [`leadscore::pilot::assign`].
 //! - `analyze` reads the arms and outcomes and prints conversion per arm, the test of the
 //!   difference, sales-cycle length per arm, and the sample size still needed.
 
@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use super::evaluate::write_atomic;
 use super::{check_outputs, print_out, split_list, Outcome};
-use crate::pilot::analyze::{analyze, AnalyzePlan, PilotReport};
-use crate::pilot::files::{assign_file, read_outcomes, AnalyzeFiles, AssignPlan};
+use leadscore::pilot::analyze::{analyze, AnalyzePlan, PilotReport};
+use leadscore::pilot::files::{assign_file, read_outcomes, AnalyzeFiles, AssignPlan};
 
 /// Arguments of `leadscore pilot`.
 #[derive(Debug, Args)]

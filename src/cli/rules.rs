@@ -14,10 +14,11 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::{print_out, Outcome};
-use crate::data::load::BatchReader;
-use crate::data::typing::LeadFrame;
-use crate::rules::report::{check_against, render_breakdown, summary};
-use crate::rules::{RuleSet, RulesError, RulesPlan};
+use leadscore::data::load::BatchReader;
+use leadscore::data::typing::LeadFrame;
+use leadscore::present::rules::{render_breakdown, summary};
+use leadscore::rules::check::check_against;
+use leadscore::rules::{RuleSet, RulesError, RulesPlan};
 
 /// Arguments of `leadscore rules`.
 #[derive(Debug, Args)]

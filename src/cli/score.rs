@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{check_outputs, print_out, Outcome};
-use crate::bundle::GradeCuts;
-use crate::score::{score, RulesInput, ScorePlan};
+use leadscore::bundle::GradeCuts;
+use leadscore::score::{score, RulesInput, ScorePlan};
 
 /// Arguments of `leadscore score`.
 #[derive(Debug, Args)]

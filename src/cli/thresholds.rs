@@ -1,5 +1,5 @@
 //! `leadscore thresholds`: the threshold lab. Recommends MQL / SQL cut-offs for each scorer
-//! from labelled history by the methods of [`crate::evaluation::thresholds`] and shows what
+//! from labelled history by the methods of [`leadscore::evaluation::thresholds`] and shows what
 //! each cut-off would have done (leads passed, conversions captured, precision).
 //!
 //! `--capacity N` is per period: with `--date-column` and `--period week|month`, the
@@ -23,9 +23,9 @@ use serde::Serialize;
 use super::evaluate::{input_paths, write_atomic};
 use super::inputs::ScorerInputArgs;
 use super::{check_outputs, print_out, Outcome};
-use crate::evaluation::compare::ScoreKind;
-use crate::evaluation::input::load_scored;
-use crate::evaluation::thresholds::{recommend, ThresholdPlan, ThresholdReport};
+use leadscore::evaluation::compare::ScoreKind;
+use leadscore::evaluate::load_scored;
+use leadscore::evaluation::thresholds::{recommend, ThresholdPlan, ThresholdReport};
 
 /// The largest `--capacity` accepted: no sales team works more leads than this per period,
 /// and with it the total over any span of periods stays countable.

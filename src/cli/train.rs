@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{check_outputs, print_out, split_list, Outcome};
-use crate::config::TrainConfig;
-use crate::data::typing::ColumnKind;
-use crate::report::leakage_table;
-use crate::train::{default_bundle_path, train, ModelChoice, TrainError, TrainPlan};
+use leadscore::config::TrainConfig;
+use leadscore::data::typing::ColumnKind;
+use leadscore::present::train::leakage_table;
+use leadscore::train::{default_bundle_path, train, ModelChoice, TrainError, TrainPlan};
 
 /// Models `--model` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -228,7 +228,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Outcome> {
     match train(&plan, &mut progress) {
         Ok(outcome) => {
             if !quiet {
-                print_out(&outcome.report)?;
+                print_out(&leadscore::present::train::train_report(&outcome.bundle, &outcome.warnings))?;
                 print_out(&format!("bundle written to {}\n", plan.out.display()))?;
             }
             Ok(Outcome::Ok)

@@ -7,8 +7,8 @@
 //! - [`stratified_folds`]: k folds, each with the history's conversion rate.
 
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+
+use crate::rng::chacha;
 
 /// Indices (into the labelled rows) of training and held-out rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +20,7 @@ pub struct Split {
 }
 
 fn shuffled_classes(labels: &[bool], seed: u64) -> [Vec<usize>; 2] {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = chacha(seed, 0);
     let mut pos: Vec<usize> = (0..labels.len()).filter(|&i| labels[i]).collect();
     let mut neg: Vec<usize> = (0..labels.len()).filter(|&i| !labels[i]).collect();
     pos.shuffle(&mut rng);

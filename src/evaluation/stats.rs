@@ -22,6 +22,8 @@
 use super::metrics::{check_ranking, roc_auc, MetricError};
 use serde::{Deserialize, Serialize};
 
+use crate::rng::SplitMix64;
+
 /// Result of DeLong's paired test of `H0: AUC_a = AUC_b`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeLong {
@@ -225,35 +227,6 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and good enough for resampling.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform integer in `0..bound` (`bound > 0`), unbiased (Lemire 2019).
-    fn below(&mut self, bound: u64) -> u64 {
-        let mut wide = u128::from(self.next_u64()) * u128::from(bound);
-        if (wide as u64) < bound {
-            let threshold = bound.wrapping_neg() % bound;
-            while (wide as u64) < threshold {
-                wide = u128::from(self.next_u64()) * u128::from(bound);
-            }
-        }
-        (wide >> 64) as u64
-    }
 }
 
 /// Complementary error function, `erfc(x) = 1 − erf(x)`, relative error ~1e-15.
@@ -476,17 +449,5 @@ mod tests {
         let w = vec![1u64; s.len()];
         let got = weighted_auc(&s, &y, &order, &w, m, s.len() - m);
         assert_eq!(got, roc_auc(&s, &y).unwrap());
-    }
-
-    #[test]
-    fn splitmix_reference_and_uniformity() {
-        // First output for seed 0, from the reference C implementation (Vigna).
-        assert_eq!(SplitMix64::new(0).next_u64(), 0xE220_A839_7B1D_CDAF);
-        let mut rng = SplitMix64::new(42);
-        let mut counts = [0u32; 6];
-        for _ in 0..60_000 {
-            counts[rng.below(6) as usize] += 1;
-        }
-        assert!(counts.iter().all(|&c| (9_500..10_500).contains(&c)), "{counts:?}");
     }
 }

@@ -11,7 +11,6 @@
 //! the same parameters, with their true attributes, so tests can compare a model's scores with
 //! [`super::conversion_probability`] of the very rows it scored.
 
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::lead::{draw_lead, Lead, LeadId};
@@ -126,12 +125,7 @@ pub fn open_leads(params: &GeneratorParams) -> LeadStream {
     leads(params, Sample::Open)
 }
 
-/// ChaCha8 seeded with `seed`, positioned at the start of `stream`.
-pub(crate) fn rng(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream);
-    rng
-}
+pub(crate) use crate::rng::chacha as rng;
 
 #[cfg(test)]
 mod tests {

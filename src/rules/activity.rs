@@ -15,7 +15,6 @@
 //! events; the raw log is never held.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -51,27 +50,7 @@ pub fn cap(points: f64, max: Option<f64>) -> (f64, bool) {
     }
 }
 
-/// FNV-1a: lead ids and column names are short keys, and SipHash's DoS resistance buys
-/// nothing for a batch job while costing ~10% of the scoring time.
-#[derive(Default, Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-/// A hash map keyed by short strings, hashed with [`Fnv`].
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+pub use crate::rng::FastMap;
 
 /// What the timestamp parser saw.
 #[derive(Debug, Clone, Default)]

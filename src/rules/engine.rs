@@ -1,6 +1,6 @@
-//! Scoring leads with a checked [`RuleSet`]: the itemised [`Breakdown`] of every lead,
-//! and the [`Scorer`] implementation that lets `score` and evaluation use the rules
-//! exactly like a model.
+//! Scoring leads with a checked [`RuleSet`]: the itemised [`Breakdown`] of every lead.
+//! [`crate::scorer`] adapts [`RulesScorer`] to the scoring seam, so `score` and evaluation
+//! use the rules exactly like a model.
 //!
 //! Per lead: choose the segment (first `[[segment]]` whose conditions hold, else
 //! `default`); add the points of each fit and engagement rule that applies to the segment
@@ -20,7 +20,7 @@ use super::condition::Condition;
 use super::gate::{Alternative, Gate};
 use super::set::{Per, Rule, RuleSet, Source, Thresholds};
 use crate::data::typing::{parse_number, LeadFrame, MissingTokens, TypingError};
-use crate::models::{Contribution, ScoreError, Scored, Scorer};
+use crate::explain::Contribution;
 
 /// Fit or engagement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -96,7 +96,7 @@ pub struct Breakdown {
     pub products: Vec<(String, f64)>,
 }
 
-/// Rules plus an optional activity table: a [`Scorer`].
+/// Rules plus an optional activity table: a [`crate::scorer::Scorer`].
 pub struct RulesScorer<'a> {
     /// The rules.
     pub rules: &'a RuleSet,
@@ -315,23 +315,6 @@ fn fire(
     }
 }
 
-impl Scorer for RulesScorer<'_> {
-    fn name(&self) -> &str {
-        "rules"
-    }
-
-    fn is_probability(&self) -> bool {
-        false
-    }
-
-    fn score(&self, leads: &LeadFrame, explain: bool) -> Result<Scored, ScoreError> {
-        let all = self.evaluate(leads)?;
-        let scores = all.iter().map(|b| b.total).collect();
-        let contributions = if explain { all.iter().map(contributions).collect() } else { Vec::new() };
-        Ok(Scored { scores, contributions, unseen: Vec::new() })
-    }
-}
-
 /// A breakdown as generic contributions: one per rule that fired, effect in points.
 pub fn contributions(b: &Breakdown) -> Vec<Contribution> {
     b.items
@@ -340,32 +323,6 @@ pub fn contributions(b: &Breakdown) -> Vec<Contribution> {
         .collect()
 }
 
-/// `rule_reasons`: each rule that fired with its points, decay and cap noted, and for a rule
-/// with `or` the alternative that held (`director (+25.0, job_title: Sales Director)`).
-pub fn render_items(b: &Breakdown) -> String {
-    let mut parts: Vec<String> = b
-        .items
-        .iter()
-        .map(|it| {
-            let mut s = format!("{} ({}", it.reason, crate::explain::signed(it.points, 1));
-            if it.decay < 1.0 {
-                s.push_str(&format!(", decay x{:.2}", it.decay));
-            }
-            if it.capped {
-                s.push_str(", capped");
-            }
-            if let Some(a) = &it.alternative {
-                s.push_str(&format!(", {a}"));
-            }
-            s.push(')');
-            s
-        })
-        .collect();
-    if let Some(d) = &b.disqualified {
-        parts.insert(0, format!("disqualified: {d}"));
-    }
-    parts.join("; ")
-}
 
 #[cfg(test)]
 mod tests {
@@ -441,7 +398,7 @@ mod tests {
         assert_eq!((b.status.as_str(), b.action.as_str()), ("disqualified", "drop"));
         // Buyer needs both conditions (min_share defaults to 1); a manager meets one.
         assert_eq!(b.persona, None);
-        assert!(render_items(b).starts_with("disqualified: placeholder name; seniority = manager (+20.0)"));
+        assert_eq!((b.items[0].reason.as_str(), b.items[0].value.as_str(), b.items[0].points), ("seniority = manager", "manager", 20.0));
     }
 
     #[test]
@@ -455,23 +412,6 @@ mod tests {
         assert_eq!(b.fit_score.to_bits(), 0.0f64.to_bits());
         assert_eq!(b.grade, "D2");
         close(b.total, 0.5 * (webinar + 30.0));
-    }
-
-    #[test]
-    fn scorer_trait_gives_totals_and_contributions() {
-        let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
-        let plan = RulesPlan::load(&fixture("rules.toml"), Some(&fixture("activities.csv")), as_of, None).unwrap();
-        let path = fixture("leads.csv");
-        let df = read_table(&path).unwrap();
-        let s = plan.scorer();
-        assert_eq!((s.name(), s.is_probability()), ("rules", false));
-        let scored = s.score(&LeadFrame { df: &df, path: &path, first_row: 1 }, true).unwrap();
-        assert_eq!(scored.scores.len(), 4);
-        assert_eq!(scored.scores[2], 0.0);
-        assert_eq!(
-            scored.contributions[1][0],
-            Contribution { column: "seniority = student".into(), value: "student".into(), effect: 15.0 }
-        );
     }
 
     #[test]

@@ -7,9 +7,10 @@
 //! per lead with Polars ([`activity`]) into decayed, expiring counts per rule and points per
 //! product. The engine ([`engine`]) then scores leads batch by batch: fit and engagement
 //! points, caps, disqualification, segment, grade (A1…D4), MQL/SQL status, funnel stage,
-//! persona and follow-up action, each lead with its itemised [`Breakdown`], which [`report`]
-//! prints. [`RulesScorer`] implements [`crate::models::Scorer`], so rules are scored and
-//! evaluated like any model; [`RulesPlan`] loads a rules file with its activity log.
+//! persona and follow-up action, each lead with its itemised [`Breakdown`] (printed by
+//! [`crate::present::rules`]). [`RulesScorer`] implements [`crate::scorer::Scorer`], so rules
+//! are scored and evaluated like any model; [`RulesPlan`] loads a rules file with its activity
+//! log; [`check`] checks a rules file against a data file.
 //!
 //! Rules are data: the only operators are those of [`condition`], combined only by a rule's
 //! flat `or` and `and` lists; regexes are length- and size-limited, and the file size and the
@@ -34,12 +35,12 @@
 //! ```
 
 pub mod activity;
+pub mod check;
 pub mod condition;
 pub mod engine;
 pub mod error;
 pub mod gate;
 pub mod items;
-pub mod report;
 pub mod set;
 pub mod spec;
 

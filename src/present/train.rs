@@ -2,7 +2,9 @@
 //! decile lift table, the strongest model terms, and the grade cut-offs, then warnings:
 //! the ones `train` found (a model that learned nothing) and grade cut-offs that collapse.
 
+use super::text::render_deciles;
 use crate::bundle::{Bundle, GradeCuts};
+use crate::evaluation::{Evaluation, EvaluationMethod};
 use crate::leakage::ColumnCheck;
 use crate::models::FittedModel;
 
@@ -122,6 +124,35 @@ pub fn train_report(b: &Bundle, warnings: &[String]) -> String {
         s.push_str(&format!("warning: {w}\n"));
     }
     s
+}
+
+impl Evaluation {
+    /// A plain-text report: headline metrics and the decile lift table.
+    pub fn render(&self, model: &str) -> String {
+        let how = match &self.method {
+            EvaluationMethod::Holdout { share } => format!("stratified hold-out, {:.0}% of history", share * 100.0),
+            EvaluationMethod::TimeOrdered { share, column } => {
+                format!("time-ordered hold-out: newest {:.0}% by \"{column}\"", share * 100.0)
+            }
+            EvaluationMethod::CrossValidation { folds, fold_auc } => {
+                let mean = fold_auc.iter().sum::<f64>() / fold_auc.len() as f64;
+                let sd = (fold_auc.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / fold_auc.len() as f64).sqrt();
+                format!("{folds}-fold cross-validation (fold AUC {mean:.4} ± {sd:.4})")
+            }
+        };
+        let mut s = format!(
+            "{model}: {how}; {} leads, {} converted ({:.1}%)\n  AUC {:.4}   PR-AUC {:.4}   log loss {:.4}   Brier {:.4}\n",
+            self.rows,
+            self.conversions,
+            100.0 * self.conversions as f64 / self.rows.max(1) as f64,
+            self.auc,
+            self.pr_auc,
+            self.log_loss,
+            self.brier
+        );
+        s.push_str(&render_deciles(&self.deciles));
+        s
+    }
 }
 
 #[cfg(test)]

@@ -1,17 +1,10 @@
-//! Printers for the rules engine: the itemised breakdown of one lead (`rules explain`),
-//! the summary of a checked file and its check against a data file (`rules check`).
+//! Printers for the rules engine: the itemised breakdown of one lead (`rules explain`), the
+//! `rule_reasons` text of a lead, and the summary of a checked file (`rules check`).
 //! The numbers come from [`Breakdown`]; nothing here computes a score.
 
-use std::collections::BTreeSet;
-use std::path::Path;
-
-use polars::prelude::DataFrame;
-
-use super::engine::{Breakdown, Kind};
-use super::error::Problem;
-use super::set::{RuleSet, Source};
-use crate::data::typing::{column_list, parse_number};
-use crate::explain::signed;
+use super::text::signed;
+use crate::rules::engine::{Breakdown, Kind};
+use crate::rules::set::{RuleSet, Source};
 
 /// `rules explain` as text.
 pub fn render_breakdown(id: &str, b: &Breakdown) -> String {
@@ -97,37 +90,31 @@ pub fn summary(r: &RuleSet) -> String {
     )
 }
 
-/// Checks the rules against a data file: columns that do not exist are problems;
-/// values looked for that never occur, and ranges on columns with no numbers, are warnings.
-pub fn check_against(r: &RuleSet, data: &Path, df: &DataFrame) -> (Vec<Problem>, Vec<String>) {
-    let mut problems = Vec::new();
-    let mut warnings = Vec::new();
-    for (col, line) in r.lead_columns() {
-        if df.column(&col).is_err() {
-            problems.push(Problem {
-                line,
-                item: format!("column \"{col}\""),
-                message: format!("not in {} (columns: {})", data.display(), column_list(df)),
-            });
-        }
-    }
-    for (field, line, cond) in &r.fields {
-        let Some(ca) = df.column(field).ok().and_then(|c| c.str().ok()) else { continue };
-        let seen: BTreeSet<String> =
-            ca.iter().filter_map(|v| r.missing.clean(v)).map(str::to_lowercase).take(1_000_000).collect();
-        for v in cond.values() {
-            if !seen.contains(v) {
-                warnings.push(format!("line {line}: \"{v}\" never occurs in column \"{field}\" of {}", data.display()));
+/// `rule_reasons`: each rule that fired with its points, decay and cap noted, and for a rule
+/// with `or` the alternative that held (`director (+25.0, job_title: Sales Director)`).
+pub fn render_items(b: &Breakdown) -> String {
+    let mut parts: Vec<String> = b
+        .items
+        .iter()
+        .map(|it| {
+            let mut s = format!("{} ({}", it.reason, signed(it.points, 1));
+            if it.decay < 1.0 {
+                s.push_str(&format!(", decay x{:.2}", it.decay));
             }
-        }
-        if cond.is_numeric() && !seen.iter().any(|v| parse_number(v).is_some()) {
-            warnings.push(format!(
-                "line {line}: column \"{field}\" has no numbers in {}; the range never matches",
-                data.display()
-            ));
-        }
+            if it.capped {
+                s.push_str(", capped");
+            }
+            if let Some(a) = &it.alternative {
+                s.push_str(&format!(", {a}"));
+            }
+            s.push(')');
+            s
+        })
+        .collect();
+    if let Some(d) = &b.disqualified {
+        parts.insert(0, format!("disqualified: {d}"));
     }
-    (problems, warnings)
+    parts.join("; ")
 }
 
 #[cfg(test)]
@@ -138,7 +125,7 @@ mod tests {
 
     use super::*;
     use crate::data::typing::LeadFrame;
-    use crate::rules::engine::{render_items, Item};
+    use crate::rules::engine::Item;
     use crate::rules::gate::Alternative;
     use crate::rules::RulesScorer;
 

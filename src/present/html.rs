@@ -9,8 +9,8 @@
 //! `<figure class="chart" id="...">` so a headless browser check can find it.
 
 use super::charts::{calibration_chart, distribution_chart, gains_chart, lift_chart, roc_chart, ChartError};
-use super::compare::{Comparison, ScorerScores};
-use super::metrics::{roc_curve, MetricError};
+use crate::evaluation::compare::{Comparison, ScorerScores};
+use crate::evaluation::metrics::{roc_curve, MetricError};
 
 /// Errors while building the page.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +96,7 @@ pub fn render_report(
             escape(&r.name),
             r.kind.as_str(),
             r.auc,
-            super::fmt_interval(r.auc_ci),
+            super::text::fmt_interval(r.auc_ci),
             r.pr_auc,
             opt(r.log_loss),
             opt(r.brier),
@@ -153,7 +153,7 @@ pub fn render_report(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{:.2}</td><td>{:.1}%</td><td>{:.3}–{:.3}</td></tr>\n",
                 d.bin,
                 d.leads,
-                super::fmt_count(d.conversions),
+                super::text::fmt_count(d.conversions),
                 100.0 * d.conversion_rate,
                 d.lift,
                 100.0 * d.cumulative_gain,

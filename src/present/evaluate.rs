@@ -2,7 +2,7 @@
 //! per scorer precision/recall at the top and at capacity, the decile table and the score
 //! bands, and the verdict of each paired test.
 
-use super::compare::Comparison;
+use crate::evaluation::compare::Comparison;
 
 impl Comparison {
     /// The plain-text summary `evaluate` prints.
@@ -39,7 +39,7 @@ impl Comparison {
                 "{:<24} {:>7.4} {:>17} {:>7.4} {:>9} {:>7} {:>7}\n",
                 r.name,
                 r.auc,
-                super::fmt_interval(r.auc_ci),
+                super::text::fmt_interval(r.auc_ci),
                 r.pr_auc,
                 opt(r.log_loss),
                 opt(r.brier),
@@ -49,8 +49,8 @@ impl Comparison {
         if self.scorers.iter().any(|r| r.auc_ci.is_none()) {
             s.push_str(&format!(
                 "n/a (too few): fewer than {} converted or {} dead leads; a bootstrap interval over so few means nothing\n",
-                super::compare::MIN_CLASS_FOR_INTERVAL,
-                super::compare::MIN_CLASS_FOR_INTERVAL
+                crate::evaluation::compare::MIN_CLASS_FOR_INTERVAL,
+                crate::evaluation::compare::MIN_CLASS_FOR_INTERVAL
             ));
         }
         for r in &self.scorers {
@@ -79,7 +79,7 @@ impl Comparison {
             for t in tops {
                 s.push_str(&format!("  {t}\n"));
             }
-            s.push_str(&super::render_deciles(&r.deciles));
+            s.push_str(&super::text::render_deciles(&r.deciles));
             s.push_str("  band     leads  converted   rate\n");
             for b in &r.bands {
                 let rate = b.conversion_rate.map_or("-".to_string(), |x| format!("{:.1}%", 100.0 * x));

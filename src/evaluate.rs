@@ -1,9 +1,9 @@
-//! Reading the leads `evaluate` and `thresholds` work on and scoring them with every
-//! scorer asked for.
+//! The application side of `evaluate` and `thresholds`: reading the labelled leads they work
+//! on and scoring them with every scorer asked for. The maths is [`crate::evaluation`]'s.
 //!
 //! Flow: read the whole file as text ([`crate::data::load::read_table`]); read the outcome
 //! column (the `--target` given, else the first bundle's target); score every row with each
-//! model of each bundle ([`ModelScorer`]) and each rules file ([`RulesPlan`], with the
+//! model of each bundle ([`crate::scorer::ModelScorer`]) and each rules file ([`RulesPlan`], with the
 //! activity log when given; points 0–100), all through the same [`Scorer`] trait; keep the labelled rows; optionally keep only the newest share by a
 //! date column (time-ordered evaluation: the model is judged on leads newer than the ones
 //! it could have learned from), or, with `heldout`, only the leads the bundle held out when
@@ -27,14 +27,14 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::compare::{ScoreKind, ScorerScores};
-use super::split::{stratified_holdout, time_ordered_holdout};
-use super::EvaluationMethod;
 use crate::bundle::{file_sha256, Bundle, BundleError};
 use crate::data::load::{read_table, LoadError};
 use crate::data::typing::{parse_date, read_labels_with, LeadFrame, TypingError};
-use crate::models::{ModelScorer, ScoreError, Scorer};
+use crate::evaluation::compare::ScorerScores;
+use crate::evaluation::split::{stratified_holdout, time_ordered_holdout};
+use crate::evaluation::EvaluationMethod;
 use crate::rules::{RulesError, RulesPlan};
+use crate::scorer::{BundleScorer, ScoreError, Scorer};
 
 /// What to read and score.
 #[derive(Debug, Clone, Default)]
@@ -413,16 +413,15 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         let scored = s
             .score(&frame, false)
             .map_err(|source| InputError::Score { scorer: name.clone(), source: Box::new(source) })?;
-        let kind = if s.is_probability() { ScoreKind::Probability } else { ScoreKind::Points };
+        let kind = s.kind();
         let scores = rows.iter().map(|&r| scored.scores[r]).collect();
         scorers.push(ScorerScores { name, source, kind, scores, warnings });
         Ok(())
     };
     let many = bundles.len() > 1;
     for ((b, path), warning) in bundles.iter().zip(&plan.models).zip(&in_sample) {
-        for m in &b.models {
-            let name = if many { format!("{}:{}", stem(path), m.model.name()) } else { m.model.name().to_string() };
-            let scorer = ModelScorer { pipeline: &b.pipeline, model: &m.model };
+        for scorer in BundleScorer::new(b).models() {
+            let name = if many { format!("{}:{}", stem(path), scorer.name()) } else { scorer.name().to_string() };
             push(name, path.display().to_string(), &scorer, warning.iter().cloned().collect())?;
         }
     }

@@ -8,7 +8,7 @@
 
 use plotters::prelude::*;
 
-use super::metrics::{CalibrationTable, Decile, RocCurve};
+use crate::evaluation::metrics::{CalibrationTable, Decile, RocCurve};
 
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (520, 380);

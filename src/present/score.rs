@@ -1,0 +1,47 @@
+//! The run summary `leadscore score` prints.
+
+use std::collections::BTreeMap;
+
+use crate::score::ScoreSummary;
+
+impl ScoreSummary {
+    /// Human-readable summary.
+    pub fn render(&self) -> String {
+        let with =
+            if self.model.is_empty() { "rules".to_string() } else { format!("{} ({})", self.model, self.primary) };
+        let mut s = format!(
+            "scored {} leads from {} with {} in {} batch(es) -> {}\n",
+            self.leads, self.input, with, self.batches, self.output
+        );
+        if !self.model.is_empty() {
+            s.push_str(&format!(
+                "grades: {}; mean probability {:.3}\n",
+                self.grades.iter().map(|(g, n)| format!("{g} {n}")).collect::<Vec<_>>().join(", "),
+                self.mean_probability
+            ));
+        }
+        if let Some(r) = &self.rules {
+            let join =
+                |m: &BTreeMap<String, usize>| m.iter().map(|(g, n)| format!("{g} {n}")).collect::<Vec<_>>().join(", ");
+            let log = if r.activity_events > 0 {
+                format!(" as of {} ({} activity events for {} leads)", r.as_of, r.activity_events, r.activity_leads)
+            } else {
+                String::new()
+            };
+            s.push_str(&format!(
+                "rules {}{log}: mean rule score {:.1}; {}\nrule grades: {}\n",
+                r.file,
+                r.mean_score,
+                join(&r.status),
+                join(&r.grades)
+            ));
+        }
+        if !self.unseen_categories.is_empty() {
+            s.push_str(&format!(
+                "values never seen in training, scored as \"other\": {}\n",
+                self.unseen_categories.iter().map(|(c, n)| format!("{c}: {n}")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        s
+    }
+}

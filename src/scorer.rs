@@ -1,0 +1,247 @@
+//! The scoring seam: one small trait, [`Scorer`], that every way of scoring leads implements,
+//! so `score`, `evaluate` and `thresholds` work with any of them through `&dyn Scorer`.
+//!
+//! The engines themselves know nothing of this trait: the models ([`crate::models`]) see a
+//! feature matrix, the rules engine ([`crate::rules`]) a batch of text cells. This module
+//! adapts them:
+//! - [`ModelScorer`]: one fitted model with the bundle's feature pipeline;
+//! - [`BundleScorer`]: every model of a bundle, encoding each batch once for all of them; its
+//!   scores are the primary model's, the others come as [`Scored::components`];
+//! - [`crate::rules::RulesScorer`]: the points rules, with each lead's itemised
+//!   [`Breakdown`] in [`Scored::breakdowns`].
+//!
+//! What a scorer returns is data ([`Scored`], [`Contribution`]); turning it into text is the
+//! job of the sink that needs it ([`crate::present`]).
+
+use leadscore_gbm::GbmError;
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::Bundle;
+use crate::data::typing::{LeadFrame, TypingError};
+pub use crate::evaluation::compare::ScoreKind;
+pub use crate::explain::Contribution;
+use crate::features::{Encoded, FittedPipeline};
+use crate::models::FittedModel;
+use crate::rules::{Breakdown, RulesScorer};
+
+/// A probability of conversion, in `0..=1`: what a model scorer's scores are.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Probability(f64);
+
+impl Probability {
+    /// Wraps `p`, clamping tiny numerical excursions; `None` for NaN.
+    pub fn new(p: f64) -> Option<Self> {
+        (!p.is_nan()).then(|| Probability(p.clamp(0.0, 1.0)))
+    }
+
+    /// The value.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// Scores for a batch.
+#[derive(Debug, Clone, Default)]
+pub struct Scored {
+    /// One score per lead, on the scale of [`Scorer::kind`].
+    pub scores: Vec<f64>,
+    /// Per lead, per-column contributions (empty when not requested).
+    pub contributions: Vec<Vec<Contribution>>,
+    /// Per input column, values never seen in training that were mapped to "other".
+    pub unseen: Vec<(String, usize)>,
+    /// A composite scorer's parts: each model's own probabilities (a bundle with several
+    /// models), in the bundle's order. Empty for a single model or rules.
+    pub components: Vec<(String, Vec<f64>)>,
+    /// A points scorer's itemised breakdown per lead (empty for models).
+    pub breakdowns: Vec<Breakdown>,
+}
+
+/// Errors while scoring.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    /// The batch could not be read as the scorer's inputs.
+    #[error(transparent)]
+    Typing(#[from] TypingError),
+    /// The boosted-tree engine refused the batch (shape mismatch).
+    #[error("boosted trees: {0}")]
+    Gbm(#[from] GbmError),
+    /// A model gave a value that is not a probability (a damaged model).
+    #[error("{model}: lead {row} got a probability that is not a number; the bundle is damaged, retrain it")]
+    NotAProbability {
+        /// The model.
+        model: String,
+        /// 1-based data row.
+        row: usize,
+    },
+}
+
+/// Anything that scores leads.
+pub trait Scorer {
+    /// Short name ("logistic", "gbm", "rules").
+    fn name(&self) -> &str;
+    /// What the scores are: probabilities of conversion, or points.
+    fn kind(&self) -> ScoreKind;
+    /// Scores every lead of `leads`; with `explain`, also per-column contributions.
+    fn score(&self, leads: &LeadFrame, explain: bool) -> Result<Scored, ScoreError>;
+}
+
+/// A pipeline plus a model: scores raw leads.
+pub struct ModelScorer<'a> {
+    /// The fitted pipeline.
+    pub pipeline: &'a FittedPipeline,
+    /// The fitted model.
+    pub model: &'a FittedModel,
+}
+
+impl Scorer for ModelScorer<'_> {
+    fn name(&self) -> &str {
+        self.model.name()
+    }
+
+    fn kind(&self) -> ScoreKind {
+        ScoreKind::Probability
+    }
+
+    fn score(&self, leads: &LeadFrame, explain: bool) -> Result<Scored, ScoreError> {
+        let enc = self.pipeline.transform(leads, None)?;
+        self.score_encoded(leads, &enc, explain)
+    }
+}
+
+impl ModelScorer<'_> {
+    /// [`Scorer::score`] for a batch already encoded by this scorer's pipeline.
+    pub fn score_encoded(&self, leads: &LeadFrame, enc: &Encoded, explain: bool) -> Result<Scored, ScoreError> {
+        let scores = self.model.predict(enc)?;
+        let contributions = if explain { self.contributions(leads, enc)? } else { Vec::new() };
+        Ok(Scored { scores, contributions, unseen: unseen(self.pipeline, enc), ..Scored::default() })
+    }
+
+    /// Per lead, per input column: the effect on the log-odds, with the lead's value.
+    fn contributions(&self, leads: &LeadFrame, enc: &Encoded) -> Result<Vec<Vec<Contribution>>, ScoreError> {
+        let texts: Vec<_> = self.pipeline.columns.iter().map(|c| leads.text(&c.name, "")).collect::<Result<_, _>>()?;
+        let effects = self.model.effects(self.pipeline, enc)?;
+        Ok(effects
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                row.into_iter()
+                    .enumerate()
+                    .map(|(src, effect)| Contribution {
+                        column: self.pipeline.columns[src].name.clone(),
+                        value: self.pipeline.missing.clean(texts[src].get(i)).unwrap_or("(missing)").to_string(),
+                        effect,
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+}
+
+/// Per input column of `pipeline`, how many values of the batch were never seen in training.
+fn unseen(pipeline: &FittedPipeline, enc: &Encoded) -> Vec<(String, usize)> {
+    pipeline.columns.iter().zip(&enc.unseen).filter(|(_, &n)| n > 0).map(|(c, &n)| (c.name.clone(), n)).collect()
+}
+
+/// Every model of a bundle: each batch is encoded once (the models share the pipeline), the
+/// primary model's probabilities are the scores and its contributions the explanation, and
+/// with several models each one's probabilities come as [`Scored::components`].
+pub struct BundleScorer<'a> {
+    bundle: &'a Bundle,
+    primary: usize,
+}
+
+impl<'a> BundleScorer<'a> {
+    /// The scorer of `bundle`.
+    pub fn new(bundle: &'a Bundle) -> Self {
+        let primary = bundle.models.iter().position(|m| m.model.name() == bundle.primary).unwrap_or(0);
+        BundleScorer { bundle, primary }
+    }
+
+    /// The primary model alone (no other model is run).
+    pub fn primary(&self) -> ModelScorer<'a> {
+        self.model(self.primary)
+    }
+
+    /// Every model of the bundle on its own, in the bundle's order.
+    pub fn models(&self) -> Vec<ModelScorer<'a>> {
+        (0..self.bundle.models.len()).map(|k| self.model(k)).collect()
+    }
+
+    fn model(&self, k: usize) -> ModelScorer<'a> {
+        ModelScorer { pipeline: &self.bundle.pipeline, model: &self.bundle.models[k].model }
+    }
+}
+
+impl Scorer for BundleScorer<'_> {
+    fn name(&self) -> &str {
+        &self.bundle.primary
+    }
+
+    fn kind(&self) -> ScoreKind {
+        ScoreKind::Probability
+    }
+
+    fn score(&self, leads: &LeadFrame, explain: bool) -> Result<Scored, ScoreError> {
+        let enc = self.bundle.pipeline.transform(leads, None)?;
+        let models = self.models();
+        let mut main = models[self.primary].score_encoded(leads, &enc, explain)?;
+        if models.len() > 1 {
+            for (k, m) in models.iter().enumerate() {
+                let probs = if k == self.primary { main.scores.clone() } else { m.model.predict(&enc)? };
+                main.components.push((m.name().to_string(), probs));
+            }
+        }
+        Ok(main)
+    }
+}
+
+impl Scorer for RulesScorer<'_> {
+    fn name(&self) -> &str {
+        "rules"
+    }
+
+    fn kind(&self) -> ScoreKind {
+        ScoreKind::Points
+    }
+
+    fn score(&self, leads: &LeadFrame, explain: bool) -> Result<Scored, ScoreError> {
+        let breakdowns = self.evaluate(leads)?;
+        let scores = breakdowns.iter().map(|b| b.total).collect();
+        let contributions =
+            if explain { breakdowns.iter().map(crate::rules::engine::contributions).collect() } else { Vec::new() };
+        Ok(Scored { scores, contributions, breakdowns, ..Scored::default() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::data::load::read_table;
+    use crate::rules::RulesPlan;
+
+    fn rules_fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules").join(name)
+    }
+
+    #[test]
+    fn scorer_trait_gives_totals_and_contributions() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let plan = RulesPlan::load(&rules_fixture("rules.toml"), Some(&rules_fixture("activities.csv")), as_of, None).unwrap();
+        let path = rules_fixture("leads.csv");
+        let df = read_table(&path).unwrap();
+        let s = plan.scorer();
+        assert_eq!((s.name(), s.kind()), ("rules", ScoreKind::Points));
+        let scored = s.score(&LeadFrame { df: &df, path: &path, first_row: 1 }, true).unwrap();
+        assert_eq!(scored.scores.len(), 4);
+        assert_eq!(scored.scores[2], 0.0);
+        assert_eq!(
+            scored.contributions[1][0],
+            Contribution { column: "seniority = student".into(), value: "student".into(), effect: 15.0 }
+        );
+    }
+}
