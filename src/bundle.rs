@@ -107,6 +107,53 @@ pub struct ModelEntry {
     pub evaluation: Evaluation,
 }
 
+/// A lead's grade by probability: A (best) to D.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Grade {
+    /// At or above the A cut-off.
+    A,
+    /// At or above the B cut-off.
+    B,
+    /// At or above the C cut-off.
+    C,
+    /// Below the C cut-off.
+    D,
+}
+
+impl Grade {
+    /// Every grade, best first.
+    pub const ALL: [Grade; 4] = [Grade::A, Grade::B, Grade::C, Grade::D];
+
+    /// `"A"` … `"D"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+            Grade::D => "D",
+        }
+    }
+
+    /// Parses `A`…`D` (any case, trimmed).
+    pub fn parse(s: &str) -> Option<Grade> {
+        Grade::ALL.into_iter().find(|g| g.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl std::fmt::Display for Grade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Grade cut-offs that are not `1 >= A >= B >= C >= 0`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{given}: give three probabilities A,B,C with 1 >= A >= B >= C >= 0, e.g. 0.6,0.35,0.15")]
+pub struct GradeCutsError {
+    /// The cut-offs as given, e.g. `--grade-cuts 0.2,0.5,0.1`.
+    pub given: String,
+}
+
 /// Probability cut-offs for grades A–D.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradeCuts {
@@ -121,16 +168,38 @@ pub struct GradeCuts {
 }
 
 impl GradeCuts {
-    /// The grade of probability `p`.
-    pub fn grade(&self, p: f64) -> &'static str {
-        if p >= self.a {
-            "A"
-        } else if p >= self.b {
-            "B"
-        } else if p >= self.c {
-            "C"
+    /// Checked cut-offs: `1 >= a >= b >= c >= 0` (NaN refused); `given` names them in the error.
+    pub fn new(a: f64, b: f64, c: f64, source: &str, given: &str) -> Result<GradeCuts, GradeCutsError> {
+        if (0.0..=1.0).contains(&c) && c <= b && b <= a && a <= 1.0 {
+            Ok(GradeCuts { a, b, c, source: source.to_string() })
         } else {
-            "D"
+            Err(GradeCutsError { given: given.to_string() })
+        }
+    }
+
+    /// Cut-offs at quantiles of `probs` so that about 10% of leads are A, 20% B, 30% C and
+    /// 40% D; `None` for no probabilities (or any that is not a number).
+    pub fn from_quantiles(probs: &[f64]) -> Option<GradeCuts> {
+        if probs.is_empty() || probs.iter().any(|p| p.is_nan()) {
+            return None;
+        }
+        let mut s = probs.to_vec();
+        s.sort_by(|a, b| a.total_cmp(b));
+        let q = |f: f64| s[((s.len() as f64 * f) as usize).min(s.len() - 1)];
+        let source = "hold-out quantiles: top 10% A, next 20% B, next 30% C";
+        GradeCuts::new(q(0.9), q(0.7), q(0.4), source, "hold-out quantiles").ok()
+    }
+
+    /// The grade of probability `p`.
+    pub fn grade(&self, p: f64) -> Grade {
+        if p >= self.a {
+            Grade::A
+        } else if p >= self.b {
+            Grade::B
+        } else if p >= self.c {
+            Grade::C
+        } else {
+            Grade::D
         }
     }
 }

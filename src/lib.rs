@@ -36,6 +36,7 @@ pub mod rng;
 pub mod rules;
 pub mod score;
 pub mod scorer;
+pub mod sinks;
 pub mod train;
 
 /// Versions of the crates that shape the numbers, recorded in every bundle.

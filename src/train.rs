@@ -122,6 +122,9 @@ pub enum TrainError {
     /// Saving failed.
     #[error(transparent)]
     Bundle(#[from] BundleError),
+    /// No held-out probabilities to set grade cut-offs from.
+    #[error("no held-out leads to set grade cut-offs from; use more history or a larger --holdout, or set grades.a, grades.b and grades.c in the config")]
+    NoHeldout,
     /// Reading the data file for its checksum failed.
     #[error("{path}: {source}")]
     Io {
@@ -197,19 +200,11 @@ fn predict_all(
 
 /// Grade cut-offs: configured, else quantiles of held-out probabilities so that about 10%
 /// of leads are A, 20% B, 30% C and 40% D.
-fn grade_cuts(cfg: &TrainConfig, heldout: &[f64]) -> GradeCuts {
+fn grade_cuts(cfg: &TrainConfig, heldout: &[f64]) -> Result<GradeCuts, TrainError> {
     if let (Some(a), Some(b), Some(c)) = (cfg.grades.a, cfg.grades.b, cfg.grades.c) {
-        return GradeCuts { a, b, c, source: "configured".into() };
+        return Ok(GradeCuts { a, b, c, source: "configured".into() });
     }
-    let mut s = heldout.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    let q = |f: f64| s[((s.len() as f64 * f) as usize).min(s.len() - 1)];
-    GradeCuts {
-        a: q(0.9),
-        b: q(0.7),
-        c: q(0.4),
-        source: "hold-out quantiles: top 10% A, next 20% B, next 30% C".into(),
-    }
+    GradeCuts::from_quantiles(heldout).ok_or(TrainError::NoHeldout)
 }
 
 /// Probabilities that differ by no more than this are "the same probability": a model whose
@@ -408,7 +403,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         warnings.extend(flat_model_warning(model, probs, on, cfg));
     }
     let heldout_probs = heldout[primary].clone();
-    let grades = grade_cuts(cfg, &heldout_probs);
+    let grades = grade_cuts(cfg, &heldout_probs)?;
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
     let data_sha256 = file_sha256(path).map_err(|source| TrainError::Io { path: path.to_path_buf(), source })?;
     let mut bundle = Bundle {

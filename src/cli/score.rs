@@ -8,8 +8,9 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{check_outputs, print_out, Outcome};
-use leadscore::bundle::GradeCuts;
-use leadscore::score::{score, RulesInput, ScorePlan};
+use leadscore::bundle::{GradeCuts, GradeCutsError};
+use leadscore::score::{score, RulesInput, ScorePlan, Sink};
+use leadscore::sinks::FileSink;
 
 /// Arguments of `leadscore score`.
 #[derive(Debug, Args)]
@@ -57,45 +58,33 @@ pub struct ScoreArgs {
 pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     let grades = match &args.grade_cuts {
         None => None,
-        Some(v) => match v.as_slice() {
-            [a, b, c] if (0.0..=1.0).contains(c) && c <= b && b <= a && *a <= 1.0 => {
-                Some(GradeCuts { a: *a, b: *b, c: *c, source: "--grade-cuts".into() })
+        Some(v) => {
+            let given = format!("--grade-cuts {}", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","));
+            match v.as_slice() {
+                [a, b, c] => Some(GradeCuts::new(*a, *b, *c, "--grade-cuts", &given)?),
+                _ => return Err(GradeCutsError { given }.into()),
             }
-            _ => {
-                let given = v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
-                anyhow::bail!(
-                    "--grade-cuts {given}: give three probabilities A,B,C with 1 >= A >= B >= C >= 0, \
-                     e.g. --grade-cuts 0.6,0.35,0.15"
-                )
-            }
-        },
+        }
     };
-    if args.batch_rows == 0 {
-        anyhow::bail!("--batch-rows must be at least 1");
-    }
+    let rules = args.rules.map(|file| RulesInput {
+        file,
+        activities: args.activities.clone(),
+        as_of: args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+    });
+    let mut plan = ScorePlan::new(args.data, args.model, rules, args.batch_rows)?;
+    plan.id = args.id;
+    plan.reasons = args.reasons;
+    plan.grades = grades;
     check_outputs(
         &[("--out", Some(args.out.as_path()))],
         &[
-            ("--data", Some(args.data.as_path())),
-            ("--model", args.model.as_deref()),
-            ("--rules", args.rules.as_deref()),
+            ("--data", Some(plan.data.as_path())),
+            ("--model", plan.model.as_deref()),
+            ("--rules", plan.rules.as_ref().map(|r| r.file.as_path())),
             ("--activities", args.activities.as_deref()),
         ],
     )?;
-    let plan = ScorePlan {
-        model: args.model,
-        rules: args.rules.map(|file| RulesInput {
-            file,
-            activities: args.activities,
-            as_of: args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
-        }),
-        id: args.id,
-        data: args.data,
-        out: args.out,
-        batch_rows: args.batch_rows,
-        reasons: args.reasons,
-        grades,
-    };
+    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(FileSink::create(&args.out)?)];
     let bar = (!args.quiet && !args.json && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new_spinner();
         b.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"));
@@ -107,7 +96,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
             b.tick();
         }
     };
-    let summary = score(&plan, &mut tick);
+    let summary = score(&plan, sinks, &mut tick);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

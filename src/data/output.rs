@@ -247,16 +247,36 @@ fn roll_back(moved: Vec<Moved>) {
 /// a directory), and if a move fails, the files already moved are rolled back (new ones
 /// removed, replaced ones restored) and every temporary file is removed.
 pub fn commit_all(staged: Vec<Staged>) -> Result<(), OutputError> {
+    let backups = staged.len() > 1;
+    commit(staged, backups, || Ok::<(), std::convert::Infallible>(()))?.map_err(|never| match never {})
+}
+
+/// [`commit_all`], then `last` (e.g. a database commit) once every file is in place; if
+/// `last` fails, the files are rolled back as if a move had failed and its error is
+/// returned inside `Ok`. The outer error is a file error.
+pub fn commit_all_then<E>(
+    staged: Vec<Staged>,
+    last: impl FnOnce() -> Result<(), E>,
+) -> Result<Result<(), E>, OutputError> {
+    commit(staged, true, last)
+}
+
+/// Moves `staged` into place, then runs `last`; `backups`: keep what each move replaces, so a
+/// later failure can restore it (needed unless this is the only step that can fail).
+fn commit<E>(
+    staged: Vec<Staged>,
+    backups: bool,
+    last: impl FnOnce() -> Result<(), E>,
+) -> Result<Result<(), E>, OutputError> {
     for s in &staged {
         if s.target.is_dir() {
             return Err(OutputError::IsDirectory { path: s.target.clone() });
         }
     }
-    let several = staged.len() > 1;
     let mut moved: Vec<Moved> = Vec::with_capacity(staged.len());
     for s in staged {
         let target = s.target;
-        let backup = if several && target.is_file() {
+        let backup = if backups && target.is_file() {
             match backup_of(&target) {
                 Ok(b) => Some(b),
                 Err(source) => {
@@ -273,7 +293,13 @@ pub fn commit_all(staged: Vec<Staged>) -> Result<(), OutputError> {
         }
         moved.push(Moved { target, backup });
     }
-    Ok(())
+    match last() {
+        Ok(()) => Ok(Ok(())),
+        Err(e) => {
+            roll_back(moved);
+            Ok(Err(e))
+        }
+    }
 }
 
 enum Sink {

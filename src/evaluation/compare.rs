@@ -60,6 +60,11 @@ pub enum ScoreKind {
 }
 
 impl ScoreKind {
+    /// Whether the scores are probabilities of conversion.
+    pub fn is_probability(self) -> bool {
+        self == ScoreKind::Probability
+    }
+
     /// `probability` or `points`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -305,7 +310,8 @@ pub fn score_report(s: &ScorerScores, labels: &[bool], opts: &CompareOptions) ->
     let deciles = decile_table(&s.scores, labels, 10.min(n)).map_err(m)?;
     let mut top_k = Vec::new();
     for &share in &opts.top_shares {
-        let k = ((n as f64 * share).round() as usize).clamp(1, n);
+        // At least one lead, at most all: safe for any n (no reliance on an earlier n > 0 check).
+        let k = ((n as f64 * share).round() as usize).max(1).min(n);
         top_k.push(top(&s.scores, labels, k, Some(share)).map_err(m)?);
     }
     let capacity = match opts.capacity {

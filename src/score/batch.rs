@@ -1,0 +1,125 @@
+//! What one batch of the nightly run produces, and where it goes.
+//!
+//! A [`ScoredBatch`] is typed data: lead ids, the primary model's probabilities,
+//! percentiles and grades with each lead's chosen reasons as structured
+//! [`Contribution`]s, every model's own probabilities, and the rules' itemised
+//! [`Breakdown`]s. Nothing in it is formatted; a [`Sink`] renders what it needs (the file
+//! sink writes text columns, a ledger would store numbers and JSON).
+//!
+//! All or nothing: a sink makes nothing visible while batches arrive. When every batch is
+//! written, [`Sink::finish`] flushes and checks everything and hands back a [`Prepared`]
+//! output; only when every sink of the run has finished does the run commit them all
+//! ([`commit_all`]): staged files move into place together, then any transaction commits,
+//! and if that fails the files are moved back.
+
+use crate::bundle::Grade;
+use crate::data::output::{commit_all_then, OutputError, Staged};
+use crate::explain::Contribution;
+use crate::rules::Breakdown;
+use crate::scorer::Probability;
+
+/// How the leads of a batch are identified.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeadIds {
+    /// The id column of the data, under its own name (blank ids as `None`).
+    Column {
+        /// The column's name.
+        name: String,
+        /// One id per lead.
+        values: Vec<Option<String>>,
+    },
+    /// No id column: leads are numbered by their 1-based data row (a `row` column).
+    Rows,
+}
+
+/// The bundle's view of a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelScores {
+    /// The bundle's checksum (identifies the model that scored).
+    pub model_id: String,
+    /// The primary model's name.
+    pub primary: String,
+    /// P(converted) from the primary model.
+    pub probabilities: Vec<Probability>,
+    /// Percentile of each lead (0–100).
+    pub percentiles: Vec<f64>,
+    /// Grade of each lead.
+    pub grades: Vec<Grade>,
+    /// Per lead, the chosen reasons: strongest pushes up, then down (empty when not asked).
+    pub reasons: Vec<Vec<Contribution>>,
+    /// Every model's own probabilities when the bundle holds several, in the bundle's order.
+    pub by_model: Vec<(String, Vec<f64>)>,
+}
+
+/// One batch of scored leads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredBatch {
+    /// 1-based data row of the batch's first lead within the input file.
+    pub first_row: usize,
+    /// Leads in the batch.
+    pub len: usize,
+    /// How the leads are identified.
+    pub ids: LeadIds,
+    /// The bundle's scores, when a bundle was given.
+    pub model: Option<ModelScores>,
+    /// The rules' breakdown of each lead, when a rules file was given.
+    pub rules: Option<Vec<Breakdown>>,
+}
+
+impl ScoredBatch {
+    /// The 1-based data rows of the batch's leads.
+    pub fn rows(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.len).map(move |i| (self.first_row + i) as u64)
+    }
+}
+
+/// Errors of a sink.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// Writing a file failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// Any other sink's failure, with its message (a database, say).
+    #[error("{sink}: {message}")]
+    Other {
+        /// The sink (e.g. its path or URL).
+        sink: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// A finished sink's output, complete but not yet visible.
+#[derive(Default)]
+pub struct Prepared {
+    /// Files staged beside their targets.
+    pub files: Vec<Staged>,
+    /// A last step to run once the files are in place (e.g. committing a transaction); if it
+    /// fails, the files are moved back.
+    pub commit: Option<Box<dyn FnOnce() -> Result<(), SinkError>>>,
+}
+
+/// Where scored batches go.
+pub trait Sink {
+    /// What the sink writes to, for the run summary (e.g. the output path).
+    fn name(&self) -> String;
+    /// Takes one batch. Nothing becomes visible before the run commits.
+    fn write(&mut self, batch: &ScoredBatch) -> Result<(), SinkError>;
+    /// Flushes and checks everything written; what is returned is committed with the other
+    /// sinks' outputs, or dropped (and cleaned up) if any sink failed.
+    fn finish(self: Box<Self>) -> Result<Prepared, SinkError>;
+}
+
+/// Commits the prepared outputs of every sink of a run: all staged files move into place
+/// together (all or none), then each sink's last step runs; if one fails, the files are
+/// moved back (new ones removed, replaced ones restored) and the error is returned. A last
+/// step that already ran cannot be undone, so a run has at most one sink with such a step.
+pub fn commit_all(prepared: Vec<Prepared>) -> Result<(), SinkError> {
+    let mut files = Vec::new();
+    let mut steps = Vec::new();
+    for p in prepared {
+        files.extend(p.files);
+        steps.extend(p.commit);
+    }
+    commit_all_then(files, || steps.into_iter().try_for_each(|step| step()))?
+}
