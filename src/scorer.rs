@@ -231,7 +231,8 @@ mod tests {
     #[test]
     fn scorer_trait_gives_totals_and_contributions() {
         let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
-        let plan = RulesPlan::load(&rules_fixture("rules.toml"), Some(&rules_fixture("activities.csv")), as_of, None).unwrap();
+        let plan =
+            RulesPlan::load(&rules_fixture("rules.toml"), Some(&rules_fixture("activities.csv")), as_of, None).unwrap();
         let path = rules_fixture("leads.csv");
         let df = read_table(&path).unwrap();
         let s = plan.scorer();

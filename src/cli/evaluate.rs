@@ -39,9 +39,9 @@ use serde::Serialize;
 use super::inputs::ScorerInputArgs;
 use super::{check_outputs, print_out, Outcome};
 use leadscore::data::output::{commit_all, Staged};
+use leadscore::evaluate::{load_scored, TimeWindow};
 use leadscore::evaluation::compare::{compare, CompareOptions, Comparison};
 use leadscore::present::html::render_report;
-use leadscore::evaluate::{load_scored, TimeWindow};
 
 /// Arguments of `leadscore evaluate`.
 #[derive(Debug, Args)]

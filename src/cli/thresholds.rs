@@ -23,8 +23,8 @@ use serde::Serialize;
 use super::evaluate::{input_paths, write_atomic};
 use super::inputs::ScorerInputArgs;
 use super::{check_outputs, print_out, Outcome};
-use leadscore::evaluation::compare::ScoreKind;
 use leadscore::evaluate::load_scored;
+use leadscore::evaluation::compare::ScoreKind;
 use leadscore::evaluation::thresholds::{recommend, ThresholdPlan, ThresholdReport};
 
 /// The largest `--capacity` accepted: no sales team works more leads than this per period,

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -215,6 +215,32 @@ pub fn parse_date(v: &str) -> Option<NaiveDate> {
         .or_else(|_| NaiveDate::parse_from_str(head, "%Y/%m/%d"))
         .or_else(|_| NaiveDate::parse_from_str(head, "%d.%m.%Y"))
         .ok()
+}
+
+/// The dates of a date column at `rows` (blank cells are `None`); a value that is not a date
+/// is an error naming its row, with `fix` as the advice. A missing column is an error with
+/// `missing_hint`.
+pub fn read_dates(
+    frame: &LeadFrame,
+    column: &str,
+    rows: &[usize],
+    missing: &MissingTokens,
+    missing_hint: &str,
+    fix: &str,
+) -> Result<Vec<Option<NaiveDate>>, TypingError> {
+    let text = frame.text(column, missing_hint)?;
+    rows.iter()
+        .map(|&i| match missing.clean(text.get(i)) {
+            None => Ok(None),
+            Some(v) => parse_date(v).map(Some).ok_or_else(|| frame.bad_value(column, i, v, "a date", fix.into())),
+        })
+        .collect()
+}
+
+/// Day numbers of dates (days since the Common Era; NaN for an unknown date): the scale a
+/// time-ordered hold-out sorts by.
+pub fn day_numbers(dates: &[Option<NaiveDate>]) -> Vec<f64> {
+    dates.iter().map(|d| d.map_or(f64::NAN, |d| d.num_days_from_ce() as f64)).collect()
 }
 
 /// Infers a column's kind from its cleaned values: boolean if every value is yes/no-like

@@ -8,6 +8,7 @@
 
 pub mod calibration;
 pub mod compare;
+pub mod lift;
 pub mod metrics;
 pub mod split;
 pub mod stats;
@@ -40,6 +41,24 @@ pub enum EvaluationMethod {
         /// AUC of each fold.
         fold_auc: Vec<f64>,
     },
+}
+
+impl EvaluationMethod {
+    /// The hold-out this method makes of labelled rows (`labels[k]` is row `k`'s outcome):
+    /// stratified by outcome with `seed`, or the newest `share` by `days` (one day number per
+    /// row, NaN for unknown; see [`split::time_ordered_holdout`]). `train` makes it, and
+    /// `evaluate --heldout` and `thresholds --heldout` rebuild it through this one function.
+    /// `None` for cross-validation (no single hold-out) or a time-ordered method without
+    /// one day per row.
+    pub fn holdout(&self, labels: &[bool], days: Option<&[f64]>, seed: u64) -> Option<split::Split> {
+        match self {
+            EvaluationMethod::Holdout { share } => Some(split::stratified_holdout(labels, *share, seed)),
+            EvaluationMethod::TimeOrdered { share, .. } => {
+                days.filter(|d| d.len() == labels.len()).map(|d| split::time_ordered_holdout(d, *share))
+            }
+            EvaluationMethod::CrossValidation { .. } => None,
+        }
+    }
 }
 
 /// Held-out performance of one model.

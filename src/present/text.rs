@@ -56,7 +56,6 @@ pub fn render_deciles(deciles: &[Decile]) -> String {
     s
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,7 +70,6 @@ mod tests {
         assert_eq!(signed(-2.5e300, 2), "-2.50e300");
         assert_eq!(signed(999_999.94, 1), "+999999.9");
     }
-
 
     #[test]
     fn stored_deciles_of_a_constant_model_do_not_depend_on_row_order() {

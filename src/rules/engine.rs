@@ -323,7 +323,6 @@ pub fn contributions(b: &Breakdown) -> Vec<Contribution> {
         .collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
@@ -398,7 +397,10 @@ mod tests {
         assert_eq!((b.status.as_str(), b.action.as_str()), ("disqualified", "drop"));
         // Buyer needs both conditions (min_share defaults to 1); a manager meets one.
         assert_eq!(b.persona, None);
-        assert_eq!((b.items[0].reason.as_str(), b.items[0].value.as_str(), b.items[0].points), ("seniority = manager", "manager", 20.0));
+        assert_eq!(
+            (b.items[0].reason.as_str(), b.items[0].value.as_str(), b.items[0].points),
+            ("seniority = manager", "manager", 20.0)
+        );
     }
 
     #[test]

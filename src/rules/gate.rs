@@ -15,8 +15,8 @@ use std::fmt;
 use serde::Serialize;
 use toml::Spanned;
 
+use super::checker::Checker;
 use super::condition::Condition;
-use super::set::Checker;
 use super::spec::{ConditionParams, RulesFileParams};
 
 /// Most conditions in one file: every `when`, `or` and `and` condition and every persona condition.

@@ -36,6 +36,7 @@
 
 pub mod activity;
 pub mod check;
+pub mod checker;
 pub mod condition;
 pub mod engine;
 pub mod error;

@@ -320,10 +320,8 @@ fn model_scores(
         .iter()
         .enumerate()
         .map(|(i, &p)| {
-            Probability::new(p).ok_or_else(|| ScoreError::NotAProbability {
-                model: bundle.primary.clone(),
-                row: frame.first_row + i,
-            })
+            Probability::new(p)
+                .ok_or_else(|| ScoreError::NotAProbability { model: bundle.primary.clone(), row: frame.first_row + i })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let percentiles = scored.scores.iter().map(|p| 100.0 * all.partition_point(|x| x <= p) as f64 / n).collect();
@@ -383,14 +381,16 @@ fn lead_ids(
     Ok(match id_source(df, plan, id)? {
         IdSource::Column(c) => LeadIds::Column {
             name: c.name().to_string(),
-            values: c.str().map_err(|source| TypingError::Polars {
-                path: plan.data.clone(),
-                column: c.name().to_string(),
-                source,
-            })?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect(),
+            values: c
+                .str()
+                .map_err(|source| TypingError::Polars {
+                    path: plan.data.clone(),
+                    column: c.name().to_string(),
+                    source,
+                })?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect(),
         },
         IdSource::Absent(id) => {
             if summary.batches == 0 {

@@ -1,7 +1,5 @@
 //! Save → load → predict is bit-identical, through the library API.
 
-mod common;
-
 use leadscore::bundle::Bundle;
 use leadscore::config::TrainConfig;
 use leadscore::data::load::read_table;
@@ -26,7 +24,7 @@ fn sample_plan(dir: &std::path::Path, out: &str, models: ModelChoice) -> TrainPl
 
 #[test]
 fn save_load_predict_is_bit_identical() {
-    let dir = common::sample_dir();
+    let dir = crate::common::sample_dir();
     let plan = sample_plan(dir.path(), "models/rt.json", ModelChoice::Both);
     let outcome = train(&plan, &mut |_| {}).unwrap();
     let loaded = Bundle::load(&plan.out).unwrap();
@@ -53,7 +51,7 @@ fn save_load_predict_is_bit_identical() {
 fn save_refuses_a_bundle_it_could_not_load_back() {
     // Regression: a standard deviation that overflowed to inf was written as JSON null, and
     // the bundle then failed to load. Save now reads its own text back before writing.
-    let dir = common::sample_dir();
+    let dir = crate::common::sample_dir();
     let plan = sample_plan(dir.path(), "models/ok.json", ModelChoice::Logistic);
     let good = train(&plan, &mut |_| {}).unwrap().bundle;
     let before = std::fs::read(&plan.out).unwrap();

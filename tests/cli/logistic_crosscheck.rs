@@ -11,7 +11,7 @@ use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegress
 
 #[test]
 fn linfa_smartcore_and_scikit_learn_agree() {
-    let f: serde_json::Value = serde_json::from_str(include_str!("fixtures/logistic_sklearn.json")).unwrap();
+    let f: serde_json::Value = serde_json::from_str(include_str!("../fixtures/logistic_sklearn.json")).unwrap();
     let n = f["n_rows"].as_u64().unwrap() as usize;
     let p = f["n_cols"].as_u64().unwrap() as usize;
     let data: Vec<f64> = f["x_column_major"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();

@@ -1,8 +1,6 @@
 //! CLI tests of `leadscore train`, on generated samples and small fixture files.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::fs;
 
 #[test]

@@ -1,13 +1,11 @@
 //! Output safety across the commands that write files: all-or-none writes, no output over an
 //! input, permissions others can read, and the argument checks that guard the printed numbers.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use common::{run, sample_dir, text, train_sample};
+use crate::common::{run, sample_dir, text, train_sample};
 
 /// Runs leadscore in `dir` under umask 022, whatever the test runner's own umask is.
 #[cfg(unix)]

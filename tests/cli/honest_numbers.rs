@@ -3,11 +3,9 @@
 //! in-sample numbers without a warning, a per-period capacity applied to a random sample,
 //! MQL recommended above SQL, and a model that learned nothing reported as if it had.
 
-mod common;
-
 use std::path::Path;
 
-use common::{run, sample_dir, text, train_sample};
+use crate::common::{run, sample_dir, text, train_sample};
 use serde_json::Value;
 
 /// Writes `data/history.csv` with its rows reordered by `key` (a stable sort), under `name`.

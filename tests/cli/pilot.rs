@@ -2,12 +2,10 @@
 //! stability and balance through the real binary, and the analysis of constructed pilots
 //! with known answers.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{read_csv, run, sample_dir, text};
+use crate::common::{read_csv, run, sample_dir, text};
 use leadscore::pilot::stats::{sample_size_per_arm, two_proportion_test, wilson};
 use serde_json::Value;
 

@@ -1,11 +1,9 @@
 //! `leadscore evaluate`: reference values for the new tables (score bands, calibration via
 //! scikit-learn's calibration_curve), and the real binary on generated samples.
 
-mod common;
-
 use std::path::Path;
 
-use common::{read_csv, run, sample_dir, text, train_sample};
+use crate::common::{read_csv, run, sample_dir, text, train_sample};
 use leadscore::evaluation::compare::band_table;
 use leadscore::evaluation::metrics::{calibration_table, roc_auc};
 use serde_json::Value;
@@ -206,7 +204,7 @@ fn one_class_evaluation_set_is_rejected_with_a_clear_message() {
     let yi = h.iter().position(|c| c == "converted").unwrap();
     let mut lines = body.lines();
     let mut dead = format!("{}\n", lines.next().unwrap());
-    for l in lines.filter(|l| common::split_csv_line(l)[yi] == "0") {
+    for l in lines.filter(|l| crate::common::split_csv_line(l)[yi] == "0") {
         dead.push_str(l);
         dead.push('\n');
     }
@@ -260,7 +258,7 @@ fn heldout_needs_the_training_file() {
 
 #[test]
 fn leads_csv_model_beats_the_handwritten_rules_on_its_holdout() {
-    let Some(leads) = common::shared_dataset("xeducation-leads/Leads.csv") else { return };
+    let Some(leads) = crate::common::shared_dataset("xeducation-leads/Leads.csv") else { return };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -2,13 +2,11 @@
 //! fixtures in `tests/fixtures/rules/` (every number below is computed by hand from them),
 //! bad rules files with their exact messages, and property tests of the engine.
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::common::{read_csv, run, sample_dir, shared_dataset, text, train_sample};
 use chrono::NaiveDate;
-use common::{read_csv, run, sample_dir, shared_dataset, text, train_sample};
 use leadscore::data::typing::LeadFrame;
 use leadscore::rules::{ActivityTable, RuleSet, RulesScorer};
 use polars::prelude::*;

@@ -1,8 +1,6 @@
 //! CLI tests of `leadscore score`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::fs;
 
 #[test]

@@ -1,8 +1,8 @@
 //! Shared helpers for the CLI tests: run the real binary in a temp dir.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
 use assert_cmd::Command;
 
@@ -21,14 +21,32 @@ pub fn text(o: &Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
-/// A temp dir with a small generated sample (history 800, open 200, seed 7).
+/// The small generated sample (history 800, open 200, seed 7), generated once per test run.
+fn generated_sample() -> &'static Path {
+    static SAMPLE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    SAMPLE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let o = run(
+                dir.path(),
+                &["generate", "--out-dir", "data", "--history-rows", "800", "--open-rows", "200", "--seed", "7"],
+            );
+            assert!(o.status.success(), "{:?}", text(&o));
+            dir
+        })
+        .path()
+}
+
+/// A temp dir of its own holding a copy of the generated sample in `data/` (tests may change
+/// or add files there).
 pub fn sample_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(
-        dir.path(),
-        &["generate", "--out-dir", "data", "--history-rows", "800", "--open-rows", "200", "--seed", "7"],
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
+    let from = generated_sample().join("data");
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join("data").join(entry.file_name())).unwrap();
+    }
     dir
 }
 
@@ -71,7 +89,6 @@ pub fn split_csv_line(line: &str) -> Vec<String> {
 
 /// Copies the CSV `src` to `dst`, setting column `column` to `value` on the data lines
 /// (1-based, header excluded) for which `pick` holds.
-#[allow(dead_code)] // not every test binary uses it
 pub fn write_with_cells(src: &Path, dst: &Path, column: &str, pick: impl Fn(usize) -> bool, value: &str) {
     let text = std::fs::read_to_string(src).unwrap();
     let header = split_csv_line(text.lines().next().unwrap());

@@ -1,11 +1,9 @@
 //! `leadscore thresholds`: cut-offs against scikit-learn's precision_recall_curve, and the
 //! real binary on a generated sample.
 
-mod common;
-
 use std::path::Path;
 
-use common::{read_csv, run, sample_dir, text, train_sample};
+use crate::common::{read_csv, run, sample_dir, text, train_sample};
 use leadscore::evaluation::thresholds::{recommend, Method, ThresholdPlan};
 use serde_json::Value;
 

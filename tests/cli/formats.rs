@@ -1,8 +1,6 @@
 //! The same history as CSV, typed Parquet and NDJSON trains the same model.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 use std::fs::File;
 

@@ -1,0 +1,18 @@
+//! The integration tests, in one test binary (it links once): a module per subcommand or
+//! concern, each running the real `leadscore` binary (or the library) on small files in a
+//! temporary directory. The generated sample they share is generated once per run
+//! ([`common::sample_dir`]).
+
+mod architecture;
+mod bundle_roundtrip;
+mod common;
+mod evaluate;
+mod formats;
+mod honest_numbers;
+mod logistic_crosscheck;
+mod pilot;
+mod rules;
+mod safety_outputs;
+mod score;
+mod thresholds;
+mod train;
