@@ -30,7 +30,7 @@ fn main() {
     let test: Vec<usize> = (cut..n).collect();
     let xt = x.select_rows(&train);
     let xv = x.select_rows(&test);
-    let params = LogisticParams { l2, max_iterations: 1000, tolerance: tol };
+    let params = LogisticParams { l2, max_iterations: 1000, tolerance: tol }.check().expect("valid parameters");
     let t = Instant::now();
     let m = params.fit(&xt, &y[..cut]).unwrap();
     let secs = t.elapsed().as_secs_f64();

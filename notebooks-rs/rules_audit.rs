@@ -37,7 +37,7 @@ use leadscore::data::load::read_table;
 use leadscore::data::typing::{read_labels, LeadFrame, MissingTokens};
 use leadscore::evaluation::metrics::roc_auc;
 use leadscore::features::FeatureMatrix;
-use leadscore::models::logistic::LogisticParams;
+use leadscore::models::logistic::{LogisticParams, ValidLogisticParams};
 use leadscore::rules::RulesPlan;
 use rand::seq::SliceRandom;
 use rand_chacha::rand_core::SeedableRng;
@@ -116,7 +116,7 @@ fn rate(y: &[bool], pick: impl Fn(usize) -> bool) -> (usize, f64) {
 }
 
 /// Out-of-fold linear scores of a logistic regression on `x` (column-major, `n` rows).
-fn out_of_fold(x: &FeatureMatrix, y: &[bool], fit: &LogisticParams, seed: u64) -> Result<Vec<f64>> {
+fn out_of_fold(x: &FeatureMatrix, y: &[bool], fit: &ValidLogisticParams, seed: u64) -> Result<Vec<f64>> {
     let n = x.n_rows;
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
@@ -175,7 +175,7 @@ fn main() -> Result<()> {
     }
 
     // -- The history's weights for the same rules. ---------------------------------------
-    let fit = LogisticParams { l2: 1.0, max_iterations: 500, tolerance: 1e-6 };
+    let fit = LogisticParams { l2: 1.0, max_iterations: 500, tolerance: 1e-6 }.check()?;
     let x = FeatureMatrix {
         n_rows: n,
         names: rules.iter().map(|r| format!("line {}", r.line)).collect(),

@@ -24,7 +24,7 @@ use crate::features::pipeline::{DesignRole, Encoding};
 use crate::features::schema::InputColumn;
 use crate::features::FittedPipeline;
 use crate::leakage::ColumnCheck;
-use crate::models::FittedModel;
+use crate::models::{FittedModel, ModelKind};
 
 /// The format name written in every bundle.
 pub const FORMAT: &str = "leadscore-bundle";
@@ -254,8 +254,8 @@ pub struct Bundle {
     pub pipeline: FittedPipeline,
     /// The fitted models.
     pub models: Vec<ModelEntry>,
-    /// Name of the model whose probability is reported as `probability`.
-    pub primary: String,
+    /// The model whose probability is reported as `probability`.
+    pub primary: ModelKind,
     /// Grade cut-offs.
     pub grades: GradeCuts,
     /// The leakage guard's figures per column.
@@ -291,7 +291,7 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
 impl Bundle {
     /// The entry of the primary model.
     pub fn primary_entry(&self) -> &ModelEntry {
-        self.models.iter().find(|m| m.model.name() == self.primary).unwrap_or(&self.models[0])
+        self.models.iter().find(|m| m.model.kind() == self.primary).unwrap_or(&self.models[0])
     }
 
     /// Writes the bundle atomically (temporary file in the same directory, then rename),
@@ -417,7 +417,7 @@ impl Bundle {
                 g.a, g.b, g.c
             ));
         }
-        if !self.models.iter().any(|m| m.model.name() == self.primary) {
+        if !self.models.iter().any(|m| m.model.kind() == self.primary) {
             return Err(format!("primary model \"{}\" is not in the bundle", self.primary));
         }
         Ok(())

@@ -41,6 +41,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::data::typing::ColumnKind;
+use crate::features::pipeline::FeatureParams;
+use crate::leakage::{LeakageParams, ValidLeakageParams};
+use crate::models::logistic::{LogisticParams, ValidLogisticParams};
+use crate::params::ParamError;
 
 /// Errors reading a config file.
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +71,7 @@ pub enum ConfigError {
         /// Where the value came from (file path or "command line").
         source_name: String,
         /// The key.
-        key: &'static str,
+        key: String,
         /// The value given.
         value: String,
         /// The allowed range.
@@ -131,40 +135,6 @@ fn toml_or_text_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Na
     }
 }
 
-/// `[features]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FeatureSection {
-    /// A category needs this many training rows to get its own level; rarer ones become "other".
-    pub min_category_count: usize,
-    /// At most this many levels per categorical column (the most frequent).
-    pub max_categories: usize,
-}
-
-impl Default for FeatureSection {
-    fn default() -> Self {
-        FeatureSection { min_category_count: 10, max_categories: 50 }
-    }
-}
-
-/// `[logistic]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LogisticSection {
-    /// L2 penalty on the standardised coefficients (scikit-learn's `1 / C`).
-    pub l2: f64,
-    /// Iteration cap for the L-BFGS solver.
-    pub max_iterations: u64,
-    /// Stopping tolerance on the gradient of the mean log loss (scikit-learn's `tol`).
-    pub tolerance: f64,
-}
-
-impl Default for LogisticSection {
-    fn default() -> Self {
-        LogisticSection { l2: 1.0, max_iterations: 200, tolerance: 1e-4 }
-    }
-}
-
 /// `[evaluation]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -196,26 +166,6 @@ pub struct GradeSection {
     pub c: Option<f64>,
 }
 
-/// `[leakage]`: thresholds of the leakage guard.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LeakageSection {
-    /// A column whose own cross-validated AUC reaches this is flagged.
-    pub max_auc: f64,
-    /// A value held by at least this share of labelled rows ...
-    pub pure_level_share: f64,
-    /// ... whose leads convert at this rate or more is flagged: nothing known before contact
-    /// makes conversion near-certain, so such a value was most likely recorded after it.
-    /// (Near-certain *death* is not flagged: junk leads legitimately look like that.)
-    pub pure_level_rate: f64,
-}
-
-impl Default for LeakageSection {
-    fn default() -> Self {
-        LeakageSection { max_auc: 0.85, pure_level_share: 0.02, pure_level_rate: 0.97 }
-    }
-}
-
 /// The whole config file.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -225,10 +175,10 @@ pub struct TrainConfig {
     pub data: DataSection,
     /// `[features]`.
     #[serde(default)]
-    pub features: FeatureSection,
+    pub features: FeatureParams,
     /// `[logistic]`.
     #[serde(default)]
-    pub logistic: LogisticSection,
+    pub logistic: LogisticParams,
     /// `[evaluation]`.
     #[serde(default)]
     pub evaluation: EvaluationSection,
@@ -237,41 +187,66 @@ pub struct TrainConfig {
     pub grades: GradeSection,
     /// `[leakage]`.
     #[serde(default)]
-    pub leakage: LeakageSection,
+    pub leakage: LeakageParams,
     /// `[gbm]`: boosted-tree hyper-parameters.
     #[serde(default)]
     pub gbm: crate::models::gbm::GbmSettings,
 }
 
-impl TrainConfig {
-    /// Reads, parses and range-checks a TOML config file (errors name the file).
-    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
-        let cfg: TrainConfig = toml::from_str(&text)
-            .map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })?;
-        cfg.check(&path.display().to_string())?;
-        Ok(cfg)
+/// A configuration whose every range has been checked, once, by [`TrainConfig::check`]: the
+/// only kind `train` accepts. Reads like the [`TrainConfig`] it holds; the parameters each
+/// domain module checks come as their valid types.
+#[derive(Debug, Clone)]
+pub struct CheckedConfig {
+    config: TrainConfig,
+    logistic: ValidLogisticParams,
+    leakage: ValidLeakageParams,
+}
+
+impl std::ops::Deref for CheckedConfig {
+    type Target = TrainConfig;
+    fn deref(&self) -> &TrainConfig {
+        &self.config
+    }
+}
+
+impl CheckedConfig {
+    /// The checked logistic-regression parameters.
+    pub fn logistic(&self) -> &ValidLogisticParams {
+        &self.logistic
     }
 
-    /// Checks every range; `source_name` says where the values came from.
-    pub fn check(&self, source_name: &str) -> Result<(), ConfigError> {
-        let bad = |key, value: String, allowed| ConfigError::Invalid {
+    /// The checked leakage-guard thresholds.
+    pub fn leakage(&self) -> &ValidLeakageParams {
+        &self.leakage
+    }
+}
+
+impl TrainConfig {
+    /// Reads and parses a TOML config file (errors name the file and line); ranges are not
+    /// checked yet: command-line flags may still override values, and [`TrainConfig::check`]
+    /// checks the result once.
+    pub fn parse_file(path: &Path) -> Result<Self, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })
+    }
+
+    /// Reads, parses and range-checks a TOML config file (errors name the file).
+    pub fn from_file(path: &Path) -> Result<CheckedConfig, ConfigError> {
+        TrainConfig::parse_file(path)?.check(&path.display().to_string())
+    }
+
+    /// Checks every range, once; `source_name` says where the values came from.
+    pub fn check(self, source_name: &str) -> Result<CheckedConfig, ConfigError> {
+        let named = |e: ParamError| ConfigError::Invalid {
             source_name: source_name.to_string(),
-            key,
-            value,
-            allowed,
+            key: e.key,
+            value: e.value,
+            allowed: e.allowed,
         };
-        let l = &self.logistic;
-        if !(l.l2.is_finite() && l.l2 > 0.0) {
-            return Err(bad("logistic.l2", l.l2.to_string(), "must be a number > 0"));
-        }
-        if l.max_iterations == 0 {
-            return Err(bad("logistic.max_iterations", "0".into(), "must be >= 1"));
-        }
-        if !(l.tolerance.is_finite() && l.tolerance > 0.0) {
-            return Err(bad("logistic.tolerance", l.tolerance.to_string(), "must be > 0"));
-        }
+        let bad = |key: &str, value: String, allowed| named(ParamError::new(key, value, allowed));
+        let logistic = self.logistic.check().map_err(|e| named(e.within("logistic")))?;
         let e = &self.evaluation;
         if !(e.holdout > 0.0 && e.holdout < 1.0) {
             return Err(bad("evaluation.holdout", e.holdout.to_string(), "must be between 0 and 1"));
@@ -279,9 +254,7 @@ impl TrainConfig {
         if e.cv == 1 || e.cv > 100 {
             return Err(bad("evaluation.cv", e.cv.to_string(), "must be 0 (hold-out) or 2..=100"));
         }
-        if self.features.max_categories < 1 {
-            return Err(bad("features.max_categories", "0".into(), "must be >= 1"));
-        }
+        self.features.check().map_err(|e| named(e.within("features")))?;
         let g = &self.grades;
         let cuts = [g.a, g.b, g.c];
         if cuts.iter().any(|c| c.is_some()) {
@@ -323,17 +296,8 @@ impl TrainConfig {
                 return Err(bad("data.exclude", format!("\"{t}\""), "must not list the target column"));
             }
         }
-        let k = &self.leakage;
-        if !(k.max_auc > 0.5 && k.max_auc <= 1.0) {
-            return Err(bad("leakage.max_auc", k.max_auc.to_string(), "must be in (0.5, 1]"));
-        }
-        if !(k.pure_level_share > 0.0 && k.pure_level_share <= 1.0) {
-            return Err(bad("leakage.pure_level_share", k.pure_level_share.to_string(), "must be in (0, 1]"));
-        }
-        if !(k.pure_level_rate > 0.5 && k.pure_level_rate <= 1.0) {
-            return Err(bad("leakage.pure_level_rate", k.pure_level_rate.to_string(), "must be in (0.5, 1]"));
-        }
-        Ok(())
+        let leakage = self.leakage.clone().check().map_err(|e| named(e.within("leakage")))?;
+        Ok(CheckedConfig { config: self, logistic, leakage })
     }
 }
 
@@ -364,7 +328,7 @@ mod tests {
         assert_eq!(c.data.types["Lead Number"], ColumnKind::Id);
         assert_eq!(c.logistic.l2, 0.5);
         assert_eq!(c.logistic.max_iterations, 200);
-        c.check("x.toml").unwrap();
+        c.clone().check("x.toml").unwrap();
     }
 
     #[test]
@@ -406,41 +370,42 @@ mod tests {
     fn out_of_range_values_are_rejected() {
         let mut c = TrainConfig::default();
         c.evaluation.holdout = 1.5;
-        assert!(c.check("cli").unwrap_err().to_string().contains("evaluation.holdout"));
+        assert!(c.clone().check("cli").unwrap_err().to_string().contains("evaluation.holdout"));
         let mut c = TrainConfig::default();
         c.grades = GradeSection { a: Some(0.2), b: Some(0.5), c: Some(0.1) };
-        let e = c.check("leads.toml").unwrap_err().to_string();
+        let e = c.clone().check("leads.toml").unwrap_err().to_string();
         // Regression: the message printed Rust debug text, `[Some(0.2), Some(0.5), Some(0.1)]`.
         assert_eq!(
             e,
             "leads.toml: grades = { a = 0.2, b = 0.5, c = 0.1 } is invalid: give all of a, b, c with 1 >= a >= b >= c >= 0"
         );
         c.grades = GradeSection { a: Some(0.6), b: None, c: Some(0.1) };
-        assert!(c.check("x").unwrap_err().to_string().contains("grades = { a = 0.6, c = 0.1 }"));
+        assert!(c.clone().check("x").unwrap_err().to_string().contains("grades = { a = 0.6, c = 0.1 }"));
         let mut c = TrainConfig::default();
         c.logistic.l2 = 0.0;
-        assert!(c.check("cli").is_err());
+        assert!(c.clone().check("cli").is_err());
         // The target cannot double as the id, the date column or an excluded column.
         let mut c = TrainConfig::default();
         c.data.target = Some("converted".into());
         c.data.id = Some("converted".into());
         assert_eq!(
-            c.check("cli").unwrap_err().to_string(),
+            c.clone().check("cli").unwrap_err().to_string(),
             "cli: data.id = \"converted\" is invalid: must differ from data.target: the outcome is not an id"
         );
         c.data.id = None;
         c.data.exclude = vec!["converted".into()];
-        assert!(c.check("cli").unwrap_err().to_string().contains("data.exclude"));
+        assert!(c.clone().check("cli").unwrap_err().to_string().contains("data.exclude"));
         c.data.exclude.clear();
         c.data.positive = vec!["Won".into()];
         c.data.negative = vec!["Lost".into(), "won ".into()];
         assert!(c
+            .clone()
             .check("cli")
             .unwrap_err()
             .to_string()
             .contains("data.negative = \"won \" is invalid: is also in data.positive"));
         c.data.negative.clear();
         c.data.date_column = Some("converted".into());
-        assert!(c.check("cli").unwrap_err().to_string().contains("data.date_column"));
+        assert!(c.clone().check("cli").unwrap_err().to_string().contains("data.date_column"));
     }
 }

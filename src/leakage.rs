@@ -24,10 +24,10 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::LeakageSection;
 use crate::data::typing::{parse_number, ColumnKind, LeadFrame, MissingTokens, TypingError};
 use crate::evaluation::metrics::roc_auc;
 use crate::features::schema::InputColumn;
+use crate::params::ParamError;
 use crate::rng::splitmix;
 
 /// Why a column was flagged.
@@ -114,6 +114,53 @@ fn bins(
     Ok((bin, labels, false))
 }
 
+/// Thresholds of the leakage guard (`[leakage]` in the config), unchecked.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LeakageParams {
+    /// A column whose own cross-validated AUC reaches this is flagged.
+    pub max_auc: f64,
+    /// A value held by at least this share of labelled rows ...
+    pub pure_level_share: f64,
+    /// ... whose leads convert at this rate or more is flagged: nothing known before contact
+    /// makes conversion near-certain, so such a value was most likely recorded after it.
+    /// (Near-certain *death* is not flagged: junk leads legitimately look like that.)
+    pub pure_level_rate: f64,
+}
+
+impl Default for LeakageParams {
+    fn default() -> Self {
+        LeakageParams { max_auc: 0.85, pure_level_share: 0.02, pure_level_rate: 0.97 }
+    }
+}
+
+impl LeakageParams {
+    /// Checks every range.
+    pub fn check(self) -> Result<ValidLeakageParams, ParamError> {
+        if !(self.max_auc > 0.5 && self.max_auc <= 1.0) {
+            return Err(ParamError::new("max_auc", self.max_auc, "must be in (0.5, 1]"));
+        }
+        if !(self.pure_level_share > 0.0 && self.pure_level_share <= 1.0) {
+            return Err(ParamError::new("pure_level_share", self.pure_level_share, "must be in (0, 1]"));
+        }
+        if !(self.pure_level_rate > 0.5 && self.pure_level_rate <= 1.0) {
+            return Err(ParamError::new("pure_level_rate", self.pure_level_rate, "must be in (0.5, 1]"));
+        }
+        Ok(ValidLeakageParams(self))
+    }
+}
+
+/// Checked leakage thresholds: what [`check_columns`] takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidLeakageParams(LeakageParams);
+
+impl std::ops::Deref for ValidLeakageParams {
+    type Target = LeakageParams;
+    fn deref(&self) -> &LeakageParams {
+        &self.0
+    }
+}
+
 /// Checks every candidate column. `labels[k]` is the outcome of `rows[k]`.
 pub fn check_columns(
     frame: &LeadFrame,
@@ -121,7 +168,7 @@ pub fn check_columns(
     rows: &[usize],
     labels: &[bool],
     missing: &MissingTokens,
-    limits: &LeakageSection,
+    limits: &ValidLeakageParams,
     seed: u64,
 ) -> Result<Vec<ColumnCheck>, TypingError> {
     let n = rows.len();
@@ -242,8 +289,16 @@ mod tests {
             InputColumn { name: "lead_no".into(), kind: ColumnKind::Numeric, inferred: true },
         ];
         let rows: Vec<usize> = (0..n).collect();
-        let checks =
-            check_columns(&frame, &cols, &rows, &y, &MissingTokens::default(), &LeakageSection::default(), 7).unwrap();
+        let checks = check_columns(
+            &frame,
+            &cols,
+            &rows,
+            &y,
+            &MissingTokens::default(),
+            &LeakageParams::default().check().unwrap(),
+            7,
+        )
+        .unwrap();
         assert!(checks[0].auc > 0.99, "{:?}", checks[0]);
         assert!(matches!(checks[0].reasons[0], LeakReason::SeparatesAlone { .. }));
         assert!(checks[0].iv > 3.0);

@@ -5,7 +5,8 @@
 //! `tests/cli/architecture.rs`, keeps it so):
 //! - maths and plumbing: [`evaluation`] (metrics, tests, splits, comparisons: pure functions
 //!   of scores and outcomes), [`rng`] (the one seeded generator), [`explain`] (contributions
-//!   as data), [`data`] (loading CSV / Parquet / NDJSON, typing values, writing files);
+//!   as data), [`params`] (the error of every parameter check), [`data`] (loading CSV /
+//!   Parquet / NDJSON, typing values, writing files);
 //! - the domain: [`features`] (the fitted feature pipeline), [`models`] (logistic regression
 //!   and boosted trees on a feature matrix), [`rules`] (the points rules), [`leakage`] (the
 //!   guard run before fitting), [`bundle`] (the versioned model bundle), [`config`] (the
@@ -30,6 +31,7 @@ pub mod features;
 pub mod generate;
 pub mod leakage;
 pub mod models;
+pub mod params;
 pub mod pilot;
 pub mod present;
 pub mod rng;

@@ -154,7 +154,7 @@ pub struct BundleScorer<'a> {
 impl<'a> BundleScorer<'a> {
     /// The scorer of `bundle`.
     pub fn new(bundle: &'a Bundle) -> Self {
-        let primary = bundle.models.iter().position(|m| m.model.name() == bundle.primary).unwrap_or(0);
+        let primary = bundle.models.iter().position(|m| m.model.kind() == bundle.primary).unwrap_or(0);
         BundleScorer { bundle, primary }
     }
 
@@ -175,7 +175,7 @@ impl<'a> BundleScorer<'a> {
 
 impl Scorer for BundleScorer<'_> {
     fn name(&self) -> &str {
-        &self.bundle.primary
+        self.bundle.primary.as_str()
     }
 
     fn kind(&self) -> ScoreKind {

@@ -19,20 +19,20 @@ use std::path::{Path, PathBuf};
 use crate::bundle::{
     file_sha256, Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR,
 };
-use crate::config::{ConfigError, TrainConfig};
+use crate::config::{CheckedConfig, ConfigError, TrainConfig};
 use crate::data::load::{read_table, LoadError};
 use crate::data::typing::{
-    parse_date, read_labels_with, ColumnKind, LeadFrame, MissingTokens, TargetSpec, TypingError,
+    day_numbers, read_dates, read_labels_with, ColumnKind, Labels, LeadFrame, MissingTokens, TargetSpec, TypingError,
 };
 use crate::evaluation::metrics::MetricError;
-use crate::evaluation::split::{stratified_folds, stratified_holdout, time_ordered_holdout, Split};
+use crate::evaluation::split::{stratified_folds, Split};
 use crate::evaluation::{Evaluation, EvaluationMethod};
 use crate::features::pipeline::PipelineSettings;
 use crate::features::schema::{resolve_columns, InputColumn, SchemaRules};
 use crate::features::FittedPipeline;
 use crate::leakage::{check_columns, ColumnCheck};
-use crate::models::logistic::{LogisticError, LogisticParams};
-use crate::models::FittedModel;
+use crate::models::logistic::LogisticError;
+use crate::models::{FittedModel, ModelKind};
 
 /// Which models to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,11 +46,12 @@ pub enum ModelChoice {
 }
 
 impl ModelChoice {
-    fn names(self) -> &'static [&'static str] {
+    /// The models fitted, in bundle order.
+    pub fn kinds(self) -> &'static [ModelKind] {
         match self {
-            ModelChoice::Logistic => &["logistic"],
-            ModelChoice::Gbm => &["gbm"],
-            ModelChoice::Both => &["logistic", "gbm"],
+            ModelChoice::Logistic => &[ModelKind::Logistic],
+            ModelChoice::Gbm => &[ModelKind::Gbm],
+            ModelChoice::Both => &ModelKind::ALL,
         }
     }
 }
@@ -62,14 +63,14 @@ pub struct TrainPlan {
     pub data: PathBuf,
     /// Where to write the bundle.
     pub out: PathBuf,
-    /// Merged configuration (file + flags).
-    pub config: TrainConfig,
+    /// Merged configuration (file + flags), checked.
+    pub config: CheckedConfig,
     /// Train even if the leakage guard flags columns.
     pub allow_leaky: bool,
     /// Models to fit.
     pub models: ModelChoice,
     /// The model reported as `probability` (default: the better held-out AUC).
-    pub primary: Option<String>,
+    pub primary: Option<ModelKind>,
 }
 
 /// Errors while training.
@@ -115,7 +116,7 @@ pub enum TrainError {
     Predict(#[from] leadscore_gbm::GbmError),
     /// `--primary` names a model that was not fitted.
     #[error("--primary {0}: that model was not fitted (fitted: {1})")]
-    Primary(String, String),
+    Primary(ModelKind, String),
     /// Evaluation failed (e.g. a hold-out without both classes).
     #[error("evaluation: {0}; use more history or a larger hold-out")]
     Metric(#[from] MetricError),
@@ -145,43 +146,34 @@ pub struct TrainOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Fits the pipeline and every chosen model on `rows`.
-#[allow(clippy::too_many_arguments)]
+/// Fits the pipeline and every chosen model on `rows` of the history.
 fn fit_models(
-    frame: &LeadFrame,
+    h: &History,
     rows: &[usize],
     y: &[bool],
-    inputs: &[InputColumn],
-    missing: &MissingTokens,
-    cfg: &TrainConfig,
-    choice: ModelChoice,
+    plan: &TrainPlan,
     progress: &mut dyn FnMut(&str),
 ) -> Result<(FittedPipeline, Vec<FittedModel>), TrainError> {
+    let cfg = &plan.config;
     let settings = PipelineSettings {
         min_category_count: cfg.features.min_category_count,
         max_categories: cfg.features.max_categories,
         reference_date: cfg.data.reference_date,
     };
-    let pipeline = FittedPipeline::fit(frame, rows, inputs, missing, &settings)?;
-    let enc = pipeline.transform(frame, Some(rows))?;
+    let frame = h.frame(&plan.data);
+    let pipeline = FittedPipeline::fit(&frame, rows, &h.inputs, &h.missing, &settings)?;
+    let enc = pipeline.transform(&frame, Some(rows))?;
     let mut models = Vec::new();
-    for name in choice.names() {
+    for &kind in plan.models.kinds() {
         let started = std::time::Instant::now();
-        let model = match *name {
-            "logistic" => {
-                let params = LogisticParams {
-                    l2: cfg.logistic.l2,
-                    max_iterations: cfg.logistic.max_iterations,
-                    tolerance: cfg.logistic.tolerance,
-                };
-                FittedModel::Logistic(params.fit(&enc.design, y)?)
-            }
-            _ => {
+        let model = match kind {
+            ModelKind::Logistic => FittedModel::Logistic(cfg.logistic().fit(&enc.design, y)?),
+            ModelKind::Gbm => {
                 let m = cfg.gbm.fit(&enc.tree, y, &pipeline.categorical_columns(), cfg.evaluation.seed)?;
                 FittedModel::Gbm(Box::new(m))
             }
         };
-        progress(&format!("fitted {} on {} rows in {:.2} s", name, rows.len(), started.elapsed().as_secs_f64()));
+        progress(&format!("fitted {} on {} rows in {:.2} s", kind, rows.len(), started.elapsed().as_secs_f64()));
         models.push(model);
     }
     Ok((pipeline, models))
@@ -200,7 +192,7 @@ fn predict_all(
 
 /// Grade cut-offs: configured, else quantiles of held-out probabilities so that about 10%
 /// of leads are A, 20% B, 30% C and 40% D.
-fn grade_cuts(cfg: &TrainConfig, heldout: &[f64]) -> Result<GradeCuts, TrainError> {
+fn grade_cuts(cfg: &CheckedConfig, heldout: &[f64]) -> Result<GradeCuts, TrainError> {
     if let (Some(a), Some(b), Some(c)) = (cfg.grades.a, cfg.grades.b, cfg.grades.c) {
         return Ok(GradeCuts { a, b, c, source: "configured".into() });
     }
@@ -241,169 +233,231 @@ pub fn flat_model_warning(model: &FittedModel, probs: &[f64], on: &str, cfg: &Tr
     ))
 }
 
-/// Runs training end to end and saves the bundle. `progress` receives one line per stage.
-pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOutcome, TrainError> {
-    let cfg = &plan.config;
-    cfg.check("configuration")?;
-    let path = plan.data.as_path();
-    let target = cfg.data.target.clone().ok_or_else(|| TrainError::NoTarget { path: path.to_path_buf() })?;
-    progress(&format!("reading {}", path.display()));
-    let df = read_table(path)?;
-    let frame = LeadFrame { df: &df, path, first_row: 1 };
-    let missing = MissingTokens::new(&cfg.data.missing_values);
-    if let Some(id) = &cfg.data.id {
-        frame.text(id, "pass --id COLUMN with a column the file has")?;
+/// The labelled history, read once: the file's rows as text, the labelled rows with their
+/// outcomes, and the input columns with their kinds.
+struct History {
+    df: polars::prelude::DataFrame,
+    target: String,
+    missing: MissingTokens,
+    labels: Labels,
+    /// Labelled rows (indices into `df`) and their outcomes, in file order.
+    rows: Vec<usize>,
+    y: Vec<bool>,
+    inputs: Vec<InputColumn>,
+    /// Columns blank in every labelled row, left out.
+    blank_columns: Vec<String>,
+}
+
+impl History {
+    fn frame<'a>(&'a self, path: &'a Path) -> LeadFrame<'a> {
+        LeadFrame { df: &self.df, path, first_row: 1 }
     }
-    let labels = read_labels_with(&frame, &target, &cfg.data.positive, &cfg.data.negative, &missing)?;
-    let rows: Vec<usize> = labels.rows.iter().map(|r| r.0).collect();
-    let y: Vec<bool> = labels.rows.iter().map(|r| r.1).collect();
-    let rules = SchemaRules {
-        id: cfg.data.id.as_deref(),
-        target: &target,
-        exclude: &cfg.data.exclude,
-        types: &cfg.data.types,
-        date_column: cfg.data.date_column.as_deref(),
-        missing: &missing,
-    };
-    let mut inputs = resolve_columns(&frame, &rows, &rules)?;
-    // A column blank in every labelled row carries nothing to learn; its inferred kind would
-    // be a guess. Left out, and said so in the report.
-    let mut blank_columns = Vec::new();
-    inputs.retain(|c| {
-        let Ok(text) = frame.text(&c.name, "") else { return true };
-        let any = !c.inferred || rows.iter().any(|&i| missing.clean(text.get(i)).is_some());
-        if !any {
-            blank_columns.push(c.name.clone());
+
+    /// Reads the file, its outcomes and its columns, and checks every value the models will read.
+    fn read(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<History, TrainError> {
+        let cfg = &plan.config;
+        let path = plan.data.as_path();
+        let target = cfg.data.target.clone().ok_or_else(|| TrainError::NoTarget { path: path.to_path_buf() })?;
+        progress(&format!("reading {}", path.display()));
+        let df = read_table(path)?;
+        let frame = LeadFrame { df: &df, path, first_row: 1 };
+        let missing = MissingTokens::new(&cfg.data.missing_values);
+        if let Some(id) = &cfg.data.id {
+            frame.text(id, "pass --id COLUMN with a column the file has")?;
         }
-        any
-    });
-    if inputs.iter().all(|c| matches!(c.kind, ColumnKind::Id)) {
-        return Err(TrainError::NoFeatures { path: path.to_path_buf() });
+        let labels = read_labels_with(&frame, &target, &cfg.data.positive, &cfg.data.negative, &missing)?;
+        let rows: Vec<usize> = labels.rows.iter().map(|r| r.0).collect();
+        let y: Vec<bool> = labels.rows.iter().map(|r| r.1).collect();
+        let rules = SchemaRules {
+            id: cfg.data.id.as_deref(),
+            target: &target,
+            exclude: &cfg.data.exclude,
+            types: &cfg.data.types,
+            date_column: cfg.data.date_column.as_deref(),
+            missing: &missing,
+        };
+        let mut inputs = resolve_columns(&frame, &rows, &rules)?;
+        // A column blank in every labelled row carries nothing to learn; its inferred kind would
+        // be a guess. Left out, and said so in the report.
+        let mut blank_columns = Vec::new();
+        inputs.retain(|c| {
+            let Ok(text) = frame.text(&c.name, "") else { return true };
+            let any = !c.inferred || rows.iter().any(|&i| missing.clean(text.get(i)).is_some());
+            if !any {
+                blank_columns.push(c.name.clone());
+            }
+            any
+        });
+        if inputs.iter().all(|c| matches!(c.kind, ColumnKind::Id)) {
+            return Err(TrainError::NoFeatures { path: path.to_path_buf() });
+        }
+        if plan.models.kinds().contains(&ModelKind::Gbm) {
+            // The pipeline keeps inputs in order, minus ids: the tree matrix's columns.
+            let used: Vec<&InputColumn> =
+                inputs.iter().filter(|c| !matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore)).collect();
+            let names: Vec<String> = used.iter().map(|c| c.name.clone()).collect();
+            let cats: Vec<usize> =
+                used.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Categorical).map(|(i, _)| i).collect();
+            cfg.gbm.check(&names, &cats)?;
+        }
+        crate::features::pipeline::check_values(&frame, &inputs, &rows, &missing)?;
+        drop(frame);
+        Ok(History { df, target, missing, labels, rows, y, inputs, blank_columns })
     }
-    if plan.models.names().contains(&"gbm") {
-        // The pipeline keeps inputs in order, minus ids: the tree matrix's columns.
-        let used: Vec<&InputColumn> =
-            inputs.iter().filter(|c| !matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore)).collect();
-        let names: Vec<String> = used.iter().map(|c| c.name.clone()).collect();
-        let cats: Vec<usize> =
-            used.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Categorical).map(|(i, _)| i).collect();
-        cfg.gbm.check(&names, &cats)?;
+
+    /// The labelled rows at positions `idx` (into `rows`) and their outcomes.
+    fn pick(&self, idx: &[usize]) -> (Vec<usize>, Vec<bool>) {
+        (idx.iter().map(|&k| self.rows[k]).collect(), idx.iter().map(|&k| self.y[k]).collect())
     }
-    crate::features::pipeline::check_values(&frame, &inputs, &rows, &missing)?;
+}
+
+/// The leakage guard: every column's figures, and an error when columns are flagged that the
+/// analyst neither kept nor allowed.
+fn guard(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Result<Vec<ColumnCheck>, TrainError> {
+    let cfg = &plan.config;
     progress("checking columns for leakage");
-    let checks = check_columns(&frame, &inputs, &rows, &y, &missing, &cfg.leakage, cfg.evaluation.seed)?;
+    let frame = h.frame(&plan.data);
+    let checks = check_columns(&frame, &h.inputs, &h.rows, &h.y, &h.missing, cfg.leakage(), cfg.evaluation.seed)?;
     let flagged: Vec<ColumnCheck> =
         checks.iter().filter(|c| !c.reasons.is_empty() && !cfg.data.keep.contains(&c.column)).cloned().collect();
     if !flagged.is_empty() && !plan.allow_leaky {
-        return Err(TrainError::Leakage { path: path.to_path_buf(), flagged });
+        return Err(TrainError::Leakage { path: plan.data.clone(), flagged });
     }
-    let kept_flagged: Vec<String> = checks.iter().filter(|c| !c.reasons.is_empty()).map(|c| c.column.clone()).collect();
+    Ok(checks)
+}
 
-    let seed = cfg.evaluation.seed;
-    let names = plan.models.names();
-    let pick = |idx: &[usize]| -> (Vec<usize>, Vec<bool>) {
-        (idx.iter().map(|&k| rows[k]).collect(), idx.iter().map(|&k| y[k]).collect())
-    };
-    // Per model: its evaluation and its held-out probabilities.
-    let (pipeline, models, evaluations, heldout, fit_rows) = if cfg.evaluation.cv >= 2 {
-        let folds = stratified_folds(&y, cfg.evaluation.cv, seed);
-        let mut oof = vec![vec![f64::NAN; y.len()]; names.len()];
-        let mut fold_auc = vec![Vec::new(); names.len()];
-        for (f, Split { train, test }) in folds.iter().enumerate() {
-            progress(&format!("fold {}/{}", f + 1, folds.len()));
-            let (tr_rows, tr_y) = pick(train);
-            let (te_rows, te_y) = pick(test);
-            let (p, ms) = fit_models(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg, plan.models, progress)?;
-            for (k, probs) in predict_all(&frame, &te_rows, &p, &ms)?.into_iter().enumerate() {
-                fold_auc[k].push(crate::evaluation::metrics::roc_auc(&probs, &te_y)?);
-                for (&i, pr) in test.iter().zip(probs) {
-                    oof[k][i] = pr;
-                }
+/// What fitting produced: the bundled pipeline and models, each model's evaluation and its
+/// held-out (or out-of-fold) probabilities, and the rows the bundled models were fitted on.
+struct Fitted {
+    pipeline: FittedPipeline,
+    models: Vec<FittedModel>,
+    evaluations: Vec<Evaluation>,
+    heldout: Vec<Vec<f64>>,
+    fit_rows: usize,
+}
+
+/// k-fold cross-validation, then a refit on every labelled row.
+fn cross_validate(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Result<Fitted, TrainError> {
+    let cfg = &plan.config;
+    let n_models = plan.models.kinds().len();
+    let folds = stratified_folds(&h.y, cfg.evaluation.cv, cfg.evaluation.seed);
+    let mut oof = vec![vec![f64::NAN; h.y.len()]; n_models];
+    let mut fold_auc = vec![Vec::new(); n_models];
+    for (f, Split { train, test }) in folds.iter().enumerate() {
+        progress(&format!("fold {}/{}", f + 1, folds.len()));
+        let (tr_rows, tr_y) = h.pick(train);
+        let (te_rows, te_y) = h.pick(test);
+        let (p, ms) = fit_models(h, &tr_rows, &tr_y, plan, progress)?;
+        for (k, probs) in predict_all(&h.frame(&plan.data), &te_rows, &p, &ms)?.into_iter().enumerate() {
+            fold_auc[k].push(crate::evaluation::metrics::roc_auc(&probs, &te_y)?);
+            for (&i, pr) in test.iter().zip(probs) {
+                oof[k][i] = pr;
             }
         }
-        let mut evals = Vec::new();
-        for k in 0..names.len() {
-            let method = EvaluationMethod::CrossValidation { folds: folds.len(), fold_auc: fold_auc[k].clone() };
-            evals.push(Evaluation::compute(method, &oof[k], &y)?);
-        }
-        progress("refitting on all labelled rows");
-        let (p, ms) = fit_models(&frame, &rows, &y, &inputs, &missing, cfg, plan.models, progress)?;
-        (p, ms, evals, oof, rows.len())
-    } else {
-        let share = cfg.evaluation.holdout;
-        let (split, method) = match &cfg.data.date_column {
-            Some(col) => {
-                let text = frame.text(col, "fix --date-column")?;
-                // Blank dates sort as oldest; a value that is not a date is an error (a
-                // numeric column named by mistake would otherwise give a silent random split).
-                let mut days = Vec::with_capacity(rows.len());
-                for &i in &rows {
-                    days.push(match missing.clean(text.get(i)) {
-                        None => f64::NAN,
-                        Some(v) => match parse_date(v) {
-                            Some(d) => chrono::Datelike::num_days_from_ce(&d) as f64,
-                            None => return Err(frame
-                                .bad_value(
-                                    col,
-                                    i,
-                                    v,
-                                    "a date",
-                                    "--date-column must name a column of dates (YYYY-MM-DD, YYYY/MM/DD or DD.MM.YYYY)"
-                                        .into(),
-                                )
-                                .into()),
-                        },
-                    });
-                }
-                if days.iter().all(|d| d.is_nan()) {
-                    return Err(frame
-                        .bad_value(
-                            col,
-                            rows.first().copied().unwrap_or(0),
-                            "",
-                            "a date",
-                            "every labelled row's date is blank".into(),
-                        )
-                        .into());
-                }
-                (time_ordered_holdout(&days, share), EvaluationMethod::TimeOrdered { share, column: col.clone() })
-            }
-            None => (stratified_holdout(&y, share, seed), EvaluationMethod::Holdout { share }),
-        };
-        let (tr_rows, tr_y) = pick(&split.train);
-        let (te_rows, te_y) = pick(&split.test);
-        progress(&format!("fitting on {} rows, holding out {}", tr_rows.len(), te_rows.len()));
-        let (p, ms) = fit_models(&frame, &tr_rows, &tr_y, &inputs, &missing, cfg, plan.models, progress)?;
-        let mut evals = Vec::new();
-        let mut held = Vec::new();
-        for probs in predict_all(&frame, &te_rows, &p, &ms)? {
-            evals.push(Evaluation::compute(method.clone(), &probs, &te_y)?);
-            held.push(probs);
-        }
-        (p, ms, evals, held, tr_rows.len())
+    }
+    let mut evaluations = Vec::new();
+    for k in 0..n_models {
+        let method = EvaluationMethod::CrossValidation { folds: folds.len(), fold_auc: fold_auc[k].clone() };
+        evaluations.push(Evaluation::compute(method, &oof[k], &h.y)?);
+    }
+    progress("refitting on all labelled rows");
+    let (pipeline, models) = fit_models(h, &h.rows, &h.y, plan, progress)?;
+    Ok(Fitted { pipeline, models, evaluations, heldout: oof, fit_rows: h.rows.len() })
+}
+
+/// The hold-out method of the plan: the newest share by the date column, else stratified.
+fn holdout_method(plan: &TrainPlan) -> EvaluationMethod {
+    let share = plan.config.evaluation.holdout;
+    match &plan.config.data.date_column {
+        Some(column) => EvaluationMethod::TimeOrdered { share, column: column.clone() },
+        None => EvaluationMethod::Holdout { share },
+    }
+}
+
+/// The day number of every labelled row by the date column (blank dates sort as oldest); a
+/// value that is not a date is an error (a numeric column named by mistake would otherwise
+/// give a silent random split), and so is a column blank in every labelled row.
+fn labelled_days(plan: &TrainPlan, h: &History, column: &str) -> Result<Vec<f64>, TrainError> {
+    let frame = h.frame(&plan.data);
+    let fix = "--date-column must name a column of dates (YYYY-MM-DD, YYYY/MM/DD or DD.MM.YYYY)";
+    let dates = read_dates(&frame, column, &h.rows, &h.missing, "fix --date-column", fix)?;
+    if dates.iter().all(Option::is_none) {
+        let first = h.rows.first().copied().unwrap_or(0);
+        return Err(frame.bad_value(column, first, "", "a date", "every labelled row's date is blank".into()).into());
+    }
+    Ok(day_numbers(&dates))
+}
+
+/// One hold-out ([`EvaluationMethod::holdout`]): fit on the rest, evaluate on it.
+fn hold_out(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Result<Fitted, TrainError> {
+    let method = holdout_method(plan);
+    let days = match &plan.config.data.date_column {
+        Some(column) => Some(labelled_days(plan, h, column)?),
+        None => None,
     };
-    let primary = match &plan.primary {
-        Some(want) => {
-            names.iter().position(|n| n == want).ok_or_else(|| TrainError::Primary(want.clone(), names.join(", ")))?
-        }
-        None => (0..names.len()).max_by(|&a, &b| evaluations[a].auc.total_cmp(&evaluations[b].auc)).unwrap_or(0),
-    };
-    // A model that learned nothing: judged on the bundled model's own predictions (for CV,
-    // the refitted model on every labelled row; fold models may differ by their intercepts).
-    let mut warnings: Vec<String> = blank_columns
+    let split = method.holdout(&h.y, days.as_deref(), plan.config.evaluation.seed).ok_or(TrainError::NoHeldout)?;
+    let (tr_rows, tr_y) = h.pick(&split.train);
+    let (te_rows, te_y) = h.pick(&split.test);
+    progress(&format!("fitting on {} rows, holding out {}", tr_rows.len(), te_rows.len()));
+    let (pipeline, models) = fit_models(h, &tr_rows, &tr_y, plan, progress)?;
+    let mut evaluations = Vec::new();
+    let mut heldout = Vec::new();
+    for probs in predict_all(&h.frame(&plan.data), &te_rows, &pipeline, &models)? {
+        evaluations.push(Evaluation::compute(method.clone(), &probs, &te_y)?);
+        heldout.push(probs);
+    }
+    Ok(Fitted { pipeline, models, evaluations, heldout, fit_rows: tr_rows.len() })
+}
+
+/// The primary model: as asked, else the better held-out AUC.
+fn choose_primary(plan: &TrainPlan, evaluations: &[Evaluation]) -> Result<usize, TrainError> {
+    let kinds = plan.models.kinds();
+    match plan.primary {
+        Some(want) => kinds
+            .iter()
+            .position(|&k| k == want)
+            .ok_or_else(|| TrainError::Primary(want, kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "))),
+        None => Ok((0..kinds.len()).max_by(|&a, &b| evaluations[a].auc.total_cmp(&evaluations[b].auc)).unwrap_or(0)),
+    }
+}
+
+/// What the analyst should know: blank columns left out, and models that learned nothing
+/// (judged on the bundled model's own predictions: for CV, the refitted model on every
+/// labelled row; fold models may differ by their intercepts).
+fn fit_warnings(plan: &TrainPlan, h: &History, fitted: &Fitted) -> Result<Vec<String>, TrainError> {
+    let cfg = &plan.config;
+    let mut warnings: Vec<String> = h
+        .blank_columns
         .iter()
         .map(|c| format!("column \"{c}\" is blank in every labelled row: left out of the models"))
         .collect();
-    let refit_probs = if cfg.evaluation.cv >= 2 { Some(predict_all(&frame, &rows, &pipeline, &models)?) } else { None };
-    for (k, model) in models.iter().enumerate() {
-        let (probs, on) = match &refit_probs {
+    let refit = if cfg.evaluation.cv >= 2 {
+        Some(predict_all(&h.frame(&plan.data), &h.rows, &fitted.pipeline, &fitted.models)?)
+    } else {
+        None
+    };
+    for (k, model) in fitted.models.iter().enumerate() {
+        let (probs, on) = match &refit {
             Some(p) => (&p[k], "labelled leads"),
-            None => (&heldout[k], "held-out leads"),
+            None => (&fitted.heldout[k], "held-out leads"),
         };
         warnings.extend(flat_model_warning(model, probs, on, cfg));
     }
-    let heldout_probs = heldout[primary].clone();
-    let grades = grade_cuts(cfg, &heldout_probs)?;
+    Ok(warnings)
+}
+
+/// Runs training end to end and saves the bundle. `progress` receives one line per stage.
+pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOutcome, TrainError> {
+    let cfg = &plan.config;
+    let path = plan.data.as_path();
+    let h = History::read(plan, progress)?;
+    let checks = guard(plan, &h, progress)?;
+    let kept_flagged: Vec<String> = checks.iter().filter(|c| !c.reasons.is_empty()).map(|c| c.column.clone()).collect();
+    let fitted =
+        if cfg.evaluation.cv >= 2 { cross_validate(plan, &h, progress)? } else { hold_out(plan, &h, progress)? };
+    let primary = choose_primary(plan, &fitted.evaluations)?;
+    let warnings = fit_warnings(plan, &h, &fitted)?;
+    let grades = grade_cuts(cfg, &fitted.heldout[primary])?;
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
     let data_sha256 = file_sha256(path).map_err(|source| TrainError::Io { path: path.to_path_buf(), source })?;
     let mut bundle = Bundle {
@@ -412,16 +466,17 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         name,
         id_column: cfg.data.id.clone(),
         target: TargetSpec {
-            column: target.clone(),
-            positive: labels.positive.clone(),
+            column: h.target.clone(),
+            positive: h.labels.positive.clone(),
             negative: cfg.data.negative.clone(),
         },
-        schema: inputs.clone(),
-        pipeline,
-        primary: names[primary].to_string(),
-        models: models
+        schema: h.inputs.clone(),
+        pipeline: fitted.pipeline,
+        primary: plan.models.kinds()[primary],
+        models: fitted
+            .models
             .into_iter()
-            .zip(evaluations)
+            .zip(fitted.evaluations)
             .map(|(model, evaluation)| ModelEntry { model, evaluation })
             .collect(),
         grades,
@@ -429,12 +484,12 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         training: TrainingInfo {
             data_file: path.display().to_string(),
             data_sha256,
-            rows_in_file: df.height(),
-            labelled_rows: rows.len(),
-            skipped_unlabelled: labels.skipped,
-            conversions: y.iter().filter(|&&c| c).count(),
-            fit_rows,
-            seed,
+            rows_in_file: h.df.height(),
+            labelled_rows: h.rows.len(),
+            skipped_unlabelled: h.labels.skipped,
+            conversions: h.y.iter().filter(|&&c| c).count(),
+            fit_rows: fitted.fit_rows,
+            seed: cfg.evaluation.seed,
             trained_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             leadscore_version: env!("CARGO_PKG_VERSION").into(),
             crate_versions: crate::versions(),

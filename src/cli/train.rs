@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use super::{check_outputs, print_out, split_list, Outcome};
 use leadscore::config::TrainConfig;
 use leadscore::data::typing::ColumnKind;
+use leadscore::models::ModelKind;
 use leadscore::present::train::leakage_table;
 use leadscore::train::{default_bundle_path, train, ModelChoice, TrainError, TrainPlan};
 
@@ -74,8 +75,8 @@ pub struct TrainArgs {
     #[arg(long)]
     pub l2: Option<f64>,
     /// With --model both: the model reported as `probability` [default: better held-out AUC].
-    #[arg(long, value_parser = ["logistic", "gbm"])]
-    pub primary: Option<String>,
+    #[arg(long, value_parser = parse_model_kind)]
+    pub primary: Option<ModelKind>,
     /// Boosted trees: maximum number of trees [config gbm.num_trees; default 500].
     #[arg(long)]
     pub num_trees: Option<usize>,
@@ -112,9 +113,11 @@ impl TrainArgs {
     /// Merges flags over the config file into a plan.
     pub fn into_plan(self) -> anyhow::Result<TrainPlan> {
         let mut cfg = match &self.config {
-            Some(p) => TrainConfig::from_file(p)?,
+            Some(p) => TrainConfig::parse_file(p)?,
             None => TrainConfig::default(),
         };
+        // The file's values alone, to tell whether the flags changed any.
+        let from_file = serde_json::to_value(&cfg)?;
         let d = &mut cfg.data;
         if let Some(t) = self.target {
             d.target = Some(t);
@@ -186,12 +189,13 @@ impl TrainArgs {
             };
             g.monotone.insert(col.trim().to_string(), dir);
         }
-        // The file's own values were checked when it was read; name what changed them.
+        // Checked once, naming where the values came from.
         let source = match &self.config {
+            Some(p) if serde_json::to_value(&cfg)? == from_file => p.display().to_string(),
             Some(p) => format!("{} with the command-line flags", p.display()),
             None => "command-line flags".to_string(),
         };
-        cfg.check(&source)?;
+        let cfg = cfg.check(&source)?;
         let out = self
             .out
             .unwrap_or_else(|| default_bundle_path(self.data.file_stem().and_then(|s| s.to_str()).unwrap_or("model")));
@@ -209,6 +213,11 @@ impl TrainArgs {
             primary: self.primary,
         })
     }
+}
+
+/// `--primary`: a model kind.
+fn parse_model_kind(s: &str) -> Result<ModelKind, String> {
+    ModelKind::parse(s).ok_or_else(|| format!("\"{s}\" is not a model: use logistic or gbm"))
 }
 
 /// Runs `train`.

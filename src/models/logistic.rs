@@ -18,6 +18,7 @@ use ndarray::{Array1, ArrayView2, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::features::{FeatureMatrix, FittedPipeline};
+use crate::params::ParamError;
 
 /// Errors while fitting.
 #[derive(Debug, thiserror::Error)]
@@ -38,15 +39,50 @@ pub enum LogisticError {
     Diverged,
 }
 
-/// Checked hyper-parameters.
+/// Hyper-parameters (`[logistic]` in the config), unchecked; only [`ValidLogisticParams`]
+/// from [`LogisticParams::check`] can fit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct LogisticParams {
-    /// L2 penalty (scikit-learn's `1 / C`), > 0.
+    /// L2 penalty on the standardised coefficients (scikit-learn's `1 / C`), > 0.
     pub l2: f64,
-    /// Iteration cap.
+    /// Iteration cap for the L-BFGS solver, >= 1.
     pub max_iterations: u64,
-    /// Tolerance on the mean-loss gradient.
+    /// Stopping tolerance on the gradient of the mean log loss (scikit-learn's `tol`), > 0.
     pub tolerance: f64,
+}
+
+impl Default for LogisticParams {
+    fn default() -> Self {
+        LogisticParams { l2: 1.0, max_iterations: 200, tolerance: 1e-4 }
+    }
+}
+
+impl LogisticParams {
+    /// Checks every range.
+    pub fn check(self) -> Result<ValidLogisticParams, ParamError> {
+        if !(self.l2.is_finite() && self.l2 > 0.0) {
+            return Err(ParamError::new("l2", self.l2, "must be a number > 0"));
+        }
+        if self.max_iterations == 0 {
+            return Err(ParamError::new("max_iterations", 0, "must be >= 1"));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
+            return Err(ParamError::new("tolerance", self.tolerance, "must be > 0"));
+        }
+        Ok(ValidLogisticParams(self))
+    }
+}
+
+/// Checked hyper-parameters: the only kind that can [`ValidLogisticParams::fit`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValidLogisticParams(LogisticParams);
+
+impl ValidLogisticParams {
+    /// The parameters.
+    pub fn params(&self) -> &LogisticParams {
+        &self.0
+    }
 }
 
 /// A fitted logistic regression on the design matrix.
@@ -72,7 +108,7 @@ fn sigmoid(z: f64) -> f64 {
 /// Below this many rows the warm start costs more than it saves.
 const WARM_START_MIN_ROWS: usize = 50_000;
 
-impl LogisticParams {
+impl ValidLogisticParams {
     /// Warm start for large data: the same objective solved on every 8th row (penalty scaled
     /// by the sampling share, so both objectives have the same optimum in expectation). The
     /// full solve then starts near the optimum and needs far fewer L-BFGS iterations over
@@ -91,10 +127,10 @@ impl LogisticParams {
             .map_err(|_| LogisticError::Shape { rows: sub.n_rows, labels: sub_y.len() })?;
         let share = sub.n_rows as f64 / x.n_rows as f64;
         let fitted = LogisticRegression::default()
-            .alpha(self.l2 * share)
+            .alpha(self.0.l2 * share)
             .with_intercept(true)
-            .max_iterations(self.max_iterations)
-            .gradient_tolerance(self.tolerance * sub.n_rows as f64)
+            .max_iterations(self.0.max_iterations)
+            .gradient_tolerance(self.0.tolerance * sub.n_rows as f64)
             .fit(&DatasetBase::new(view, Array1::from_vec(sub_y)))?;
         let mut init: Vec<f64> = fitted.params().to_vec();
         init.push(fitted.intercept());
@@ -111,10 +147,10 @@ impl LogisticParams {
         let targets = Array1::from_vec(y.to_vec());
         let dataset = DatasetBase::new(view, targets);
         let mut solver = LogisticRegression::default()
-            .alpha(self.l2)
+            .alpha(self.0.l2)
             .with_intercept(true)
-            .max_iterations(self.max_iterations)
-            .gradient_tolerance(self.tolerance * x.n_rows as f64);
+            .max_iterations(self.0.max_iterations)
+            .gradient_tolerance(self.0.tolerance * x.n_rows as f64);
         if let Some(init) = self.warm_start(x, y)? {
             solver = solver.initial_params(init);
         }
@@ -126,7 +162,7 @@ impl LogisticParams {
         if !intercept.is_finite() || coefficients.iter().any(|w| !w.is_finite()) {
             return Err(LogisticError::Diverged);
         }
-        Ok(LogisticModel { coefficients, intercept, params: *self })
+        Ok(LogisticModel { coefficients, intercept, params: self.0 })
     }
 }
 
@@ -179,7 +215,7 @@ mod tests {
     #[test]
     fn probability_is_of_converted_whatever_linfa_calls_positive() {
         let (x, y) = fixture();
-        let p = LogisticParams { l2: 1.0, max_iterations: 1000, tolerance: 1e-10 };
+        let p = LogisticParams { l2: 1.0, max_iterations: 1000, tolerance: 1e-10 }.check().unwrap();
         let m = p.fit(&x, &y).unwrap();
         // x1 is strongly associated with conversion: its coefficient must be positive.
         assert!(m.coefficients[0] > 0.0);
@@ -208,7 +244,7 @@ mod tests {
         let x = FeatureMatrix { n_rows: n, names: (0..p).map(|j| format!("x{j}")).collect(), data };
         for fit in f["fits"].as_array().unwrap() {
             let l2 = fit["l2"].as_f64().unwrap();
-            let m = LogisticParams { l2, max_iterations: 1000, tolerance: 1e-9 }.fit(&x, &y).unwrap();
+            let m = LogisticParams { l2, max_iterations: 1000, tolerance: 1e-9 }.check().unwrap().fit(&x, &y).unwrap();
             for (j, w) in fit["coef"].as_array().unwrap().iter().enumerate() {
                 let w = w.as_f64().unwrap();
                 assert!(
@@ -230,7 +266,7 @@ mod tests {
     fn gradient_of_the_objective_vanishes_at_the_fit() {
         // First-order optimality: X^T (p - y) + l2 w = 0 and sum(p - y) = 0.
         let (x, y) = fixture();
-        let p = LogisticParams { l2: 0.7, max_iterations: 1000, tolerance: 1e-10 };
+        let p = LogisticParams { l2: 0.7, max_iterations: 1000, tolerance: 1e-10 }.check().unwrap();
         let m = p.fit(&x, &y).unwrap();
         let probs = m.predict_proba(&x);
         let r: Vec<f64> = probs.iter().zip(&y).map(|(p, &c)| p - c as u8 as f64).collect();

@@ -12,6 +12,40 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::{Encoded, FittedPipeline};
 
+/// The kinds of model leadscore fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// L2-regularised logistic regression.
+    Logistic,
+    /// Calibrated gradient-boosted trees.
+    Gbm,
+}
+
+impl ModelKind {
+    /// Every kind, in the order `train --model both` fits them.
+    pub const ALL: [ModelKind; 2] = [ModelKind::Logistic, ModelKind::Gbm];
+
+    /// `"logistic"` or `"gbm"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Logistic => "logistic",
+            ModelKind::Gbm => "gbm",
+        }
+    }
+
+    /// Parses `logistic` or `gbm`.
+    pub fn parse(s: &str) -> Option<ModelKind> {
+        ModelKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A fitted model of any kind, as stored in the bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -23,12 +57,17 @@ pub enum FittedModel {
 }
 
 impl FittedModel {
+    /// What kind of model this is.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            FittedModel::Logistic(_) => ModelKind::Logistic,
+            FittedModel::Gbm(_) => ModelKind::Gbm,
+        }
+    }
+
     /// The model's short name.
     pub fn name(&self) -> &'static str {
-        match self {
-            FittedModel::Logistic(_) => "logistic",
-            FittedModel::Gbm(_) => "gbm",
-        }
+        self.kind().as_str()
     }
 
     /// P(converted) for encoded rows.

@@ -320,8 +320,10 @@ fn model_scores(
         .iter()
         .enumerate()
         .map(|(i, &p)| {
-            Probability::new(p)
-                .ok_or_else(|| ScoreError::NotAProbability { model: bundle.primary.clone(), row: frame.first_row + i })
+            Probability::new(p).ok_or_else(|| ScoreError::NotAProbability {
+                model: bundle.primary.to_string(),
+                row: frame.first_row + i,
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let percentiles = scored.scores.iter().map(|p| 100.0 * all.partition_point(|x| x <= p) as f64 / n).collect();
@@ -333,7 +335,7 @@ fn model_scores(
         .collect();
     let m = ModelScores {
         model_id: bundle.checksum.clone(),
-        primary: bundle.primary.clone(),
+        primary: bundle.primary.to_string(),
         probabilities,
         percentiles,
         grades,
@@ -348,7 +350,7 @@ fn new_summary(plan: &ScorePlan, run: &Run, sinks: &[Box<dyn Sink>]) -> ScoreSum
         input: plan.data.display().to_string(),
         output: sinks.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
         model: plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
-        primary: run.bundle.as_ref().map(|b| b.primary.clone()).unwrap_or_else(|| "rules".into()),
+        primary: run.bundle.as_ref().map(|b| b.primary.to_string()).unwrap_or_else(|| "rules".into()),
         leads: 0,
         batches: 0,
         grades: if run.bundle.is_some() {

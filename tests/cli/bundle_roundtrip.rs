@@ -15,7 +15,7 @@ fn sample_plan(dir: &std::path::Path, out: &str, models: ModelChoice) -> TrainPl
     TrainPlan {
         data: dir.join("data/history.csv"),
         out: dir.join(out),
-        config,
+        config: config.check("test").unwrap(),
         allow_leaky: false,
         models,
         primary: None,
@@ -103,5 +103,5 @@ fn a_bundle_saved_before_counts_could_be_fractional_still_loads() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("\"conversions\":") && !text.contains("\"cumulative_conversions\":0.0"));
     let b = leadscore::bundle::Bundle::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(b.primary, "logistic");
+    assert_eq!(b.primary, leadscore::models::ModelKind::Logistic);
 }

@@ -22,7 +22,7 @@ fn linfa_smartcore_and_scikit_learn_agree() {
     let x = FeatureMatrix { n_rows: n, names: (0..p).map(|j| format!("x{j}")).collect(), data };
     for fit in f["fits"].as_array().unwrap() {
         let l2 = fit["l2"].as_f64().unwrap();
-        let ours = LogisticParams { l2, max_iterations: 1000, tolerance: 1e-9 }.fit(&x, &y).unwrap();
+        let ours = LogisticParams { l2, max_iterations: 1000, tolerance: 1e-9 }.check().unwrap().fit(&x, &y).unwrap();
         let sc = LogisticRegression::fit(&xs, &ys, LogisticRegressionParameters::default().with_alpha(l2)).unwrap();
         for j in 0..p {
             let w_sc = *sc.coefficients().get((0, j));
