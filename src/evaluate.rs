@@ -24,14 +24,14 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::bundle::{file_sha256, Bundle, BundleError};
 use crate::data::load::{read_table, LoadError};
-use crate::data::typing::{parse_date, read_labels_with, LeadFrame, TypingError};
+use crate::data::typing::{day_numbers, read_dates, read_labels_with, LeadFrame, MissingTokens, TypingError};
 use crate::evaluation::compare::ScorerScores;
-use crate::evaluation::split::{stratified_holdout, time_ordered_holdout};
+use crate::evaluation::split::time_ordered_holdout;
 use crate::evaluation::EvaluationMethod;
 use crate::rules::{RulesError, RulesPlan};
 use crate::scorer::{BundleScorer, ScoreError, Scorer};
@@ -239,6 +239,149 @@ fn stem(p: &Path) -> String {
     p.file_stem().map_or_else(|| p.display().to_string(), |s| s.to_string_lossy().into_owned())
 }
 
+/// The labelled rows of the file: the target column, its missing tokens, and per labelled
+/// row its index and outcome, with the number of rows skipped for a blank outcome.
+struct Labelled {
+    target: String,
+    missing: MissingTokens,
+    rows: Vec<usize>,
+    y: Vec<bool>,
+    skipped: usize,
+}
+
+/// Reads the outcome: the `--target` given, else the first bundle's; the values meaning
+/// converted and dead as given, else the bundle's when it was trained on the same column.
+fn labelled(plan: &InputPlan, frame: &LeadFrame, first: Option<&Bundle>) -> Result<Labelled, InputError> {
+    let target = match (&plan.target, first) {
+        (Some(t), _) => t.clone(),
+        (None, Some(b)) => b.target.column.clone(),
+        (None, None) => return Err(InputError::NoTarget { path: plan.data.clone() }),
+    };
+    let missing = first.map(|b| b.pipeline.missing.clone()).unwrap_or_default();
+    let same_target = first.filter(|b| b.target.column == target);
+    let or_bundle = |given: &Vec<String>, of_bundle: fn(&Bundle) -> &Vec<String>| {
+        if given.is_empty() {
+            same_target.map(|b| of_bundle(b).clone()).unwrap_or_default()
+        } else {
+            given.clone()
+        }
+    };
+    let positive = or_bundle(&plan.positive, |b| &b.target.positive);
+    let negative = or_bundle(&plan.negative, |b| &b.target.negative);
+    let labels = match read_labels_with(frame, &target, &positive, &negative, &missing) {
+        Ok(l) => l,
+        Err(TypingError::OneClass { positives, negatives, values, .. }) => {
+            return Err(InputError::OneClass {
+                path: plan.data.clone(),
+                positives,
+                negatives,
+                window: format!("; the values found are {values}"),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Labelled {
+        rows: labels.rows.iter().map(|r| r.0).collect(),
+        y: labels.rows.iter().map(|r| r.1).collect(),
+        skipped: labels.skipped,
+        target,
+        missing,
+    })
+}
+
+/// With `--heldout`: the positions (into the labelled rows) every bundle held out, which must
+/// be the very same leads for every bundle, and how they were held out.
+fn heldout_positions(
+    plan: &InputPlan,
+    bundles: &[Bundle],
+    sha: &str,
+    frame: &LeadFrame,
+    l: &Labelled,
+) -> Result<(Vec<usize>, String), InputError> {
+    let (first, first_path) = bundles.first().zip(plan.models.first()).ok_or(InputError::HeldoutNeedsBundle)?;
+    let (test, how) = bundle_holdout(first, first_path, plan, sha, frame, l)?;
+    // Every bundle must have held out exactly these leads, or it is judged on leads it
+    // trained on.
+    for (b, path) in bundles.iter().zip(&plan.models).skip(1) {
+        let (other, other_how) = bundle_holdout(b, path, plan, sha, frame, l)?;
+        if other != test {
+            // Both lists are sorted (split indices are).
+            let differ = test.iter().filter(|i| other.binary_search(i).is_err()).count();
+            let reverse = other.iter().filter(|i| test.binary_search(i).is_err()).count();
+            return Err(InputError::HeldoutDiffers(Box::new(HeldoutDiffers {
+                data: plan.data.clone(),
+                first: first_path.clone(),
+                other: path.clone(),
+                first_how: how,
+                other_how,
+                differ,
+                reverse,
+                held: test.len(),
+            })));
+        }
+    }
+    if let (Some(column), EvaluationMethod::Holdout { share }) =
+        (&plan.date_column, &first.primary_entry().evaluation.method)
+    {
+        return Err(InputError::HeldoutSampleNotFlow(Box::new(HeldoutSampleNotFlow {
+            data: plan.data.clone(),
+            bundle: first_path.clone(),
+            column: column.clone(),
+            share_pct: 100.0 * share,
+            inflate: 1.0 / share,
+            how,
+        })));
+    }
+    Ok((test, how))
+}
+
+/// Per bundle, the in-sample warning when it is scored on the very file it was trained on
+/// without `--heldout`.
+fn in_sample_warnings(plan: &InputPlan, bundles: &[Bundle], data_sha: Option<&str>) -> Vec<Option<String>> {
+    bundles
+        .iter()
+        .zip(&plan.models)
+        .map(|(b, path)| {
+            (!plan.heldout && data_sha == Some(b.training.data_sha256.as_str())).then(|| {
+                let what_to_do = match b.primary_entry().evaluation.method {
+                    EvaluationMethod::CrossValidation { .. } => {
+                        "it was refitted on every row after cross-validation, so evaluate it on leads newer than the bundle"
+                    }
+                    _ => "pass --heldout to use only the leads it held out",
+                };
+                format!(
+                    "these leads include the rows bundle {} was trained on ({} of them): in-sample numbers, better than it will do on new leads; {what_to_do}",
+                    path.display(),
+                    b.training.fit_rows
+                )
+            })
+        })
+        .collect()
+}
+
+/// With a date column: the dates of the labelled rows and, with `--newest-share`, only the
+/// newest share of them (the rows and outcomes of `l` are cut to it) and the window kept.
+fn dated(
+    plan: &InputPlan,
+    frame: &LeadFrame,
+    l: &mut Labelled,
+    column: &str,
+) -> Result<(Vec<Option<NaiveDate>>, Option<TimeWindow>), InputError> {
+    let hint = "pass --date-column with a column of dates, e.g. created_date";
+    let fix = "use YYYY-MM-DD (or leave blank when unknown)";
+    let d = read_dates(frame, column, &l.rows, &l.missing, hint, fix)?;
+    let Some(share) = plan.newest_share else { return Ok((d, None)) };
+    let split = time_ordered_holdout(&day_numbers(&d), share);
+    let kept: Vec<Option<NaiveDate>> = split.test.iter().map(|&i| d[i]).collect();
+    let known = kept.iter().flatten();
+    let from = known.clone().min().map_or("unknown".to_string(), |x| x.to_string());
+    let to = known.max().map_or("unknown".to_string(), |x| x.to_string());
+    let window = TimeWindow { column: column.to_string(), share, from, to, older_left_out: split.train.len() };
+    l.rows = split.test.iter().map(|&i| l.rows[i]).collect();
+    l.y = split.test.iter().map(|&i| l.y[i]).collect();
+    Ok((kept, Some(window)))
+}
+
 /// Reads, scores and filters; see the module docs.
 pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
     if plan.models.is_empty() && plan.rules.is_empty() {
@@ -258,39 +401,7 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         .collect::<Result<_, _>>()?;
     let df = read_table(&plan.data)?;
     let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
-    let first = bundles.first();
-    let target = match (&plan.target, first) {
-        (Some(t), _) => t.clone(),
-        (None, Some(b)) => b.target.column.clone(),
-        (None, None) => return Err(InputError::NoTarget { path: plan.data.clone() }),
-    };
-    let missing = first.map(|b| b.pipeline.missing.clone()).unwrap_or_default();
-    // Values meaning converted and dead: as given, else the bundle's when it was trained on
-    // the same column.
-    let same_target = first.filter(|b| b.target.column == target);
-    let or_bundle = |given: &Vec<String>, of_bundle: fn(&Bundle) -> &Vec<String>| {
-        if given.is_empty() {
-            same_target.map(|b| of_bundle(b).clone()).unwrap_or_default()
-        } else {
-            given.clone()
-        }
-    };
-    let positive = or_bundle(&plan.positive, |b| &b.target.positive);
-    let negative = or_bundle(&plan.negative, |b| &b.target.negative);
-    let labels = match read_labels_with(&frame, &target, &positive, &negative, &missing) {
-        Ok(l) => l,
-        Err(TypingError::OneClass { positives, negatives, values, .. }) => {
-            return Err(InputError::OneClass {
-                path: plan.data.clone(),
-                positives,
-                negatives,
-                window: format!("; the values found are {values}"),
-            })
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let mut rows: Vec<usize> = labels.rows.iter().map(|r| r.0).collect();
-    let mut y: Vec<bool> = labels.rows.iter().map(|r| r.1).collect();
+    let mut l = labelled(plan, &frame, bundles.first())?;
     // SHA-256 of the data, once: to rebuild hold-outs and to spot in-sample evaluation.
     let data_sha = if bundles.is_empty() {
         None
@@ -298,128 +409,67 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         Some(file_sha256(&plan.data).map_err(|source| InputError::Io { path: plan.data.clone(), source })?)
     };
     let heldout = if plan.heldout {
-        let (first, first_path) = bundles.first().zip(plan.models.first()).ok_or(InputError::HeldoutNeedsBundle)?;
-        let sha = data_sha.as_deref().unwrap_or_default();
-        let (test, how) = bundle_holdout(first, first_path, plan, sha, &frame, &rows, &y, &target)?;
-        // Every bundle must have held out exactly these leads, or it is judged on leads it
-        // trained on.
-        for (b, path) in bundles.iter().zip(&plan.models).skip(1) {
-            let (other, other_how) = bundle_holdout(b, path, plan, sha, &frame, &rows, &y, &target)?;
-            if other != test {
-                // Both lists are sorted (split indices are).
-                let differ = test.iter().filter(|i| other.binary_search(i).is_err()).count();
-                let reverse = other.iter().filter(|i| test.binary_search(i).is_err()).count();
-                return Err(InputError::HeldoutDiffers(Box::new(HeldoutDiffers {
-                    data: plan.data.clone(),
-                    first: first_path.clone(),
-                    other: path.clone(),
-                    first_how: how,
-                    other_how,
-                    differ,
-                    reverse,
-                    held: test.len(),
-                })));
-            }
-        }
-        if let (Some(column), EvaluationMethod::Holdout { share }) =
-            (&plan.date_column, &first.primary_entry().evaluation.method)
-        {
-            return Err(InputError::HeldoutSampleNotFlow(Box::new(HeldoutSampleNotFlow {
-                data: plan.data.clone(),
-                bundle: first_path.clone(),
-                column: column.clone(),
-                share_pct: 100.0 * share,
-                inflate: 1.0 / share,
-                how,
-            })));
-        }
-        rows = test.iter().map(|&i| rows[i]).collect();
-        y = test.iter().map(|&i| y[i]).collect();
+        let (test, how) = heldout_positions(plan, &bundles, data_sha.as_deref().unwrap_or_default(), &frame, &l)?;
+        l.rows = test.iter().map(|&i| l.rows[i]).collect();
+        l.y = test.iter().map(|&i| l.y[i]).collect();
         Some(how)
     } else {
         None
     };
-    // In-sample: a bundle scored on the very file it was trained on, without --heldout.
-    let in_sample: Vec<Option<String>> = bundles
-        .iter()
-        .zip(&plan.models)
-        .map(|(b, path)| {
-            (!plan.heldout && data_sha.as_deref() == Some(b.training.data_sha256.as_str())).then(|| {
-                let what_to_do = match b.primary_entry().evaluation.method {
-                    EvaluationMethod::CrossValidation { .. } => {
-                        "it was refitted on every row after cross-validation, so evaluate it on leads newer than the bundle"
-                    }
-                    _ => "pass --heldout to use only the leads it held out",
-                };
-                format!(
-                    "these leads include the rows bundle {} was trained on ({} of them): in-sample numbers, better than it will do on new leads; {what_to_do}",
-                    path.display(),
-                    b.training.fit_rows
-                )
-            })
-        })
-        .collect();
-
-    // Dates of the labelled rows.
-    let mut dates = None;
-    let mut window = None;
-    if let Some(col) = &plan.date_column {
-        let text = frame.text(col, "pass --date-column with a column of dates, e.g. created_date")?;
-        let mut d = Vec::with_capacity(rows.len());
-        for &r in &rows {
-            let cell = missing.clean(text.get(r));
-            match cell {
-                None => d.push(None),
-                Some(v) => match parse_date(v) {
-                    Some(x) => d.push(Some(x)),
-                    None => {
-                        return Err(frame
-                            .bad_value(col, r, v, "a date", "use YYYY-MM-DD (or leave blank when unknown)".into())
-                            .into())
-                    }
-                },
-            }
+    let in_sample = in_sample_warnings(plan, &bundles, data_sha.as_deref());
+    let (dates, window) = match &plan.date_column {
+        Some(col) => {
+            let (d, w) = dated(plan, &frame, &mut l, col)?;
+            (Some(d), w)
         }
-        if let Some(share) = plan.newest_share {
-            let days: Vec<f64> =
-                d.iter().map(|x| x.map_or(f64::NAN, |x: NaiveDate| x.num_days_from_ce() as f64)).collect();
-            let split = time_ordered_holdout(&days, share);
-            let kept: Vec<Option<NaiveDate>> = split.test.iter().map(|&i| d[i]).collect();
-            let known = kept.iter().flatten();
-            let from = known.clone().min().map_or("unknown".to_string(), |x| x.to_string());
-            let to = known.max().map_or("unknown".to_string(), |x| x.to_string());
-            window = Some(TimeWindow { column: col.clone(), share, from, to, older_left_out: split.train.len() });
-            rows = split.test.iter().map(|&i| rows[i]).collect();
-            y = split.test.iter().map(|&i| y[i]).collect();
-            d = kept;
-        }
-        dates = Some(d);
-    }
-    let positives = y.iter().filter(|&&v| v).count();
-    if positives == 0 || positives == y.len() {
+        None => (None, None),
+    };
+    let positives = l.y.iter().filter(|&&v| v).count();
+    if positives == 0 || positives == l.y.len() {
         return Err(InputError::OneClass {
             path: plan.data.clone(),
             positives,
-            negatives: y.len() - positives,
+            negatives: l.y.len() - positives,
             window: window.as_ref().map_or(String::new(), |w| {
                 format!("; only the newest {:.0}% by \"{}\" were kept: raise --newest-share", 100.0 * w.share, w.column)
             }),
         });
     }
+    let scorers = score_every(plan, &frame, &l.rows, &bundles, &rules, &in_sample)?;
+    Ok(ScoredSet {
+        data: plan.data.clone(),
+        target: l.target,
+        labels: l.y,
+        dates,
+        skipped_unlabelled: l.skipped,
+        window,
+        heldout,
+        scorers,
+        warnings: in_sample.into_iter().flatten().collect(),
+    })
+}
 
-    // Score every row, keep the evaluated ones.
+/// Every row scored by every model of every bundle and every rules file, all through the
+/// [`Scorer`] trait; the evaluated `rows` kept.
+fn score_every(
+    plan: &InputPlan,
+    frame: &LeadFrame,
+    rows: &[usize],
+    bundles: &[Bundle],
+    rules: &[RulesPlan],
+    in_sample: &[Option<String>],
+) -> Result<Vec<ScorerScores>, InputError> {
     let mut scorers = Vec::new();
     let mut push = |name: String, source: String, s: &dyn Scorer, warnings: Vec<String>| -> Result<(), InputError> {
         let scored = s
-            .score(&frame, false)
+            .score(frame, false)
             .map_err(|source| InputError::Score { scorer: name.clone(), source: Box::new(source) })?;
-        let kind = s.kind();
         let scores = rows.iter().map(|&r| scored.scores[r]).collect();
-        scorers.push(ScorerScores { name, source, kind, scores, warnings });
+        scorers.push(ScorerScores { name, source, kind: s.kind(), scores, warnings });
         Ok(())
     };
     let many = bundles.len() > 1;
-    for ((b, path), warning) in bundles.iter().zip(&plan.models).zip(&in_sample) {
+    for ((b, path), warning) in bundles.iter().zip(&plan.models).zip(in_sample) {
         for scorer in BundleScorer::new(b).models() {
             let name = if many { format!("{}:{}", stem(path), scorer.name()) } else { scorer.name().to_string() };
             push(name, path.display().to_string(), &scorer, warning.iter().cloned().collect())?;
@@ -429,36 +479,24 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         let name = if plan.rules.len() > 1 { format!("rules:{}", stem(path)) } else { "rules".to_string() };
         push(name, path.display().to_string(), &r.scorer(), Vec::new())?;
     }
-    Ok(ScoredSet {
-        data: plan.data.clone(),
-        target,
-        labels: y,
-        dates,
-        skipped_unlabelled: labels.skipped,
-        window,
-        heldout,
-        scorers,
-        warnings: in_sample.into_iter().flatten().collect(),
-    })
+    Ok(scorers)
 }
 
 /// Rebuilds the hold-out `train` made for `bundle` from the same file: the same labelled
-/// rows, split the same way with the same seed. Returns the held-out positions (into
-/// `rows`) and a description.
-#[allow(clippy::too_many_arguments)]
+/// rows, split the same way with the same seed, through the same function
+/// ([`EvaluationMethod::holdout`]). Returns the held-out positions (into the labelled rows)
+/// and a description.
 fn bundle_holdout(
     bundle: &Bundle,
     path: &Path,
     plan: &InputPlan,
     sha: &str,
     frame: &LeadFrame,
-    rows: &[usize],
-    y: &[bool],
-    target: &str,
+    l: &Labelled,
 ) -> Result<(Vec<usize>, String), InputError> {
     if sha != bundle.training.data_sha256
-        || target != bundle.target.column
-        || rows.len() != bundle.training.labelled_rows
+        || l.target != bundle.target.column
+        || l.rows.len() != bundle.training.labelled_rows
     {
         return Err(InputError::HeldoutOtherData {
             path: plan.data.clone(),
@@ -468,25 +506,16 @@ fn bundle_holdout(
         });
     }
     let seed = bundle.training.seed;
-    Ok(match &bundle.primary_entry().evaluation.method {
-        EvaluationMethod::Holdout { share } => (
-            stratified_holdout(y, *share, seed).test,
-            format!("stratified {:.0}% hold-out, seed {seed}", 100.0 * share),
-        ),
+    let method = &bundle.primary_entry().evaluation.method;
+    let (days, how) = match method {
+        EvaluationMethod::Holdout { share } => {
+            (None, format!("stratified {:.0}% hold-out, seed {seed}", 100.0 * share))
+        }
         EvaluationMethod::TimeOrdered { share, column } => {
-            let text = frame.text(column, "the bundle's date column must be in the file")?;
-            let days: Vec<f64> = rows
-                .iter()
-                .map(|&i| {
-                    bundle
-                        .pipeline
-                        .missing
-                        .clean(text.get(i))
-                        .and_then(parse_date)
-                        .map_or(f64::NAN, |d| d.num_days_from_ce() as f64)
-                })
-                .collect();
-            (time_ordered_holdout(&days, *share).test, format!("newest {:.0}% by \"{column}\"", 100.0 * share))
+            let hint = "the bundle's date column must be in the file";
+            let fix = "the bundle was trained on this file with every date valid; is it the same file?";
+            let dates = read_dates(frame, column, &l.rows, &bundle.pipeline.missing, hint, fix)?;
+            (Some(day_numbers(&dates)), format!("newest {:.0}% by \"{column}\"", 100.0 * share))
         }
         EvaluationMethod::CrossValidation { folds, .. } => {
             return Err(InputError::HeldoutNone {
@@ -494,5 +523,9 @@ fn bundle_holdout(
                 detail: format!("{folds}-fold cross-validation and refitted on all rows"),
             })
         }
-    })
+    };
+    match method.holdout(&l.y, days.as_deref(), seed) {
+        Some(split) => Ok((split.test, how)),
+        None => Err(InputError::HeldoutNone { bundle: path.to_path_buf(), detail: how }),
+    }
 }

@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use super::{check_outputs, print_out, split_list, Outcome};
 use leadscore::config::TrainConfig;
 use leadscore::data::typing::ColumnKind;
+use leadscore::models::gbm::GbmSettings;
 use leadscore::models::ModelKind;
 use leadscore::present::train::leakage_table;
 use leadscore::train::{default_bundle_path, train, ModelChoice, TrainError, TrainPlan};
@@ -118,6 +119,7 @@ impl TrainArgs {
         };
         // The file's values alone, to tell whether the flags changed any.
         let from_file = serde_json::to_value(&cfg)?;
+        self.apply_gbm_flags(&mut cfg.gbm)?;
         let d = &mut cfg.data;
         if let Some(t) = self.target {
             d.target = Some(t);
@@ -158,7 +160,33 @@ impl TrainArgs {
         if let Some(l2) = self.l2 {
             cfg.logistic.l2 = l2;
         }
-        let g = &mut cfg.gbm;
+        // Checked once, naming where the values came from.
+        let source = match &self.config {
+            Some(p) if serde_json::to_value(&cfg)? == from_file => p.display().to_string(),
+            Some(p) => format!("{} with the command-line flags", p.display()),
+            None => "command-line flags".to_string(),
+        };
+        let cfg = cfg.check(&source)?;
+        let out = self
+            .out
+            .unwrap_or_else(|| default_bundle_path(self.data.file_stem().and_then(|s| s.to_str()).unwrap_or("model")));
+        let models = match self.model {
+            ModelArg::Logistic => ModelChoice::Logistic,
+            ModelArg::Gbm => ModelChoice::Gbm,
+            ModelArg::Both => ModelChoice::Both,
+        };
+        Ok(TrainPlan {
+            data: self.data,
+            out,
+            config: cfg,
+            allow_leaky: self.allow_leaky,
+            models,
+            primary: self.primary,
+        })
+    }
+
+    /// The boosted-tree flags over the config's `[gbm]`.
+    fn apply_gbm_flags(&self, g: &mut GbmSettings) -> anyhow::Result<()> {
         if let Some(v) = self.num_trees {
             g.num_trees = v;
         }
@@ -189,29 +217,7 @@ impl TrainArgs {
             };
             g.monotone.insert(col.trim().to_string(), dir);
         }
-        // Checked once, naming where the values came from.
-        let source = match &self.config {
-            Some(p) if serde_json::to_value(&cfg)? == from_file => p.display().to_string(),
-            Some(p) => format!("{} with the command-line flags", p.display()),
-            None => "command-line flags".to_string(),
-        };
-        let cfg = cfg.check(&source)?;
-        let out = self
-            .out
-            .unwrap_or_else(|| default_bundle_path(self.data.file_stem().and_then(|s| s.to_str()).unwrap_or("model")));
-        let models = match self.model {
-            ModelArg::Logistic => ModelChoice::Logistic,
-            ModelArg::Gbm => ModelChoice::Gbm,
-            ModelArg::Both => ModelChoice::Both,
-        };
-        Ok(TrainPlan {
-            data: self.data,
-            out,
-            config: cfg,
-            allow_leaky: self.allow_leaky,
-            models,
-            primary: self.primary,
-        })
+        Ok(())
     }
 }
 

@@ -14,7 +14,7 @@
 //! record of the randomisation and wins) but is reported in [`PilotOutcomes::warnings`].
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -241,65 +241,8 @@ pub fn read_outcomes(f: &AnalyzeFiles) -> Result<PilotOutcomes, PilotFileError> 
     let missing = MissingTokens::default();
     // The arm of each row: from the assignment file by id, or from the arm column.
     let arms: Vec<(usize, Arm)> = match &f.assignment {
-        Some(apath) => {
-            let adf = read_table(apath)?;
-            let aframe = LeadFrame { df: &adf, path: apath, first_row: 1 };
-            let aid = aframe.text(&f.id, "the assignment file needs the id column (pass --id)")?;
-            let aarm = aframe.text(&f.arm, "the assignment file needs the arm column (pass --arm-column)")?;
-            let mut map: HashMap<&str, (Arm, usize)> = HashMap::new();
-            for (i, (id, a)) in aid.iter().zip(aarm.iter()).enumerate() {
-                let (Some(id), Some(a)) = (missing.clean(id), missing.clean(a)) else { continue };
-                let arm = Arm::parse(a).ok_or_else(|| {
-                    aframe.bad_value(&f.arm, i, a, "an arm", "use \"treatment\" or \"control\"".into())
-                })?;
-                match map.get(id) {
-                    Some(&(before, j)) if before != arm => {
-                        return Err(PilotFileError::ConflictingAssignment {
-                            path: apath.clone(),
-                            id: id.to_string(),
-                            first_row: aframe.first_row + j,
-                            first: before.as_str(),
-                            row: aframe.first_row + i,
-                            second: arm.as_str(),
-                        })
-                    }
-                    // The same arm twice is the same assignment.
-                    Some(_) => {}
-                    None => {
-                        map.insert(id, (arm, i));
-                    }
-                }
-            }
-            let ids = frame.text(&f.id, "pass --id COLUMN naming the lead id column")?;
-            let mut out = Vec::with_capacity(ids.len());
-            for (i, id) in ids.iter().enumerate() {
-                let id = missing.clean(id).unwrap_or("");
-                match map.get(id) {
-                    Some(&(a, _)) => out.push((i, a)),
-                    None => {
-                        return Err(PilotFileError::Unassigned {
-                            path: f.data.clone(),
-                            id: id.to_string(),
-                            row: i + 1,
-                            assignment: apath.clone(),
-                        })
-                    }
-                }
-            }
-            out
-        }
-        None => {
-            let col = frame.text(&f.arm, "pass --arm-column, or --assignment FILE written by `pilot assign`")?;
-            let mut out = Vec::with_capacity(col.len());
-            for (i, a) in col.iter().enumerate() {
-                let v = missing.clean(a).unwrap_or("");
-                let arm = Arm::parse(v).ok_or_else(|| {
-                    frame.bad_value(&f.arm, i, v, "an arm", "use \"treatment\" or \"control\"".into())
-                })?;
-                out.push((i, arm));
-            }
-            out
-        }
+        Some(apath) => arms_from_assignment(f, apath, &frame, &missing)?,
+        None => arms_from_column(f, &frame, &missing)?,
     };
     let labels = read_labels(&frame, &f.target, &f.positive, &missing).or_else(|e| match e {
         // A pilot may have no conversion yet in one class: analyse anyway.
@@ -317,53 +260,8 @@ pub fn read_outcomes(f: &AnalyzeFiles) -> Result<PilotOutcomes, PilotFileError> 
         e => Err(e),
     })?;
     let mut warnings = Vec::new();
-    // An arm column in the data that disagrees with the assignment file: the assignment is
-    // the record of the randomisation and wins, but say how often they disagree.
-    if f.assignment.is_some() && has_column(&frame, &f.arm) {
-        let col = frame.text(&f.arm, "")?;
-        let (mut disagree, mut example) = (0usize, None);
-        for &(i, arm) in &arms {
-            if let Some(own) = missing.clean(col.get(i)).and_then(Arm::parse) {
-                if own != arm {
-                    disagree += 1;
-                    example.get_or_insert((i, own, arm));
-                }
-            }
-        }
-        if let Some((i, own, arm)) = example {
-            warnings.push(format!(
-                "{}: column \"{}\" disagrees with the assignment file {} for {disagree} of {} leads (first at row {}: {} in the data, {} in the assignment); the assignment file was used",
-                f.data.display(),
-                f.arm,
-                f.assignment.as_ref().map_or(String::new(), |p| p.display().to_string()),
-                arms.len(),
-                frame.first_row + i,
-                own.as_str(),
-                arm.as_str()
-            ));
-        }
-    }
-    // Each lead once: a repeated id would be counted twice (or in both arms).
-    if has_column(&frame, &f.id) {
-        let ids = frame.text(&f.id, "")?;
-        let arm_of: HashMap<usize, Arm> = arms.iter().copied().collect();
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        for (i, id) in ids.iter().enumerate() {
-            let Some(id) = missing.clean(id) else { continue };
-            if let Some(&j) = seen.get(id) {
-                let both = arm_of.get(&i) != arm_of.get(&j);
-                return Err(PilotFileError::DuplicateLead {
-                    path: f.data.clone(),
-                    column: f.id.clone(),
-                    id: id.to_string(),
-                    first_row: frame.first_row + j,
-                    row: frame.first_row + i,
-                    arms: if both { ", in both arms (treatment and control)".into() } else { String::new() },
-                });
-            }
-            seen.insert(id, i);
-        }
-    }
+    warnings.extend(arm_disagreement(f, &frame, &missing, &arms)?);
+    check_unique_leads(f, &frame, &missing, &arms)?;
     let outcome: HashMap<usize, bool> = labels.rows.iter().copied().collect();
     let created = frame.text(&f.created, "pass --created-column naming the creation date column")?;
     let conv_date = frame.text(&f.converted_date, "pass --converted-date-column naming the conversion date column")?;
@@ -409,6 +307,143 @@ pub fn read_outcomes(f: &AnalyzeFiles) -> Result<PilotOutcomes, PilotFileError> 
         }
     }
     Ok(out)
+}
+
+/// Each row's arm from the assignment file, by id (an id assigned both arms is an error, one
+/// with no assignment too).
+fn arms_from_assignment(
+    f: &AnalyzeFiles,
+    apath: &Path,
+    frame: &LeadFrame,
+    missing: &MissingTokens,
+) -> Result<Vec<(usize, Arm)>, PilotFileError> {
+    let adf = read_table(apath)?;
+    let aframe = LeadFrame { df: &adf, path: apath, first_row: 1 };
+    let aid = aframe.text(&f.id, "the assignment file needs the id column (pass --id)")?;
+    let aarm = aframe.text(&f.arm, "the assignment file needs the arm column (pass --arm-column)")?;
+    let mut map: HashMap<&str, (Arm, usize)> = HashMap::new();
+    for (i, (id, a)) in aid.iter().zip(aarm.iter()).enumerate() {
+        let (Some(id), Some(a)) = (missing.clean(id), missing.clean(a)) else { continue };
+        let arm = Arm::parse(a)
+            .ok_or_else(|| aframe.bad_value(&f.arm, i, a, "an arm", "use \"treatment\" or \"control\"".into()))?;
+        match map.get(id) {
+            Some(&(before, j)) if before != arm => {
+                return Err(PilotFileError::ConflictingAssignment {
+                    path: apath.to_path_buf(),
+                    id: id.to_string(),
+                    first_row: aframe.first_row + j,
+                    first: before.as_str(),
+                    row: aframe.first_row + i,
+                    second: arm.as_str(),
+                })
+            }
+            // The same arm twice is the same assignment.
+            Some(_) => {}
+            None => {
+                map.insert(id, (arm, i));
+            }
+        }
+    }
+    let ids = frame.text(&f.id, "pass --id COLUMN naming the lead id column")?;
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let id = missing.clean(id).unwrap_or("");
+        match map.get(id) {
+            Some(&(a, _)) => out.push((i, a)),
+            None => {
+                return Err(PilotFileError::Unassigned {
+                    path: f.data.clone(),
+                    id: id.to_string(),
+                    row: i + 1,
+                    assignment: apath.to_path_buf(),
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Each row's arm from the data's arm column.
+fn arms_from_column(
+    f: &AnalyzeFiles,
+    frame: &LeadFrame,
+    missing: &MissingTokens,
+) -> Result<Vec<(usize, Arm)>, PilotFileError> {
+    let col = frame.text(&f.arm, "pass --arm-column, or --assignment FILE written by `pilot assign`")?;
+    let mut out = Vec::with_capacity(col.len());
+    for (i, a) in col.iter().enumerate() {
+        let v = missing.clean(a).unwrap_or("");
+        let arm = Arm::parse(v)
+            .ok_or_else(|| frame.bad_value(&f.arm, i, v, "an arm", "use \"treatment\" or \"control\"".into()))?;
+        out.push((i, arm));
+    }
+    Ok(out)
+}
+
+/// An arm column in the data that disagrees with the assignment file: the assignment is the
+/// record of the randomisation and wins, but say how often they disagree.
+fn arm_disagreement(
+    f: &AnalyzeFiles,
+    frame: &LeadFrame,
+    missing: &MissingTokens,
+    arms: &[(usize, Arm)],
+) -> Result<Option<String>, PilotFileError> {
+    if f.assignment.is_none() || !has_column(frame, &f.arm) {
+        return Ok(None);
+    }
+    let col = frame.text(&f.arm, "")?;
+    let (mut disagree, mut example) = (0usize, None);
+    for &(i, arm) in arms {
+        if let Some(own) = missing.clean(col.get(i)).and_then(Arm::parse) {
+            if own != arm {
+                disagree += 1;
+                example.get_or_insert((i, own, arm));
+            }
+        }
+    }
+    Ok(example.map(|(i, own, arm)| {
+        format!(
+            "{}: column \"{}\" disagrees with the assignment file {} for {disagree} of {} leads (first at row {}: {} in the data, {} in the assignment); the assignment file was used",
+            f.data.display(),
+            f.arm,
+            f.assignment.as_ref().map_or(String::new(), |p| p.display().to_string()),
+            arms.len(),
+            frame.first_row + i,
+            own.as_str(),
+            arm.as_str()
+        )
+    }))
+}
+
+/// Each lead once: a repeated id would be counted twice (or in both arms).
+fn check_unique_leads(
+    f: &AnalyzeFiles,
+    frame: &LeadFrame,
+    missing: &MissingTokens,
+    arms: &[(usize, Arm)],
+) -> Result<(), PilotFileError> {
+    if !has_column(frame, &f.id) {
+        return Ok(());
+    }
+    let ids = frame.text(&f.id, "")?;
+    let arm_of: HashMap<usize, Arm> = arms.iter().copied().collect();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        let Some(id) = missing.clean(id) else { continue };
+        if let Some(&j) = seen.get(id) {
+            let both = arm_of.get(&i) != arm_of.get(&j);
+            return Err(PilotFileError::DuplicateLead {
+                path: f.data.clone(),
+                column: f.id.clone(),
+                id: id.to_string(),
+                first_row: frame.first_row + j,
+                row: frame.first_row + i,
+                arms: if both { ", in both arms (treatment and control)".into() } else { String::new() },
+            });
+        }
+        seen.insert(id, i);
+    }
+    Ok(())
 }
 
 /// Whether the frame has a column of this name.

@@ -1,6 +1,6 @@
 //! The shape of the library, checked from its source: modules import without cycles, the
-//! maths imports nothing from the application, and the library has no command line (no clap,
-//! anyhow or indicatif).
+//! maths imports nothing from the application, the library has no command line (no clap,
+//! anyhow or indicatif), and files and functions stay short enough to read.
 //!
 //! Imports are read from the text: every `crate::x` path (including `use crate::{x, y}`)
 //! outside comments and outside the `#[cfg(test)]` module at the bottom of a file (tests may
@@ -188,4 +188,61 @@ fn the_library_has_no_command_line() {
             assert!(!used, "{} uses {krate}: that belongs in the binary (src/cli/)", path.display());
         }
     }
+}
+/// Functions allowed past the length limit: hot loops, kept whole so the compiler sees them
+/// in one piece.
+const LONG_HOT_LOOPS: [(&str, &str); 4] = [
+    ("crates/gbm/src/grow.rs", "grow"),
+    ("crates/gbm/src/booster.rs", "fit_inner"),
+    ("src/rules/engine.rs", "lead"),
+    // The activity log's streaming aggregation (one lazy query over millions of events).
+    ("src/rules/activity.rs", "load"),
+];
+
+/// Functions of a file longer than `limit` lines: `(name, lines)`, from the line of `fn` to the
+/// closing brace at the same indentation.
+fn long_functions(text: &str, limit: usize) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        let indent = l.len() - t.len();
+        let t = t.strip_prefix("pub ").or_else(|| t.strip_prefix("pub(crate) ")).unwrap_or(t);
+        let Some(rest) = t.strip_prefix("fn ") else { continue };
+        if l.trim_end().ends_with(';') {
+            continue;
+        }
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let close = " ".repeat(indent) + "}";
+        let end = lines[i + 1..].iter().position(|x| x.trim_end() == close).map_or(lines.len(), |k| i + 1 + k);
+        let n = end - i + 1;
+        if n > limit {
+            out.push((name, n));
+        }
+    }
+    out
+}
+
+#[test]
+fn files_and_functions_stay_short() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    rust_files(&root().join("crates/gbm/src"), &mut files);
+    assert!(files.len() > 60);
+    let mut problems = Vec::new();
+    for p in &files {
+        let text = std::fs::read_to_string(p).unwrap();
+        let rel = p.strip_prefix(root()).unwrap().to_string_lossy().into_owned();
+        let n = text.lines().count();
+        if n > 600 {
+            problems.push(format!("{rel}: {n} lines (split it by concept)"));
+        }
+        for (name, len) in long_functions(&text, 100) {
+            if !LONG_HOT_LOOPS.contains(&(rel.as_str(), name.as_str())) {
+                problems.push(format!("{rel}: fn {name} is {len} lines"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(long_functions("fn a() {\n    x;\n}\n", 2), [("a".to_string(), 3)]);
 }
