@@ -59,6 +59,78 @@ pub struct Item {
     pub line: usize,
 }
 
+/// A lead's status by its rule score: below MQL, marketing-qualified, sales-qualified, or set
+/// aside by a disqualification rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleStatus {
+    /// Below the MQL threshold.
+    Lead,
+    /// Marketing-qualified: at or above `mql`.
+    Mql,
+    /// Sales-qualified: at or above `sql`.
+    Sql,
+    /// Set aside by a `[[disqualify]]` rule (total 0).
+    Disqualified,
+}
+
+impl RuleStatus {
+    /// `lead`, `mql`, `sql` or `disqualified`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Lead => "lead",
+            RuleStatus::Mql => "mql",
+            RuleStatus::Sql => "sql",
+            RuleStatus::Disqualified => "disqualified",
+        }
+    }
+}
+
+impl std::fmt::Display for RuleStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A lead's rule grade: fit letter A–D × engagement level 1–4, written `B2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleGrade {
+    /// 0 = A … 3 = D.
+    fit: u8,
+    /// 1 (most engaged) … 4.
+    engagement: u8,
+}
+
+impl RuleGrade {
+    /// The grade of fit band `fit` (0 = A … 3 = D) and engagement level `engagement` (1 … 4);
+    /// out-of-range values are clamped into range.
+    pub fn new(fit: u8, engagement: u8) -> RuleGrade {
+        RuleGrade { fit: fit.min(3), engagement: engagement.clamp(1, 4) }
+    }
+
+    /// The fit letter, `A` … `D`.
+    pub fn fit_letter(self) -> char {
+        (b'A' + self.fit) as char
+    }
+
+    /// The engagement level, 1 … 4.
+    pub fn engagement(self) -> u8 {
+        self.engagement
+    }
+}
+
+impl std::fmt::Display for RuleGrade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.fit_letter(), self.engagement)
+    }
+}
+
+impl Serialize for RuleGrade {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Everything the rules say about one lead.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Breakdown {
@@ -80,9 +152,9 @@ pub struct Breakdown {
     /// Total, 0..100 (0 when disqualified).
     pub total: f64,
     /// Grade such as `B2`.
-    pub grade: String,
+    pub grade: RuleGrade,
     /// `sql`, `mql` or `lead` (`disqualified` when set aside).
-    pub status: String,
+    pub status: RuleStatus,
     /// Funnel stage ("" when no stages are defined).
     pub stage: String,
     /// Best persona and the share of its conditions met.
@@ -180,23 +252,18 @@ impl RulesScorer<'_> {
         } else {
             (thresholds.fit_weight * fit_score + (1.0 - thresholds.fit_weight) * engagement_score).clamp(0.0, 100.0)
         };
-        let letter = ["A", "B", "C"].iter().zip(r.fit_grades).find(|(_, c)| fit_score >= *c).map_or("D", |(l, _)| l);
-        let level = ["1", "2", "3"]
-            .iter()
-            .zip(r.engagement_levels)
-            .find(|(_, c)| engagement_score >= *c)
-            .map_or("4", |(l, _)| l);
-        let grade = format!("{letter}{level}");
+        let fit_band = r.fit_grades.iter().position(|&c| fit_score >= c).unwrap_or(3) as u8;
+        let level = r.engagement_levels.iter().position(|&c| engagement_score >= c).map_or(4, |k| k + 1) as u8;
+        let grade = RuleGrade::new(fit_band, level);
         let status = if disqualified.is_some() {
-            "disqualified"
+            RuleStatus::Disqualified
         } else if total >= thresholds.sql {
-            "sql"
+            RuleStatus::Sql
         } else if total >= thresholds.mql {
-            "mql"
+            RuleStatus::Mql
         } else {
-            "lead"
-        }
-        .to_string();
+            RuleStatus::Lead
+        };
         let fired: Vec<&str> = items.iter().map(|it| it.rule.as_str()).collect();
         let stage = r
             .stages
@@ -217,9 +284,9 @@ impl RulesScorer<'_> {
             .actions
             .iter()
             .find(|a| {
-                (a.grades.is_empty() || a.grades.iter().any(|g| grade.starts_with(g.as_str())))
+                (a.grades.is_empty() || a.grades.iter().any(|g| grade.to_string().starts_with(g.as_str())))
                     && (a.stages.is_empty() || a.stages.contains(&stage))
-                    && (a.status.is_empty() || a.status.contains(&status))
+                    && (a.status.is_empty() || a.status.iter().any(|s| s == status.as_str()))
                     && a.disqualified.is_none_or(|d| d == disqualified.is_some())
             })
             .map(|a| a.todo.clone())
@@ -368,7 +435,7 @@ mod tests {
         assert_eq!(points[3], ("visits", 9.0));
         close(b.engagement_score, webinar + 13.0);
         close(b.total, 0.5 * 40.0 + 0.5 * (webinar + 13.0));
-        assert_eq!((b.grade.as_str(), b.status.as_str(), b.stage.as_str()), ("C3", "mql", "consideration"));
+        assert_eq!((b.grade.to_string().as_str(), b.status, b.stage.as_str()), ("C3", RuleStatus::Mql, "consideration"));
         assert_eq!(b.persona, Some(("Buyer".to_string(), 1.0)));
         assert_eq!(b.products.len(), 1);
         assert_eq!(b.products[0].0, "crm");
@@ -385,7 +452,7 @@ mod tests {
         assert_eq!((b.fit_score, b.engagement_raw, b.engagement_score), (15.0, -35.0, 0.0));
         // B2C: fit_weight 0.2, so 0.2 × 15 = 3; mql 10 is not reached.
         close(b.total, 3.0);
-        assert_eq!((b.status.as_str(), b.stage.as_str()), ("lead", "awareness"));
+        assert_eq!((b.status, b.stage.as_str()), (RuleStatus::Lead, "awareness"));
         assert_eq!(b.persona, Some(("Learner".to_string(), 1.0)));
     }
 
@@ -394,7 +461,7 @@ mod tests {
         let b = &fixture_breakdowns()[2];
         assert_eq!(b.disqualified.as_deref(), Some("placeholder name"));
         assert_eq!((b.fit_score, b.engagement_score, b.total), (20.0, 3.0, 0.0));
-        assert_eq!((b.status.as_str(), b.action.as_str()), ("disqualified", "drop"));
+        assert_eq!((b.status, b.action.as_str()), (RuleStatus::Disqualified, "drop"));
         // Buyer needs both conditions (min_share defaults to 1); a manager meets one.
         assert_eq!(b.persona, None);
         assert_eq!(
@@ -412,7 +479,8 @@ mod tests {
         // 12 visits × 3 = 36, capped at 30.
         assert_eq!((b.items[1].base, b.items[1].points, b.items[1].capped), (36.0, 30.0, true));
         assert_eq!(b.fit_score.to_bits(), 0.0f64.to_bits());
-        assert_eq!(b.grade, "D2");
+        assert_eq!(b.grade, RuleGrade::new(3, 2));
+        assert_eq!(b.grade.to_string(), "D2");
         close(b.total, 0.5 * (webinar + 30.0));
     }
 

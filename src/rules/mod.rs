@@ -46,7 +46,7 @@ pub mod set;
 pub mod spec;
 
 pub use activity::ActivityTable;
-pub use engine::{Breakdown, Item, Kind, RulesScorer};
+pub use engine::{Breakdown, Item, Kind, RuleGrade, RuleStatus, RulesScorer};
 pub use error::RulesError;
 pub use set::RuleSet;
 

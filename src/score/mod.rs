@@ -252,8 +252,8 @@ pub fn score(
             } else {
                 if let Some(rs) = summary.rules.as_mut() {
                     for b in &scored.breakdowns {
-                        *rs.status.entry(b.status.clone()).or_default() += 1;
-                        *rs.grades.entry(b.grade.clone()).or_default() += 1;
+                        *rs.status.entry(b.status.to_string()).or_default() += 1;
+                        *rs.grades.entry(b.grade.to_string()).or_default() += 1;
                         sum_rules += b.total;
                     }
                 }
