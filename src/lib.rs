@@ -14,6 +14,7 @@
 //! - the scoring seam: [`scorer`] (one [`scorer::Scorer`] trait over models, bundles and rules);
 //! - the jobs: [`train`], [`score`] (the nightly batch, writing through [`score::Sink`]s),
 //!   [`evaluate`] (reading and scoring labelled leads for `evaluate` and `thresholds`),
+//!   [`thresholds`] (the threshold lab),
 //!   [`pilot`], [`generate`] (the synthetic sample);
 //! - [`present`]: every text, HTML and SVG printed for people; [`sinks`]: where scored
 //!   batches go (files).
@@ -39,6 +40,7 @@ pub mod rules;
 pub mod score;
 pub mod scorer;
 pub mod sinks;
+pub mod thresholds;
 pub mod train;
 
 /// Versions of the crates that shape the numbers, recorded in every bundle.

@@ -101,10 +101,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The fewest bootstrap replicates `--n-boot` accepts: with fewer, the 2.5% and 97.5%
-/// quantiles rest on a handful of replicates and the interval's ends are noise.
-pub const MIN_BOOT: usize = 200;
-
 /// The input flags of a scorer-input command, for [`check_outputs`].
 pub fn input_paths(input: &ScorerInputArgs) -> Vec<(&'static str, Option<&Path>)> {
     let mut v = vec![("--data", Some(input.data.as_path())), ("--activities", input.activities.as_deref())];
@@ -117,19 +113,13 @@ pub fn input_paths(input: &ScorerInputArgs) -> Vec<(&'static str, Option<&Path>)
 pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
     let plan =
         args.input.plan(args.date_column.clone(), args.date_column.as_ref().map(|_| args.newest_share), args.heldout);
-    if args.n_boot < MIN_BOOT {
-        anyhow::bail!(
-            "--n-boot {}: give at least {MIN_BOOT} bootstrap replicates (the default is 1000): the 95% interval's ends \
-             are the 2.5% and 97.5% quantiles of the replicates, and with fewer they rest on a handful of values",
-            args.n_boot
-        );
-    }
+    let opts = CompareOptions { n_boot: args.n_boot, seed: args.seed, capacity: args.capacity, ..Default::default() }
+        .check()?;
     check_outputs(
         &[("--json", args.json.as_deref()), ("--report", args.report.as_deref())],
         &input_paths(&args.input),
     )?;
     let set = load_scored(&plan)?;
-    let opts = CompareOptions { n_boot: args.n_boot, seed: args.seed, capacity: args.capacity, ..Default::default() };
     let cmp = compare(&set.scorers, &set.labels, &opts)?;
 
     let mut meta =

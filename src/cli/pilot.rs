@@ -151,17 +151,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
         &[("--json", a.json.as_deref())],
         &[("--data", Some(a.data.as_path())), ("--assignment", a.assignment.as_deref())],
     )?;
-    if !(a.alpha > 0.0 && a.alpha < 0.5) {
-        anyhow::bail!("--alpha {}: expected a level between 0 and 0.5, e.g. 0.05", a.alpha);
-    }
-    if !(a.power > 0.0 && a.power < 1.0) {
-        anyhow::bail!("--power {}: expected a probability between 0 and 1, e.g. 0.8", a.power);
-    }
-    if let Some(l) = a.lift {
-        if !(l.is_finite() && l > -1.0 && l != 0.0) {
-            anyhow::bail!("--lift {l}: expected a non-zero relative lift above -1, e.g. 0.2 for +20%");
-        }
-    }
+    let plan = AnalyzePlan::new(a.alpha, a.power, a.lift)?;
     let files = AnalyzeFiles {
         data: a.data.clone(),
         assignment: a.assignment.clone(),
@@ -173,7 +163,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
         converted_date: a.converted_date_column,
     };
     let o = read_outcomes(&files)?;
-    let r = analyze(&o.treatment, &o.control, &AnalyzePlan { alpha: a.alpha, power: a.power, lift: a.lift })?;
+    let r = analyze(&o.treatment, &o.control, &plan)?;
     let mut out = format!("{}: pilot outcomes", a.data.display());
     if o.open > 0 {
         out.push_str(&format!(" ({} leads still open left out)", o.open));

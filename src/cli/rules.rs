@@ -14,10 +14,8 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::{print_out, Outcome};
-use leadscore::data::load::BatchReader;
-use leadscore::data::typing::LeadFrame;
 use leadscore::present::rules::{render_breakdown, summary};
-use leadscore::rules::check::check_against;
+use leadscore::rules::check::check_data;
 use leadscore::rules::{RuleSet, RulesError, RulesPlan};
 
 /// Arguments of `leadscore rules`.
@@ -91,19 +89,19 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         Err(e) => return Err(e.into()),
     };
     if let Some(data) = &args.data {
-        let mut reader = BatchReader::open(data, 100_000)?;
-        let Some(df) = reader.next_batch()? else { anyhow::bail!("{}: the file has no data rows", data.display()) };
-        let (problems, warnings) = check_against(&rules, data, &df);
-        for w in &warnings {
+        let found = check_data(&rules, data)?;
+        for w in &found.warnings {
             eprintln!("warning: {}: {w}", args.file.display());
         }
-        if !problems.is_empty() {
-            eprintln!("error: {}: {} problem(s) with {}:", args.file.display(), problems.len(), data.display());
-            for p in &problems {
+        if !found.problems.is_empty() {
+            eprintln!("error: {}: {} problem(s) with {}:", args.file.display(), found.problems.len(), data.display());
+            for p in &found.problems {
                 eprintln!("  {p}");
             }
             return Ok(Outcome::Problems);
         }
+        print_out(&format!("{}\nchecked against all {} rows of {}\n", summary(&rules), found.rows, data.display()))?;
+        return Ok(Outcome::Ok);
     }
     print_out(&format!("{}\n", summary(&rules)))?;
     Ok(Outcome::Ok)
@@ -112,27 +110,12 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
 fn explain(args: ExplainArgs) -> anyhow::Result<Outcome> {
     let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let plan = RulesPlan::load(&args.rules, args.activities.as_deref(), as_of, args.id_column.clone())?;
-    let Some(id_col) = plan.rules.id.clone() else {
-        anyhow::bail!("{}: set [score] id = \"...\" or pass --id-column to find lead {}", args.rules.display(), args.id)
-    };
-    let mut reader = BatchReader::open(&args.data, 50_000)?;
-    let mut first_row = 1;
-    while let Some(df) = reader.next_batch()? {
-        let frame = LeadFrame { df: &df, path: &args.data, first_row };
-        let ids = frame.text(&id_col, "set [score] id or --id-column to the leads' id column")?;
-        if let Some(i) = ids.iter().position(|v| v.map(str::trim) == Some(args.id.trim())) {
-            let one = df.slice(i as i64, 1);
-            let frame = LeadFrame { df: &one, path: &args.data, first_row: first_row + i };
-            let b = plan.scorer().evaluate(&frame)?.remove(0);
-            if args.json {
-                let v = serde_json::json!({ "id": args.id, "as_of": as_of.to_string(), "breakdown": b });
-                print_out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
-            } else {
-                print_out(&format!("as of {as_of}\n{}", render_breakdown(&args.id, &b)))?;
-            }
-            return Ok(Outcome::Ok);
-        }
-        first_row += df.height();
+    let b = plan.explain_lead(&args.data, &args.id)?;
+    if args.json {
+        let v = serde_json::json!({ "id": args.id, "as_of": as_of.to_string(), "breakdown": b });
+        print_out(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+    } else {
+        print_out(&format!("as of {as_of}\n{}", render_breakdown(&args.id, &b)))?;
     }
-    anyhow::bail!("{}: no lead with {id_col} = \"{}\"", args.data.display(), args.id)
+    Ok(Outcome::Ok)
 }

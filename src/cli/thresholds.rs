@@ -1,5 +1,5 @@
 //! `leadscore thresholds`: the threshold lab. Recommends MQL / SQL cut-offs for each scorer
-//! from labelled history by the methods of [`leadscore::evaluation::thresholds`] and shows what
+//! from labelled history ([`leadscore::thresholds`]) and shows what
 //! each cut-off would have done (leads passed, conversions captured, precision).
 //!
 //! `--capacity N` is per period: with `--date-column` and `--period week|month`, the
@@ -16,20 +16,15 @@
 
 use std::path::PathBuf;
 
-use chrono::Datelike;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::evaluate::{input_paths, write_atomic};
 use super::inputs::ScorerInputArgs;
 use super::{check_outputs, print_out, Outcome};
-use leadscore::evaluate::load_scored;
 use leadscore::evaluation::compare::ScoreKind;
-use leadscore::evaluation::thresholds::{recommend, ThresholdPlan, ThresholdReport};
-
-/// The largest `--capacity` accepted: no sales team works more leads than this per period,
-/// and with it the total over any span of periods stays countable.
-pub const MAX_CAPACITY: usize = 1_000_000_000_000;
+use leadscore::evaluation::thresholds::ThresholdReport;
+use leadscore::thresholds::{thresholds, ThresholdsOutcome, ThresholdsPlan};
 
 /// A capacity period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,76 +87,22 @@ struct ThresholdsJson<'a> {
 /// Runs `thresholds`.
 pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
     check_outputs(&[("--json", args.json.as_deref())], &input_paths(&args.input))?;
-    if let Some(n) = args.capacity {
-        if n == 0 || n > MAX_CAPACITY {
-            anyhow::bail!(
-                "--capacity {n}: give the number of leads sales can work per period, from 1 to {MAX_CAPACITY} \
-                 (a trillion)"
-            );
-        }
-    }
-    let plan = args.input.plan(args.date_column.clone(), None, args.heldout);
-    let set = load_scored(&plan)?;
-    let capacity = match (args.capacity, &set.dates) {
-        (None, _) => None,
-        (Some(n), None) => Some((n, 1)),
-        (Some(n), Some(dates)) => {
-            let key = |d: &chrono::NaiveDate| match args.period {
-                Period::Week => {
-                    let w = d.iso_week();
-                    i64::from(w.year()) * 53 + i64::from(w.week())
-                }
-                Period::Month => i64::from(d.year()) * 12 + i64::from(d.month0()),
-            };
-            let keys: Vec<i64> = dates.iter().flatten().map(key).collect();
-            let periods = match (keys.iter().min(), keys.iter().max()) {
-                // Weeks: count by days so year boundaries (52 or 53 weeks) do not matter.
-                (Some(_), Some(_)) if args.period == Period::Week => {
-                    let (lo, hi) = (dates.iter().flatten().min(), dates.iter().flatten().max());
-                    match (lo, hi) {
-                        (Some(lo), Some(hi)) => {
-                            let start = *lo - chrono::Days::new(u64::from(lo.weekday().num_days_from_monday()));
-                            ((*hi - start).num_days() / 7 + 1) as usize
-                        }
-                        _ => 1,
-                    }
-                }
-                (Some(lo), Some(hi)) => (hi - lo + 1) as usize,
-                _ => anyhow::bail!(
-                    "--date-column {}: no dates in the labelled leads; capacity periods need dates",
-                    args.date_column.as_deref().unwrap_or("")
-                ),
-            };
-            Some((n, periods))
-        }
+    let period = match args.period {
+        Period::Week => leadscore::thresholds::Period::Week,
+        Period::Month => leadscore::thresholds::Period::Month,
     };
-    // The budget over all periods must be a count we can print and compare honestly.
-    let total = match capacity {
-        Some((n, p)) => Some(n.checked_mul(p).ok_or_else(|| {
-            anyhow::anyhow!("--capacity {n}: {n} leads x {p} periods is more than can be counted; give a realistic capacity per period")
-        })?),
-        None => None,
-    };
-    let tplan = ThresholdPlan {
-        percentile: args.percentile,
-        capacity,
-        target_precision: args.target_precision,
-        target_recall: args.target_recall,
-    };
-    let reports: Vec<ThresholdReport> = set
-        .scorers
-        .iter()
-        .map(|s| {
-            recommend(&s.scores, &set.labels, &tplan)
-                .map_err(|e| anyhow::anyhow!(e).context(format!("scorer \"{}\"", s.name)))
-        })
-        .collect::<Result<_, _>>()?;
+    let input = args.input.plan(args.date_column.clone(), None, args.heldout);
+    let mut plan = ThresholdsPlan::new(input, args.capacity, period)?;
+    plan.percentile = args.percentile;
+    plan.target_precision = args.target_precision;
+    plan.target_recall = args.target_recall;
+    let ThresholdsOutcome { set, budget, reports } = thresholds(&plan)?;
     let mut out = format!("{}: {} labelled leads, target \"{}\"\n", set.data.display(), set.labels.len(), set.target);
     for w in &set.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
-    if let (Some((n, p)), Some(total)) = (capacity, total) {
-        out.push_str(&format!("capacity: {n} leads x {p} period(s) = {total} leads\n"));
+    if let Some(b) = budget {
+        out.push_str(&format!("capacity: {} leads x {} period(s) = {} leads\n", b.per_period, b.periods, b.total));
     }
     for (s, r) in set.scorers.iter().zip(&reports) {
         let fmt = |x: f64| match s.kind {

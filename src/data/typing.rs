@@ -123,14 +123,22 @@ impl MissingTokens {
         MissingTokens(tokens.iter().map(|t| t.trim().to_lowercase()).collect())
     }
 
-    /// The cell's text with missing tokens, blanks and nulls mapped to `None`.
+    /// The cell's text with missing tokens, blanks and nulls mapped to `None`. Tokens match
+    /// whatever the case, also outside ASCII (`NÃO` matches `não`).
     pub fn clean<'a>(&self, cell: Option<&'a str>) -> Option<&'a str> {
         let v = cell?.trim();
-        if v.is_empty() || self.0.iter().any(|t| t.eq_ignore_ascii_case(v)) {
-            None
-        } else {
-            Some(v)
+        if v.is_empty() {
+            return None;
         }
+        let missing = if self.0.is_empty() {
+            false
+        } else if v.is_ascii() {
+            self.0.iter().any(|t| t.eq_ignore_ascii_case(v))
+        } else {
+            let lower = v.to_lowercase();
+            self.0.iter().any(|t| *t == lower)
+        };
+        (!missing).then_some(v)
     }
 }
 
@@ -381,6 +389,19 @@ pub fn read_labels_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_tokens_match_whatever_the_case_also_outside_ascii() {
+        // Regression: tokens were lower-cased with Unicode but compared ASCII-only, so a
+        // Portuguese "NÃO" given as a missing value never matched "NÃO" or "não".
+        let m = MissingTokens::new(&["NÃO".to_string(), "Select".to_string()]);
+        for cell in ["NÃO", "não", " Não ", "select", "SELECT", ""] {
+            assert_eq!(m.clean(Some(cell)), None, "{cell:?}");
+        }
+        assert_eq!(m.clean(Some("nao")), Some("nao"));
+        assert_eq!(m.clean(Some("Sim")), Some("Sim"));
+        assert_eq!(MissingTokens::default().clean(Some(" x ")), Some("x"));
+    }
 
     #[test]
     fn inference_of_kinds() {

@@ -140,6 +140,12 @@ pub enum CompareError {
         #[source]
         source: MetricError,
     },
+    /// Too few bootstrap replicates for an interval worth printing.
+    #[error("--n-boot {n_boot}: give at least {MIN_BOOT} bootstrap replicates (the default is 1000): the 95% interval's ends are the 2.5% and 97.5% quantiles of the replicates, and with fewer they rest on a handful of values")]
+    TooFewReplicates {
+        /// The replicates asked.
+        n_boot: usize,
+    },
     /// The capacity exceeds the evaluated leads or is zero.
     #[error("--capacity {capacity}: expected between 1 and the number of evaluated leads ({leads})")]
     Capacity {
@@ -148,6 +154,20 @@ pub enum CompareError {
         /// Evaluated leads.
         leads: usize,
     },
+}
+
+/// The fewest bootstrap replicates [`CompareOptions::check`] accepts: with fewer, the 2.5%
+/// and 97.5% quantiles rest on a handful of replicates and the interval's ends are noise.
+pub const MIN_BOOT: usize = 200;
+
+impl CompareOptions {
+    /// The options, if they give an interval worth printing (at least [`MIN_BOOT`] replicates).
+    pub fn check(self) -> Result<CompareOptions, CompareError> {
+        if self.n_boot < MIN_BOOT {
+            return Err(CompareError::TooFewReplicates { n_boot: self.n_boot });
+        }
+        Ok(self)
+    }
 }
 
 /// Precision and recall among the highest-scored leads.

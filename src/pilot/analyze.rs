@@ -32,6 +32,38 @@ pub struct AnalyzePlan {
     pub lift: Option<f64>,
 }
 
+/// Analysis settings out of range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalyzePlanError {
+    /// A significance level outside (0, 0.5).
+    #[error("--alpha {0}: expected a level between 0 and 0.5, e.g. 0.05")]
+    Alpha(f64),
+    /// A power outside (0, 1).
+    #[error("--power {0}: expected a probability between 0 and 1, e.g. 0.8")]
+    Power(f64),
+    /// A lift of zero, at or below -100%, or not a number.
+    #[error("--lift {0}: expected a non-zero relative lift above -1, e.g. 0.2 for +20%")]
+    Lift(f64),
+}
+
+impl AnalyzePlan {
+    /// Checked settings: `0 < alpha < 0.5`, `0 < power < 1`, a lift above -1 and not 0.
+    pub fn new(alpha: f64, power: f64, lift: Option<f64>) -> Result<AnalyzePlan, AnalyzePlanError> {
+        if !(alpha > 0.0 && alpha < 0.5) {
+            return Err(AnalyzePlanError::Alpha(alpha));
+        }
+        if !(power > 0.0 && power < 1.0) {
+            return Err(AnalyzePlanError::Power(power));
+        }
+        if let Some(l) = lift {
+            if !(l.is_finite() && l > -1.0 && l != 0.0) {
+                return Err(AnalyzePlanError::Lift(l));
+            }
+        }
+        Ok(AnalyzePlan { alpha, power, lift })
+    }
+}
+
 impl Default for AnalyzePlan {
     fn default() -> Self {
         AnalyzePlan { alpha: 0.05, power: 0.8, lift: None }

@@ -435,7 +435,10 @@ mod tests {
         assert_eq!(points[3], ("visits", 9.0));
         close(b.engagement_score, webinar + 13.0);
         close(b.total, 0.5 * 40.0 + 0.5 * (webinar + 13.0));
-        assert_eq!((b.grade.to_string().as_str(), b.status, b.stage.as_str()), ("C3", RuleStatus::Mql, "consideration"));
+        assert_eq!(
+            (b.grade.to_string().as_str(), b.status, b.stage.as_str()),
+            ("C3", RuleStatus::Mql, "consideration")
+        );
         assert_eq!(b.persona, Some(("Buyer".to_string(), 1.0)));
         assert_eq!(b.products.len(), 1);
         assert_eq!(b.products[0].0, "crm");

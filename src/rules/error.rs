@@ -135,4 +135,28 @@ pub enum RulesError {
         /// Polars' error.
         source: PolarsError,
     },
+    /// The leads file could not be read.
+    #[error(transparent)]
+    Leads(LoadError),
+    /// A column of the leads file is missing or unreadable.
+    #[error(transparent)]
+    LeadValues(#[from] crate::data::typing::TypingError),
+    /// Explaining a lead without an id column to find it by.
+    #[error("{path}: set [score] id = \"...\" or pass --id-column to find lead {id}")]
+    NoIdColumn {
+        /// The rules file.
+        path: PathBuf,
+        /// The lead asked for.
+        id: String,
+    },
+    /// No lead has the id asked for.
+    #[error("{path}: no lead with {column} = \"{id}\"")]
+    NoSuchLead {
+        /// The leads file.
+        path: PathBuf,
+        /// The id column.
+        column: String,
+        /// The id asked for.
+        id: String,
+    },
 }

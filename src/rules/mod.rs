@@ -54,6 +54,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+use crate::data::load::BatchReader;
+use crate::data::typing::LeadFrame;
+
 /// A checked rule set with its aggregated activity log: what scoring with rules needs.
 pub struct RulesPlan {
     /// The rules.
@@ -96,5 +99,26 @@ impl RulesPlan {
     /// The scorer over this plan.
     pub fn scorer(&self) -> RulesScorer<'_> {
         RulesScorer { rules: &self.rules, activities: self.activities.as_ref() }
+    }
+
+    /// The breakdown of the lead whose id (trimmed) is `id` in `data` (`rules explain`); the
+    /// file is read a batch at a time until the lead is found.
+    pub fn explain_lead(&self, data: &Path, id: &str) -> Result<Breakdown, RulesError> {
+        let Some(id_col) = self.rules.id.clone() else {
+            return Err(RulesError::NoIdColumn { path: self.rules.path.clone(), id: id.to_string() });
+        };
+        let mut reader = BatchReader::open(data, 50_000).map_err(RulesError::Leads)?;
+        let mut first_row = 1;
+        while let Some(df) = reader.next_batch().map_err(RulesError::Leads)? {
+            let frame = LeadFrame { df: &df, path: data, first_row };
+            let ids = frame.text(&id_col, "set [score] id or --id-column to the leads' id column")?;
+            if let Some(i) = ids.iter().position(|v| v.map(str::trim) == Some(id.trim())) {
+                let one = df.slice(i as i64, 1);
+                let frame = LeadFrame { df: &one, path: data, first_row: first_row + i };
+                return Ok(self.scorer().evaluate(&frame)?.remove(0));
+            }
+            first_row += df.height();
+        }
+        Err(RulesError::NoSuchLead { path: data.to_path_buf(), column: id_col, id: id.to_string() })
     }
 }

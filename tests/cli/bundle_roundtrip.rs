@@ -29,6 +29,13 @@ fn save_load_predict_is_bit_identical() {
     let outcome = train(&plan, &mut |_| {}).unwrap();
     let loaded = Bundle::load(&plan.out).unwrap();
     assert_eq!(loaded, outcome.bundle, "every field survives the round trip");
+    // The crates that decide the numbers are recorded, rand and rand_chacha (every split) among them.
+    let versions = &loaded.training.crate_versions;
+    for name in ["polars", "linfa-logistic", "rand", "rand_chacha"] {
+        let v: Vec<&String> = versions.iter().filter(|(n, _)| n == name).map(|(_, v)| v).collect();
+        assert_eq!(v.len(), 1, "{name}: {versions:?}");
+    }
+    assert!(versions.iter().any(|(n, v)| n == "rand" && v.starts_with("0.9.")), "{versions:?}");
 
     let path = dir.path().join("data/open_leads.csv");
     let df = read_table(&path).unwrap();

@@ -30,14 +30,38 @@ fn check_text(dir: &Path, body: &str) -> (i32, String, String) {
 }
 
 #[test]
+fn check_data_reads_every_row_not_the_first_100000() {
+    // Regression: `rules check --data` read the first 100,000 rows without saying so, so a
+    // value occurring only later was reported as never occurring.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("r.toml"), "[[fit]]\nwhen = { field = \"seniority\", equals = \"vp\" }\npoints = 10\n")
+        .unwrap();
+    let mut csv = String::from("lead_id,seniority\n");
+    for i in 0..120_000 {
+        csv.push_str(&format!("L{i},{}\n", if i == 119_999 { "VP" } else { "manager" }));
+    }
+    std::fs::write(d.join("leads.csv"), csv).unwrap();
+    let o = run(d, &["rules", "check", "r.toml", "--data", "leads.csv"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("never occurs"), "{err}");
+    assert!(out.contains("checked against all 120000 rows of leads.csv"), "{out}");
+}
+
+#[test]
 fn check_accepts_the_fixture_and_summarises_it() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(dir.path(), &["rules", "check", &fixture("rules.toml"), "--data", &fixture("leads.csv")]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
-    assert!(out.ends_with(
-        "rules.toml: ok: 4 fit and 6 engagement rules (4 from the activity log), 1 disqualify, 1 segment(s), 2 persona(s), 3 stage(s), 4 action(s)\n"
-    ));
+    assert!(
+        out.contains(
+            "rules.toml: ok: 4 fit and 6 engagement rules (4 from the activity log), 1 disqualify, 1 segment(s), 2 persona(s), 3 stage(s), 4 action(s)\n"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("checked against all 4 rows of "), "{out}");
     // A value the rules look for that the data never has is a warning, not a failure.
     assert!(err.contains("line 15: \"c-level\" never occurs in column \"seniority\""), "{err}");
 }
