@@ -361,7 +361,9 @@ mod tests {
 
     #[test]
     fn delong_matches_sun_xu_reference() {
-        for c in fixture()["cases"].as_array().expect("cases") {
+        let cases = fixture()["cases"].as_array().expect("cases").clone();
+        assert!(!cases.is_empty(), "the fixture has no cases");
+        for c in &cases {
             let (name, y) = (&c["name"], bools(&c["labels"]));
             let (a, b) = (nums(&c["scores"]), nums(&c["scores_b"]));
             let t = delong_test(&a, &b, &y).unwrap();

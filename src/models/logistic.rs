@@ -242,7 +242,9 @@ mod tests {
         let data: Vec<f64> = f["x_column_major"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
         let y: Vec<bool> = f["y"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() == 1).collect();
         let x = FeatureMatrix { n_rows: n, names: (0..p).map(|j| format!("x{j}")).collect(), data };
-        for fit in f["fits"].as_array().unwrap() {
+        let fits = f["fits"].as_array().unwrap();
+        assert!(!fits.is_empty(), "the fixture has no fits");
+        for fit in fits {
             let l2 = fit["l2"].as_f64().unwrap();
             let m = LogisticParams { l2, max_iterations: 1000, tolerance: 1e-9 }.check().unwrap().fit(&x, &y).unwrap();
             for (j, w) in fit["coef"].as_array().unwrap().iter().enumerate() {

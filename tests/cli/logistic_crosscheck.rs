@@ -20,7 +20,9 @@ fn linfa_smartcore_and_scikit_learn_agree() {
     let xs = DenseMatrix::from_2d_vec(&rows).unwrap();
     let ys: Vec<i32> = y.iter().map(|&c| c as i32).collect();
     let x = FeatureMatrix { n_rows: n, names: (0..p).map(|j| format!("x{j}")).collect(), data };
-    for fit in f["fits"].as_array().unwrap() {
+    let fits = f["fits"].as_array().unwrap();
+    assert!(!fits.is_empty(), "the fixture has no fits");
+    for fit in fits {
         let l2 = fit["l2"].as_f64().unwrap();
         let ours = LogisticParams { l2, max_iterations: 1000, tolerance: 1e-9 }.check().unwrap().fit(&x, &y).unwrap();
         let sc = LogisticRegression::fit(&xs, &ys, LogisticRegressionParameters::default().with_alpha(l2)).unwrap();

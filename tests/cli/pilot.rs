@@ -16,7 +16,9 @@ fn reference() -> Value {
 
 #[test]
 fn wilson_matches_scipy_binomtest() {
-    for c in reference()["wilson"].as_array().unwrap() {
+    let cases = reference()["wilson"].as_array().unwrap().clone();
+    assert!(!cases.is_empty(), "the fixture has no cases");
+    for c in &cases {
         let (k, n) = (c["k"].as_u64().unwrap() as usize, c["n"].as_u64().unwrap() as usize);
         let r = wilson(k, n, 0.95).unwrap();
         assert!((r.lower - c["lower"].as_f64().unwrap()).abs() < 1e-9, "{c}: {r:?}");
@@ -27,12 +29,14 @@ fn wilson_matches_scipy_binomtest() {
 #[test]
 fn two_proportion_z_and_sample_size_match_scipy() {
     let r = reference();
+    assert!(!r["two_proportion"].as_array().unwrap().is_empty(), "the fixture has no cases");
     for c in r["two_proportion"].as_array().unwrap() {
         let g = |k: &str| c[k].as_u64().unwrap() as usize;
         let t = two_proportion_test(g("kt"), g("nt"), g("kc"), g("nc"), 0.95).unwrap();
         assert!((t.z - c["z"].as_f64().unwrap()).abs() < 1e-9, "{c}: {t:?}");
         assert!((t.p_value - c["p_value"].as_f64().unwrap()).abs() < 1e-9, "{c}: {t:?}");
     }
+    assert!(!r["sample_size"].as_array().unwrap().is_empty(), "the fixture has no cases");
     for c in r["sample_size"].as_array().unwrap() {
         let n = sample_size_per_arm(c["p1"].as_f64().unwrap(), c["p2"].as_f64().unwrap(), 0.05, 0.8).unwrap();
         assert_eq!(n, c["n"].as_u64().unwrap(), "{c}");
