@@ -16,11 +16,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bundle::{
-    file_sha256, Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR,
-};
+use crate::bundle::{Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR};
 use crate::config::{ConfigError, TrainConfig};
-use crate::data::load::{read_table, LoadError};
+use crate::data::load::{read_table_hashed, LoadError};
 use crate::data::typing::{
     parse_date, read_labels_with, ColumnKind, LeadFrame, MissingTokens, TargetSpec, TypingError,
 };
@@ -252,7 +250,8 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     let path = plan.data.as_path();
     let target = cfg.data.target.clone().ok_or_else(|| TrainError::NoTarget { path: path.to_path_buf() })?;
     progress(&format!("reading {}", path.display()));
-    let df = read_table(path)?;
+    // One read gives the rows and the digest the bundle records, so a pipe works.
+    let (df, data_sha256) = read_table_hashed(path)?;
     let frame = LeadFrame { df: &df, path, first_row: 1 };
     let missing = MissingTokens::new(&cfg.data.missing_values);
     if let Some(id) = &cfg.data.id {
@@ -409,7 +408,6 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     let heldout_probs = heldout[primary].clone();
     let grades = grade_cuts(cfg, &heldout_probs);
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
-    let data_sha256 = file_sha256(path).map_err(|source| TrainError::Io { path: path.to_path_buf(), source })?;
     let mut bundle = Bundle {
         format: FORMAT.into(),
         format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
