@@ -53,3 +53,20 @@ fn train_on_a_fifo_that_nobody_writes_to_fails_naming_it_instead_of_hanging() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("leads.csv: no program opened this pipe for writing within 10 s"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn train_reads_process_substitution_data_whose_path_has_no_extension() {
+    // `--data <(zcat history.csv.gz)` passes /dev/fd/N: a pipe, no extension, read once.
+    let dir = sample_dir();
+    let bin = assert_cmd::cargo::cargo_bin("leadscore");
+    let script =
+        format!("{} train --data <(cat data/history.csv) --target converted --id lead_id --out m.json", bin.display());
+    let o = std::process::Command::new("bash").arg("-c").arg(script).current_dir(dir.path()).output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let history = std::fs::read(dir.path().join("data/history.csv")).unwrap();
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
+    assert_eq!(b["training"]["data_sha256"].as_str().unwrap(), sha256_hex(&history));
+}
