@@ -307,7 +307,7 @@ impl BatchReader {
                     return Err(LoadError::NotRewindable { path: path.to_path_buf(), format: "Parquet" });
                 }
                 let mut file = input.into_file();
-                check_parquet_magic(path, &mut file)?;
+                source::check_parquet_magic(path, &mut file)?;
                 let total = ParquetReader::new(file).num_rows().map_err(|source| LoadError::Parse {
                     path: path.to_path_buf(),
                     format: "Parquet",
@@ -405,9 +405,9 @@ impl BatchReader {
             Records::Ndjson(n) => n.sha256(),
             // Parquet is only read from regular files, so hashing it again is a second read
             // of a file that allows one.
-            Records::Parquet { .. } => {
-                Some(file_sha256(&self.path).map_err(|source| LoadError::Io { path: self.path.clone(), source })?)
-            }
+            Records::Parquet { .. } => Some(
+                source::file_sha256(&self.path).map_err(|source| LoadError::Io { path: self.path.clone(), source })?,
+            ),
         };
         Ok(())
     }
@@ -450,33 +450,6 @@ impl BatchReader {
 /// Whether `path` is a regular file (or does not exist: opening it will say so).
 fn is_regular(path: &Path) -> bool {
     std::fs::metadata(path).map(|m| m.is_file()).unwrap_or(true)
-}
-
-/// Parquet files begin and end with `PAR1`; Polars' own message for a file that does not is
-/// about its internals.
-fn check_parquet_magic(path: &Path, file: &mut File) -> Result<(), LoadError> {
-    use std::io::{Read, Seek, SeekFrom};
-    let io = |source| LoadError::Io { path: path.to_path_buf(), source };
-    let len = file.metadata().map_err(io)?.len();
-    let (mut head, mut tail) = ([0u8; 4], [0u8; 4]);
-    if len >= 12 {
-        file.read_exact(&mut head).map_err(io)?;
-        file.seek(SeekFrom::Start(len - 4)).map_err(io)?;
-        file.read_exact(&mut tail).map_err(io)?;
-        file.seek(SeekFrom::Start(0)).map_err(io)?;
-    }
-    if len < 12 || &head != b"PAR1" || &tail != b"PAR1" {
-        return Err(LoadError::NotParquet { path: path.to_path_buf() });
-    }
-    Ok(())
-}
-
-/// SHA-256 of a file's bytes, streamed, in lower-case hex.
-fn file_sha256(path: &Path) -> std::io::Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    std::io::copy(&mut File::open(path)?, &mut h)?;
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
@@ -589,6 +562,6 @@ mod tests {
         w.finish().unwrap();
         let (back, sha) = read_table_hashed(&q).unwrap();
         assert_eq!(cells(&back, "b"), cells(&df, "b"));
-        assert_eq!(sha, file_sha256(&q).unwrap());
+        assert_eq!(sha, source::file_sha256(&q).unwrap());
     }
 }

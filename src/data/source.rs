@@ -11,6 +11,9 @@
 //! sniffed from its first bytes by [`sniff`]: `{` starts NDJSON, `PAR1` is Parquet (refused:
 //! Parquet keeps its index at the end of the file), anything else is CSV, tab-separated when
 //! the first line has tabs and no commas.
+//!
+//! Also here: the digest of a whole file ([`file_sha256`]) and the check that a `.parquet`
+//! file is Parquet ([`check_parquet_magic`]).
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -162,6 +165,32 @@ fn guess(head: &[u8]) -> FileFormat {
     let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
     let tabs = line.contains(&b'\t') && !line.contains(&b',');
     FileFormat::Csv { separator: if tabs { b'\t' } else { b',' } }
+}
+
+/// Checks that a file begins and ends with `PAR1`, as Parquet files do; Polars' own message
+/// for a file that does not is about its internals.
+pub fn check_parquet_magic(path: &Path, file: &mut File) -> Result<(), LoadError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+    let len = file.metadata().map_err(io)?.len();
+    let (mut head, mut tail) = ([0u8; 4], [0u8; 4]);
+    if len >= 12 {
+        file.read_exact(&mut head).map_err(io)?;
+        file.seek(SeekFrom::Start(len - 4)).map_err(io)?;
+        file.read_exact(&mut tail).map_err(io)?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+    }
+    if len < 12 || &head != b"PAR1" || &tail != b"PAR1" {
+        return Err(LoadError::NotParquet { path: path.to_path_buf() });
+    }
+    Ok(())
+}
+
+/// SHA-256 of a file's bytes, streamed, in lower-case hex.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut h = Sha256::new();
+    std::io::copy(&mut File::open(path)?, &mut h)?;
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
