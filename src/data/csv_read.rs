@@ -166,7 +166,7 @@ impl CsvRecords {
         &self.names
     }
 
-    /// Whether the underlying input was hashed, and its digest once the file is read.
+    /// The SHA-256 of the bytes read so far, if the input was opened for hashing.
     pub fn sha256(&self) -> Option<String> {
         self.rdr.get_ref().inner.sha256()
     }
@@ -187,7 +187,7 @@ impl CsvRecords {
                 self.done = true;
                 return Ok(false);
             }
-            if self.record.as_slice().ends_with(end_mark()) && self.record.len() == 1 {
+            if self.record.len() == 1 && &self.record[0] == end_mark() {
                 self.done = true;
                 return Ok(false);
             }
