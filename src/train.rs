@@ -16,11 +16,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bundle::{
-    file_sha256, Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR,
-};
+use crate::bundle::{Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR};
 use crate::config::{CheckedConfig, ConfigError, TrainConfig};
-use crate::data::load::{read_table, LoadError};
+use crate::data::load::{read_table_hashed, LoadError};
 use crate::data::typing::{
     day_numbers, read_dates, read_labels_with, ColumnKind, Labels, LeadFrame, MissingTokens, TargetSpec, TypingError,
 };
@@ -237,6 +235,8 @@ pub fn flat_model_warning(model: &FittedModel, probs: &[f64], on: &str, cfg: &Tr
 /// outcomes, and the input columns with their kinds.
 struct History {
     df: polars::prelude::DataFrame,
+    /// SHA-256 of the file's bytes, from the same read (so a pipe works).
+    data_sha256: String,
     target: String,
     missing: MissingTokens,
     labels: Labels,
@@ -259,7 +259,8 @@ impl History {
         let path = plan.data.as_path();
         let target = cfg.data.target.clone().ok_or_else(|| TrainError::NoTarget { path: path.to_path_buf() })?;
         progress(&format!("reading {}", path.display()));
-        let df = read_table(path)?;
+        // One read gives the rows and the digest the bundle records, so a pipe works.
+        let (df, data_sha256) = read_table_hashed(path)?;
         let frame = LeadFrame { df: &df, path, first_row: 1 };
         let missing = MissingTokens::new(&cfg.data.missing_values);
         if let Some(id) = &cfg.data.id {
@@ -302,7 +303,7 @@ impl History {
         }
         crate::features::pipeline::check_values(&frame, &inputs, &rows, &missing)?;
         drop(frame);
-        Ok(History { df, target, missing, labels, rows, y, inputs, blank_columns })
+        Ok(History { df, data_sha256, target, missing, labels, rows, y, inputs, blank_columns })
     }
 
     /// The labelled rows at positions `idx` (into `rows`) and their outcomes.
@@ -459,7 +460,6 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     let warnings = fit_warnings(plan, &h, &fitted)?;
     let grades = grade_cuts(cfg, &fitted.heldout[primary])?;
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
-    let data_sha256 = file_sha256(path).map_err(|source| TrainError::Io { path: path.to_path_buf(), source })?;
     let mut bundle = Bundle {
         format: FORMAT.into(),
         format_version: format!("{FORMAT_MAJOR}.{FORMAT_MINOR}"),
@@ -483,7 +483,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         leakage: checks,
         training: TrainingInfo {
             data_file: path.display().to_string(),
-            data_sha256,
+            data_sha256: h.data_sha256.clone(),
             rows_in_file: h.df.height(),
             labelled_rows: h.rows.len(),
             skipped_unlabelled: h.labels.skipped,

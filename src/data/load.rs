@@ -1,26 +1,36 @@
-//! Reading lead files through Polars, by extension: CSV (`.csv`, `.tsv`), Parquet
-//! (`.parquet`, `.pq`) and NDJSON (`.ndjson`, `.jsonl`).
+//! Reading lead files by extension: CSV (`.csv`, `.tsv`), Parquet (`.parquet`, `.pq`) and
+//! NDJSON (`.ndjson`, `.jsonl`).
 //!
 //! Every column is read as text (`String`) and typed later by [`crate::data::typing`], so
 //! that a junk value in a numeric column becomes an error naming its row instead of a
-//! Polars parse failure, and so that CSV, Parquet and NDJSON go through one typing path.
+//! parse failure, and so that CSV, Parquet and NDJSON go through one typing path.
 //!
 //! Two ways in:
-//! - [`read_table`] reads a whole file (training history).
+//! - [`read_table`] reads a whole file (training history); [`read_table_hashed`] also
+//!   returns the SHA-256 of the bytes it read, so the file is read once.
 //! - [`BatchReader`] yields the file in batches of rows so that `score` keeps memory bounded
-//!   however many leads arrive. CSV and NDJSON are split on record boundaries by
-//!   [`crate::data::chunk`] and each chunk is parsed by Polars; Parquet is read by row slices.
+//!   however many leads arrive. CSV is read by [`crate::data::csv_read`] (the `csv` crate),
+//!   NDJSON line by line by [`crate::data::ndjson`], both straight into text columns;
+//!   Parquet is read by Polars in row slices.
 //!
-//! Quirks handled here: CRLF line endings, a UTF-8 byte-order mark, and a trailing
-//! separator on every line (an unnamed, empty last column), which is dropped.
+//! Files are opened by [`crate::data::source`]: a pipe, FIFO or device is read in one pass
+//! ([`BatchReader::is_rewindable`] says whether a second pass is possible) and a FIFO with no
+//! writer is an error after a bounded wait, never a hang. No header, record or line may grow
+//! past a documented limit ([`crate::data::csv_read::HEADER_LIMIT`],
+//! [`crate::data::csv_read::RECORD_LIMIT`], [`crate::data::ndjson::LINE_LIMIT`]).
+//!
+//! Quirks handled: CRLF line endings, a UTF-8 byte-order mark, and a trailing separator on
+//! every line (an unnamed, empty last column), which is dropped.
 
 use std::fs::File;
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use polars::prelude::*;
 
-use super::chunk::RecordChunker;
+use super::csv_read::CsvRecords;
+use super::ndjson::NdjsonLines;
+use super::source::{self, FIFO_WRITER_WAIT};
 
 /// Errors while opening or parsing a lead file.
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +121,59 @@ pub enum LoadError {
         /// First data row (1-based) of the broken batch.
         row: usize,
     },
+    /// A header, record or NDJSON line longer than its limit: no line breaks, a quote never
+    /// closed, or not this format at all.
+    #[error("{path}: {where_} runs past {limit_mib} MiB without ending, the most leadscore reads for {what}; the file may have no line breaks, a quote that is never closed, or not be {format} at all: look at its start (`head -c 500 FILE`)")]
+    TooLong {
+        /// The file.
+        path: PathBuf,
+        /// `the header` or `data row N`.
+        where_: String,
+        /// The limit, in MiB.
+        limit_mib: u64,
+        /// `a header`, `a record`, `an NDJSON line`.
+        what: &'static str,
+        /// The format expected.
+        format: &'static str,
+    },
+    /// A CSV quote still open at the end of the file.
+    #[error("{path}: {where_} opens a quote (\") that is never closed, so everything after it reads as one value; close the quote, or double a quote meant as text (\"\")")]
+    UnclosedQuote {
+        /// The file.
+        path: PathBuf,
+        /// `the header` or `data row N`: where the record with the open quote starts.
+        where_: String,
+    },
+    /// A CSV reading error the checks above do not cover.
+    #[error("{path}: cannot read as CSV: {source}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The `csv` crate's error.
+        source: csv::Error,
+    },
+    /// A FIFO no program opened for writing.
+    #[error("{path}: no program opened this pipe for writing within {waited_secs} s; start the writer (e.g. `zcat leads.csv.gz > {path}`) before or just after leadscore, or pass a regular file")]
+    NoWriter {
+        /// The FIFO.
+        path: PathBuf,
+        /// How long we waited.
+        waited_secs: f64,
+    },
+    /// A format that needs random access, from a pipe or device.
+    #[error("{path}: {format} cannot be read from a pipe or device (it is read by position); write it to a regular file first")]
+    NotRewindable {
+        /// The pipe.
+        path: PathBuf,
+        /// The format.
+        format: &'static str,
+    },
+    /// A `.parquet` file that is not Parquet.
+    #[error("{path}: not a Parquet file (Parquet files begin and end with the bytes \"PAR1\"); if it holds CSV or NDJSON, give it that extension")]
+    NotParquet {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// The file formats we read and write.
@@ -152,6 +215,20 @@ impl FileFormat {
 /// Reads a whole lead file, every column as text.
 pub fn read_table(path: &Path) -> Result<DataFrame, LoadError> {
     let mut reader = BatchReader::open(path, usize::MAX)?;
+    read_all(&mut reader)
+}
+
+/// Reads a whole lead file, every column as text, and the lower-case hex SHA-256 of its
+/// bytes, reading the file once (so a pipe works).
+pub fn read_table_hashed(path: &Path) -> Result<(DataFrame, String), LoadError> {
+    let options = ReadOptions { sha256: true, ..ReadOptions::default() };
+    let mut reader = BatchReader::open_with(path, usize::MAX, &options)?;
+    let df = read_all(&mut reader)?;
+    let sha = reader.sha256().expect("hashing was asked for and the file was read to its end").to_string();
+    Ok((df, sha))
+}
+
+fn read_all(reader: &mut BatchReader) -> Result<DataFrame, LoadError> {
     let mut out: Option<DataFrame> = None;
     while let Some(batch) = reader.next_batch()? {
         match out.as_mut() {
@@ -163,7 +240,22 @@ pub fn read_table(path: &Path) -> Result<DataFrame, LoadError> {
     }
     match out {
         Some(df) if df.height() > 0 => Ok(df),
-        _ => Err(LoadError::Empty { path: path.to_path_buf() }),
+        _ => Err(LoadError::Empty { path: reader.path.clone() }),
+    }
+}
+
+/// How [`BatchReader::open_with`] reads a file.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Hash the bytes read (SHA-256), for [`BatchReader::sha256`].
+    pub sha256: bool,
+    /// How long to wait for a FIFO's writer before [`LoadError::NoWriter`].
+    pub writer_wait: Duration,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { sha256: false, writer_wait: FIFO_WRITER_WAIT }
     }
 }
 
@@ -171,73 +263,69 @@ pub fn read_table(path: &Path) -> Result<DataFrame, LoadError> {
 pub struct BatchReader {
     path: PathBuf,
     format: FileFormat,
-    source: Source,
+    records: Records,
     batch_rows: usize,
     columns: Option<Vec<String>>,
     rows_read: usize,
+    rewindable: bool,
+    hash: bool,
+    sha256: Option<String>,
 }
 
-enum Source {
-    /// `fields`: the CSV header's field count, which every record must have (unused for NDJSON).
-    Lines {
-        chunker: RecordChunker<File>,
-        header: Vec<u8>,
-        fields: usize,
-    },
-    Parquet {
-        total: usize,
-        offset: usize,
-    },
+enum Records {
+    Csv(CsvRecords),
+    Ndjson(NdjsonLines),
+    Parquet { total: usize, offset: usize },
 }
 
 impl BatchReader {
-    /// Opens `path`; nothing is parsed until [`BatchReader::next_batch`].
+    /// Opens `path`; a CSV header is read and checked, the rows wait for
+    /// [`BatchReader::next_batch`].
     pub fn open(path: &Path, batch_rows: usize) -> Result<Self, LoadError> {
-        let format = FileFormat::from_path(path)?;
-        let io = |source| LoadError::Io { path: path.to_path_buf(), source };
-        let file = File::open(path).map_err(io)?;
-        let source = match format {
-            FileFormat::Csv { .. } => {
-                let mut chunker = RecordChunker::new(file, true);
-                let header = chunker.next_records(1).map_err(io)?;
-                if header.is_empty() {
-                    return Err(LoadError::Empty { path: path.to_path_buf() });
-                }
-                if let Err(e) = std::str::from_utf8(&header) {
-                    let byte = header[e.valid_up_to()];
-                    return Err(LoadError::NotUtf8 { path: path.to_path_buf(), where_: "the header".into(), byte });
-                }
-                // Polars would silently rename a repeated header; a user should hear of it.
-                let FileFormat::Csv { separator } = format else { unreachable!() };
-                let names = header_fields(&header, separator);
-                let mut seen = std::collections::HashSet::new();
-                for name in &names {
-                    if !name.is_empty() && !seen.insert(name) {
-                        return Err(LoadError::DuplicateColumn { path: path.to_path_buf(), column: name.clone() });
-                    }
-                }
-                Source::Lines { chunker, header, fields: names.len() }
-            }
-            FileFormat::Ndjson => {
-                Source::Lines { chunker: RecordChunker::new(file, false), header: Vec::new(), fields: 0 }
-            }
+        BatchReader::open_with(path, batch_rows, &ReadOptions::default())
+    }
+
+    /// [`BatchReader::open`] with options.
+    pub fn open_with(path: &Path, batch_rows: usize, options: &ReadOptions) -> Result<Self, LoadError> {
+        // An unknown extension is refused before opening, unless the path is a pipe or a
+        // device (`/dev/fd/63`), whose format is then sniffed.
+        let mut input = match FileFormat::from_path(path) {
+            Err(LoadError::UnknownFormat { .. }) if !is_regular(path) => source::open(path, options.writer_wait)?,
+            Err(e) => return Err(e),
+            Ok(_) => source::open(path, options.writer_wait)?,
+        };
+        let format = source::format_of(path, &mut input)?;
+        let rewindable = input.is_rewindable();
+        if options.sha256 && format != FileFormat::Parquet {
+            input.hash();
+        }
+        let records = match format {
+            FileFormat::Csv { separator } => Records::Csv(CsvRecords::open(path, input, separator)?),
+            FileFormat::Ndjson => Records::Ndjson(NdjsonLines::new(path, input)),
             FileFormat::Parquet => {
-                let mut reader = ParquetReader::new(file);
-                let total = reader.num_rows().map_err(|source| LoadError::Parse {
+                if !rewindable {
+                    return Err(LoadError::NotRewindable { path: path.to_path_buf(), format: "Parquet" });
+                }
+                let mut file = input.into_file();
+                source::check_parquet_magic(path, &mut file)?;
+                let total = ParquetReader::new(file).num_rows().map_err(|source| LoadError::Parse {
                     path: path.to_path_buf(),
                     format: "Parquet",
                     source,
                 })?;
-                Source::Parquet { total, offset: 0 }
+                Records::Parquet { total, offset: 0 }
             }
         };
         Ok(BatchReader {
             path: path.to_path_buf(),
             format,
-            source,
+            records,
             batch_rows: batch_rows.max(1),
             columns: None,
             rows_read: 0,
+            rewindable,
+            hash: options.sha256,
+            sha256: None,
         })
     }
 
@@ -251,79 +339,87 @@ impl BatchReader {
         self.rows_read
     }
 
+    /// Whether the file can be opened and read again (a regular file). A pipe, FIFO or
+    /// device (`--data <(zcat leads.csv.gz)`) can be read once only: a command that needs two
+    /// passes must keep what it needs from the first.
+    pub fn is_rewindable(&self) -> bool {
+        self.rewindable
+    }
+
+    /// The CSV header's column names (trimmed, unnamed columns left out), known as soon as
+    /// the file is open; `None` for NDJSON and Parquet, whose columns come with the rows.
+    pub fn header(&self) -> Option<Vec<String>> {
+        match &self.records {
+            Records::Csv(c) => Some(c.names().iter().filter(|n| !n.is_empty()).cloned().collect()),
+            _ => None,
+        }
+    }
+
+    /// Lower-case hex SHA-256 of the file's bytes, once [`BatchReader::next_batch`] has
+    /// returned `None`, when opened with [`ReadOptions::sha256`].
+    pub fn sha256(&self) -> Option<&str> {
+        self.sha256.as_deref()
+    }
+
     fn parse_error(&self, source: PolarsError) -> LoadError {
         LoadError::Parse { path: self.path.clone(), format: self.format.name(), source }
     }
 
     /// The next batch of rows (all columns as `String`), or `None` at the end of the file.
     pub fn next_batch(&mut self) -> Result<Option<DataFrame>, LoadError> {
-        let path = self.path.clone();
-        let io = |source| LoadError::Io { path: path.clone(), source };
-        let df = match &mut self.source {
-            Source::Lines { chunker, header, fields } => {
-                let body = chunker.next_records(self.batch_rows).map_err(io)?;
-                if body.iter().all(|b| b.is_ascii_whitespace()) {
-                    return Ok(None);
-                }
-                match self.format {
-                    FileFormat::Csv { separator } => {
-                        if let Err(e) = std::str::from_utf8(&body) {
-                            let at = e.valid_up_to();
-                            let line_start = body[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-                            let row = self.rows_read + count_fields(&body[..line_start], separator).len() + 1;
-                            let where_ = format!("data row {row}");
-                            return Err(LoadError::NotUtf8 { path: self.path.clone(), where_, byte: body[at] });
-                        }
-                        let expected = *fields;
-                        if let Some((i, found)) =
-                            count_fields(&body, separator).into_iter().enumerate().find(|&(_, n)| n != expected)
-                        {
-                            return Err(LoadError::FieldCount {
-                                path: self.path.clone(),
-                                row: self.rows_read + i + 1,
-                                found,
-                                expected,
-                            });
-                        }
-                        let mut bytes = Vec::with_capacity(header.len() + body.len());
-                        bytes.extend_from_slice(header);
-                        bytes.extend_from_slice(&body);
-                        parse_csv(bytes, separator).map_err(|e| self.parse_error(e))?
-                    }
-                    _ => parse_ndjson(&body).map_err(|(row, message)| LoadError::Ndjson {
-                        path: self.path.clone(),
-                        row: self.rows_read + row,
-                        message,
-                    })?,
-                }
-            }
-            Source::Parquet { total, offset } => {
+        let columns = match &mut self.records {
+            Records::Csv(c) => c.next_batch(self.batch_rows)?,
+            Records::Ndjson(n) => n.next_batch(self.batch_rows)?,
+            Records::Parquet { total, offset } => {
                 if *offset >= *total {
-                    return Ok(None);
+                    None
+                } else {
+                    let len = self.batch_rows.min(*total - *offset);
+                    let file =
+                        File::open(&self.path).map_err(|source| LoadError::Io { path: self.path.clone(), source })?;
+                    let df = ParquetReader::new(file)
+                        .with_slice(Some((*offset, len)))
+                        .finish()
+                        .map_err(|e| LoadError::Parse { path: self.path.clone(), format: "Parquet", source: e })?;
+                    *offset += len;
+                    Some(df.into_columns())
                 }
-                let len = self.batch_rows.min(*total - *offset);
-                let file = File::open(&self.path).map_err(io)?;
-                let df = ParquetReader::new(file)
-                    .with_slice(Some((*offset, len)))
-                    .finish()
-                    .map_err(|e| LoadError::Parse { path: self.path.clone(), format: "Parquet", source: e })?;
-                *offset += len;
-                df
             }
         };
-        let df = self.normalise(df)?;
+        let Some(columns) = columns else {
+            self.finish()?;
+            return Ok(None);
+        };
+        let df = self.normalise(columns)?;
         self.rows_read += df.height();
         Ok(Some(df))
     }
 
+    /// At the end of the file: keeps the digest, when asked for.
+    fn finish(&mut self) -> Result<(), LoadError> {
+        if !self.hash || self.sha256.is_some() {
+            return Ok(());
+        }
+        self.sha256 = match &self.records {
+            Records::Csv(c) => c.sha256(),
+            Records::Ndjson(n) => n.sha256(),
+            // Parquet is only read from regular files, so hashing it again is a second read
+            // of a file that allows one.
+            Records::Parquet { .. } => Some(
+                source::file_sha256(&self.path).map_err(|source| LoadError::Io { path: self.path.clone(), source })?,
+            ),
+        };
+        Ok(())
+    }
+
     /// Trims column names, drops the unnamed empty column a trailing separator makes,
     /// casts every column to text and checks that every batch has the first batch's columns.
-    fn normalise(&mut self, df: DataFrame) -> Result<DataFrame, LoadError> {
-        let mut cols = Vec::with_capacity(df.width());
+    fn normalise(&mut self, columns: Vec<Column>) -> Result<DataFrame, LoadError> {
+        let mut cols = Vec::with_capacity(columns.len());
         let mut seen = std::collections::HashSet::new();
-        for (position, col) in df.columns().iter().enumerate() {
+        for (position, col) in columns.into_iter().enumerate() {
             let name = col.name().trim().trim_start_matches('\u{feff}').to_string();
-            if (name.is_empty() || name.starts_with("_duplicated_")) && col.null_count() == col.len() {
+            if name.is_empty() && col.null_count() == col.len() {
                 continue;
             }
             if name.is_empty() {
@@ -332,7 +428,11 @@ impl BatchReader {
             if !seen.insert(name.clone()) {
                 return Err(LoadError::DuplicateColumn { path: self.path.clone(), column: name });
             }
-            let text = col.cast(&DataType::String).map_err(|e| self.parse_error(e))?.with_name(name.as_str().into());
+            let text = if col.dtype() == &DataType::String {
+                col.with_name(name.as_str().into())
+            } else {
+                col.cast(&DataType::String).map_err(|e| self.parse_error(e))?.with_name(name.as_str().into())
+            };
             cols.push(text);
         }
         let names: Vec<String> = cols.iter().map(|c| c.name().to_string()).collect();
@@ -347,138 +447,9 @@ impl BatchReader {
     }
 }
 
-/// The trimmed field names of a CSV header record (RFC 4180 quoting).
-fn header_fields(header: &[u8], separator: u8) -> Vec<String> {
-    let text = String::from_utf8_lossy(header);
-    let text = text.trim_start_matches('\u{feff}').trim_end_matches(['\r', '\n']);
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                fields.last_mut().expect("non-empty").push('"');
-            }
-            '"' => quoted = !quoted,
-            c if !quoted && c as u32 == separator as u32 => fields.push(String::new()),
-            c => fields.last_mut().expect("non-empty").push(c),
-        }
-    }
-    fields.into_iter().map(|f| f.trim().to_string()).collect()
-}
-
-fn parse_csv(bytes: Vec<u8>, separator: u8) -> PolarsResult<DataFrame> {
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_rechunk(true)
-        .map_parse_options(|o| o.with_separator(separator).with_truncate_ragged_lines(false))
-        .into_reader_with_file_handle(Cursor::new(bytes))
-        .finish()
-}
-
-/// Fields per non-blank record of CSV `bytes` (RFC 4180 quoting: separators and newlines
-/// inside quotes do not count).
-fn count_fields(bytes: &[u8], separator: u8) -> Vec<usize> {
-    let mut out = Vec::new();
-    let (mut fields, mut quoted, mut blank) = (1usize, false, true);
-    for &b in bytes {
-        match b {
-            b'"' => {
-                quoted = !quoted;
-                blank = false;
-            }
-            b'\n' if !quoted => {
-                if !blank {
-                    out.push(fields);
-                }
-                (fields, blank) = (1, true);
-            }
-            _ if b == separator && !quoted => {
-                fields += 1;
-                blank = false;
-            }
-            _ => blank &= b.is_ascii_whitespace(),
-        }
-    }
-    if !blank {
-        out.push(fields);
-    }
-    out
-}
-
-/// One NDJSON line's fields in file order, as text (numbers keep their JSON spelling).
-struct FlatRecord(Vec<(String, Option<String>)>);
-
-impl<'de> serde::Deserialize<'de> for FlatRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = FlatRecord;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object (one lead per line)")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FlatRecord, A::Error> {
-                use serde::de::Error;
-                let mut out = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
-                    let text = match value {
-                        serde_json::Value::Null => None,
-                        serde_json::Value::Bool(b) => Some(b.to_string()),
-                        serde_json::Value::Number(n) => Some(n.to_string()),
-                        serde_json::Value::String(s) => Some(s),
-                        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                            return Err(A::Error::custom(format!(
-                                "field \"{key}\" holds a list or an object; leads must be flat (one value per field)"
-                            )))
-                        }
-                    };
-                    if out.iter().any(|(k, _): &(String, Option<String>)| *k == key) {
-                        return Err(A::Error::custom(format!("field \"{key}\" appears twice")));
-                    }
-                    out.push((key, text));
-                }
-                Ok(FlatRecord(out))
-            }
-        }
-        d.deserialize_map(Visit)
-    }
-}
-
-/// Parses NDJSON lines into text columns (the union of the lines' fields, in order of first
-/// appearance; a field a line lacks is missing). Errors carry the 1-based record number.
-fn parse_ndjson(bytes: &[u8]) -> Result<DataFrame, (usize, String)> {
-    let mut names: Vec<String> = Vec::new();
-    let mut columns: Vec<Vec<Option<String>>> = Vec::new();
-    let mut n = 0usize;
-    for line in bytes.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        n += 1;
-        let text =
-            std::str::from_utf8(line).map_err(|_| (n, "not UTF-8 text; re-save the file as UTF-8".to_string()))?;
-        let FlatRecord(fields) = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-            .map_err(|e| (n, format!("not a flat JSON object: {e}")))?;
-        for (key, value) in fields {
-            let j = match names.iter().position(|k| *k == key) {
-                Some(j) => j,
-                None => {
-                    names.push(key);
-                    columns.push(vec![None; n - 1]);
-                    names.len() - 1
-                }
-            };
-            columns[j].push(value);
-        }
-        for c in &mut columns {
-            c.resize(n, None);
-        }
-    }
-    let cols: Vec<Column> = names.iter().zip(columns).map(|(k, v)| Column::new(k.as_str().into(), v)).collect();
-    DataFrame::new_infer_height(cols).map_err(|e| (1, e.to_string()))
+/// Whether `path` is a regular file (or does not exist: opening it will say so).
+fn is_regular(path: &Path) -> bool {
+    std::fs::metadata(path).map(|m| m.is_file()).unwrap_or(true)
 }
 
 #[cfg(test)]
@@ -562,32 +533,35 @@ mod tests {
         // Separators and newlines inside quotes are not field breaks.
         let ok = table(b"a,b\n\"1,5\",\"x\ny\"\n2,z\n", "q.csv").unwrap();
         assert_eq!(cells(&ok, "a"), vec![Some("1,5".into()), Some("2".into())]);
-        assert_eq!(count_fields(b"a\tb\n\n1\t2\n", b'\t'), vec![2, 2]);
+        let tsv = table(b"a\tb\n\n1,5\t2\n", "t.tsv").unwrap();
+        assert_eq!((cells(&tsv, "a"), cells(&tsv, "b")), (vec![Some("1,5".into())], vec![Some("2".into())]));
     }
 
     #[test]
-    fn ndjson_is_read_as_text_whatever_the_json_types() {
-        // Whole numbers first and a decimal later, booleans, nulls and a field missing from
-        // one line: all text, in the order the fields first appear.
-        let mut body = String::new();
-        for i in 0..150 {
-            body.push_str(&format!("{{\"id\": \"L{i}\", \"visits\": {i}, \"demo\": true}}\n"));
-        }
-        body.push_str("{\"id\": \"L150\", \"visits\": 4.5, \"demo\": null, \"note\": \"late\"}\n");
-        let df = table(body.as_bytes(), "m.ndjson").unwrap();
-        assert_eq!(df.get_column_names(), ["id", "visits", "demo", "note"]);
-        let visits = cells(&df, "visits");
-        assert_eq!((visits[3].as_deref(), visits[150].as_deref()), (Some("3"), Some("4.5")));
-        assert_eq!(cells(&df, "demo")[0].as_deref(), Some("true"));
-        assert_eq!((cells(&df, "demo")[150].as_deref(), cells(&df, "note")[0].as_deref()), (None, None));
-        let e = table(b"{\"a\": 1}\n\n{\"a\": {\"b\": 2}}\n", "n.ndjson").unwrap_err().to_string();
-        assert!(
-            e.contains("n.ndjson: data row 2: not a flat JSON object: field \"a\" holds a list or an object"),
-            "{e}"
-        );
-        let e = table(b"{\"a\": 1}\n[1, 2]\n", "a.ndjson").unwrap_err().to_string();
-        assert!(e.contains("a.ndjson: data row 2: not a flat JSON object"), "{e}");
-        let e = table(b"{\"a\": 1, \"a\": 2}\n", "d.ndjson").unwrap_err().to_string();
-        assert!(e.contains("field \"a\" appears twice"), "{e}");
+    fn a_parquet_file_that_is_not_parquet_says_so() {
+        let e = table(b"id,visits\nL1,3\n", "leads.parquet").unwrap_err().to_string();
+        assert!(e.contains("leads.parquet: not a Parquet file"), "{e}");
+        let e = table(b"", "empty.pq").unwrap_err().to_string();
+        assert!(e.contains("empty.pq: not a Parquet file"), "{e}");
+    }
+
+    #[test]
+    fn the_hash_of_a_read_is_the_hash_of_the_file_and_regular_files_rewind() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("h.csv");
+        std::fs::write(&p, b"a,b\n1,2\n").unwrap();
+        let (df, sha) = read_table_hashed(&p).unwrap();
+        assert_eq!(df.height(), 1);
+        // `printf 'a,b\n1,2\n' | sha256sum`
+        assert_eq!(sha, "492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470");
+        assert!(BatchReader::open(&p, 10).unwrap().is_rewindable());
+        // Parquet is hashed from the file too.
+        let q = dir.path().join("h.parquet");
+        let mut w = crate::data::output::BatchWriter::create(&q).unwrap();
+        w.write(&mut df.clone()).unwrap();
+        w.finish().unwrap();
+        let (back, sha) = read_table_hashed(&q).unwrap();
+        assert_eq!(cells(&back, "b"), cells(&df, "b"));
+        assert_eq!(sha, source::file_sha256(&q).unwrap());
     }
 }

@@ -1,7 +1,10 @@
-//! Data in and out: loading lead files ([`load`], [`chunk`]), typing values ([`typing`]),
-//! and writing scored output ([`output`]).
+//! Data in and out: opening files ([`source`]), loading lead files ([`load`], which reads
+//! CSV through [`csv_read`] and NDJSON through [`ndjson`]), typing values ([`typing`]), and
+//! writing scored output ([`output`]).
 
-pub mod chunk;
+pub mod csv_read;
 pub mod load;
+pub mod ndjson;
 pub mod output;
+pub mod source;
 pub mod typing;

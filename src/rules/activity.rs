@@ -1,29 +1,34 @@
-//! The activity log, aggregated per lead with one Polars lazy `group_by`.
+//! The activity log, aggregated per lead in one pass.
 //!
+//! The log is read by the lead loader ([`crate::data::load::BatchReader`]), so it gets the
+//! same checks and row-naming errors as a lead file; a CSV log streams in batches, parsed on
+//! a second thread while this one folds the previous batch.
 //! Input: one row per event (lead id, activity type, timestamp, optional page and
 //! product; column names from `[activities]`). Each event gets an age in days, measured
 //! from the *end* of the as-of day (so an event on the as-of day is 0–1 days old); events
 //! after that instant are ignored, so `--as-of` in the past replays history. For every
-//! activity rule `r` the query computes, per (lead, product):
+//! activity rule `r` the fold computes, per lead and per (lead, product):
 //! - `count_r`: events matching the rule's filter and not expired (age ≤ `expire_after_days`);
 //! - `weight_r`: the decay weights `0.5^(age / half_life_days)` (1 without decay) of those
 //!   events, summed for `per = "each"` and the largest (the most recent event) for `once`.
 //!
-//! The grouped frame is then folded into an [`ActivityTable`]: a hash map lead id → slot,
-//! the per-rule aggregates of each lead, and each lead's score per product (the rule points
-//! earned by that product's events, capped per rule). Memory is one entry per lead that has
+//! Only events some rule can count are folded (a rule's activity type, not after the as-of
+//! day, not older than the longest expiry when every rule expires). The result is an
+//! [`ActivityTable`]: a hash map lead id → slot, the per-rule aggregates of each lead, and
+//! each lead's score per product (the rule points earned by that product's events, capped
+//! per rule, once the whole log is in). Memory is one entry per lead that has
 //! events; the raw log is never held.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::error::RulesError;
+use super::items::ActivityColumns;
 use super::set::{ActivityFilter, Per, RuleSet};
-use crate::data::load::{read_table, FileFormat};
+use crate::data::load::{BatchReader, FileFormat};
 
 /// One rule's aggregate for one lead.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -58,6 +63,7 @@ struct Parsed {
     rows: usize,
     bad: usize,
     first_bad: Option<String>,
+    first_bad_row: Option<usize>,
 }
 
 /// Per-lead aggregates of the activity log.
@@ -76,201 +82,77 @@ pub struct ActivityTable {
 
 impl ActivityTable {
     /// Reads and aggregates the log at `path` for the activity rules of `rules`, as of the end of `as_of`.
+    ///
+    /// The log is read by the lead loader ([`BatchReader`]), so a broken file gets the same
+    /// errors naming its row (not UTF-8, wrong field counts, an unclosed quote, limits). A
+    /// CSV log is read in batches on a second thread while this one folds the previous batch
+    /// into the table, so the raw log is never held whole.
     pub fn load(path: &Path, rules: &RuleSet, as_of: NaiveDate) -> Result<ActivityTable, RulesError> {
+        // NDJSON and Parquet come whole: an NDJSON batch's columns depend on its lines.
+        let batch_rows = match FileFormat::from_path(path) {
+            Ok(FileFormat::Csv { .. }) | Err(_) => ACTIVITY_BATCH_ROWS,
+            Ok(_) => usize::MAX,
+        };
+        ActivityTable::load_in_batches(path, rules, as_of, batch_rows)
+    }
+
+    fn load_in_batches(
+        path: &Path,
+        rules: &RuleSet,
+        as_of: NaiveDate,
+        batch_rows: usize,
+    ) -> Result<ActivityTable, RulesError> {
         let pe = |source| RulesError::Polars { path: path.to_path_buf(), source };
-        let lf = match FileFormat::from_path(path)? {
-            FileFormat::Csv { separator } => LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
-                .with_separator(separator)
-                .with_infer_schema_length(Some(0))
-                .finish()
-                .map_err(pe)?,
-            _ => read_table(path)?.lazy(),
-        };
-        let schema = lf.clone().collect_schema().map_err(pe)?;
+        let mut reader = BatchReader::open(path, batch_rows)?;
         let cols = &rules.activity_columns;
-        for c in [&cols.id, &cols.activity, &cols.timestamp] {
-            if schema.get(c).is_none() {
-                let available = schema.iter_names().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
-                return Err(RulesError::ActivityColumn { path: path.to_path_buf(), column: c.clone(), available });
-            }
+        if let Some(header) = reader.header() {
+            check_columns(path, cols, &header)?;
         }
-        let text = |name: &str| {
-            if schema.get(name).is_some() {
-                col(name).cast(DataType::String)
-            } else {
-                lit(NULL).cast(DataType::String)
-            }
-        };
         let end =
             as_of.succ_opt().unwrap_or(as_of).and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0);
-        // Parsing in a UDF lets us count every row and every unparseable timestamp (with the
-        // first one for the message) before rows are filtered away.
-        let seen = Arc::new(Mutex::new(Parsed::default()));
-        let (fmt, seen_udf) = (cols.timestamp_format.clone(), Arc::clone(&seen));
-        let age = text(&cols.timestamp).map(
-            move |c| {
-                let ca = c.str()?;
-                let mut bad = 0;
-                let mut first = None;
-                let out: Float64Chunked = ca
-                    .iter()
-                    .map(|v| {
-                        // A blank timestamp cannot be aged: it is as wrong as an unreadable one.
-                        let v = v.unwrap_or("");
-                        let a = age_days(v, &fmt, end);
-                        if a.is_none() {
-                            bad += 1;
-                            first.get_or_insert_with(|| v.chars().take(80).collect::<String>());
-                        }
-                        a
-                    })
-                    .collect();
-                if let Ok(mut p) = seen_udf.lock() {
-                    p.rows += ca.len();
-                    p.bad += bad;
-                    if p.first_bad.is_none() {
-                        p.first_bad = first;
-                    }
+        let mut seen = Parsed::default();
+        let mut fold = Fold::new(&rules.activity_rules);
+        let mut checked = reader.header().is_some();
+        std::thread::scope(|scope| -> Result<(), RulesError> {
+            // One batch in flight: reading (CSV parsing) overlaps with aggregating.
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || loop {
+                let batch = reader.next_batch();
+                let last = !matches!(batch, Ok(Some(_)));
+                if tx.send(batch).is_err() || last {
+                    break;
                 }
-                Ok(out.with_name(c.name().clone()).into_column())
-            },
-            |_, f| Ok(Field::new(f.name().clone(), DataType::Float64)),
-        );
-        // Only events some rule can count: a rule's activity type, not after the as-of day,
-        // and (when every rule expires) not older than the longest expiry.
-        let mut keep = col("age").is_not_null().and(col("age").gt_eq(lit(0.0)));
-        let expiries: Option<Vec<f64>> = rules.activity_rules.iter().map(|f| f.expire_after_days).collect();
-        if let Some(longest) = expiries.and_then(|e| e.into_iter().reduce(f64::max)) {
-            keep = keep.and(col("age").lt_eq(lit(longest)));
-        }
-        let any_type =
-            rules.activity_rules.iter().map(|f| col("activity").eq(lit(f.activity.as_str()))).reduce(|a, b| a.or(b));
-        if let Some(t) = any_type {
-            keep = keep.and(t.fill_null(lit(false)));
-        }
-        let mut select = vec![text(&cols.id).alias("id"), text(&cols.activity).alias("activity"), age.alias("age")];
-        select.push(text(&cols.product).alias("product"));
-        if rules.activity_rules.iter().any(|f| f.page.is_some()) {
-            select.push(text(&cols.page).alias("page"));
-        }
-        let base = lf.select(select).filter(keep);
-        let mut aggs = vec![len().cast(DataType::Float64).alias("n")];
-        let mut per_row = Vec::new();
-        for (r, f) in rules.activity_rules.iter().enumerate() {
-            let mut mask = col("activity").eq(lit(f.activity.as_str())).and(col("age").gt_eq(lit(0.0)));
-            if let Some(p) = &f.product {
-                mask = mask.and(col("product").eq(lit(p.as_str())));
-            }
-            if let Some(pg) = &f.page {
-                mask = mask.and(if f.page_prefix {
-                    let prefix = pg.clone();
-                    col("page").map(
-                        move |c| {
-                            let out: BooleanChunked = c
-                                .str()?
-                                .iter()
-                                .map(|v| Some(v.is_some_and(|v| v.starts_with(prefix.as_str()))))
-                                .collect();
-                            Ok(out.with_name(c.name().clone()).into_column())
-                        },
-                        |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
-                    )
-                } else {
-                    col("page").eq(lit(pg.as_str()))
-                });
-            }
-            if let Some(e) = f.expire_after_days {
-                mask = mask.and(col("age").lt_eq(lit(e)));
-            }
-            let mask = mask.fill_null(lit(false));
-            let decay = match f.half_life_days {
-                Some(h) => lit(0.5).pow(col("age") / lit(h)),
-                None => lit(1.0),
-            };
-            // Per-row columns first, so the group-by only sums and maxes plain columns.
-            per_row.push(mask.clone().cast(DataType::Float64).alias(format!("c{r}")));
-            per_row.push(when(mask).then(decay).otherwise(lit(0.0)).alias(format!("w{r}")));
-            aggs.push(col(format!("c{r}")).sum());
-            aggs.push(match f.per {
-                Per::Each => col(format!("w{r}")).sum(),
-                Per::Once => col(format!("w{r}")).max(),
             });
-        }
-        // The streaming engine reads the log in morsels: 3x faster than in-memory on a 10M-row
-        // log and it never holds the raw text of the whole file.
-        // `unwrap_single` cannot fail here: only a multi-sink plan yields several frames.
-        let grouped = base
-            .with_columns(per_row)
-            .group_by([col("id"), col("product")])
-            .agg(aggs)
-            .collect_with_engine(Engine::Streaming)
-            .map_err(pe)?
-            .unwrap_single();
-        let parsed = seen.lock().map(|p| p.clone()).unwrap_or_default();
-        if parsed.bad > 0 {
+            for batch in rx {
+                let Some(batch) = batch? else { break };
+                if !checked {
+                    let names: Vec<String> = batch.get_column_names().iter().map(|n| n.to_string()).collect();
+                    check_columns(path, cols, &names)?;
+                    checked = true;
+                }
+                let age = ages(&batch, cols, end, &mut seen).map_err(pe)?;
+                if seen.bad > 0 {
+                    // An error is coming: only count the remaining bad timestamps.
+                    continue;
+                }
+                fold.add(&batch, cols, &age).map_err(pe)?;
+            }
+            Ok(())
+        })?;
+        if seen.bad > 0 {
             return Err(RulesError::BadTimestamps {
                 path: path.to_path_buf(),
                 column: cols.timestamp.clone(),
                 format: cols.timestamp_format.clone(),
-                count: parsed.bad,
-                example: parsed.first_bad.unwrap_or_default(),
-                row: first_bad_row(path, &cols.timestamp, &cols.timestamp_format),
+                count: seen.bad,
+                example: seen.first_bad.unwrap_or_default(),
+                row: seen.first_bad_row,
             });
         }
-        let mut table = ActivityTable::from_grouped(&grouped, &rules.activity_rules).map_err(pe)?;
+        let mut table = fold.finish();
         table.path = path.to_path_buf();
-        table.events = parsed.rows;
+        table.events = seen.rows;
         Ok(table)
-    }
-
-    fn from_grouped(df: &DataFrame, filters: &[ActivityFilter]) -> PolarsResult<ActivityTable> {
-        let n_rules = filters.len();
-        let ids = df.column("id")?.str()?;
-        let products = df.column("product")?.str()?;
-        let mut counts = Vec::with_capacity(n_rules);
-        let mut weights = Vec::with_capacity(n_rules);
-        for r in 0..n_rules {
-            counts.push(df.column(&format!("c{r}"))?.f64()?.clone());
-            weights.push(df.column(&format!("w{r}"))?.f64()?.clone());
-        }
-        let mut t = ActivityTable { n_rules, ..Default::default() };
-        let mut product_index: HashMap<String, u32> = HashMap::new();
-        for i in 0..df.height() {
-            let Some(id) = ids.get(i) else { continue };
-            let slot = match t.index.get(id) {
-                Some(&s) => s as usize,
-                None => {
-                    let s = t.products.len();
-                    t.index.insert(id.to_string(), s as u32);
-                    t.aggs.extend(std::iter::repeat_n(RuleAgg::default(), n_rules));
-                    t.products.push(Vec::new());
-                    s
-                }
-            };
-            let mut product_points = 0.0;
-            for (r, f) in filters.iter().enumerate() {
-                let agg =
-                    RuleAgg { count: counts[r].get(i).unwrap_or(0.0) as u32, weight: weights[r].get(i).unwrap_or(0.0) };
-                product_points += activity_points(f, agg).0;
-                let into = &mut t.aggs[slot * n_rules + r];
-                into.count += agg.count;
-                into.weight = match f.per {
-                    Per::Each => into.weight + agg.weight,
-                    Per::Once => into.weight.max(agg.weight),
-                };
-            }
-            if let Some(p) = products.get(i).filter(|p| !p.trim().is_empty()) {
-                if product_points != 0.0 {
-                    let next = product_index.len() as u32;
-                    let k = *product_index.entry(p.to_string()).or_insert(next);
-                    if k as usize == t.product_names.len() {
-                        t.product_names.push(p.to_string());
-                    }
-                    t.products[slot].push((k, product_points));
-                }
-            }
-        }
-        Ok(t)
     }
 
     /// Leads with at least one event.
@@ -294,13 +176,167 @@ impl ActivityTable {
     }
 }
 
-/// 1-based data row of the first blank or unreadable timestamp (only on the error path: the
-/// streaming aggregation does not keep row numbers).
-fn first_bad_row(path: &Path, column: &str, fmt: &str) -> Option<usize> {
-    let df = read_table(path).ok()?;
-    let col = df.column(column).ok()?.cast(&DataType::String).ok()?;
-    let row = col.str().ok()?.iter().position(|v| timestamp_millis(v.unwrap_or(""), fmt).is_none());
-    row.map(|i| i + 1)
+/// Rows per batch of a CSV activity log (about 25 MB of text for a typical log).
+const ACTIVITY_BATCH_ROWS: usize = 1 << 18;
+
+/// Folds events into an [`ActivityTable`], batch by batch. Per lead it keeps the per-rule
+/// aggregates, and per (lead, product) the same aggregates of that product's events, whose
+/// points are computed once every batch is in (caps apply to the complete aggregate).
+struct Fold<'a> {
+    filters: &'a [ActivityFilter],
+    /// Events older than this (days) count for no rule: every rule expires by then.
+    longest_expiry: Option<f64>,
+    table: ActivityTable,
+    product_index: FastMap<String, u32>,
+    /// Per lead slot: each product's per-rule aggregates.
+    product_aggs: Vec<Vec<(u32, Vec<RuleAgg>)>>,
+}
+
+impl<'a> Fold<'a> {
+    fn new(filters: &'a [ActivityFilter]) -> Self {
+        let table = ActivityTable { n_rules: filters.len(), ..Default::default() };
+        let expiries: Option<Vec<f64>> = filters.iter().map(|f| f.expire_after_days).collect();
+        let longest_expiry = expiries.and_then(|e| e.into_iter().reduce(f64::max));
+        Fold { filters, longest_expiry, table, product_index: FastMap::default(), product_aggs: Vec::new() }
+    }
+
+    /// Adds the events of one batch (text columns), `age` in days per row.
+    fn add(&mut self, batch: &DataFrame, cols: &ActivityColumns, age: &[f64]) -> PolarsResult<()> {
+        let text = |name: &str| -> PolarsResult<Option<&StringChunked>> {
+            match batch.column(name) {
+                Ok(c) => Ok(Some(c.str()?)),
+                Err(_) => Ok(None),
+            }
+        };
+        let (ids, activities) = (batch.column(&cols.id)?.str()?, batch.column(&cols.activity)?.str()?);
+        let (pages, products) = (text(&cols.page)?, text(&cols.product)?);
+        let n_rules = self.filters.len();
+        let mut row: Vec<RuleAgg> = vec![RuleAgg::default(); n_rules];
+        for (i, (id, activity)) in ids.iter().zip(activities.iter()).enumerate() {
+            let (Some(id), Some(activity), age) = (id, activity, age[i]) else { continue };
+            // Only events some rule can count: a rule's activity type, not after the as-of
+            // day, not older than the longest expiry when every rule expires.
+            if age.is_nan() || age < 0.0 || self.longest_expiry.is_some_and(|l| age > l) {
+                continue;
+            }
+            if n_rules > 0 && !self.filters.iter().any(|f| f.activity == activity) {
+                continue;
+            }
+            let page = pages.and_then(|p| p.get(i));
+            let product = products.and_then(|p| p.get(i));
+            for (into, f) in row.iter_mut().zip(self.filters) {
+                *into = if counts(f, activity, product, page, age) {
+                    RuleAgg { count: 1, weight: f.half_life_days.map_or(1.0, |h| 0.5f64.powf(age / h)) }
+                } else {
+                    RuleAgg::default()
+                };
+            }
+            let t = &mut self.table;
+            let slot = match t.index.get(id) {
+                Some(&s) => s as usize,
+                None => {
+                    let s = t.products.len();
+                    t.index.insert(id.to_string(), s as u32);
+                    t.aggs.extend(std::iter::repeat_n(RuleAgg::default(), n_rules));
+                    t.products.push(Vec::new());
+                    self.product_aggs.push(Vec::new());
+                    s
+                }
+            };
+            for ((into, &agg), f) in t.aggs[slot * n_rules..].iter_mut().zip(&row).zip(self.filters) {
+                merge_agg(into, agg, f.per);
+            }
+            let Some(p) = product.filter(|p| !p.trim().is_empty()) else { continue };
+            let k = match self.product_index.get(p) {
+                Some(&k) => k,
+                None => {
+                    let k = t.product_names.len() as u32;
+                    self.product_index.insert(p.to_string(), k);
+                    t.product_names.push(p.to_string());
+                    k
+                }
+            };
+            let of_lead = &mut self.product_aggs[slot];
+            match of_lead.iter_mut().find(|(j, _)| *j == k) {
+                Some((_, aggs)) => {
+                    for ((into, &agg), f) in aggs.iter_mut().zip(&row).zip(self.filters) {
+                        merge_agg(into, agg, f.per);
+                    }
+                }
+                None => of_lead.push((k, row.clone())),
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> ActivityTable {
+        for (slot, of_lead) in self.product_aggs.into_iter().enumerate() {
+            for (k, aggs) in of_lead {
+                let points: f64 = self.filters.iter().zip(aggs).map(|(f, agg)| activity_points(f, agg).0).sum();
+                if points != 0.0 {
+                    self.table.products[slot].push((k, points));
+                }
+            }
+        }
+        self.table
+    }
+}
+
+/// Whether an event (not after the as-of day) counts for rule `f`: its activity type, and
+/// its product, page (exact or prefix) and age within the expiry when the rule says so.
+fn counts(f: &ActivityFilter, activity: &str, product: Option<&str>, page: Option<&str>, age: f64) -> bool {
+    f.activity == activity
+        && f.product.as_deref().is_none_or(|p| product == Some(p))
+        && f.page
+            .as_deref()
+            .is_none_or(|pg| page.is_some_and(|v| if f.page_prefix { v.starts_with(pg) } else { v == pg }))
+        && f.expire_after_days.is_none_or(|e| age <= e)
+}
+
+/// Adds `agg` into `into`: counts add up; weights add up (`each`) or take the largest (`once`).
+fn merge_agg(into: &mut RuleAgg, agg: RuleAgg, per: Per) {
+    into.count += agg.count;
+    into.weight = match per {
+        Per::Each => into.weight + agg.weight,
+        Per::Once => into.weight.max(agg.weight),
+    };
+}
+
+/// The ages in days of a batch's events (NaN where the timestamp does not read), counting
+/// rows and unreadable timestamps (with the first, and its 1-based data row) in `seen`.
+fn ages(batch: &DataFrame, cols: &ActivityColumns, end_ms: i64, seen: &mut Parsed) -> PolarsResult<Vec<f64>> {
+    let ts = batch.column(&cols.timestamp)?.str()?;
+    let fmt = cols.timestamp_format.as_str();
+    let first_row = seen.rows + 1;
+    let out = ts
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            // A blank timestamp cannot be aged: it is as wrong as an unreadable one.
+            let v = v.unwrap_or("");
+            age_days(v, fmt, end_ms).unwrap_or_else(|| {
+                seen.bad += 1;
+                if seen.first_bad.is_none() {
+                    seen.first_bad = Some(v.chars().take(80).collect());
+                    seen.first_bad_row = Some(first_row + i);
+                }
+                f64::NAN
+            })
+        })
+        .collect();
+    seen.rows += ts.len();
+    Ok(out)
+}
+
+/// The id, activity and timestamp columns must be in the log.
+fn check_columns(path: &Path, cols: &ActivityColumns, names: &[String]) -> Result<(), RulesError> {
+    for c in [&cols.id, &cols.activity, &cols.timestamp] {
+        if !names.iter().any(|n| n == c) {
+            let available = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+            return Err(RulesError::ActivityColumn { path: path.to_path_buf(), column: c.clone(), available });
+        }
+    }
+    Ok(())
 }
 
 /// Milliseconds since the Unix epoch of a timestamp in `fmt` (a date-only format is midnight).
@@ -413,6 +449,58 @@ mod tests {
         let f = log(&["L,x,2026-06-21T00:00:00Z", "L,x,2026-06-22T00:00:00Z", "L,x,"]);
         let e = ActivityTable::load(f.path(), &rules, as_of()).unwrap_err().to_string();
         assert!(e.contains("1 timestamp(s)") && e.contains("(first: \"\", row 3)"), "{e}");
+    }
+
+    #[test]
+    fn a_log_read_in_batches_aggregates_like_one_read_whole() {
+        let rules = RuleSet::load(&fixture("rules.toml")).unwrap();
+        let whole = ActivityTable::load(&fixture("activities.csv"), &rules, as_of()).unwrap();
+        for rows in [1, 2, 3] {
+            let t = ActivityTable::load_in_batches(&fixture("activities.csv"), &rules, as_of(), rows).unwrap();
+            assert_eq!((t.events, t.leads()), (whole.events, whole.leads()), "{rows} row(s) per batch");
+            for id in ["A1", "B2", "C3"] {
+                assert_eq!(t.lead(id), whole.lead(id), "{id}, {rows} row(s) per batch");
+                assert_eq!(t.products(id), whole.products(id), "{id}, {rows} row(s) per batch");
+            }
+        }
+        // Bad timestamps in several batches: all counted, the first named by its row.
+        let one =
+            RuleSet::parse("[score]\nid = 'id'\n[[engagement]]\nactivity = 'x'\npoints = 1\n", Path::new("r.toml"))
+                .unwrap();
+        let f = log(&["L,x,2026-06-21T00:00:00Z", "L,x,2026-06-22T00:00:00Z", "L,x,soon", "L,x,later"]);
+        let e = ActivityTable::load_in_batches(f.path(), &one, as_of(), 2).unwrap_err().to_string();
+        assert!(e.contains("2 timestamp(s)") && e.contains("(first: \"soon\", row 3)"), "{e}");
+    }
+
+    #[test]
+    fn a_broken_log_gets_the_lead_loaders_errors_naming_file_and_row() {
+        let rules =
+            RuleSet::parse("[score]\nid = 'id'\n[[engagement]]\nactivity = 'x'\npoints = 1\n", Path::new("r.toml"))
+                .unwrap();
+        let mut latin1 = log(&["L1,x,2026-06-21T00:00:00Z"]);
+        latin1.write_all(b"Jos\xe9,x,2026-06-21T00:00:00Z\n").unwrap();
+        let e = ActivityTable::load(latin1.path(), &rules, as_of()).unwrap_err().to_string();
+        let name = latin1.path().display().to_string();
+        assert!(e.contains(&format!("{name}: data row 2 is not UTF-8 text (byte 0xe9)")), "{e}");
+        let f = log(&["L1,x,2026-06-21T00:00:00Z", "L2,x"]);
+        let e = ActivityTable::load(f.path(), &rules, as_of()).unwrap_err().to_string();
+        assert!(e.contains("data row 2 has 2 field(s) but the header has 3"), "{e}");
+        let f = log(&["L1,x,2026-06-21T00:00:00Z", "L2,\"x,2026-06-21T00:00:00Z"]);
+        let e = ActivityTable::load(f.path(), &rules, as_of()).unwrap_err().to_string();
+        assert!(e.contains("data row 2 opens a quote (\") that is never closed"), "{e}");
+    }
+
+    #[test]
+    fn a_log_with_a_header_and_no_events_is_an_empty_table_and_missing_columns_are_named() {
+        let rules =
+            RuleSet::parse("[score]\nid = 'id'\n[[engagement]]\nactivity = 'x'\npoints = 1\n", Path::new("r.toml"))
+                .unwrap();
+        let t = ActivityTable::load(log(&[]).path(), &rules, as_of()).unwrap();
+        assert_eq!((t.events, t.leads()), (0, 0));
+        let mut f = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        writeln!(f, "lead_id,what,timestamp\nL,x,2026-06-21T00:00:00Z").unwrap();
+        let e = ActivityTable::load(f.path(), &rules, as_of()).unwrap_err().to_string();
+        assert!(e.contains("\"activity\"") && e.contains("\"what\""), "{e}");
     }
 
     #[test]
