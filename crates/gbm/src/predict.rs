@@ -44,6 +44,18 @@ pub(crate) fn gather_rows(x: &ColMatrix, first: usize, n: usize, width: usize, b
     }
 }
 
+/// Copies the rows `rows` of `x` (each `< x.n_rows`) into a row-major buffer of `width`
+/// columns, as [`gather_rows`] does for a contiguous range.
+pub(crate) fn gather_selected_rows(x: &ColMatrix, rows: &[usize], width: usize, buf: &mut Vec<f64>) {
+    buf.clear();
+    buf.resize(rows.len() * width, f64::NAN);
+    for c in 0..width.min(x.n_cols) {
+        for (i, &r) in rows.iter().enumerate() {
+            buf[i * width + c] = x.get(r, c);
+        }
+    }
+}
+
 /// Adds `tree`'s output for the rows of a row-major `buf` (`width` columns) into `out`.
 pub(crate) fn add_tree(tree: &Tree, buf: &[f64], width: usize, out: &mut [f64]) {
     for (row, o) in buf.chunks_exact(width).zip(out.iter_mut()) {
@@ -259,7 +271,7 @@ mod tests {
 
     #[test]
     fn compiled_forest_gives_the_same_bits_as_tree_by_tree_scoring() {
-        let (model, probe, k) = crate::shap_table::tests::mixed_model();
+        let (model, probe, k) = crate::treeshap::tests::mixed_model();
         let n = probe.len() / k;
         // Column-major copy of the probe rows (not a multiple of the lane width).
         let cols: Vec<f64> = (0..k).flat_map(|c| probe.chunks(k).map(move |r| r[c])).collect();

@@ -23,6 +23,15 @@ fn imported_lightgbm_model_reproduces_raw_scores_and_pred_contrib() {
     let d = max_abs_diff(&shap, &contrib);
     eprintln!("pred_contrib max |diff|: {d:.2e}");
     assert!(d < 1e-9, "SHAP max diff {d}");
+    let d = max_abs_diff(&model.shap_reference(&x), &contrib);
+    assert!(d < 1e-9, "reference SHAP max diff {d}");
+    // A few rows only, out of order: the same values as for the whole matrix.
+    let rows = [n - 1, 5, 0];
+    let some = model.explainer().shap_rows(&x, &rows).unwrap();
+    for (j, &r) in rows.iter().enumerate() {
+        let d = max_abs_diff(&some[j * (k + 1)..(j + 1) * (k + 1)], &contrib[r * (k + 1)..(r + 1) * (k + 1)]);
+        assert!(d < 1e-9, "shap_rows row {r}: {d}");
+    }
     for (row, m) in shap.chunks(k + 1).zip(&ours) {
         assert!((row.iter().sum::<f64>() - m).abs() < 1e-9);
     }
