@@ -269,12 +269,11 @@ struct ScratchM<const M: usize> {
     s: Vec<[[f64; M]; LANES]>,
     /// Per internal node, one bit per lane: the row goes left.
     left: Vec<u8>,
-    /// Per internal node, one bit per lane: the row satisfied the node's feature on the whole
-    /// path above (before this split).
-    before: Vec<u8>,
     /// Per internal node, one bit per lane: the row satisfied the feature of the node's incoming
     /// edge all along, that edge included.
     sat: Vec<u8>,
+    /// Per child slot and lane: the case of the edge (see [`CASES`]).
+    cases: Vec<[u8; LANES]>,
 }
 
 impl<const M: usize> ScratchM<M> {
@@ -283,8 +282,8 @@ impl<const M: usize> ScratchM<M> {
             p: vec![[[0.0; M]; LANES]; nodes],
             s: vec![[[0.0; M]; LANES]; nodes],
             left: vec![0; nodes],
-            before: vec![0; nodes],
             sat: vec![0; nodes],
+            cases: vec![[0; LANES]; 2 * nodes],
         }
     }
 }
@@ -327,12 +326,32 @@ fn add<const M: usize>(a: [f64; M], b: [f64; M]) -> [f64; M] {
     o
 }
 
-/// The case of lane `j` at an edge: 0 = satisfied the feature so far and takes the edge,
-/// 1 = satisfied so far but goes the other way, 2 = failed the feature above.
+/// The case of each lane at an edge, indexed by `before << LANES | takes` (one bit per lane:
+/// the row satisfied the edge's feature above; it takes the edge): 0 = satisfied so far and
+/// takes the edge, 1 = satisfied so far but goes the other way, 2 = failed the feature above.
+const CASES: [[u8; LANES]; 1 << (2 * LANES)] = {
+    let mut t = [[0u8; LANES]; 1 << (2 * LANES)];
+    let mut i = 0;
+    while i < t.len() {
+        let (before, takes) = ((i >> LANES) as u8, (i & ((1 << LANES) - 1)) as u8);
+        let mut j = 0;
+        while j < LANES {
+            let (b, k) = ((before >> j) & 1, (takes >> j) & 1);
+            t[i][j] = (1 - b) * 2 + (b & (1 - k));
+            j += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The `M` coefficients at `at`.
 #[inline(always)]
-fn case(before: u8, takes: u8, j: usize) -> usize {
-    let (b, t) = ((before >> j) & 1, (takes >> j) & 1);
-    ((1 - b) * 2 + (b & (1 - t))) as usize
+fn coef_at<const M: usize>(coef: &[f64], at: usize) -> &[f64; M] {
+    debug_assert!(at + M <= coef.len());
+    // SAFETY: callers pass `at = (slot * 6 + c) * M` with `slot < 2 n`, `c < 6`, after
+    // asserting `coef.len() == 2 n * 6 * M`, so `at + M <= coef.len()`.
+    unsafe { &*(coef.as_ptr().add(at) as *const [f64; M]) }
 }
 
 /// Adds one tree's contributions for `LANES` rows (row-major, `k` values each, in `rows`) to
@@ -348,8 +367,11 @@ fn add_tree<const M: usize, const MA: usize>(
     sc: &mut ScratchM<M>,
 ) {
     let n = plan.node.len();
-    let ScratchM { p, s, left, before, sat } = sc;
-    let (p, s, left, before, sat) = (&mut p[..n], &mut s[..n], &mut left[..n], &mut before[..n], &mut sat[..n]);
+    let ScratchM { p, s, left, sat, cases } = sc;
+    let (p, s, left, sat) = (&mut p[..n], &mut s[..n], &mut left[..n], &mut sat[..n]);
+    let cases = &mut cases[..2 * n];
+    // Every coefficient read below is at `(slot * 6 + c) * M` with `slot < 2 n` and `c < 6`.
+    assert_eq!(plan.coef.len(), 2 * n * 6 * M, "coefficients for {M} points");
     let rows = &rows[..LANES * k];
     let acc = &mut acc[..LANES * k];
     let coef = &plan.coef;
@@ -374,41 +396,38 @@ fn add_tree<const M: usize, const MA: usize>(
     for i in 0..n {
         let prev = plan.prev[i];
         let b = if prev == NONE { ALL } else { sat[prev as usize] };
-        before[i] = b;
         let pp = p[i];
         for side in 0..2 {
+            let takes = if side == 0 { left[i] } else { !left[i] & ALL };
+            cases[2 * i + side] = CASES[((b as usize) << LANES) | takes as usize];
             let c = plan.child[2 * i + side];
             if c == NONE {
                 continue;
             }
-            let takes = if side == 0 { left[i] } else { !left[i] & ALL };
             sat[c as usize] = b & takes;
-            let slot = &coef[(2 * i + side) * 6 * M..(2 * i + side + 1) * 6 * M];
+            let base = (2 * i + side) * 6 * M;
             let mut pc = [[0.0; M]; LANES];
             for (j, pc) in pc.iter_mut().enumerate() {
-                let kk = case(b, takes, j);
-                let r: &[f64; M] = slot[kk * M..(kk + 1) * M].try_into().expect("M values");
-                *pc = mul(pp[j], *r);
+                let kk = cases[2 * i + side][j] as usize;
+                *pc = mul(pp[j], *coef_at::<M>(coef, base + kk * M));
             }
             p[c as usize] = pc;
         }
     }
     for i in (0..n).rev() {
-        let f = tree.nodes[plan.node[i] as usize].feature as usize;
+        let f = plan.feature[i] as usize;
         // S and this node's feature sum, both sides added in registers before one update of
         // `acc` (updating it per side would chain each side on the other's store).
         let mut si = [[0.0; M]; LANES];
         let mut ai = [[0.0; M]; LANES];
         for side in 0..2 {
             let c = plan.child[2 * i + side];
-            let slot = &coef[(2 * i + side) * 6 * M..(2 * i + side + 1) * 6 * M];
+            let base = (2 * i + side) * 6 * M;
             // A leaf child: S += v r P, sum += v dh r P. An internal child: S += S_c, sum += dh S_c.
             let below = if c == NONE { &p[i] } else { &s[c as usize] };
-            let takes = if side == 0 { left[i] } else { !left[i] & ALL };
             for j in 0..LANES {
-                let kk = case(before[i], takes, j);
-                let a: &[f64; M] = slot[kk * M..(kk + 1) * M].try_into().expect("M values");
-                let b: &[f64; M] = slot[(3 + kk) * M..(4 + kk) * M].try_into().expect("M values");
+                let kk = cases[2 * i + side][j] as usize;
+                let (a, b) = (coef_at::<M>(coef, base + kk * M), coef_at::<M>(coef, base + (3 + kk) * M));
                 si[j] = if c == NONE { mul_add(si[j], *a, below[j]) } else { add(si[j], below[j]) };
                 ai[j] = mul_add(ai[j], *b, below[j]);
             }
@@ -421,6 +440,48 @@ fn add_tree<const M: usize, const MA: usize>(
             sum[..M].copy_from_slice(&add(head, *ai));
         }
         s[i] = si;
+    }
+}
+
+/// Which compilation of the kernel runs: the same code, compiled for wider vectors where the
+/// CPU has them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Simd {
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    Portable,
+}
+
+impl Simd {
+    fn detect() -> Simd {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Simd::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                return Simd::Avx2;
+            }
+        }
+        Simd::Portable
+    }
+
+    /// Every kernel this CPU can run (for tests).
+    #[cfg(test)]
+    pub(crate) fn available() -> Vec<Simd> {
+        let mut all = vec![Simd::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                all.push(Simd::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                all.push(Simd::Avx512);
+            }
+        }
+        all
     }
 }
 
@@ -453,8 +514,10 @@ pub struct ShapExplainer<'m> {
     points: usize,
     plans: Vec<Plan>,
     bias: f64,
-    /// Most preorder nodes in one fast tree.
+    /// Most internal nodes in one fast tree.
     max_nodes: usize,
+    /// The kernel compilation to run.
+    pub(crate) simd: Simd,
 }
 
 impl<'m> ShapExplainer<'m> {
@@ -477,7 +540,7 @@ impl<'m> ShapExplainer<'m> {
         let points = plans.iter().map(|p| if let Plan::Fast(tp) = p { tp.points } else { 0 }).max().unwrap_or(0);
         let max_nodes = plans.iter().map(|p| if let Plan::Fast(tp) = p { tp.node.len() } else { 0 }).max().unwrap_or(0);
         let bias = model.init_score + model.trees.iter().map(Tree::expected_value).sum::<f64>();
-        ShapExplainer { model, points, plans, bias, max_nodes }
+        ShapExplainer { model, points, plans, bias, max_nodes, simd: Simd::detect() }
     }
 
     /// Exact TreeSHAP contributions for every row of `x`: row-major `n_rows x (n_features + 1)`,
@@ -548,11 +611,27 @@ impl<'m> ShapExplainer<'m> {
         scratch: &mut Scratch,
         path: &mut [PathElement],
     ) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU supports the features `block_avx2` is compiled for.
-            return unsafe { self.block_avx2::<M>(rows, n, out, acc, scratch, path) };
+        match self.simd {
+            // SAFETY: `Simd::detect` chose these only where the CPU has the features.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => unsafe { self.block_avx512::<M>(rows, n, out, acc, scratch, path) },
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => unsafe { self.block_avx2::<M>(rows, n, out, acc, scratch, path) },
+            Simd::Portable => self.block_portable::<M>(rows, n, out, acc, scratch, path),
         }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn block_avx512<const M: usize>(
+        &self,
+        rows: &[f64],
+        n: usize,
+        out: &mut [f64],
+        acc: &mut [[f64; M]],
+        scratch: &mut Scratch,
+        path: &mut [PathElement],
+    ) {
         self.block_portable::<M>(rows, n, out, acc, scratch, path)
     }
 
@@ -815,10 +894,13 @@ pub(crate) mod tests {
             let n = 300;
             let x = random_rows(&mut rng, &is_cat, n);
             let xm = ColMatrix::new(&x, n, k).unwrap();
-            let explainer = ShapExplainer::new(&model);
+            let mut explainer = ShapExplainer::new(&model);
             let want = model.shap_reference(&xm);
-            let d = max_diff(&explainer.shap(&xm), &want);
-            assert!(d < 1e-9, "case {case}: points {} diff {d:e}", explainer.points);
+            for simd in Simd::available() {
+                explainer.simd = simd;
+                let d = max_diff(&explainer.shap(&xm), &want);
+                assert!(d < 1e-9, "case {case}, {simd:?}: points {} diff {d:e}", explainer.points);
+            }
             let fallback = explainer.plans.iter().filter(|p| matches!(p, Plan::Recursion { .. })).count();
             assert_eq!(fallback > 0, leaves > 33 && chain, "case {case}");
         }
