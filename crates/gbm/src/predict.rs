@@ -140,7 +140,7 @@ fn add_tree_partitioned(tree: &Tree, block: &Block, out: &mut [f64], part: &mut 
                 }
             }
             Some(col) if node.cat.is_some() => split(src, dst, right, |r| tree.goes_left(node, col[r as usize])),
-            Some(col) => split_numeric(node.threshold, node.default_left, col, src, dst, right, wide),
+            Some(col) => split_numeric(node.threshold, node.default_left, col, src, dst, right, wide && link == 0, wide),
         };
         let next = 1 - parity;
         stack.push((node.right, (s + n_left) as u32, e as u32, next));
@@ -165,7 +165,9 @@ fn split(src: &[u32], dst: &mut [u32], right: &mut [u32], goes_left: impl Fn(u32
 }
 
 /// [`split`] for a numeric node: `v <= threshold` goes left, a missing value goes to
-/// `default_left`'s side. `wide`: the CPU has AVX-512 (checked by the caller).
+/// `default_left`'s side. `wide`: the CPU has AVX-512 (checked by the caller); `root`: `src`
+/// is `0..n` (the root), so values are read in order instead of gathered.
+#[allow(clippy::too_many_arguments)]
 fn split_numeric(
     threshold: f64,
     default_left: bool,
@@ -173,16 +175,22 @@ fn split_numeric(
     src: &[u32],
     dst: &mut [u32],
     right: &mut [u32],
+    root: bool,
     wide: bool,
 ) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if wide && root {
+        // SAFETY: as below; `src` is `0..n` with `n == col.len()`.
+        return unsafe { split_numeric_avx512::<true>(threshold, default_left, col, src, dst, right) };
+    }
     #[cfg(target_arch = "x86_64")]
     if wide {
         // SAFETY: `wide` is set only when the CPU supports AVX-512F and VL, and the row numbers
         // of a block are `< block.n == col.len()` (`add_tree_partitioned` starts from `0..n`
         // and only ever moves them between buffers).
-        return unsafe { split_numeric_avx512(threshold, default_left, col, src, dst, right) };
+        return unsafe { split_numeric_avx512::<false>(threshold, default_left, col, src, dst, right) };
     }
-    let _ = wide;
+    let _ = (wide, root);
     split(src, dst, right, |r| {
         let v = col[r as usize];
         (v <= threshold) | (default_left & v.is_nan())
@@ -193,10 +201,11 @@ fn split_numeric(
 /// numbers of each side into place.
 ///
 /// # Safety
-/// The CPU supports AVX-512F and VL, and every entry of `src` is `< col.len()`.
+/// The CPU supports AVX-512F and VL, and every entry of `src` is `< col.len()`; with `ROOT`,
+/// `src` is `0..col.len()`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vl")]
-unsafe fn split_numeric_avx512(
+unsafe fn split_numeric_avx512<const ROOT: bool>(
     threshold: f64,
     default_left: bool,
     col: &[f64],
@@ -210,13 +219,18 @@ unsafe fn split_numeric_avx512(
     let t = _mm512_set1_pd(threshold);
     let dl: __mmask8 = if default_left { 0xff } else { 0 };
     let (mut lo, mut ro, mut i) = (0usize, 0usize, 0usize);
+    let iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     while i + 8 <= len {
         // SAFETY: `i + 8 <= len` for the load; every gathered index is `< col.len()` (the
         // caller's contract); the stores write 8 lanes at `lo` and `ro`, both `<= i`, so
         // within `len`.
         unsafe {
-            let idx = _mm256_loadu_si256(src.as_ptr().add(i) as *const __m256i);
-            let v = _mm512_i32gather_pd::<8>(idx, col.as_ptr());
+            let (idx, v) = if ROOT {
+                (_mm256_add_epi32(iota, _mm256_set1_epi32(i as i32)), _mm512_loadu_pd(col.as_ptr().add(i)))
+            } else {
+                let idx = _mm256_loadu_si256(src.as_ptr().add(i) as *const __m256i);
+                (idx, _mm512_i32gather_pd::<8>(idx, col.as_ptr()))
+            };
             let le = _mm512_cmp_pd_mask::<_CMP_LE_OQ>(v, t);
             let nan = _mm512_cmp_pd_mask::<_CMP_UNORD_Q>(v, v);
             let left = le | (nan & dl);
