@@ -83,11 +83,14 @@ impl Block<'_> {
 /// Per-thread buffers of [`add_tree_partitioned`].
 #[derive(Default)]
 pub(crate) struct Partition {
+    /// `0..n`: the root's rows, read and never written.
+    all: Vec<u32>,
     /// Row numbers (within the block), ping-ponged between two buffers by depth parity.
     rows: [Vec<u32>; 2],
     /// Right-going rows of the node being split, before they are copied after the left ones.
     right: Vec<u32>,
-    /// Nodes still to visit: (link, start, end, buffer holding their rows).
+    /// Nodes still to visit: (link, start, end, buffer holding their rows: 0 or 1 in `rows`,
+    /// 2 for `all`).
     stack: Vec<(i32, u32, u32, u8)>,
 }
 
@@ -102,16 +105,17 @@ fn add_tree_partitioned(tree: &Tree, block: &Block, out: &mut [f64], part: &mut 
         out.iter_mut().for_each(|o| *o += v);
         return;
     }
-    let Partition { rows, right, stack } = part;
-    for r in rows.iter_mut() {
-        r.resize(n, 0);
-    }
-    right.resize(n, 0);
-    for (i, r) in rows[0].iter_mut().enumerate() {
-        *r = i as u32;
+    let Partition { all, rows, right, stack } = part;
+    if all.len() != n {
+        all.clear();
+        all.extend(0..n as u32);
+        for r in rows.iter_mut() {
+            r.resize(n, 0);
+        }
+        right.resize(n, 0);
     }
     stack.clear();
-    stack.push((0, 0, n as u32, 0));
+    stack.push((0, 0, n as u32, 2));
     while let Some((link, s, e, parity)) = stack.pop() {
         let (s, e) = (s as usize, e as usize);
         if s == e {
@@ -119,7 +123,8 @@ fn add_tree_partitioned(tree: &Tree, block: &Block, out: &mut [f64], part: &mut 
         }
         if link < 0 {
             let v = tree.leaf_value[!link as usize];
-            for &r in &rows[parity as usize][s..e] {
+            let src = if parity == 2 { &all[s..e] } else { &rows[parity as usize][s..e] };
+            for &r in src {
                 // SAFETY: row numbers are `< n == out.len()` (they start as `0..n` and are
                 // only moved between buffers).
                 unsafe { *out.get_unchecked_mut(r as usize) += v };
@@ -128,7 +133,11 @@ fn add_tree_partitioned(tree: &Tree, block: &Block, out: &mut [f64], part: &mut 
         }
         let node = &tree.nodes[link as usize];
         let [a, b] = rows;
-        let (src, dst) = if parity == 0 { (&a[s..e], &mut b[s..e]) } else { (&b[s..e], &mut a[s..e]) };
+        let (src, dst, next) = match parity {
+            0 => (&a[s..e], &mut b[s..e], 1),
+            1 => (&b[s..e], &mut a[s..e], 0),
+            _ => (&all[s..e], &mut a[s..e], 0),
+        };
         let n_left = match block.column(node.feature as usize) {
             // A column the matrix lacks: every value is missing.
             None => {
@@ -140,9 +149,12 @@ fn add_tree_partitioned(tree: &Tree, block: &Block, out: &mut [f64], part: &mut 
                 }
             }
             Some(col) if node.cat.is_some() => split(src, dst, right, |r| tree.goes_left(node, col[r as usize])),
-            Some(col) => split_numeric(node.threshold, node.default_left, col, src, dst, right, wide && link == 0, wide),
+            // Few rows (most nodes deep in a leaf-wise tree): not worth the vector set-up.
+            Some(col) => {
+                let wide = wide && e - s >= 16;
+                split_numeric(node.threshold, node.default_left, col, src, dst, right, parity == 2, wide)
+            }
         };
-        let next = 1 - parity;
         stack.push((node.right, (s + n_left) as u32, e as u32, next));
         stack.push((node.left, s as u32, (s + n_left) as u32, next));
     }
@@ -166,7 +178,7 @@ fn split(src: &[u32], dst: &mut [u32], right: &mut [u32], goes_left: impl Fn(u32
 
 /// [`split`] for a numeric node: `v <= threshold` goes left, a missing value goes to
 /// `default_left`'s side. `wide`: the CPU has AVX-512 (checked by the caller); `root`: `src`
-/// is `0..n` (the root), so values are read in order instead of gathered.
+/// is `0..col.len()` (the root's rows), so values are read in order instead of gathered.
 #[allow(clippy::too_many_arguments)]
 fn split_numeric(
     threshold: f64,
@@ -204,7 +216,7 @@ fn split_numeric(
 /// The CPU supports AVX-512F and VL, and every entry of `src` is `< col.len()`; with `ROOT`,
 /// `src` is `0..col.len()`.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl")]
+#[target_feature(enable = "avx512f,avx512vl,popcnt")]
 unsafe fn split_numeric_avx512<const ROOT: bool>(
     threshold: f64,
     default_left: bool,
