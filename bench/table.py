@@ -25,17 +25,21 @@ if rows and "what" in rows[0]:
                 notes[e].append(note)
             continue
         cells[(e, r["what"], r["threads"])] = f"{r['rows_per_s']:,}"
+        if r["threads"] == 1 and r.get("cpu_rows_per_s"):
+            cells[(e, r["what"], "cpu")] = f"{r['cpu_rows_per_s']:,}"
         if "max_diff" in r:
             cells[(e, r["what"], "diff")] = f"{r['max_diff']:.1e}"
-    head = "| engine | predict 1 thread | predict 2 threads | max diff vs LightGBM | TreeSHAP 1 thread | TreeSHAP 2 threads | max diff vs LightGBM |"
+    head = ("| engine | predict 1 thread | (per CPU-s) | predict 2 threads | max diff vs LightGBM "
+            "| TreeSHAP 1 thread | (per CPU-s) | TreeSHAP 2 threads | max diff vs LightGBM |")
     print(head)
-    print("|" + "---|" * 7)
+    print("|" + "---|" * 9)
     for e in engines:
-        c = [cells.get((e, w, t), "") for w in ("predict", "shap") for t in (1, 2, "diff")]
+        c = [cells.get((e, w, t), "") for w in ("predict", "shap") for t in (1, "cpu", 2, "diff")]
         if not any(c):
             c[0] = "failed, see below"
         print(f"| {e} | " + " | ".join(c) + " |")
-    print("\nrows/s, best of the repeats; max diff: largest |difference| from LightGBM's probabilities / pred_contrib.")
+    print("\nrows/s, best of the repeats (per CPU-s: rows per CPU-second of the process, mean of the repeats);")
+    print("max diff: largest |difference| from LightGBM's probabilities / pred_contrib on the same rows.")
     for e, ns in notes.items():
         for n in ns:
             print(f"- {e}: {n}")
