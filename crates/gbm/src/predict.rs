@@ -315,7 +315,7 @@ impl GbmModel {
         out
     }
 
-    /// Raw log-odds by the definition, row by row and tree by tree ([`Tree::predict`]): what
+    /// Raw log-odds by the definition, row by row and tree by tree (each row walks each tree): what
     /// [`GbmModel::predict_margin`] is tested against, bit for bit. Slow; for cross-checks.
     pub fn predict_margin_reference(&self, x: &ColMatrix) -> Vec<f64> {
         (0..x.n_rows)
