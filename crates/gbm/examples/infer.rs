@@ -87,8 +87,8 @@ fn main() {
     for threads in thread_counts {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
         if only != "shap" {
-        let (s, cpu, p) = best(repeat, || pool.install(|| model.predict_proba(&xte)));
-        println!(
+            let (s, cpu, p) = best(repeat, || pool.install(|| model.predict_proba(&xte)));
+            println!(
             "{{\"engine\": \"{engine}\", \"what\": \"predict\", \"threads\": {threads}, \"rows\": {n_test}, \"trees\": {trees}, \"seconds\": {s:.4}, \"rows_per_s\": {:.0}, \"cpu_rows_per_s\": {:.0}, \"hash\": \"{:016x}\"{}}}",
             n_test as f64 / s,
             n_test as f64 / cpu,

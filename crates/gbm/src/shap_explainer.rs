@@ -90,7 +90,7 @@ pub(crate) fn gauss_legendre(m: usize) -> (Vec<f64>, Vec<f64>) {
     (t, w)
 }
 
-/// One tree laid out for the explainer: its internal nodes in preorder (root first, a parent
+/// One tree laid out for the explainer: its internal nodes breadth first (root first, a parent
 /// before its children), each with two child slots (`2 * i` left, `2 * i + 1` right).
 struct TreePlan {
     /// Per internal node: its index in `Tree::nodes`.
@@ -104,7 +104,7 @@ struct TreePlan {
     /// node's feature (the edge that decides whether the row still satisfies the feature), or
     /// `NONE`.
     prev: Vec<u32>,
-    /// Per child slot: the internal child's preorder index, or `NONE` for a leaf.
+    /// Per child slot: the internal child's position, or `NONE` for a leaf.
     child: Vec<u32>,
     /// Per child slot, 6 vectors of `points` values for the cases 0, 1, 2 (see the module
     /// docs). An internal child: `ratio[0..3]` then `dh[0..3]`. A leaf child of value `v`,
@@ -120,7 +120,10 @@ enum Plan {
     Leaf,
     Fast(TreePlan),
     /// Too many distinct features on some path for the quadrature: the recursion.
-    Recursion { fractions: Vec<[f64; 2]>, path: usize },
+    Recursion {
+        fractions: Vec<[f64; 2]>,
+        path: usize,
+    },
 }
 
 /// Distinct features on the deepest-in-features path of `tree`.
@@ -239,7 +242,7 @@ impl TreePlan {
                     }
                 }
                 if link >= 0 {
-                    // Filled in when the child comes up in preorder (after its parent).
+                    // The state after this edge, which the edges below the child start from.
                     z_after_child(&mut z_after, &order, me, s, z);
                 }
             }
@@ -248,8 +251,8 @@ impl TreePlan {
     }
 }
 
-/// Records `z` for the internal child on side `side` of preorder node `me` (found by scanning
-/// forward: children come after their parent).
+/// Records `z` for the internal child on side `side` of the node at position `me` (found by
+/// scanning forward: children come after their parent).
 fn z_after_child(z_after: &mut [f64], order: &[(usize, u32, usize)], me: usize, side: usize, z: f64) {
     if let Some(c) = (me + 1..order.len()).find(|&c| order[c].1 == me as u32 && order[c].2 == side) {
         z_after[c] = z;
@@ -823,7 +826,12 @@ pub(crate) mod tests {
     /// Shapley values by enumerating every subset of the model's features.
     fn brute_force(m: &GbmModel, row: &[f64]) -> Vec<f64> {
         let k = m.n_features;
-        let v = |set: u32| m.trees.iter().map(|t| if t.nodes.is_empty() { t.leaf_value[0] } else { conditional(t, 0, row, set) }).sum::<f64>();
+        let v = |set: u32| {
+            m.trees
+                .iter()
+                .map(|t| if t.nodes.is_empty() { t.leaf_value[0] } else { conditional(t, 0, row, set) })
+                .sum::<f64>()
+        };
         let fact = |n: usize| (1..=n).map(|i| i as f64).product::<f64>();
         let mut phi = vec![0.0; k + 1];
         for (i, p) in phi.iter_mut().enumerate().take(k) {

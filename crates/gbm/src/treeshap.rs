@@ -300,7 +300,6 @@ pub(crate) mod tests {
         (model, probe, k)
     }
 
-
     #[test]
     fn hand_computed_shap_for_the_sample_tree() {
         // Tree: x0 <= 1.5 ? -1 (4 rows) : (x1 in {1,3} ? 0.5 (2 rows) : 2 (4 rows)); init 0.25.
