@@ -54,7 +54,7 @@ use crate::treeshap::{cover_fractions, path_len, tree_shap, PathElement};
 /// Most distinct features on a path that the quadrature (16 points at most) handles exactly.
 const MAX_UNIQUE: usize = 32;
 /// Rows explained together, tree by tree (a tree's coefficients stay in cache).
-const BLOCK: usize = 128;
+const BLOCK: usize = 512;
 /// `prev` of an edge whose feature was not split on above it.
 const NONE: u32 = u32::MAX;
 
@@ -577,7 +577,10 @@ impl<'m> ShapExplainer<'m> {
         let width = k + 1;
         let max_path = self.plans.iter().map(|p| if let Plan::Recursion { path, .. } = p { *path } else { 0 }).max();
         let mut out = vec![0.0; n_rows * width];
-        out.par_chunks_mut(width * BLOCK).enumerate().for_each_init(
+        // Up to `BLOCK` rows per work item (more rows share each tree's coefficients while they
+        // are in cache), but small batches still split across the threads.
+        let block = n_rows.div_ceil(rayon::current_num_threads().max(1)).next_multiple_of(LANES).clamp(LANES, BLOCK);
+        out.par_chunks_mut(width * block).enumerate().for_each_init(
             || {
                 let path = vec![PathElement::default(); max_path.unwrap_or(0)];
                 let nodes = self.max_nodes;
@@ -586,7 +589,7 @@ impl<'m> ShapExplainer<'m> {
             },
             |(rows, acc, scratch, path), (b, chunk)| {
                 let n = chunk.len() / width;
-                gather(b * BLOCK, n, rows);
+                gather(b * block, n, rows);
                 // Padded to whole lanes with missing values (explained, then dropped).
                 let padded = n.div_ceil(LANES) * LANES;
                 rows.resize(padded * k, f64::NAN);
