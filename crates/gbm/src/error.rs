@@ -110,6 +110,14 @@ pub enum GbmError {
         #[source]
         source: rayon::ThreadPoolBuildError,
     },
+    /// A row index asked for is not a row of the matrix.
+    #[error("row {row} was asked for but the matrix has {n_rows} rows (rows are numbered from 0)")]
+    RowOutOfRange {
+        /// The index asked for.
+        row: usize,
+        /// Rows in the matrix.
+        n_rows: usize,
+    },
     /// A (deserialized or imported) model is structurally invalid.
     #[error("invalid model: tree {tree}: {reason}")]
     InvalidTree {

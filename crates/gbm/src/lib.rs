@@ -6,8 +6,8 @@
 //! [`GbmModel`]. Fitting bins each column ([`binning`]), then grows trees leaf-wise on gradient
 //! histograms ([`histogram`], [`split`], [`categorical`], [`monotone`], [`grow`]) inside the
 //! boosting loop ([`booster`]). The model stores flattened trees with raw thresholds ([`tree`]),
-//! so scoring ([`predict`]) and explanations ([`treeshap`], sped up by precomputed tables
-//! in `shap_table`) read the raw column-major matrix
+//! so scoring ([`predict`]) and explanations ([`ShapExplainer`], checked against the
+//! reference recursion in [`treeshap`]) read the raw column-major matrix
 //! ([`ColMatrix`]) directly. [`calibration`] maps held-out scores to calibrated probabilities;
 //! [`lightgbm_import`] loads LightGBM models for cross-checks.
 //!
@@ -55,7 +55,7 @@ pub mod objective;
 pub mod params;
 pub mod predict;
 mod serde_float;
-mod shap_table;
+pub mod shap_explainer;
 pub mod split;
 pub mod tree;
 pub mod treeshap;
@@ -65,3 +65,4 @@ pub use error::GbmError;
 pub use matrix::ColMatrix;
 pub use model::GbmModel;
 pub use params::{GbmParams, ValidGbmParams};
+pub use shap_explainer::ShapExplainer;

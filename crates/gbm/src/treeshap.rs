@@ -1,24 +1,24 @@
 //! Exact path-dependent TreeSHAP (Lundberg et al. 2018, Algorithm 2), as in LightGBM's
-//! `pred_contrib`.
+//! `pred_contrib`: the reference implementation.
 //!
 //! Node cover is the number of training rows that reached the node. For each row the
 //! contributions of one tree sum to `f(x) - E[f]`, with `E[f]` the cover-weighted mean leaf
 //! value; the bias column holds the initial score plus every tree's `E[f]`, so each row
 //! of the output sums to the margin.
 //!
-//! [`GbmModel::shap`] runs this recursion row by row for trees too deep to tabulate or when
-//! few rows are explained; otherwise it uses `shap_table`, which precomputes the same
-//! operations per leaf and path pattern and gives the same bits. Row-independent cover
-//! fractions are computed once per tree, and extending a path by a `one_fraction` of 0 or 1
-//! (the only values path-dependent TreeSHAP produces) skips the multiplications that cannot
-//! change a weight.
+//! [`GbmModel::shap`] uses [`crate::ShapExplainer`], which computes the same values with
+//! less work per row; this recursion is kept as [`GbmModel::shap_reference`], the definition
+//! the explainer is tested against, and as the explainer's fallback for trees with more
+//! distinct features on one path than its quadrature covers. Row-independent cover fractions
+//! are computed once per tree, and extending a path by a `one_fraction` of 0 or 1 (the only
+//! values path-dependent TreeSHAP produces) skips the multiplications that cannot change a
+//! weight.
 
 use rayon::prelude::*;
 
 use crate::matrix::ColMatrix;
 use crate::model::GbmModel;
 use crate::predict::gather_rows;
-use crate::shap_table::{ShapScratch, ShapTable};
 use crate::tree::Tree;
 
 #[derive(Clone, Copy, Default)]
@@ -219,12 +219,9 @@ pub(crate) fn path_len(depth: usize) -> usize {
 }
 
 impl GbmModel {
-    /// Exact TreeSHAP contributions, row-major `n_rows x (n_features + 1)`; the last column
-    /// is the expected value (bias). Each row sums to [`GbmModel::predict_margin`].
-    ///
-    /// Trees are taken a batch at a time; a tree worth it for this many rows gets a
-    /// [`ShapTable`] (same bits, much less work per row), the others run the recursion.
-    pub fn shap(&self, x: &ColMatrix) -> Vec<f64> {
+    /// TreeSHAP by the recursion of Lundberg et al. (row by row, tree by tree): the same
+    /// output as [`GbmModel::shap`] to rounding, several times slower. For cross-checks.
+    pub fn shap_reference(&self, x: &ColMatrix) -> Vec<f64> {
         let k = self.n_features;
         let width = k + 1;
         let bias = self.init_score + self.trees.iter().map(Tree::expected_value).sum::<f64>();
@@ -232,38 +229,76 @@ impl GbmModel {
         let fractions: Vec<Vec<[f64; 2]>> = self.trees.iter().map(cover_fractions).collect();
         let mut out = vec![0.0; x.n_rows * width];
         const ROWS: usize = 256;
-        const TREES: usize = 16;
-        for (trees, fractions) in self.trees.chunks(TREES).zip(fractions.chunks(TREES)) {
-            let tables: Vec<Option<ShapTable>> =
-                trees.par_iter().zip(fractions).map(|(t, fr)| ShapTable::build(t, fr, x.n_rows)).collect();
-            out.par_chunks_mut(width * ROWS).enumerate().for_each_init(
-                || (Vec::new(), vec![PathElement::default(); path_len(max_depth)], ShapScratch::default()),
-                |(rows, path, scratch), (b, chunk)| {
-                    let n = chunk.len() / width;
-                    gather_rows(x, b * ROWS, n, k, rows);
-                    // Tree by tree over the block's rows, so a tree's table stays in cache;
-                    // each row still receives its trees in model order.
-                    for ((t, fr), table) in trees.iter().zip(fractions).zip(&tables) {
-                        for (i, phi) in chunk.chunks_mut(width).enumerate() {
-                            let row = &rows[i * k..(i + 1) * k];
-                            match table {
-                                Some(table) => table.add(t, row, phi, scratch),
-                                None => tree_shap(t, fr, row, phi, path),
-                            }
-                        }
+        out.par_chunks_mut(width * ROWS).enumerate().for_each_init(
+            || (Vec::new(), vec![PathElement::default(); path_len(max_depth)]),
+            |(rows, path), (b, chunk)| {
+                let n = chunk.len() / width;
+                gather_rows(x, b * ROWS, n, k, rows);
+                for (i, phi) in chunk.chunks_mut(width).enumerate() {
+                    let row = &rows[i * k..(i + 1) * k];
+                    for (t, fr) in self.trees.iter().zip(&fractions) {
+                        tree_shap(t, fr, row, phi, path);
                     }
-                },
-            );
-        }
-        out.par_chunks_mut(width.max(1)).for_each(|phi| phi[k] = bias);
+                    phi[k] = bias;
+                }
+            },
+        );
         out
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::matrix::ColMatrix;
     use crate::model::tests::sample_model;
+    use crate::model::GbmModel;
+    use crate::params::GbmParams;
+
+    /// A model with numeric, missing and categorical splits and features split repeatedly on
+    /// one path, plus probe rows (row-major) that hit every kind of branch.
+    pub(crate) fn mixed_model() -> (GbmModel, Vec<f64>, usize) {
+        let (n, k) = (600, 4);
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut x = vec![0.0; n * k];
+        let mut y = vec![0.0; n];
+        for i in 0..n {
+            let a = next() * 4.0;
+            let b = if next() < 0.1 { f64::NAN } else { next() * 2.0 - 1.0 };
+            let c = (next() * 6.0).floor();
+            let d = next();
+            x[i] = a;
+            x[n + i] = b;
+            x[2 * n + i] = c;
+            x[3 * n + i] = d;
+            let logit =
+                (a - 2.0).sin() * 2.0 + if b.is_nan() { 1.0 } else { b } + [1.0, -1.0, 0.5, 0.0, -0.5, 2.0][c as usize];
+            y[i] = if next() < 1.0 / (1.0 + (-logit).exp()) { 1.0 } else { 0.0 };
+        }
+        let m = ColMatrix::new(&x, n, k).unwrap();
+        let params = GbmParams {
+            num_trees: 8,
+            num_leaves: 12,
+            min_data_in_leaf: 5,
+            categorical: vec![2],
+            max_cat_to_onehot: 2,
+            min_data_per_group: 5,
+            ..Default::default()
+        };
+        let model = params.check(k).unwrap().fit(&m, &y, None).unwrap();
+        let mut probe = Vec::new();
+        for i in 0..n {
+            probe.extend((0..k).map(|c| x[c * n + i]));
+        }
+        // Missing everywhere, an unseen category, a non-integer category.
+        probe.extend([f64::NAN; 4]);
+        probe.extend([1.0, 0.3, 17.0, 0.5]);
+        probe.extend([3.0, f64::NAN, 2.5, 0.1]);
+        (model, probe, k)
+    }
 
     #[test]
     fn hand_computed_shap_for_the_sample_tree() {
@@ -275,7 +310,8 @@ mod tests {
         let m = sample_model();
         let d = [2.0, 1.0];
         let x = ColMatrix::new(&d, 1, 2).unwrap();
-        let s = m.shap(&x);
+        let s = m.shap_reference(&x);
+        assert!(s.iter().zip(m.shap(&x)).all(|(a, b)| (a - b).abs() < 1e-12));
         let expect = [0.8, -0.8, 0.75];
         for (a, b) in s.iter().zip(expect) {
             assert!((a - b).abs() < 1e-12, "{s:?}");
