@@ -280,13 +280,8 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// SHA-256 of a file's bytes, streamed.
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex(&h.finalize()))
-}
+/// SHA-256 of a file's bytes, streamed (the data layer's, re-exported for bundle users).
+pub use crate::data::source::file_sha256;
 
 impl Bundle {
     /// The entry of the primary model.

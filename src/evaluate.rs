@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::bundle::{file_sha256, Bundle, BundleError};
-use crate::data::load::{read_table, LoadError};
+use crate::bundle::{Bundle, BundleError};
+use crate::data::load::{read_table_hashed, LoadError};
 use crate::data::typing::{day_numbers, read_dates, read_labels_with, LeadFrame, MissingTokens, TypingError};
 use crate::evaluation::compare::ScorerScores;
 use crate::evaluation::split::time_ordered_holdout;
@@ -399,15 +399,12 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         .iter()
         .map(|p| RulesPlan::load(p, plan.activities.as_deref(), as_of, None))
         .collect::<Result<_, _>>()?;
-    let df = read_table(&plan.data)?;
+    // One read gives the rows and the SHA-256 (to rebuild hold-outs and to spot in-sample
+    // evaluation), so a pipe works.
+    let (df, sha) = read_table_hashed(&plan.data)?;
     let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
     let mut l = labelled(plan, &frame, bundles.first())?;
-    // SHA-256 of the data, once: to rebuild hold-outs and to spot in-sample evaluation.
-    let data_sha = if bundles.is_empty() {
-        None
-    } else {
-        Some(file_sha256(&plan.data).map_err(|source| InputError::Io { path: plan.data.clone(), source })?)
-    };
+    let data_sha = (!bundles.is_empty()).then_some(sha);
     let heldout = if plan.heldout {
         let (test, how) = heldout_positions(plan, &bundles, data_sha.as_deref().unwrap_or_default(), &frame, &l)?;
         l.rows = test.iter().map(|&i| l.rows[i]).collect();

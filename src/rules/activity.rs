@@ -19,7 +19,6 @@
 //! per rule, once the whole log is in). Memory is one entry per lead that has
 //! events; the raw log is never held.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;

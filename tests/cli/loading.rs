@@ -1,9 +1,7 @@
 //! CLI tests of reading data files that cannot be read twice or never end: named pipes
 //! (FIFOs) for `train`, and a FIFO nobody writes to.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 
 fn mkfifo(dir: &Path, name: &str) -> PathBuf {
