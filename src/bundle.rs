@@ -30,8 +30,8 @@ use crate::models::{FittedModel, ModelKind};
 pub const FORMAT: &str = "leadscore-bundle";
 /// Major version: bumped on incompatible changes.
 pub const FORMAT_MAJOR: u32 = 1;
-/// Minor version: bumped when fields are added.
-pub const FORMAT_MINOR: u32 = 0;
+/// Minor version: bumped when fields are added (1: the score reference distribution).
+pub const FORMAT_MINOR: u32 = 1;
 
 /// Errors reading or writing a bundle.
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +204,48 @@ impl GradeCuts {
     }
 }
 
+/// The reference distribution of the primary model's probabilities: 1,001 quantiles of its
+/// predictions on history it did not train on (the hold-out, or out-of-fold predictions of
+/// cross-validation). A lead's `percentile` is the share of these reference leads scoring at
+/// or below it, so the same lead gets the same percentile every night, scored alone or with
+/// millions of others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreReference {
+    /// Where the probabilities come from ("hold-out" or "out-of-fold").
+    pub source: String,
+    /// Leads the quantiles summarise.
+    pub leads: usize,
+    /// `quantiles[k]` is the probability at rank `k / 1000` (nearest rank), ascending.
+    pub quantiles: Vec<f64>,
+}
+
+/// Quantiles stored in a [`ScoreReference`] (every 0.1 percentile point, both ends included).
+pub const REFERENCE_QUANTILES: usize = 1001;
+
+impl ScoreReference {
+    /// The reference of `probs` (any order); `None` without any probability, or with one
+    /// that is not a number.
+    pub fn new(probs: &[f64], source: &str) -> Option<ScoreReference> {
+        if probs.is_empty() || probs.iter().any(|p| p.is_nan()) {
+            return None;
+        }
+        let mut s = probs.to_vec();
+        s.sort_by(|a, b| a.total_cmp(b));
+        let last = (s.len() - 1) as f64;
+        let quantiles = (0..REFERENCE_QUANTILES)
+            .map(|k| s[(k as f64 * last / (REFERENCE_QUANTILES - 1) as f64).round() as usize])
+            .collect();
+        Some(ScoreReference { source: source.to_string(), leads: s.len(), quantiles })
+    }
+
+    /// The percentile (0–100) of probability `p`: the share of the reference quantiles at or
+    /// below `p`, to 0.1 points. Lower than every reference lead: 0; at or above the highest: 100.
+    pub fn percentile(&self, p: f64) -> f64 {
+        let at_or_below = self.quantiles.partition_point(|&q| q <= p);
+        100.0 * at_or_below as f64 / self.quantiles.len().max(1) as f64
+    }
+}
+
 /// Training metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingInfo {
@@ -263,6 +305,10 @@ pub struct Bundle {
     pub leakage: Vec<ColumnCheck>,
     /// Training metadata.
     pub training: TrainingInfo,
+    /// The primary model's probabilities on leads it did not train on, as quantiles: what
+    /// `percentile` ranks a lead against. Absent in bundles before format 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ScoreReference>,
     /// SHA-256 (hex) of the bundle serialised with this field empty.
     #[serde(default)]
     pub checksum: String,
@@ -403,6 +449,17 @@ impl Bundle {
                         }
                     }
                 }
+            }
+        }
+        if let Some(r) = &self.reference {
+            let sorted = r.quantiles.windows(2).all(|w| w[0] <= w[1]);
+            if r.quantiles.len() != REFERENCE_QUANTILES
+                || !sorted
+                || r.quantiles.iter().any(|q| !(0.0..=1.0).contains(q))
+            {
+                return Err(format!(
+                    "the score reference must hold {REFERENCE_QUANTILES} ascending probabilities in 0..1"
+                ));
             }
         }
         let g = &self.grades;

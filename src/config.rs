@@ -41,7 +41,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::data::typing::ColumnKind;
-use crate::features::pipeline::FeatureParams;
+use crate::features::FeatureParams;
 use crate::leakage::{LeakageParams, ValidLeakageParams};
 use crate::models::logistic::{LogisticParams, ValidLogisticParams};
 use crate::params::ParamError;

@@ -14,6 +14,11 @@ pub struct Contribution {
     pub value: String,
     /// Effect on the score (log-odds for models, points for rules).
     pub effect: f64,
+    /// For models: the change in conversion probability the effect makes, in percentage
+    /// points (see [`crate::scorer`] for how it is computed; the effects of all columns of a
+    /// lead add up to its probability minus an average lead's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pp: Option<f64>,
 }
 
 /// The strongest positive and negative contributions: up to `k` of each, strongest first.
@@ -33,7 +38,7 @@ mod tests {
     use super::*;
 
     fn c(col: &str, v: &str, e: f64) -> Contribution {
-        Contribution { column: col.into(), value: v.into(), effect: e }
+        Contribution { column: col.into(), value: v.into(), effect: e, pp: None }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Each domain module owns its parameters and their check (`Params::check(self) ->
 //! ValidParams`, as the boosted-tree crate does): [`crate::models::logistic::LogisticParams`],
-//! [`crate::leakage::LeakageParams`], [`crate::features::pipeline::FeatureParams`]. The
+//! [`crate::leakage::LeakageParams`], [`crate::features::FeatureParams`]. The
 //! training config ([`crate::config`]) embeds them and names the file or flags the values came from.
 
 /// A parameter outside its allowed range.

@@ -117,24 +117,48 @@ impl ModelScorer<'_> {
         Ok(Scored { scores, contributions, unseen: unseen(self.pipeline, enc), ..Scored::default() })
     }
 
-    /// Per lead, per input column: the effect on the log-odds, with the lead's value.
+    /// Per lead, per input column: the effect on the log-odds, with the lead's value and the
+    /// effect in percentage points of conversion probability (see [`points_per_log_odds`]).
     fn contributions(&self, leads: &LeadFrame, enc: &Encoded) -> Result<Vec<Vec<Contribution>>, ScoreError> {
         let texts: Vec<_> = self.pipeline.columns.iter().map(|c| leads.text(&c.name, "")).collect::<Result<_, _>>()?;
         let effects = self.model.effects(self.pipeline, enc)?;
         Ok(effects
+            .per_column
             .into_iter()
             .enumerate()
             .map(|(i, row)| {
+                let slope = points_per_log_odds(self.model, effects.base, row.iter().sum());
                 row.into_iter()
                     .enumerate()
                     .map(|(src, effect)| Contribution {
                         column: self.pipeline.columns[src].name.clone(),
                         value: self.pipeline.missing.clean(texts[src].get(i)).unwrap_or("(missing)").to_string(),
                         effect,
+                        pp: Some(effect * slope),
                     })
                     .collect()
             })
             .collect())
+    }
+}
+
+/// Percentage points of conversion probability per unit of log-odds for a lead whose effects
+/// sum to `total` on top of the average lead's log-odds `base`: the slope of the chord of the
+/// probability curve from the average lead (`p0 = P(base)`) to this lead
+/// (`p = P(base + total)`), `100 (p - p0) / total`, where `P` is the model's own map from
+/// log-odds to probability (the logistic function, and for boosted trees their calibrator).
+///
+/// Each reason's percentage points are its log-odds effect times this slope, so the points of
+/// all of a lead's columns add up to `100 (p - p0)`: how far this lead's probability is from
+/// an average lead's, shared out in proportion to the log-odds each column contributed. A
+/// reason keeps its sign and its rank among the lead's reasons. For a lead at the average
+/// (`total` = 0) the tangent's slope is used.
+pub fn points_per_log_odds(model: &FittedModel, base: f64, total: f64) -> f64 {
+    const TINY: f64 = 1e-9;
+    if total.abs() > TINY {
+        100.0 * (model.probability_at(base + total) - model.probability_at(base)) / total
+    } else {
+        100.0 * (model.probability_at(base + TINY) - model.probability_at(base - TINY)) / (2.0 * TINY)
     }
 }
 
@@ -242,7 +266,7 @@ mod tests {
         assert_eq!(scored.scores[2], 0.0);
         assert_eq!(
             scored.contributions[1][0],
-            Contribution { column: "seniority = student".into(), value: "student".into(), effect: 15.0 }
+            Contribution { column: "seniority = student".into(), value: "student".into(), effect: 15.0, pp: None }
         );
     }
 }

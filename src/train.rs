@@ -16,7 +16,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bundle::{Bundle, BundleError, GradeCuts, ModelEntry, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR};
+use crate::bundle::{
+    Bundle, BundleError, GradeCuts, ModelEntry, ScoreReference, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR,
+};
 use crate::config::{CheckedConfig, ConfigError, TrainConfig};
 use crate::data::load::{read_table_hashed, LoadError};
 use crate::data::typing::{
@@ -495,6 +497,10 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             crate_versions: crate::versions(),
             kept_flagged_columns: if plan.allow_leaky { kept_flagged } else { cfg.data.keep.clone() },
         },
+        reference: ScoreReference::new(
+            &fitted.heldout[primary],
+            if cfg.evaluation.cv >= 2 { "out-of-fold" } else { "hold-out" },
+        ),
         checksum: String::new(),
     };
     bundle.save(&plan.out)?;

@@ -8,9 +8,9 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{check_outputs, print_out, Outcome};
-use leadscore::bundle::{GradeCuts, GradeCutsError};
+use leadscore::bundle::{Grade, GradeCuts, GradeCutsError};
 use leadscore::score::{score, RulesInput, ScorePlan, Sink};
-use leadscore::sinks::FileSink;
+use leadscore::sinks::file::{FileOptions, FileSink};
 
 /// Arguments of `leadscore score`.
 #[derive(Debug, Args)]
@@ -39,9 +39,28 @@ pub struct ScoreArgs {
     /// Leads per batch (memory stays bounded by this).
     #[arg(long, default_value_t = 50_000)]
     pub batch_rows: usize,
-    /// Reasons each way (up and down) per lead.
+    /// Reasons each way (up and down) per lead; 0 computes no explanation at all.
     #[arg(long, default_value_t = 3)]
     pub reasons: usize,
+    /// Explain only the leads of these grades (e.g. A,B): the ones sales will read.
+    #[arg(long, value_delimiter = ',', value_parser = parse_grade)]
+    pub reasons_for: Vec<Grade>,
+    /// Rank leads within this run for `percentile` (two passes over the file) instead of
+    /// against the bundle's reference distribution (the same for a lead every night).
+    #[arg(long)]
+    pub rank_in_run: bool,
+    /// Input columns to pass through to the output (e.g. account,owner,stage).
+    #[arg(long, value_delimiter = ',')]
+    pub keep_columns: Vec<String>,
+    /// When the file has the bundle's target column, score only rows without an outcome.
+    #[arg(long)]
+    pub open_only: bool,
+    /// Also write every model's probability (`probability_<model>` columns).
+    #[arg(long)]
+    pub all_models: bool,
+    /// Decimals of `probability` in the output.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=17))]
+    pub precision: u32,
     /// Grade cut-offs A,B,C as probabilities, overriding the bundle's (e.g. 0.6,0.35,0.15;
     /// `0.6 0.35 0.15` works too).
     #[arg(long, value_delimiter = ',', num_args = 1..=3, allow_negative_numbers = true)]
@@ -52,6 +71,11 @@ pub struct ScoreArgs {
     /// Print the run summary as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A grade letter for `--reasons-for`.
+fn parse_grade(s: &str) -> Result<Grade, String> {
+    Grade::parse(s).ok_or_else(|| format!("\"{s}\" is not a grade: use A, B, C or D, e.g. --reasons-for A,B"))
 }
 
 /// Runs `score`.
@@ -75,6 +99,10 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     plan.id = args.id;
     plan.reasons = args.reasons;
     plan.grades = grades;
+    plan.reasons_for = args.reasons_for;
+    plan.rank_in_run = args.rank_in_run;
+    plan.keep_columns = args.keep_columns.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
+    plan.open_only = args.open_only;
     check_outputs(
         &[("--out", Some(args.out.as_path()))],
         &[
@@ -84,7 +112,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
             ("--activities", args.activities.as_deref()),
         ],
     )?;
-    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(FileSink::create(&args.out)?)];
+    let options =
+        FileOptions { probability_decimals: args.precision, percentile_decimals: 1, all_models: args.all_models };
+    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(FileSink::create(&args.out, options)?)];
     let bar = (!args.quiet && !args.json && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new_spinner();
         b.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"));
@@ -92,7 +122,8 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     });
     let mut tick = |pass: u8, rows: usize| {
         if let Some(b) = &bar {
-            b.set_message(format!("pass {pass}/2: {rows} leads"));
+            let what = if pass == 1 { "ranking" } else { "scoring" };
+            b.set_message(format!("{what}: {rows} leads"));
             b.tick();
         }
     };

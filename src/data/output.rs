@@ -47,6 +47,14 @@ pub enum OutputError {
         /// The output path.
         path: PathBuf,
     },
+    /// The output's directory does not exist.
+    #[error("{path}: the directory {directory} does not exist; create it first, or check the path for a typo")]
+    NoDirectory {
+        /// The output path.
+        path: PathBuf,
+        /// Its directory.
+        directory: PathBuf,
+    },
     /// The output path is a directory.
     #[error("{path}: is a directory, not a file; give a file name for the output")]
     IsDirectory {

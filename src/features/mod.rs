@@ -47,3 +47,29 @@ impl FeatureMatrix {
         FeatureMatrix { n_rows: idx.len(), names: self.names.clone(), data }
     }
 }
+
+/// `[features]` in the config: how categorical columns are encoded, unchecked.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeatureParams {
+    /// A category needs this many training rows to get its own level; rarer ones become "other".
+    pub min_category_count: usize,
+    /// At most this many levels per categorical column (the most frequent), >= 1.
+    pub max_categories: usize,
+}
+
+impl Default for FeatureParams {
+    fn default() -> Self {
+        FeatureParams { min_category_count: 10, max_categories: 50 }
+    }
+}
+
+impl FeatureParams {
+    /// Checks every range.
+    pub fn check(&self) -> Result<(), crate::params::ParamError> {
+        if self.max_categories < 1 {
+            return Err(crate::params::ParamError::new("max_categories", 0, "must be >= 1"));
+        }
+        Ok(())
+    }
+}

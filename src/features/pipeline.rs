@@ -57,6 +57,11 @@ pub struct FittedColumn {
     pub kind: ColumnKind,
     /// Learned encoding.
     pub encoding: Encoding,
+    /// Share of the training rows where the column was missing (absent in bundles before
+    /// format 1.1): `score` never offers "(missing)" as a reason for a column that was never
+    /// missing in training, and compares tonight's missing rate with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_share: Option<f64>,
 }
 
 /// What a design column holds.
@@ -73,32 +78,6 @@ pub enum DesignRole {
     Other,
     /// One-hot of "missing".
     MissingLevel,
-}
-
-/// `[features]` in the config: how categorical columns are encoded, unchecked.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FeatureParams {
-    /// A category needs this many training rows to get its own level; rarer ones become "other".
-    pub min_category_count: usize,
-    /// At most this many levels per categorical column (the most frequent), >= 1.
-    pub max_categories: usize,
-}
-
-impl Default for FeatureParams {
-    fn default() -> Self {
-        FeatureParams { min_category_count: 10, max_categories: 50 }
-    }
-}
-
-impl FeatureParams {
-    /// Checks every range.
-    pub fn check(&self) -> Result<(), crate::params::ParamError> {
-        if self.max_categories < 1 {
-            return Err(crate::params::ParamError::new("max_categories", 0, "must be >= 1"));
-        }
-        Ok(())
-    }
 }
 
 /// One standardised design column.
@@ -304,11 +283,14 @@ impl FittedPipeline {
         }
         let mut columns = Vec::new();
         for c in inputs {
+            let missing_rows: usize;
             let encoding = match parse_column(frame, &c.name, c.kind, rows, missing, reference, Reading::Fit)? {
                 Parsed::Numbers(v) => {
-                    Encoding::Number { median: median(&v), missing_indicator: v.iter().any(|x| x.is_nan()) }
+                    missing_rows = v.iter().filter(|x| x.is_nan()).count();
+                    Encoding::Number { median: median(&v), missing_indicator: missing_rows > 0 }
                 }
                 Parsed::Labels(v) => {
+                    missing_rows = v.iter().filter(|x| x.is_none()).count();
                     let mut counts: HashMap<&str, usize> = HashMap::new();
                     for l in v.iter().flatten() {
                         *counts.entry(l).or_default() += 1;
@@ -333,7 +315,8 @@ impl FittedPipeline {
             if matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore) {
                 continue;
             }
-            columns.push(FittedColumn { name: c.name.clone(), kind: c.kind, encoding });
+            let missing_share = Some(missing_rows as f64 / rows.len().max(1) as f64);
+            columns.push(FittedColumn { name: c.name.clone(), kind: c.kind, encoding, missing_share });
         }
         let mut pipeline =
             FittedPipeline { missing: missing.clone(), reference_date: reference, columns, design: Vec::new() };

@@ -12,6 +12,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::{Encoded, FittedPipeline};
 
+/// A model's explanation of a batch: per row, per input column, the effect on the log-odds;
+/// with `base`, they add up to each row's log-odds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effects {
+    /// Per row, per input column (in pipeline order).
+    pub per_column: Vec<Vec<f64>>,
+    /// The log-odds of an average training lead, the same for every row.
+    pub base: f64,
+}
+
 /// The kinds of model leadscore fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -78,18 +88,37 @@ impl FittedModel {
         })
     }
 
-    /// Per row, per input column: the effect on the log-odds.
-    pub fn effects(&self, pipeline: &FittedPipeline, enc: &Encoded) -> Result<Vec<Vec<f64>>, GbmError> {
+    /// Per row, per input column: the effect on the log-odds, and the log-odds the effects
+    /// add to (an average training lead's: the intercept, or TreeSHAP's expected value).
+    pub fn effects(&self, pipeline: &FittedPipeline, enc: &Encoded) -> Result<Effects, GbmError> {
         let n = enc.design.n_rows;
         Ok(match self {
-            FittedModel::Logistic(m) => {
-                (0..n).map(|i| m.contributions(pipeline, &enc.design, i).into_iter().map(|c| c.1).collect()).collect()
-            }
+            FittedModel::Logistic(m) => Effects {
+                per_column: (0..n)
+                    .map(|i| m.contributions(pipeline, &enc.design, i).into_iter().map(|c| c.1).collect())
+                    .collect(),
+                base: m.intercept,
+            },
             FittedModel::Gbm(m) => {
                 let p = enc.tree.n_cols();
                 let shap = m.shap(&enc.tree)?;
-                (0..n).map(|i| shap[i * (p + 1)..i * (p + 1) + p].to_vec()).collect()
+                let base = if n > 0 { shap[p] } else { m.trees.init_score() };
+                Effects { per_column: (0..n).map(|i| shap[i * (p + 1)..i * (p + 1) + p].to_vec()).collect(), base }
             }
         })
+    }
+
+    /// P(converted) at log-odds `margin`: the logistic function, then the trees' calibrator.
+    pub fn probability_at(&self, margin: f64) -> f64 {
+        let p = if margin >= 0.0 {
+            1.0 / (1.0 + (-margin).exp())
+        } else {
+            let e = margin.exp();
+            e / (1.0 + e)
+        };
+        match self {
+            FittedModel::Logistic(_) => p,
+            FittedModel::Gbm(m) => m.calibrator.apply(p),
+        }
     }
 }

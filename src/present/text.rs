@@ -13,6 +13,20 @@ pub fn render_reasons(reasons: &[&Contribution]) -> String {
         .join("; ")
 }
 
+/// Renders model reasons as `A = x (+4.1 pp); B = y (-2.0 pp)`: each reason's change in
+/// percentage points of conversion probability (its log-odds effect when a contribution has
+/// no percentage points).
+pub fn render_reasons_pp(reasons: &[Contribution]) -> String {
+    reasons
+        .iter()
+        .map(|c| match c.pp {
+            Some(pp) => format!("{} = {} ({} pp)", c.column, c.value, signed(pp, 1)),
+            None => format!("{} = {} ({})", c.column, c.value, signed(c.effect, 2)),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// `v` with a sign and `decimals` decimals (`+0.80`); beyond ±1e6 in scientific notation
 /// (`+2.71e308`), so an absurd input value cannot print a 300-digit number.
 pub fn signed(v: f64, decimals: usize) -> String {
@@ -63,7 +77,7 @@ mod tests {
 
     #[test]
     fn reasons_render_with_signed_effects() {
-        let c = |col: &str, v: &str, e: f64| Contribution { column: col.into(), value: v.into(), effect: e };
+        let c = |col: &str, v: &str, e: f64| Contribution { column: col.into(), value: v.into(), effect: e, pp: None };
         let (a, b) = (c("Lead Source", "Reference", 0.8), c("Last Activity", "Email Bounced", -0.45));
         assert_eq!(render_reasons(&[&a, &b]), "Lead Source = Reference (+0.80); Last Activity = Email Bounced (-0.45)");
         assert_eq!(signed(0.8, 2), "+0.80");

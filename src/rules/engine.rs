@@ -386,7 +386,7 @@ fn fire(
 pub fn contributions(b: &Breakdown) -> Vec<Contribution> {
     b.items
         .iter()
-        .map(|it| Contribution { column: it.reason.clone(), value: it.value.clone(), effect: it.points })
+        .map(|it| Contribution { column: it.reason.clone(), value: it.value.clone(), effect: it.points, pp: None })
         .collect()
 }
 

@@ -35,7 +35,7 @@ pub enum LeadIds {
 /// The bundle's view of a batch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelScores {
-    /// The bundle's checksum (identifies the model that scored).
+    /// The bundle's short id: the first 12 hex digits of its checksum.
     pub model_id: String,
     /// The primary model's name.
     pub primary: String,
@@ -45,7 +45,8 @@ pub struct ModelScores {
     pub percentiles: Vec<f64>,
     /// Grade of each lead.
     pub grades: Vec<Grade>,
-    /// Per lead, the chosen reasons: strongest pushes up, then down (empty when not asked).
+    /// Per lead, the chosen reasons: strongest pushes up, then down (empty for a lead not
+    /// explained, or for every lead when none was asked for).
     pub reasons: Vec<Vec<Contribution>>,
     /// Every model's own probabilities when the bundle holds several, in the bundle's order.
     pub by_model: Vec<(String, Vec<f64>)>,
@@ -54,22 +55,55 @@ pub struct ModelScores {
 /// One batch of scored leads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoredBatch {
-    /// 1-based data row of the batch's first lead within the input file.
-    pub first_row: usize,
-    /// Leads in the batch.
-    pub len: usize,
+    /// The 1-based data row of each lead within the input file.
+    pub rows: Vec<u64>,
     /// How the leads are identified.
     pub ids: LeadIds,
+    /// Input columns passed through (`--keep-columns`), as text.
+    pub context: Vec<(String, Vec<Option<String>>)>,
     /// The bundle's scores, when a bundle was given.
     pub model: Option<ModelScores>,
     /// The rules' breakdown of each lead, when a rules file was given.
     pub rules: Option<Vec<Breakdown>>,
+    /// When the run scored (UTC, RFC 3339).
+    pub scored_at: String,
 }
 
 impl ScoredBatch {
-    /// The 1-based data rows of the batch's leads.
-    pub fn rows(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..self.len).map(move |i| (self.first_row + i) as u64)
+    /// Leads in the batch.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the batch has no lead.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The batch with only the leads where `keep` holds.
+    pub fn retain(self, keep: &[bool]) -> ScoredBatch {
+        fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+            v.iter().zip(keep).filter(|(_, &k)| k).map(|(x, _)| x.clone()).collect()
+        }
+        ScoredBatch {
+            rows: pick(&self.rows, keep),
+            ids: match &self.ids {
+                LeadIds::Column { name, values } => LeadIds::Column { name: name.clone(), values: pick(values, keep) },
+                LeadIds::Rows => LeadIds::Rows,
+            },
+            context: self.context.iter().map(|(n, v)| (n.clone(), pick(v, keep))).collect(),
+            model: self.model.as_ref().map(|m| ModelScores {
+                model_id: m.model_id.clone(),
+                primary: m.primary.clone(),
+                probabilities: pick(&m.probabilities, keep),
+                percentiles: pick(&m.percentiles, keep),
+                grades: pick(&m.grades, keep),
+                reasons: if m.reasons.is_empty() { Vec::new() } else { pick(&m.reasons, keep) },
+                by_model: m.by_model.iter().map(|(n, p)| (n.clone(), pick(p, keep))).collect(),
+            }),
+            rules: self.rules.as_ref().map(|r| pick(r, keep)),
+            scored_at: self.scored_at,
+        }
     }
 }
 

@@ -5,37 +5,50 @@
 //! scorer of the run through the one trait ([`Scorer`]: the bundle's [`BundleScorer`], which
 //! encodes the batch once for all its models, and the rules' scorer) → one typed
 //! [`ScoredBatch`] (ids, probabilities, percentiles, grades, chosen reasons as structured
-//! contributions, every model's probabilities, rule breakdowns, the model id) → every
-//! [`Sink`] of the run (the file of [`crate::sinks::FileSink`]; a ledger is another).
-//! Formatting happens in the sink that needs it. The run commits every sink's output
-//! together or none ([`batch::commit_all`]).
+//! contributions, every model's probabilities, rule breakdowns, the model id, context
+//! columns) → every [`Sink`] of the run (the file of [`crate::sinks::FileSink`]; a ledger is
+//! another). Formatting happens in the sink that needs it. The run commits every sink's
+//! output together or none ([`batch::commit_all`]).
 //!
-//! `percentile` is the share of this run's leads scoring at or below a lead (0–100), so the
-//! model's probabilities are first computed once over the whole file (a first streaming pass,
-//! keeping one `f64` per lead); memory is one batch plus 8 bytes per lead.
+//! `percentile` is the lead's position in the bundle's reference distribution
+//! ([`crate::bundle::ScoreReference`]: the primary model's probabilities on history it did
+//! not train on), so the file is read once and a lead gets the same percentile every night,
+//! scored alone or with millions of others. A within-run rank is opt-in
+//! ([`ScorePlan::rank_in_run`]); bundles without a reference (before format 1.1) rank within
+//! the run too, with a note. A within-run rank needs a first pass over the file (one `f64`
+//! per lead), so it refuses a pipe, which cannot be read twice.
+//!
+//! Reasons: with [`ScorePlan::reasons`] 0 nothing is explained (no TreeSHAP at all); with
+//! [`ScorePlan::reasons_for`] only the leads of those grades are. A "(missing)" value is
+//! never a reason for a column that was never missing in training (counted in the summary).
 //!
 //! Ids: the id column under its own name (the bundle's, else the rules file's `[score] id`, or
 //! `--id`); without one, or, with a warning, when the file lacks the bundle's, leads are
 //! numbered by their 1-based data row. An id column named with `--id` must exist.
 //!
 //! With a rules file ([`crate::rules`]) the activity log is aggregated once, before the
-//! passes, into one entry per lead; without a bundle only the rules run (one pass).
+//! batches, into one entry per lead; without a bundle only the rules run.
 
 pub mod batch;
+mod input;
+pub mod summary;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
-use serde::Serialize;
 
 pub use batch::{LeadIds, ModelScores, Prepared, ScoredBatch, Sink, SinkError};
+pub use summary::{RulesSummary, ScoreSummary};
 
-use crate::bundle::{Bundle, BundleError, Grade, GradeCuts};
+use input::{context_columns, id_source, lead_ids, open_rows};
+
+use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference};
 use crate::data::load::{BatchReader, LoadError};
-use crate::data::typing::{column_list, LeadFrame, TypingError};
-use crate::explain::top_reasons;
+use crate::data::typing::{LeadFrame, TypingError};
+use crate::explain::{top_reasons, Contribution};
 use crate::rules::{RulesError, RulesPlan};
 use crate::scorer::{BundleScorer, Probability, ScoreError, Scorer};
 
@@ -70,6 +83,15 @@ pub struct ScorePlan {
     pub reasons: usize,
     /// Grade cut-offs overriding the bundle's.
     pub grades: Option<GradeCuts>,
+    /// Explain only the leads of these grades (empty: every lead).
+    pub reasons_for: Vec<Grade>,
+    /// Rank leads within this run instead of against the bundle's reference.
+    pub rank_in_run: bool,
+    /// Columns of the input passed through to the output (account, owner, stage, ...).
+    pub keep_columns: Vec<String>,
+    /// When the file carries the bundle's target column, score only the rows without an
+    /// outcome (open leads).
+    pub open_only: bool,
 }
 
 impl ScorePlan {
@@ -86,7 +108,19 @@ impl ScorePlan {
         if batch_rows == 0 {
             return Err(ScoreRunError::BatchRows);
         }
-        Ok(ScorePlan { model, rules, id: None, data, batch_rows, reasons: 3, grades: None })
+        Ok(ScorePlan {
+            model,
+            rules,
+            id: None,
+            data,
+            batch_rows,
+            reasons: 3,
+            grades: None,
+            reasons_for: Vec::new(),
+            rank_in_run: false,
+            keep_columns: Vec::new(),
+            open_only: false,
+        })
     }
 
     /// Rows per batch.
@@ -128,54 +162,26 @@ pub enum ScoreRunError {
     /// A batch size of 0.
     #[error("--batch-rows must be at least 1")]
     BatchRows,
-}
-
-/// What a run did, printed as text or JSON.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScoreSummary {
-    /// Input file.
-    pub input: String,
-    /// Output file.
-    pub output: String,
-    /// Bundle used.
-    pub model: String,
-    /// Primary model name.
-    pub primary: String,
-    /// Leads scored.
-    pub leads: usize,
-    /// Batches processed.
-    pub batches: usize,
-    /// Leads per grade.
-    pub grades: BTreeMap<String, usize>,
-    /// Mean probability.
-    pub mean_probability: f64,
-    /// Per column, values never seen in training (scored as "other").
-    pub unseen_categories: BTreeMap<String, usize>,
-    /// What the rules did, when given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rules: Option<RulesSummary>,
-    /// Things the user should know (e.g. the id column is missing and rows are numbered).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-}
-
-/// The rules part of a run.
-#[derive(Debug, Clone, Serialize)]
-pub struct RulesSummary {
-    /// Rules file.
-    pub file: String,
-    /// As-of date.
-    pub as_of: String,
-    /// Activity events read, and leads that had any.
-    pub activity_events: usize,
-    /// Leads in the activity log.
-    pub activity_leads: usize,
-    /// Leads per status (sql, mql, lead, disqualified).
-    pub status: BTreeMap<String, usize>,
-    /// Leads per grade (A1…D4).
-    pub grades: BTreeMap<String, usize>,
-    /// Mean rule score.
-    pub mean_score: f64,
+    /// A within-run rank on a source that cannot be read twice.
+    #[error("{path} is a pipe, which can be read only once, but {why} needs two passes over the leads; write the leads to a file first{hint}")]
+    TwoPassesOnPipe {
+        /// The input.
+        path: PathBuf,
+        /// Why two passes.
+        why: String,
+        /// What else to do.
+        hint: String,
+    },
+    /// `--keep-columns` names a column the file lacks.
+    #[error("{path}: --keep-columns names column \"{column}\", which the file does not have (columns: {available})")]
+    KeepColumn {
+        /// The input.
+        path: PathBuf,
+        /// The column.
+        column: String,
+        /// Columns present.
+        available: String,
+    },
 }
 
 /// The loaded parts of a run.
@@ -203,8 +209,39 @@ impl Run {
     }
 }
 
+/// How `percentile` is computed.
+enum Ranking {
+    /// Against the bundle's reference distribution.
+    Reference(ScoreReference),
+    /// Within this run: every lead's primary probability, sorted.
+    InRun(Vec<f64>),
+}
+
+impl Ranking {
+    fn percentile(&self, p: f64) -> f64 {
+        match self {
+            Ranking::Reference(r) => r.percentile(p),
+            Ranking::InRun(all) => 100.0 * all.partition_point(|x| *x <= p) as f64 / all.len().max(1) as f64,
+        }
+    }
+}
+
+/// Seconds spent per stage.
+#[derive(Default)]
+struct Clock(BTreeMap<String, f64>);
+
+impl Clock {
+    fn time<T>(&mut self, stage: &str, f: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let out = f();
+        *self.0.entry(stage.to_string()).or_default() += started.elapsed().as_secs_f64();
+        out
+    }
+}
+
 /// Runs a scoring job into `sinks`, committing their outputs together when every batch was
-/// scored and written. `tick(pass, rows_so_far)` reports progress.
+/// scored and written. `tick(pass, rows_so_far)` reports progress (pass 1 only for a
+/// within-run rank).
 pub fn score(
     plan: &ScorePlan,
     sinks: Vec<Box<dyn Sink>>,
@@ -213,74 +250,110 @@ pub fn score(
     let run = Run::load(plan)?;
     let bundle_scorer = run.bundle.as_ref().map(BundleScorer::new);
     let rules_scorer = run.rules.as_ref().map(|r| r.scorer());
-    let mut scorers: Vec<&dyn Scorer> = Vec::new();
-    scorers.extend(bundle_scorer.as_ref().map(|s| s as &dyn Scorer));
-    scorers.extend(rules_scorer.as_ref().map(|s| s as &dyn Scorer));
-    let reference = match &bundle_scorer {
-        Some(s) => Some(run_distribution(plan, &s.primary(), run.id_column.as_deref(), tick)?),
-        None => None,
-    };
+    let mut clock = Clock::default();
     let mut summary = new_summary(plan, &run, &sinks);
+    let mut reader = clock.time("read", || BatchReader::open(&plan.data, plan.batch_rows))?;
+    let ranking = match (&bundle_scorer, &run.bundle) {
+        (Some(s), Some(b)) => Some(ranking(plan, b, s, &reader, run.id_column.as_deref(), &mut summary, tick)?),
+        _ => None,
+    };
     let mut sinks = sinks;
-    let mut reader = BatchReader::open(&plan.data, plan.batch_rows)?;
     let (mut sum_p, mut sum_rules) = (0.0, 0.0);
-    while let Some(df) = reader.next_batch()? {
-        let frame = LeadFrame { df: &df, path: &plan.data, first_row: summary.leads + 1 };
+    let mut seen = 0usize;
+    while let Some(df) = clock.time("read", || reader.next_batch())? {
+        let frame = LeadFrame { df: &df, path: &plan.data, first_row: seen + 1 };
+        seen += df.height();
         let mut batch = ScoredBatch {
-            first_row: frame.first_row,
-            len: df.height(),
+            rows: (frame.first_row..frame.first_row + df.height()).map(|r| r as u64).collect(),
             ids: lead_ids(&df, plan, run.id_column.as_deref(), &mut summary)?,
+            context: context_columns(&frame, plan)?,
             model: None,
             rules: None,
+            scored_at: summary.scored_at.clone(),
         };
-        for s in &scorers {
-            // A probability scorer here is the bundle's; points come from the rules.
-            let scored = s.score(&frame, s.kind().is_probability() && plan.reasons > 0)?;
-            if s.kind().is_probability() {
-                let (Some(bundle), Some(grades), Some(all)) = (&run.bundle, &run.grades, &reference) else {
-                    continue;
-                };
-                let m = model_scores(bundle, grades, all, plan.reasons, scored, &frame)?;
-                for (col, count) in &m.1 {
-                    *summary.unseen_categories.entry(col.clone()).or_default() += count;
+        if let (Some(scorer), Some(bundle), Some(grades), Some(ranking)) =
+            (&bundle_scorer, &run.bundle, &run.grades, &ranking)
+        {
+            let m = model_scores(plan, bundle, scorer, grades, ranking, &frame, &mut summary, &mut clock)?;
+            sum_p += m.probabilities.iter().map(|p| p.get()).sum::<f64>();
+            batch.model = Some(m);
+        }
+        if let Some(rs) = &rules_scorer {
+            let breakdowns = clock.time("score", || rs.score(&frame, false))?.breakdowns;
+            if let Some(r) = summary.rules.as_mut() {
+                for b in &breakdowns {
+                    *r.status.entry(b.status.to_string()).or_default() += 1;
+                    *r.grades.entry(b.grade.to_string()).or_default() += 1;
+                    sum_rules += b.total;
                 }
-                for g in &m.0.grades {
-                    *summary.grades.entry(g.to_string()).or_default() += 1;
-                }
-                sum_p += m.0.probabilities.iter().map(|p| p.get()).sum::<f64>();
-                batch.model = Some(m.0);
-            } else {
-                if let Some(rs) = summary.rules.as_mut() {
-                    for b in &scored.breakdowns {
-                        *rs.status.entry(b.status.to_string()).or_default() += 1;
-                        *rs.grades.entry(b.grade.to_string()).or_default() += 1;
-                        sum_rules += b.total;
-                    }
-                }
-                batch.rules = Some(scored.breakdowns);
             }
+            batch.rules = Some(breakdowns);
         }
-        for sink in sinks.iter_mut() {
-            sink.write(&batch)?;
+        if let Some(open) = open_rows(plan, run.bundle.as_ref(), &frame)? {
+            summary.closed_rows_skipped += open.iter().filter(|&&o| !o).count();
+            batch = batch.retain(&open);
         }
-        summary.leads += batch.len;
+        for g in batch.model.iter().flat_map(|m| &m.grades) {
+            *summary.grades.entry(g.to_string()).or_default() += 1;
+        }
+        clock.time("write", || sinks.iter_mut().try_for_each(|sink| sink.write(&batch)))?;
+        summary.leads += batch.len();
         summary.batches += 1;
-        tick(2, summary.leads);
+        tick(2, seen);
     }
-    if summary.leads == 0 {
+    if seen == 0 {
         return Err(ScoreRunError::Empty { path: plan.data.clone() });
     }
-    let prepared = sinks.into_iter().map(|s| s.finish()).collect::<Result<Vec<_>, _>>()?;
-    batch::commit_all(prepared)?;
-    summary.mean_probability = sum_p / summary.leads as f64;
-    if let Some(rs) = summary.rules.as_mut() {
-        rs.mean_score = sum_rules / summary.leads as f64;
+    clock.time("commit", || -> Result<(), ScoreRunError> {
+        let prepared = sinks.into_iter().map(|s| s.finish()).collect::<Result<Vec<_>, _>>()?;
+        Ok(batch::commit_all(prepared)?)
+    })?;
+    if summary.leads > 0 {
+        summary.mean_probability = sum_p / summary.leads as f64;
+        if let Some(rs) = summary.rules.as_mut() {
+            rs.mean_score = sum_rules / seen as f64;
+        }
     }
+    summary.seconds = clock.0;
     Ok(summary)
 }
 
-/// Pass 1: the primary model's probability of every lead of the file, sorted (the
-/// distribution `percentile` ranks against).
+/// How this run ranks leads: the bundle's reference, unless a within-run rank is asked for
+/// or the bundle has none (then a first pass over the file, which a pipe cannot give).
+fn ranking(
+    plan: &ScorePlan,
+    bundle: &Bundle,
+    scorer: &BundleScorer,
+    reader: &BatchReader,
+    id_column: Option<&str>,
+    summary: &mut ScoreSummary,
+    tick: &mut dyn FnMut(u8, usize),
+) -> Result<Ranking, ScoreRunError> {
+    if let (Some(r), false) = (&bundle.reference, plan.rank_in_run) {
+        summary.percentiles = format!("against the bundle's reference: its {} {} leads", r.leads, r.source);
+        return Ok(Ranking::Reference(r.clone()));
+    }
+    let why = if plan.rank_in_run {
+        "--rank-in-run".to_string()
+    } else {
+        format!("the bundle {} has no reference distribution (saved before format 1.1), so ranking", bundle.name)
+    };
+    if !reader.is_rewindable() {
+        let hint = if plan.rank_in_run { "" } else { ", or retrain the bundle for stable percentiles" };
+        return Err(ScoreRunError::TwoPassesOnPipe { path: plan.data.clone(), why, hint: hint.to_string() });
+    }
+    if !plan.rank_in_run {
+        summary.warnings.push(format!(
+            "{}: no reference distribution (trained before format 1.1): percentiles rank leads within this run (two passes over the file) and change from night to night; retrain for stable percentiles",
+            plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default()
+        ));
+    }
+    summary.percentiles = "within this run".to_string();
+    Ok(Ranking::InRun(run_distribution(plan, &scorer.primary(), id_column, tick)?))
+}
+
+/// Pass 1 (within-run rank only): the primary model's probability of every lead of the
+/// file, sorted.
 fn run_distribution(
     plan: &ScorePlan,
     primary: &dyn Scorer,
@@ -305,16 +378,23 @@ fn run_distribution(
     Ok(all)
 }
 
-/// The bundle's part of a batch, and the batch's unseen category counts.
+/// The bundle's part of a batch: probabilities of every model, percentiles and grades, then
+/// reasons for the leads to explain (all, or those of `plan.reasons_for`).
+#[allow(clippy::too_many_arguments)]
 fn model_scores(
+    plan: &ScorePlan,
     bundle: &Bundle,
+    scorer: &BundleScorer,
     grades: &GradeCuts,
-    all: &[f64],
-    reasons: usize,
-    scored: crate::scorer::Scored,
+    ranking: &Ranking,
     frame: &LeadFrame,
-) -> Result<(ModelScores, Vec<(String, usize)>), ScoreRunError> {
-    let n = all.len() as f64;
+    summary: &mut ScoreSummary,
+    clock: &mut Clock,
+) -> Result<ModelScores, ScoreRunError> {
+    let scored = clock.time("score", || scorer.score(frame, false))?;
+    for (col, count) in &scored.unseen {
+        *summary.unseen_categories.entry(col.clone()).or_default() += count;
+    }
     let probabilities = scored
         .scores
         .iter()
@@ -326,23 +406,71 @@ fn model_scores(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let percentiles = scored.scores.iter().map(|p| 100.0 * all.partition_point(|x| x <= p) as f64 / n).collect();
-    let grades: Vec<Grade> = scored.scores.iter().map(|&p| grades.grade(p)).collect();
-    let reasons = scored
-        .contributions
-        .iter()
-        .map(|c| top_reasons(c, reasons, MIN_REASON_EFFECT).into_iter().cloned().collect())
-        .collect();
-    let m = ModelScores {
-        model_id: bundle.checksum.clone(),
+    let percentiles = scored.scores.iter().map(|&p| ranking.percentile(p)).collect();
+    let lead_grades: Vec<Grade> = scored.scores.iter().map(|&p| grades.grade(p)).collect();
+    let reasons = clock.time("explain", || explain(plan, bundle, scorer, frame, &lead_grades, summary))?;
+    Ok(ModelScores {
+        model_id: short_id(&bundle.checksum),
         primary: bundle.primary.to_string(),
         probabilities,
         percentiles,
-        grades,
+        grades: lead_grades,
         reasons,
         by_model: scored.components,
+    })
+}
+
+/// The bundle's short id: the first 12 hex digits of its checksum.
+pub fn short_id(checksum: &str) -> String {
+    checksum.chars().take(12).collect()
+}
+
+/// Reasons for the leads to explain (the others get none): the strongest pushes up, then down,
+/// leaving out "(missing)" for a column that was never missing in training.
+fn explain(
+    plan: &ScorePlan,
+    bundle: &Bundle,
+    scorer: &BundleScorer,
+    frame: &LeadFrame,
+    grades: &[Grade],
+    summary: &mut ScoreSummary,
+) -> Result<Vec<Vec<Contribution>>, ScoreRunError> {
+    if plan.reasons == 0 {
+        return Ok(Vec::new());
+    }
+    let chosen: Vec<usize> =
+        (0..grades.len()).filter(|&i| plan.reasons_for.is_empty() || plan.reasons_for.contains(&grades[i])).collect();
+    summary.leads_explained += chosen.len();
+    let mut out = vec![Vec::new(); grades.len()];
+    if chosen.is_empty() {
+        return Ok(out);
+    }
+    let never_missing: Vec<&str> =
+        bundle.pipeline.columns.iter().filter(|c| c.missing_share == Some(0.0)).map(|c| c.name.as_str()).collect();
+    let contributions = if chosen.len() == grades.len() {
+        scorer.score(frame, true)?.contributions
+    } else {
+        // Only the chosen leads, through the same trait: a frame of just their rows.
+        let idx = IdxCa::from_vec("rows".into(), chosen.iter().map(|&i| i as IdxSize).collect());
+        let sub = frame.df.take(&idx).map_err(|source| TypingError::Polars {
+            path: plan.data.clone(),
+            column: "(rows to explain)".into(),
+            source,
+        })?;
+        let sub_frame = LeadFrame { df: &sub, path: frame.path, first_row: frame.first_row };
+        scorer.score(&sub_frame, true)?.contributions
     };
-    Ok((m, scored.unseen))
+    for (&i, mut c) in chosen.iter().zip(contributions) {
+        c.retain(|x| {
+            let drop = x.value == "(missing)" && never_missing.contains(&x.column.as_str());
+            if drop {
+                *summary.missing_never_seen.entry(x.column.clone()).or_default() += 1;
+            }
+            !drop
+        });
+        out[i] = top_reasons(&c, plan.reasons, MIN_REASON_EFFECT).into_iter().cloned().collect();
+    }
+    Ok(out)
 }
 
 fn new_summary(plan: &ScorePlan, run: &Run, sinks: &[Box<dyn Sink>]) -> ScoreSummary {
@@ -370,67 +498,12 @@ fn new_summary(plan: &ScorePlan, run: &Run, sinks: &[Box<dyn Sink>]) -> ScoreSum
             mean_score: 0.0,
         }),
         warnings: Vec::new(),
-    }
-}
-
-/// The ids of a batch (warning once, in the summary, when the expected id column is absent).
-fn lead_ids(
-    df: &DataFrame,
-    plan: &ScorePlan,
-    id: Option<&str>,
-    summary: &mut ScoreSummary,
-) -> Result<LeadIds, ScoreRunError> {
-    Ok(match id_source(df, plan, id)? {
-        IdSource::Column(c) => LeadIds::Column {
-            name: c.name().to_string(),
-            values: c
-                .str()
-                .map_err(|source| TypingError::Polars {
-                    path: plan.data.clone(),
-                    column: c.name().to_string(),
-                    source,
-                })?
-                .iter()
-                .map(|v| v.map(str::to_string))
-                .collect(),
-        },
-        IdSource::Absent(id) => {
-            if summary.batches == 0 {
-                summary.warnings.push(format!(
-                    "{}: id column \"{id}\" not found (columns: {}); leads are identified by their data row in a \"row\" \
-                     column instead. Pass --id COLUMN to name the id column",
-                    plan.data.display(),
-                    column_list(df)
-                ));
-            }
-            LeadIds::Rows
-        }
-        IdSource::None => LeadIds::Rows,
-    })
-}
-
-/// Where the output's id column comes from.
-enum IdSource<'a> {
-    /// The id column of the data.
-    Column(&'a Column),
-    /// The bundle's or rules file's id column, absent from the data: rows are numbered.
-    Absent(&'a str),
-    /// No id column anywhere: rows are numbered (documented behaviour).
-    None,
-}
-
-/// The id column for a batch. An id column named with `--id` must exist: silently numbering
-/// rows instead would hand the user a file they cannot join back to their leads.
-fn id_source<'a>(df: &'a DataFrame, plan: &ScorePlan, id: Option<&'a str>) -> Result<IdSource<'a>, TypingError> {
-    let Some(id) = id else { return Ok(IdSource::None) };
-    match df.column(id) {
-        Ok(c) => Ok(IdSource::Column(c)),
-        Err(_) if plan.id.is_some() => Err(TypingError::MissingColumn {
-            path: plan.data.clone(),
-            column: id.to_string(),
-            available: column_list(df),
-            hint: "pass --id with one of these columns".to_string(),
-        }),
-        Err(_) => Ok(IdSource::Absent(id)),
+        model_id: run.bundle.as_ref().map(|b| short_id(&b.checksum)).unwrap_or_default(),
+        scored_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        percentiles: String::new(),
+        closed_rows_skipped: 0,
+        leads_explained: 0,
+        missing_never_seen: BTreeMap::new(),
+        seconds: BTreeMap::new(),
     }
 }

@@ -2,15 +2,25 @@
 //! beside the target (CSV, Parquet or NDJSON by extension) that moves into place only when
 //! the whole run commits.
 //!
-//! Columns: the id column under its own name (or `row`, the 1-based data row), then with a
-//! bundle `probability` (P(converted) from the primary model), `percentile` (share of this
-//! run's leads scoring at or below this one, 0–100), `grade` (A–D by the bundle's cut-offs),
-//! `reasons` (strongest pushes up, then down, as `column = value (+0.80)` in log-odds), and
-//! `probability_<model>` for every model when the bundle holds more than one; with rules
-//! `rule_score` (0–100), `fit_score`, `engagement_score`, `rule_grade` (A1…D4),
-//! `rule_status` (sql / mql / lead / disqualified), `stage`, `action`, `persona`,
-//! `disqualified`, `top_product` and `rule_reasons` (each rule that fired with its points,
-//! decay and cap noted). Points are rounded to two decimals; the maths stays unrounded.
+//! Columns, in order:
+//! - the id column under its own name (or `row`, the 1-based data row), then the
+//!   `--keep-columns` context columns as they were in the input;
+//! - with a bundle: `probability` (P(converted) from the primary model, rounded to 4 decimals,
+//!   `--precision`), `percentile` (0–100, one decimal: the share of the bundle's reference
+//!   leads, the primary model's predictions on history it did not train on, scoring at or
+//!   below this lead, so the same lead gets the same percentile every night and scored alone;
+//!   within this run for `--rank-in-run` or a bundle saved before format 1.1), `grade` (A–D by
+//!   the bundle's cut-offs), `reasons` (strongest pushes up, then down, as
+//!   `column = value (+4.1 pp)`: the change in percentage points of conversion probability,
+//!   computed as in [`crate::scorer::points_per_log_odds`]), and with `--all-models`
+//!   `probability_<model>` for every model of the bundle;
+//! - with rules: `rule_score` (0–100), `fit_score`, `engagement_score`, `rule_grade` (A1…D4),
+//!   `rule_status` (sql / mql / lead / disqualified), `stage`, `action`, `persona`,
+//!   `disqualified`, `top_product` and `rule_reasons` (each rule that fired with its points,
+//!   decay and cap noted); points are rounded to two decimals;
+//! - `model_id` (the bundle's short checksum, with a bundle) and `scored_at` (UTC).
+//!
+//! Rounding happens here, for people; the numbers in a [`ScoredBatch`] stay unrounded.
 
 use std::path::{Path, PathBuf};
 
@@ -18,21 +28,50 @@ use polars::prelude::*;
 
 use crate::data::output::{BatchWriter, OutputError};
 use crate::present::rules::render_items;
-use crate::present::text::render_reasons;
+use crate::present::text::render_reasons_pp;
 use crate::rules::Breakdown;
 use crate::score::{LeadIds, ModelScores, Prepared, ScoredBatch, Sink, SinkError};
+
+/// How the file shows numbers and which columns it adds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FileOptions {
+    /// Decimals of `probability` (and `probability_<model>`).
+    pub probability_decimals: u32,
+    /// Decimals of `percentile`.
+    pub percentile_decimals: u32,
+    /// Write every model's `probability_<model>` column.
+    pub all_models: bool,
+}
+
+impl Default for FileOptions {
+    fn default() -> Self {
+        FileOptions { probability_decimals: 4, percentile_decimals: 1, all_models: false }
+    }
+}
 
 /// Writes scored batches to a file.
 pub struct FileSink {
     path: PathBuf,
     writer: BatchWriter,
+    options: FileOptions,
 }
 
 impl FileSink {
-    /// Stages the output file beside `path` (its directory is created if needed).
-    pub fn create(path: &Path) -> Result<FileSink, OutputError> {
-        Ok(FileSink { path: path.to_path_buf(), writer: BatchWriter::create(path)? })
+    /// Stages the output file beside `path`; its directory must exist (a typo in a cron line
+    /// must not quietly create a new directory).
+    pub fn create(path: &Path, options: FileOptions) -> Result<FileSink, OutputError> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(d) = dir.filter(|d| !d.is_dir()) {
+            return Err(OutputError::NoDirectory { path: path.to_path_buf(), directory: d.to_path_buf() });
+        }
+        Ok(FileSink { path: path.to_path_buf(), writer: BatchWriter::create(path)?, options })
     }
+}
+
+/// `x` rounded to `decimals` decimals.
+fn round(x: f64, decimals: u32) -> f64 {
+    let f = 10f64.powi(decimals as i32);
+    (x * f).round() / f
 }
 
 impl Sink for FileSink {
@@ -42,12 +81,17 @@ impl Sink for FileSink {
 
     fn write(&mut self, batch: &ScoredBatch) -> Result<(), SinkError> {
         let mut cols = vec![id_column(batch)];
+        cols.extend(batch.context.iter().map(|(name, v)| Column::new(name.as_str().into(), v)));
         if let Some(m) = &batch.model {
-            cols.extend(model_columns(m, batch.len));
+            cols.extend(model_columns(m, batch.len(), &self.options));
         }
         if let Some(r) = &batch.rules {
             cols.extend(rule_columns(r));
         }
+        if let Some(m) = &batch.model {
+            cols.push(Column::new("model_id".into(), vec![m.model_id.as_str(); batch.len()]));
+        }
+        cols.push(Column::new("scored_at".into(), vec![batch.scored_at.as_str(); batch.len()]));
         let mut df = DataFrame::new_infer_height(cols)
             .map_err(|source| OutputError::Polars { path: self.path.clone(), source })?;
         self.writer.write(&mut df)?;
@@ -63,26 +107,32 @@ impl Sink for FileSink {
 fn id_column(batch: &ScoredBatch) -> Column {
     match &batch.ids {
         LeadIds::Column { name, values } => Column::new(name.as_str().into(), values),
-        LeadIds::Rows => Column::new("row".into(), batch.rows().collect::<Vec<u64>>()),
+        LeadIds::Rows => Column::new("row".into(), &batch.rows),
     }
 }
 
-/// `probability`, `percentile`, `grade`, `reasons` and, with several models, each one's
+/// `probability`, `percentile`, `grade`, `reasons` and, with `--all-models`, every model's
 /// `probability_<model>`.
-fn model_columns(m: &ModelScores, len: usize) -> Vec<Column> {
+fn model_columns(m: &ModelScores, len: usize, o: &FileOptions) -> Vec<Column> {
     let reasons: Vec<String> = if m.reasons.is_empty() {
         vec![String::new(); len]
     } else {
-        m.reasons.iter().map(|r| render_reasons(&r.iter().collect::<Vec<_>>())).collect()
+        m.reasons.iter().map(|r| render_reasons_pp(r)).collect()
     };
+    let p = |v: &mut dyn Iterator<Item = f64>| v.map(|x| round(x, o.probability_decimals)).collect::<Vec<f64>>();
     let mut cols = vec![
-        Column::new("probability".into(), m.probabilities.iter().map(|p| p.get()).collect::<Vec<f64>>()),
-        Column::new("percentile".into(), &m.percentiles),
+        Column::new("probability".into(), p(&mut m.probabilities.iter().map(|x| x.get()))),
+        Column::new(
+            "percentile".into(),
+            m.percentiles.iter().map(|&x| round(x, o.percentile_decimals)).collect::<Vec<f64>>(),
+        ),
         Column::new("grade".into(), m.grades.iter().map(|g| g.as_str()).collect::<Vec<&str>>()),
         Column::new("reasons".into(), reasons),
     ];
-    for (name, probs) in &m.by_model {
-        cols.push(Column::new(format!("probability_{name}").into(), probs));
+    if o.all_models {
+        for (name, probs) in &m.by_model {
+            cols.push(Column::new(format!("probability_{name}").into(), p(&mut probs.iter().copied())));
+        }
     }
     cols
 }

@@ -106,7 +106,10 @@ fn evaluate_writes_every_number_and_the_auc_matches_the_scores() {
     assert_eq!(c["significant"].as_bool().unwrap(), p < 0.05);
 
     // The AUC equals the one computed from `leadscore score`'s probabilities of each model.
-    let o = run(d, &["score", "--model", "m.json", "--data", "data/history.csv", "--out", "s.csv", "--quiet"]);
+    let o = run(
+        d,
+        &["score", "--model", "m.json", "--data", "data/history.csv", "--out", "s.csv", "--quiet", "--all-models"],
+    );
     assert!(o.status.success(), "{:?}", text(&o));
     let (h, rows) = read_csv(&d.join("s.csv"));
     let (hh, hist) = read_csv(&d.join("data/history.csv"));

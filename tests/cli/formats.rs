@@ -52,5 +52,5 @@ fn csv_parquet_and_ndjson_give_the_same_model() {
     let scored = ParquetReader::new(File::open(dir.path().join("s.parquet")).unwrap()).finish().unwrap();
     assert_eq!(scored.height(), 800);
     let names: Vec<&str> = scored.get_column_names().iter().map(|s| s.as_str()).collect();
-    assert_eq!(names, ["lead_id", "probability", "percentile", "grade", "reasons"]);
+    assert_eq!(names, ["lead_id", "probability", "percentile", "grade", "reasons", "model_id", "scored_at"]);
 }

@@ -206,7 +206,7 @@ fn score_with_rules_alone_writes_the_rule_columns() {
     let (header, rows) = read_csv(&dir.path().join("out.csv"));
     assert_eq!(
         header.join(","),
-        "lead_id,rule_score,fit_score,engagement_score,rule_grade,rule_status,stage,action,persona,disqualified,top_product,rule_reasons"
+        "lead_id,rule_score,fit_score,engagement_score,rule_grade,rule_status,stage,action,persona,disqualified,top_product,rule_reasons,scored_at"
     );
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let scores: Vec<&str> = rows.iter().map(|r| r[col("rule_score")].as_str()).collect();
@@ -251,11 +251,15 @@ fn score_with_model_and_rules_keeps_the_model_columns_unchanged() {
     assert!(both.status.success(), "{:?}", text(&both));
     let (ha, ra) = read_csv(&d.join("a.csv"));
     let (hb, rb) = read_csv(&d.join("b.csv"));
-    assert_eq!(hb[..ha.len()], ha[..]);
-    assert_eq!(hb[ha.len()..].join(","), "rule_score,fit_score,engagement_score,rule_grade,rule_status,stage,action,persona,disqualified,top_product,rule_reasons");
+    // The model's columns, then the rules', then the run's model id and time, in both files.
+    let m = ha.len() - 2;
+    assert_eq!(hb[..m], ha[..m]);
+    assert_eq!(hb[m..m + 11].join(","), "rule_score,fit_score,engagement_score,rule_grade,rule_status,stage,action,persona,disqualified,top_product,rule_reasons");
+    assert_eq!(hb[m + 11..], ha[m..]);
     for (a, b) in ra.iter().zip(&rb) {
-        assert_eq!(a[..], b[..ha.len()]);
-        let s: f64 = b[ha.len()].parse().unwrap();
+        assert_eq!(a[..m], b[..m]);
+        assert_eq!(a[m], b[m + 11], "model id");
+        let s: f64 = b[m].parse().unwrap();
         assert!((0.0..=100.0).contains(&s));
     }
     // The example passes `rules check --data` on the generated sample.

@@ -7,15 +7,13 @@ use std::fs;
 fn scores_every_lead_with_probability_percentile_grade_and_reasons() {
     let dir = sample_dir();
     train_sample(dir.path());
-    let o = run(
-        dir.path(),
-        &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "out/scored.csv"],
-    );
+    let o =
+        run(dir.path(), &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "scored.csv"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("scored 200 leads"), "{out}");
-    let (header, rows) = read_csv(&dir.path().join("out/scored.csv"));
-    assert_eq!(header, ["lead_id", "probability", "percentile", "grade", "reasons"]);
+    let (header, rows) = read_csv(&dir.path().join("scored.csv"));
+    assert_eq!(header, ["lead_id", "probability", "percentile", "grade", "reasons", "model_id", "scored_at"]);
     assert_eq!(rows.len(), 200);
     let (_, input) = read_csv(&dir.path().join("data/open_leads.csv"));
     for (r, i) in rows.iter().zip(&input) {
@@ -23,14 +21,14 @@ fn scores_every_lead_with_probability_percentile_grade_and_reasons() {
         let p: f64 = r[1].parse().unwrap();
         assert!((0.0..=1.0).contains(&p));
         let pct: f64 = r[2].parse().unwrap();
-        assert!(pct > 0.0 && pct <= 100.0);
+        assert!((0.0..=100.0).contains(&pct));
         assert!(["A", "B", "C", "D"].contains(&r[3].as_str()));
-        assert!(r[4].contains(" = ") && r[4].contains('('), "reasons: {}", r[4]);
+        assert!(r[4].contains(" = ") && r[4].ends_with(" pp)"), "reasons: {}", r[4]);
+        assert_eq!(r[5].len(), 12, "model id");
     }
-    // The top-probability lead has percentile 100; percentiles follow probabilities.
+    // Percentiles follow probabilities (probabilities print rounded, so ties order by percentile).
     let mut by_p: Vec<(f64, f64)> = rows.iter().map(|r| (r[1].parse().unwrap(), r[2].parse().unwrap())).collect();
-    by_p.sort_by(|a, b| a.0.total_cmp(&b.0));
-    assert_eq!(by_p.last().unwrap().1, 100.0);
+    by_p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
     assert!(by_p.windows(2).all(|w| w[0].1 <= w[1].1));
 }
 
@@ -143,7 +141,7 @@ fn damaged_or_foreign_bundles_are_refused_with_a_clear_message() {
         ("tampered.json", text_b.replacen("\"rows_in_file\": 800", "\"rows_in_file\": 801", 1), "checksum mismatch"),
         (
             "future.json",
-            text_b.replacen("\"format_version\": \"1.0\"", "\"format_version\": \"2.0\"", 1),
+            text_b.replacen("\"format_version\": \"1.1\"", "\"format_version\": \"2.0\"", 1),
             "bundle format version 2.0 cannot be read",
         ),
         ("other.json", "{\"format\": \"something-else\"}".into(), "format is \"something-else\""),
@@ -350,4 +348,207 @@ fn as_of_errors_say_the_expected_format() {
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(2));
     assert!(err.contains("\"30/06/2026\" is not a date: expected YYYY-MM-DD, e.g. 2026-06-30"), "{err}");
+}
+
+/// The sample trained with both models (time-ordered hold-out); returns the bundle path.
+fn train_both(d: &std::path::Path) -> &'static str {
+    let o = run(
+        d,
+        &[
+            "train",
+            "--data",
+            "data/history.csv",
+            "--target",
+            "converted",
+            "--id",
+            "lead_id",
+            "--date-column",
+            "created_date",
+            "--model",
+            "both",
+            "--out",
+            "b.json",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    "b.json"
+}
+
+#[test]
+fn a_lead_scored_alone_gets_the_percentile_it_gets_in_the_whole_file() {
+    // Regression: percentiles ranked leads within the run, so one deal scored alone got
+    // "percentile 100" and changed from night to night with the rest of the file.
+    let dir = sample_dir();
+    let d = dir.path();
+    let b = train_both(d);
+    let o = run(d, &["score", "--model", b, "--data", "data/open_leads.csv", "--out", "all.csv", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let summary: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert!(summary["percentiles"].as_str().unwrap().starts_with("against the bundle's reference"), "{summary}");
+    let (_, all) = read_csv(&d.join("all.csv"));
+    let input = fs::read_to_string(d.join("data/open_leads.csv")).unwrap();
+    let mut lines = input.lines();
+    let header = lines.next().unwrap();
+    for k in [0usize, 57, 199] {
+        fs::write(d.join("one.csv"), format!("{header}\n{}\n", lines.clone().nth(k).unwrap())).unwrap();
+        let o = run(d, &["score", "--model", b, "--data", "one.csv", "--out", "one_out.csv", "--quiet"]);
+        assert!(o.status.success(), "{:?}", text(&o));
+        let (_, one) = read_csv(&d.join("one_out.csv"));
+        assert_eq!(one[0][..5], all[k][..5], "lead {k}: id, probability, percentile, grade, reasons");
+    }
+    // --rank-in-run ranks within the file instead: the best lead is then at 100.
+    let o = run(d, &["score", "--model", b, "--data", "data/open_leads.csv", "--out", "r.csv", "--rank-in-run"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let (_, r) = read_csv(&d.join("r.csv"));
+    let top = r.iter().map(|x| x[2].parse::<f64>().unwrap()).fold(0.0, f64::max);
+    assert_eq!(top, 100.0);
+}
+
+#[test]
+fn a_bundle_without_a_reference_still_scores_ranking_within_the_run_with_a_note() {
+    // Saved by the previous release (format 1.0, no reference distribution) on the shipped
+    // sample: it still scores, in two passes, with exactly the percentiles it gave then.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = root.join("tests/fixtures/score/bundle_format_1.0_logistic.json");
+    let data = root.join("data/open_leads.csv");
+    let o = run(
+        dir.path(),
+        &["score", "--model", bundle.to_str().unwrap(), "--data", data.to_str().unwrap(), "--out", "s.csv"],
+    );
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("no reference distribution") && err.contains("retrain for stable percentiles"), "{err}");
+    let (_, rows) = read_csv(&dir.path().join("s.csv"));
+    let (_, want) = read_csv(&root.join("tests/fixtures/score/percentiles_format_1.0_open_leads.csv"));
+    assert_eq!(rows.len(), want.len());
+    assert!(!want.is_empty());
+    for (r, w) in rows.iter().zip(&want) {
+        assert_eq!(r[0], w[0]);
+        let (a, b): (f64, f64) = (r[2].parse().unwrap(), w[1].parse().unwrap());
+        assert!((a - b).abs() < 0.051, "{}: {a} vs {b}", r[0]);
+    }
+}
+
+#[test]
+fn reasons_for_explains_only_those_grades_and_reasons_0_none() {
+    let dir = sample_dir();
+    let d = dir.path();
+    let b = train_both(d);
+    let o = run(
+        d,
+        &["score", "--model", b, "--data", "data/open_leads.csv", "--out", "a.csv", "--reasons-for", "A", "--json"],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let summary: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    let (_, rows) = read_csv(&d.join("a.csv"));
+    let a = rows.iter().filter(|r| r[3] == "A").count();
+    assert!(a > 0);
+    assert_eq!(summary["leads_explained"].as_u64().unwrap() as usize, a);
+    for r in &rows {
+        assert_eq!(r[3] == "A", !r[4].is_empty(), "{r:?}");
+    }
+    // The explained leads' reasons are the ones a full run gives them.
+    let o = run(d, &["score", "--model", b, "--data", "data/open_leads.csv", "--out", "full.csv", "--quiet"]);
+    assert!(o.status.success());
+    let (_, full) = read_csv(&d.join("full.csv"));
+    for (r, f) in rows.iter().zip(&full).filter(|(r, _)| r[3] == "A") {
+        assert_eq!(r[4], f[4]);
+    }
+    let o =
+        run(d, &["score", "--model", b, "--data", "data/open_leads.csv", "--out", "z.csv", "--reasons", "0", "--json"]);
+    let summary: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(summary["leads_explained"], 0);
+    let (_, rows) = read_csv(&d.join("z.csv"));
+    assert!(rows.iter().all(|r| r[4].is_empty()));
+}
+
+#[test]
+fn reasons_in_percentage_points_add_up_to_the_distance_from_an_average_lead() {
+    // Documented in scorer::points_per_log_odds: a lead's percentage points over all columns
+    // sum to 100 (p - p0), p0 the probability at the average lead's log-odds.
+    use leadscore::bundle::Bundle;
+    use leadscore::data::load::read_table;
+    use leadscore::data::typing::LeadFrame;
+    use leadscore::scorer::{BundleScorer, Scorer};
+    let dir = sample_dir();
+    let d = dir.path();
+    let b = Bundle::load(&d.join(train_both(d))).unwrap();
+    let path = d.join("data/open_leads.csv");
+    let df = read_table(&path).unwrap();
+    let frame = LeadFrame { df: &df, path: &path, first_row: 1 };
+    let enc = b.pipeline.transform(&frame, None).unwrap();
+    for (k, scorer) in BundleScorer::new(&b).models().iter().enumerate() {
+        let scored = scorer.score(&frame, true).unwrap();
+        let model = &b.models[k].model;
+        let p0 = model.probability_at(model.effects(&b.pipeline, &enc).unwrap().base);
+        assert_eq!(scored.contributions.len(), 200);
+        for (p, c) in scored.scores.iter().zip(&scored.contributions) {
+            let sum: f64 = c.iter().map(|x| x.pp.unwrap()).sum();
+            assert!((sum - 100.0 * (p - p0)).abs() < 1e-6, "{}: {sum} vs {}", model.name(), 100.0 * (p - p0));
+            // Same sign as the log-odds effect.
+            assert!(c.iter().all(|x| x.pp.unwrap() * x.effect >= 0.0));
+        }
+    }
+}
+
+#[test]
+fn open_only_keep_columns_and_an_output_directory_that_does_not_exist() {
+    let dir = sample_dir();
+    let d = dir.path();
+    let b = train_both(d);
+    // History with the outcome blanked on every 4th row: only those are open.
+    write_with_cells(&d.join("data/history.csv"), &d.join("mixed.csv"), "converted", |i| i % 4 == 0, "");
+    let o = run(
+        d,
+        &[
+            "score",
+            "--model",
+            b,
+            "--data",
+            "mixed.csv",
+            "--out",
+            "o.csv",
+            "--open-only",
+            "--keep-columns",
+            "industry,country",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let summary: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    let (header, rows) = read_csv(&d.join("o.csv"));
+    assert_eq!(header[..3], ["lead_id", "industry", "country"]);
+    assert_eq!(rows.len(), 800 / 4);
+    assert_eq!(summary["closed_rows_skipped"], 600);
+    let (_, hist) = read_csv(&d.join("mixed.csv"));
+    let open: Vec<&Vec<String>> = hist.iter().filter(|r| r.last().unwrap().is_empty()).collect();
+    for (r, h) in rows.iter().zip(open) {
+        assert_eq!(r[..3], [h[0].clone(), h[6].clone(), h[8].clone()]);
+    }
+    // A column that is not there is an error naming it.
+    let o = run(d, &["score", "--model", b, "--data", "mixed.csv", "--out", "k.csv", "--keep-columns", "owner"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("--keep-columns names column \"owner\""), "{:?}", text(&o));
+    assert!(!d.join("k.csv").exists());
+    // Regression: --out into a directory that does not exist was silently created.
+    let o = run(d, &["score", "--model", b, "--data", "data/open_leads.csv", "--out", "nightly/typo/s.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("the directory nightly/typo does not exist"), "{:?}", text(&o));
+    assert!(!d.join("nightly").exists());
+}
+
+#[test]
+fn missing_is_never_a_reason_for_a_column_never_missing_in_training() {
+    let dir = sample_dir();
+    let d = dir.path();
+    let b = train_both(d);
+    // `visits` is never blank in the generated history; blank it on 10 open leads.
+    write_with_cells(&d.join("data/open_leads.csv"), &d.join("blank.csv"), "visits", |i| i <= 10, "");
+    let o = run(d, &["score", "--model", b, "--data", "blank.csv", "--out", "s.csv", "--reasons", "20", "--json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let summary: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(summary["missing_never_seen"]["visits"], 10, "{summary}");
+    let (_, rows) = read_csv(&d.join("s.csv"));
+    assert!(rows.iter().all(|r| !r[4].contains("visits = (missing)")));
 }

@@ -16,7 +16,7 @@ fn trains_on_the_generated_sample_and_writes_a_versioned_bundle() {
     let b: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("models/m.json")).unwrap()).unwrap();
     assert_eq!(b["format"], "leadscore-bundle");
-    assert_eq!(b["format_version"], "1.0");
+    assert_eq!(b["format_version"], "1.1");
     assert_eq!(b["training"]["labelled_rows"], 800);
     assert_eq!(b["training"]["seed"], 42);
     assert_eq!(b["training"]["data_sha256"].as_str().unwrap().len(), 64);
@@ -322,12 +322,25 @@ fn both_models_in_one_bundle_with_the_better_one_primary() {
     let trees = &models[1]["model"]["trees"];
     assert!(trees.is_object());
     // Scoring writes both probabilities beside the primary one.
-    let s = run(dir.path(), &["score", "--model", "b.json", "--data", "data/open_leads.csv", "--out", "s.csv"]);
+    let s = run(
+        dir.path(),
+        &["score", "--model", "b.json", "--data", "data/open_leads.csv", "--out", "s.csv", "--all-models"],
+    );
     assert!(s.status.success(), "{:?}", text(&s));
     let (header, rows) = read_csv(&dir.path().join("s.csv"));
     assert_eq!(
         header,
-        ["lead_id", "probability", "percentile", "grade", "reasons", "probability_logistic", "probability_gbm"]
+        [
+            "lead_id",
+            "probability",
+            "percentile",
+            "grade",
+            "reasons",
+            "probability_logistic",
+            "probability_gbm",
+            "model_id",
+            "scored_at"
+        ]
     );
     let col = if better == "logistic" { 5 } else { 6 };
     assert!(rows.iter().all(|r| r[1] == r[col]));
