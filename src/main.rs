@@ -26,6 +26,7 @@ fn main() {
         Command::Evaluate(a) => cli::evaluate::run(a),
         Command::Thresholds(a) => cli::thresholds::run(a),
         Command::Pilot(a) => cli::pilot::run(a),
+        Command::Inspect(a) => cli::inspect::run(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

@@ -5,6 +5,7 @@
 pub mod evaluate;
 pub mod generate;
 pub mod inputs;
+pub mod inspect;
 pub mod pilot;
 pub mod rules;
 pub mod score;
@@ -41,6 +42,8 @@ pub enum Command {
     Thresholds(thresholds::ThresholdsArgs),
     /// Pilot tests: assign open leads to treatment and control, analyse the outcome.
     Pilot(pilot::PilotArgs),
+    /// Show what a model bundle is: training data, models and metrics, grades, schema.
+    Inspect(inspect::InspectArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

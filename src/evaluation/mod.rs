@@ -72,6 +72,10 @@ pub struct Evaluation {
     pub conversions: usize,
     /// Area under the ROC curve.
     pub auc: f64,
+    /// Its 95% interval (DeLong); absent in bundles saved before format 1.1 and when a class
+    /// has fewer than two leads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auc_ci: Option<[f64; 2]>,
     /// Area under the precision-recall curve (average precision).
     pub pr_auc: f64,
     /// Mean log loss.
@@ -90,6 +94,7 @@ impl Evaluation {
             rows: labels.len(),
             conversions: labels.iter().filter(|&&y| y).count(),
             auc: roc_auc(probs, labels)?,
+            auc_ci: stats::auc_delong_interval(probs, labels, 0.95).ok(),
             pr_auc: average_precision(probs, labels)?,
             log_loss: log_loss(probs, labels)?,
             brier: brier(probs, labels)?,

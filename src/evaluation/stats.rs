@@ -95,11 +95,33 @@ fn check_delong(scores: &[f64], labels: &[bool]) -> Result<(usize, usize), Metri
 }
 
 /// DeLong variance of one scorer's AUC (`var(v10)/m + var(v01)/n`).
-#[cfg(test)]
-fn delong_variance(scores: &[f64], labels: &[bool]) -> Result<f64, MetricError> {
+pub fn delong_variance(scores: &[f64], labels: &[bool]) -> Result<f64, MetricError> {
     let (m, n) = check_delong(scores, labels)?;
     let (v10, v01) = structural_components(scores, labels);
     Ok(sample_variance(&v10) / m as f64 + sample_variance(&v01) / n as f64)
+}
+
+/// The AUC's normal-approximation interval at `level` (e.g. 0.95) from its DeLong variance,
+/// clipped to `[0, 1]`: O(n log n), cheap enough to compute for every model at training.
+pub fn auc_delong_interval(scores: &[f64], labels: &[bool], level: f64) -> Result<[f64; 2], MetricError> {
+    let auc = roc_auc(scores, labels)?;
+    let se = delong_variance(scores, labels)?.sqrt();
+    let z = normal_quantile(0.5 + level / 2.0);
+    Ok([(auc - z * se).max(0.0), (auc + z * se).min(1.0)])
+}
+
+/// The standard normal quantile, by bisection on [`normal_sf`] (to 1e-12).
+fn normal_quantile(p: f64) -> f64 {
+    let (mut lo, mut hi) = (-40.0f64, 40.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if 1.0 - normal_sf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// DeLong's test for two scorers evaluated on the same leads (paired, two-sided).
@@ -324,6 +346,18 @@ pub fn normal_sf(z: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::super::metrics::tests::{bools, close, fixture, num, nums};
+
+    #[test]
+    fn delong_interval_is_the_auc_plus_minus_1_96_standard_errors() {
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-9);
+        let scores = [0.9, 0.8, 0.7, 0.65, 0.6, 0.5, 0.4, 0.35, 0.3, 0.1];
+        let labels = [true, true, false, true, true, false, false, true, false, false];
+        let auc = roc_auc(&scores, &labels).unwrap();
+        let se = delong_variance(&scores, &labels).unwrap().sqrt();
+        let [lo, hi] = auc_delong_interval(&scores, &labels, 0.95).unwrap();
+        assert!((lo - (auc - 1.959_963_984_540_054 * se)).abs() < 1e-9, "{lo}");
+        assert!((hi - (auc + 1.959_963_984_540_054 * se).min(1.0)).abs() < 1e-9, "{hi}");
+    }
     use super::*;
 
     fn rel_close(name: &str, got: f64, want: f64, rel: f64) {

@@ -7,11 +7,12 @@
 //!   the decile table);
 //! - [`train`]: the report `train` prints; [`evaluate`]: the summary `evaluate` prints;
 //!   [`html`] with [`charts`]: the self-contained HTML report;
-//! - [`thresholds`], [`pilot`], [`rules`], [`score`]: the other commands' output.
+//! - [`thresholds`], [`pilot`], [`rules`], [`score`], [`inspect`]: the other commands' output.
 
 pub mod charts;
 pub mod evaluate;
 pub mod html;
+pub mod inspect;
 pub mod pilot;
 pub mod rules;
 pub mod score;

@@ -9,6 +9,7 @@ mod common;
 mod evaluate;
 mod formats;
 mod honest_numbers;
+mod inspect;
 mod loading;
 mod logistic_crosscheck;
 mod pilot;
