@@ -453,17 +453,17 @@ fn is_regular(path: &Path) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn table(body: &[u8], name: &str) -> Result<DataFrame, LoadError> {
+    pub(crate) fn table(body: &[u8], name: &str) -> Result<DataFrame, LoadError> {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join(name);
         std::fs::write(&p, body).unwrap();
         read_table(&p)
     }
 
-    fn cells(df: &DataFrame, col: &str) -> Vec<Option<String>> {
+    pub(crate) fn cells(df: &DataFrame, col: &str) -> Vec<Option<String>> {
         df.column(col).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
     }
 

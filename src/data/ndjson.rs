@@ -158,20 +158,8 @@ impl<'de> serde::Deserialize<'de> for FlatRecord {
 
 #[cfg(test)]
 mod tests {
-    use polars::prelude::DataFrame;
-
-    use crate::data::load::{read_table, LoadError};
-
-    fn table(body: &[u8], name: &str) -> Result<DataFrame, LoadError> {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join(name);
-        std::fs::write(&p, body).unwrap();
-        read_table(&p)
-    }
-
-    fn cells(df: &DataFrame, col: &str) -> Vec<Option<String>> {
-        df.column(col).unwrap().str().unwrap().iter().map(|v| v.map(str::to_string)).collect()
-    }
+    use crate::data::load::read_table;
+    use crate::data::load::tests::{cells, table};
 
     #[test]
     fn an_ndjson_file_without_line_breaks_stops_at_the_line_limit() {
