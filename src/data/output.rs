@@ -428,6 +428,25 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_last_step_rolls_back_the_files_it_followed() {
+        // The run's sinks commit together: files first, then e.g. a ledger's transaction; if
+        // that fails, the files must be as before (new ones gone, replaced ones restored).
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("old.csv"), "old").unwrap();
+        let a = Staged::bytes(&d.join("new.csv"), b"new").unwrap();
+        let b = Staged::bytes(&d.join("old.csv"), b"replaced").unwrap();
+        let r = commit_all_then(vec![a, b], || Err::<(), &str>("database said no")).unwrap();
+        assert_eq!(r, Err("database said no"));
+        assert_eq!(names(d), ["old.csv"]);
+        assert_eq!(std::fs::read_to_string(d.join("old.csv")).unwrap(), "old");
+        // A last step that succeeds leaves every file in place.
+        let a = Staged::bytes(&d.join("new.csv"), b"new").unwrap();
+        assert_eq!(commit_all_then(vec![a], || Ok::<(), &str>(())).unwrap(), Ok(()));
+        assert_eq!(names(d), ["new.csv", "old.csv"]);
+    }
+
+    #[test]
     fn commit_all_moves_every_file() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();

@@ -552,3 +552,41 @@ fn missing_is_never_a_reason_for_a_column_never_missing_in_training() {
     let (_, rows) = read_csv(&d.join("s.csv"));
     assert!(rows.iter().all(|r| !r[4].contains("visits = (missing)")));
 }
+
+#[test]
+fn every_sink_of_a_run_commits_or_none_does() {
+    // A run with the file sink and a second sink whose last step fails: the output file must
+    // not appear (and no temporary file is left), and the error is the second sink's.
+    use leadscore::score::{score, Prepared, ScorePlan, ScoredBatch, Sink, SinkError};
+    use leadscore::sinks::file::{FileOptions, FileSink};
+    struct Refuses(usize);
+    impl Sink for Refuses {
+        fn name(&self) -> String {
+            "refusing ledger".into()
+        }
+        fn write(&mut self, batch: &ScoredBatch) -> Result<(), SinkError> {
+            self.0 += batch.len();
+            Ok(())
+        }
+        fn finish(self: Box<Self>) -> Result<Prepared, SinkError> {
+            let seen = self.0;
+            Ok(Prepared {
+                files: Vec::new(),
+                commit: Some(Box::new(move || {
+                    Err(SinkError::Other { sink: "ledger".into(), message: format!("refused {seen} leads") })
+                })),
+            })
+        }
+    }
+    let dir = sample_dir();
+    let d = dir.path();
+    let bundle = train_sample(d);
+    let plan = ScorePlan::new(d.join("data/open_leads.csv"), Some(bundle), None, 64).unwrap();
+    let out = d.join("scored.csv");
+    let sinks: Vec<Box<dyn Sink>> =
+        vec![Box::new(FileSink::create(&out, FileOptions::default()).unwrap()), Box::new(Refuses(0))];
+    let e = score(&plan, sinks, &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.to_string(), "ledger: refused 200 leads");
+    let left: Vec<_> = fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!out.exists() && left.iter().all(|n| !n.to_string_lossy().starts_with(".leadscore")), "{left:?}");
+}
