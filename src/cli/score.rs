@@ -58,6 +58,9 @@ pub struct ScoreArgs {
     /// Also write every model's probability (`probability_<model>` columns).
     #[arg(long)]
     pub all_models: bool,
+    /// Append one JSON line per run to this file: the run summary, or the error of a failed run.
+    #[arg(long)]
+    pub log: Option<PathBuf>,
     /// Decimals of `probability` in the output.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=17))]
     pub precision: u32,
@@ -73,6 +76,20 @@ pub struct ScoreArgs {
     pub json: bool,
 }
 
+/// Appends `line` and a newline to `path` (created if needed): one write, so lines of runs that
+/// overlap do not interleave.
+fn append_line(path: &std::path::Path, line: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot append to the log: {e}", path.display()))?;
+    f.write_all(format!("{line}\n").as_bytes())
+        .map_err(|e| anyhow::anyhow!("{}: cannot append to the log: {e}", path.display()))?;
+    Ok(())
+}
+
 /// A grade letter for `--reasons-for`.
 fn parse_grade(s: &str) -> Result<Grade, String> {
     Grade::parse(s).ok_or_else(|| format!("\"{s}\" is not a grade: use A, B, C or D, e.g. --reasons-for A,B"))
@@ -80,6 +97,7 @@ fn parse_grade(s: &str) -> Result<Grade, String> {
 
 /// Runs `score`.
 pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
+    let data_display = args.data.display().to_string();
     let grades = match &args.grade_cuts {
         None => None,
         Some(v) => {
@@ -130,6 +148,15 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     let summary = score(&plan, sinks, &mut tick);
     if let Some(b) = &bar {
         b.finish_and_clear();
+    }
+    if let Some(log) = &args.log {
+        let line = match &summary {
+            Ok(s) => serde_json::to_value(s)?,
+            Err(e) => {
+                serde_json::json!({ "error": e.to_string(), "input": data_display, "failed_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true) })
+            }
+        };
+        append_line(log, &line.to_string())?;
     }
     let summary = summary?;
     for w in &summary.warnings {

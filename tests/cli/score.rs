@@ -590,3 +590,40 @@ fn every_sink_of_a_run_commits_or_none_does() {
     let left: Vec<_> = fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(!out.exists() && left.iter().all(|n| !n.to_string_lossy().starts_with(".leadscore")), "{left:?}");
 }
+
+#[test]
+fn log_appends_one_json_line_per_run_failed_runs_too() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    for _ in 0..2 {
+        let o = run(
+            d,
+            &[
+                "score",
+                "--model",
+                "models/m.json",
+                "--data",
+                "data/open_leads.csv",
+                "--out",
+                "s.csv",
+                "--quiet",
+                "--log",
+                "runs.jsonl",
+            ],
+        );
+        assert!(o.status.success(), "{:?}", text(&o));
+    }
+    fs::write(d.join("bad.csv"), "lead_id,visits\nL1,many\n").unwrap();
+    let o = run(
+        d,
+        &["score", "--model", "models/m.json", "--data", "bad.csv", "--out", "b.csv", "--quiet", "--log", "runs.jsonl"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let log = fs::read_to_string(d.join("runs.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["leads"], 200);
+    assert_eq!(lines[1]["model_id"], lines[0]["model_id"]);
+    assert!(lines[2]["error"].as_str().unwrap().contains("bad.csv"), "{}", lines[2]);
+}
