@@ -32,9 +32,19 @@ pub(super) fn open_rows(
     plan: &ScorePlan,
     bundle: Option<&Bundle>,
     frame: &LeadFrame,
+    summary: &mut ScoreSummary,
 ) -> Result<Option<Vec<bool>>, ScoreRunError> {
     let Some(b) = bundle.filter(|_| plan.open_only) else { return Ok(None) };
-    let Ok(text) = frame.text(&b.target.column, "") else { return Ok(None) };
+    let Ok(text) = frame.text(&b.target.column, "") else {
+        if summary.batches == 0 {
+            summary.warnings.push(format!(
+                "{}: --open-only: the file has no column \"{}\" (the bundle's target), so every row was scored",
+                plan.data.display(),
+                b.target.column
+            ));
+        }
+        return Ok(None);
+    };
     let known = |v: &str, list: &[String]| list.iter().any(|x| x.trim().eq_ignore_ascii_case(v));
     Ok(Some(
         text.iter()

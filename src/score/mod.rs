@@ -289,7 +289,7 @@ pub fn score(
             }
             batch.rules = Some(breakdowns);
         }
-        if let Some(open) = open_rows(plan, run.bundle.as_ref(), &frame)? {
+        if let Some(open) = open_rows(plan, run.bundle.as_ref(), &frame, &mut summary)? {
             summary.closed_rows_skipped += open.iter().filter(|&&o| !o).count();
             batch = batch.retain(&open);
         }

@@ -526,6 +526,10 @@ fn open_only_keep_columns_and_an_output_directory_that_does_not_exist() {
     for (r, h) in rows.iter().zip(open) {
         assert_eq!(r[..3], [h[0].clone(), h[6].clone(), h[8].clone()]);
     }
+    // Without the target column every row is scored, and the summary says so.
+    let o = run(d, &["score", "--model", b, "--data", "data/open_leads.csv", "--out", "n.csv", "--open-only"]);
+    assert!(o.status.success());
+    assert!(text(&o).1.contains("--open-only: the file has no column \"converted\""), "{:?}", text(&o));
     // A column that is not there is an error naming it.
     let o = run(d, &["score", "--model", b, "--data", "mixed.csv", "--out", "k.csv", "--keep-columns", "owner"]);
     assert_eq!(o.status.code(), Some(2));
