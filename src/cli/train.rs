@@ -64,37 +64,37 @@ pub struct TrainArgs {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Seed for splits.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Share of history held out for evaluation.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub holdout: Option<f64>,
     /// k-fold cross-validation instead of one hold-out.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub cv: Option<usize>,
     /// L2 penalty of the logistic regression (scikit-learn's 1/C).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub l2: Option<f64>,
     /// With --model both: the model reported as `probability` [default: better held-out AUC].
     #[arg(long, value_parser = parse_model_kind)]
     pub primary: Option<ModelKind>,
     /// Boosted trees: maximum number of trees [config gbm.num_trees; default 500].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub num_trees: Option<usize>,
     /// Boosted trees: learning rate [default 0.05].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub learning_rate: Option<f64>,
     /// Boosted trees: maximum leaves per tree [default 31].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub num_leaves: Option<usize>,
     /// Boosted trees: maximum depth, -1 = unlimited [default -1].
     #[arg(long, allow_hyphen_values = true)]
     pub max_depth: Option<i32>,
     /// Boosted trees: minimum rows per leaf [default 20].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub min_data_in_leaf: Option<usize>,
     /// Boosted trees: early-stopping patience in trees, 0 = off [default 50].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub early_stopping_rounds: Option<usize>,
     /// Boosted trees: monotone constraints, e.g. "webinars_attended=+1,unsubscribed=-1".
     #[arg(long)]

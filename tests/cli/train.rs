@@ -539,3 +539,19 @@ fn negative_values_leave_open_stages_out_of_history_and_the_bundle_keeps_them() 
     let o = run(d, &[&args[..], &["--positive", "1", "--out", "c.json"]].concat());
     assert!(text(&o).0.contains("800 rows; 800 labelled"), "{:?}", text(&o));
 }
+
+#[test]
+fn negative_numbers_reach_the_range_check_instead_of_a_parse_error() {
+    // Regression: `--holdout -0.2` and `--learning-rate -1` said "unexpected argument '-0'
+    // found", naming neither the flag's range nor what to do.
+    let dir = sample_dir();
+    let d = dir.path();
+    let base = ["train", "--data", "data/history.csv", "--target", "converted", "--out", "x.json"];
+    let o = run(d, &[&base[..], &["--holdout", "-0.2"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("evaluation.holdout = -0.2 is invalid: must be between 0 and 1"), "{:?}", text(&o));
+    let o = run(d, &[&base[..], &["--model", "gbm", "--learning-rate", "-1"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("`learning_rate` = -1 is invalid"), "{:?}", text(&o));
+    assert!(!d.join("x.json").exists());
+}
