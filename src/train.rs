@@ -123,6 +123,18 @@ pub enum TrainError {
     /// Saving failed.
     #[error(transparent)]
     Bundle(#[from] BundleError),
+    /// The hold-out leaves training rows of one outcome only.
+    #[error("{path}: --holdout {share} leaves {rows} lead(s) to fit on ({positives} converted, {} dead); fitting needs both outcomes: lower --holdout (e.g. 0.2) or use more history", rows - positives)]
+    OneClassTraining {
+        /// The data file.
+        path: PathBuf,
+        /// The hold-out share.
+        share: f64,
+        /// Training rows left.
+        rows: usize,
+        /// Converted among them.
+        positives: usize,
+    },
     /// No held-out probabilities to set grade cut-offs from.
     #[error("no held-out leads to set grade cut-offs from; use more history or a larger --holdout, or set grades.a, grades.b and grades.c in the config")]
     NoHeldout,
@@ -401,6 +413,15 @@ fn hold_out(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Re
     let split = method.holdout(&h.y, days.as_deref(), plan.config.evaluation.seed).ok_or(TrainError::NoHeldout)?;
     let (tr_rows, tr_y) = h.pick(&split.train);
     let (te_rows, te_y) = h.pick(&split.test);
+    let positives = tr_y.iter().filter(|&&y| y).count();
+    if positives == 0 || positives == tr_y.len() {
+        return Err(TrainError::OneClassTraining {
+            path: plan.data.clone(),
+            share: plan.config.evaluation.holdout,
+            rows: tr_y.len(),
+            positives,
+        });
+    }
     progress(&format!("fitting on {} rows, holding out {}", tr_rows.len(), te_rows.len()));
     let (pipeline, models) = fit_models(h, &tr_rows, &tr_y, plan, progress)?;
     let mut evaluations = Vec::new();

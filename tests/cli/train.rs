@@ -555,3 +555,36 @@ fn negative_numbers_reach_the_range_check_instead_of_a_parse_error() {
     assert!(text(&o).1.contains("`learning_rate` = -1 is invalid"), "{:?}", text(&o));
     assert!(!d.join("x.json").exists());
 }
+
+#[test]
+fn a_holdout_that_leaves_one_outcome_to_fit_on_names_holdout_and_the_file() {
+    // Regression: `--holdout 0.999` said "gbm: training labels are all 0", naming neither.
+    let dir = sample_dir();
+    let d = dir.path();
+    let text_all = fs::read_to_string(d.join("data/history.csv")).unwrap();
+    let small: Vec<&str> = text_all.lines().take(101).collect();
+    fs::write(d.join("small.csv"), small.join("\n") + "\n").unwrap();
+    let o = run(
+        d,
+        &[
+            "train",
+            "--data",
+            "small.csv",
+            "--target",
+            "converted",
+            "--id",
+            "lead_id",
+            "--date-column",
+            "created_date",
+            "--holdout",
+            "0.99",
+            "--allow-leaky",
+            "--out",
+            "x.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o).1;
+    assert!(err.contains("small.csv: --holdout 0.99 leaves 1 lead(s) to fit on"), "{err}");
+    assert!(!d.join("x.json").exists());
+}
