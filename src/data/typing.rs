@@ -89,6 +89,14 @@ pub enum TypingError {
         /// Distinct values seen.
         values: String,
     },
+    /// The target column is blank (or a missing token) in every row.
+    #[error("{path}: the outcome column \"{column}\" is empty in every row: there is no history to learn from or evaluate on; check --target, or fill in the outcomes")]
+    EmptyTarget {
+        /// The file.
+        path: PathBuf,
+        /// The target column.
+        column: String,
+    },
     /// The positive value cannot be guessed.
     #[error(
         "{path}: cannot tell which value of \"{column}\" means converted (values: {values}); pass --positive VALUE"
@@ -342,6 +350,9 @@ pub fn read_labels_with(
             distinct.insert(v.to_string());
         }
     }
+    if distinct.is_empty() {
+        return Err(TypingError::EmptyTarget { path: frame.path.to_path_buf(), column: column.to_string() });
+    }
     let values = distinct.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");
     let positive: Vec<String> = if positive.is_empty() {
         const KNOWN: [&str; 6] = ["1", "1.0", "yes", "true", "won", "converted"];
@@ -389,6 +400,20 @@ pub fn read_labels_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_blank_in_every_row_says_the_column_is_empty() {
+        // Regression: answered "cannot tell which value means converted; pass --positive VALUE".
+        let df = DataFrame::new_infer_height(vec![Column::new("converted".into(), [Some(""), None, Some("Select")])])
+            .unwrap();
+        let frame = LeadFrame { df: &df, path: Path::new("h.csv"), first_row: 1 };
+        let m = MissingTokens::new(&["Select".to_string()]);
+        for positive in [vec![], vec!["1".to_string()]] {
+            let e = read_labels(&frame, "converted", &positive, &m).unwrap_err();
+            assert!(matches!(e, TypingError::EmptyTarget { .. }), "{e}");
+            assert!(e.to_string().contains("\"converted\" is empty in every row"), "{e}");
+        }
+    }
 
     #[test]
     fn missing_tokens_match_whatever_the_case_also_outside_ascii() {
