@@ -321,10 +321,8 @@ fn digest(bundle: &Bundle) -> String {
     hex(&Sha256::digest(&bytes))
 }
 
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+/// Lower-case hex of bytes (the data layer's, re-exported for bundle users).
+pub use crate::data::source::hex;
 
 /// SHA-256 of a file's bytes, streamed (the data layer's, re-exported for bundle users).
 pub use crate::data::source::file_sha256;

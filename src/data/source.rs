@@ -58,7 +58,7 @@ impl Input {
     /// Lower-case hex SHA-256 of the bytes read so far, if [`Input::hash`] was called.
     pub fn sha256(&self) -> Option<String> {
         let digest = self.hasher.clone()?.finalize();
-        Some(digest.iter().map(|b| format!("{b:02x}")).collect())
+        Some(hex(&digest))
     }
 
     /// The open file (for Parquet, which reads it by position).
@@ -190,7 +190,12 @@ pub fn check_parquet_magic(path: &Path, file: &mut File) -> Result<(), LoadError
 pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     let mut h = Sha256::new();
     std::io::copy(&mut File::open(path)?, &mut h)?;
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&h.finalize()))
+}
+
+/// Lower-case hex of bytes (every digest leadscore writes).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

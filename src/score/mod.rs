@@ -391,7 +391,11 @@ fn model_scores(
     summary: &mut ScoreSummary,
     clock: &mut Clock,
 ) -> Result<ModelScores, ScoreRunError> {
-    let scored = clock.time("score", || scorer.score(frame, false))?;
+    // Explaining every lead: one call scores and explains (timed as `explain`); otherwise the
+    // scores first, then reasons for the chosen grades only.
+    let explain_all = plan.reasons > 0 && plan.reasons_for.is_empty();
+    let mut scored = clock.time(if explain_all { "explain" } else { "score" }, || scorer.score(frame, explain_all))?;
+    let all_contributions = std::mem::take(&mut scored.contributions);
     for (col, count) in &scored.unseen {
         *summary.unseen_categories.entry(col.clone()).or_default() += count;
     }
@@ -408,7 +412,8 @@ fn model_scores(
         .collect::<Result<Vec<_>, _>>()?;
     let percentiles = scored.scores.iter().map(|&p| ranking.percentile(p)).collect();
     let lead_grades: Vec<Grade> = scored.scores.iter().map(|&p| grades.grade(p)).collect();
-    let reasons = clock.time("explain", || explain(plan, bundle, scorer, frame, &lead_grades, summary))?;
+    let reasons =
+        clock.time("explain", || explain(plan, bundle, scorer, frame, &lead_grades, all_contributions, summary))?;
     Ok(ModelScores {
         model_id: short_id(&bundle.checksum),
         primary: bundle.primary.to_string(),
@@ -433,6 +438,7 @@ fn explain(
     scorer: &BundleScorer,
     frame: &LeadFrame,
     grades: &[Grade],
+    all_contributions: Vec<Vec<Contribution>>,
     summary: &mut ScoreSummary,
 ) -> Result<Vec<Vec<Contribution>>, ScoreRunError> {
     if plan.reasons == 0 {
@@ -447,7 +453,9 @@ fn explain(
     }
     let never_missing: Vec<&str> =
         bundle.pipeline.columns.iter().filter(|c| c.missing_share == Some(0.0)).map(|c| c.name.as_str()).collect();
-    let contributions = if chosen.len() == grades.len() {
+    let contributions = if all_contributions.len() == grades.len() {
+        all_contributions
+    } else if chosen.len() == grades.len() {
         scorer.score(frame, true)?.contributions
     } else {
         // Only the chosen leads, through the same trait: a frame of just their rows.

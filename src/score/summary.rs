@@ -51,7 +51,8 @@ pub struct ScoreSummary {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub missing_never_seen: BTreeMap<String, usize>,
     /// Seconds per stage: `read` (reading and splitting the file), `score` (typing, encoding
-    /// and predicting), `explain` (reasons), `write` (the sinks), `commit`.
+    /// and predicting), `explain` (reasons; when every lead is explained, scoring and explaining
+    /// are one call and all of it counts here), `write` (the sinks), `commit`.
     pub seconds: BTreeMap<String, f64>,
 }
 
