@@ -31,6 +31,7 @@ pub mod explain;
 pub mod features;
 pub mod generate;
 pub mod leakage;
+pub mod ledger;
 pub mod models;
 pub mod params;
 pub mod pilot;

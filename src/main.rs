@@ -27,6 +27,9 @@ fn main() {
         Command::Thresholds(a) => cli::thresholds::run(a),
         Command::Pilot(a) => cli::pilot::run(a),
         Command::Inspect(a) => cli::inspect::run(a),
+        Command::Ledger(a) => cli::ledger::run(a),
+        Command::Changes(a) => cli::ledger::changes(a),
+        Command::History(a) => cli::ledger::history(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

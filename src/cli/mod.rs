@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod generate;
 pub mod inputs;
 pub mod inspect;
+pub mod ledger;
 pub mod pilot;
 pub mod rules;
 pub mod score;
@@ -44,6 +45,12 @@ pub enum Command {
     Pilot(pilot::PilotArgs),
     /// Show what a model bundle is: training data, models and metrics, grades, schema.
     Inspect(inspect::InspectArgs),
+    /// The score ledger: list or prune its runs.
+    Ledger(ledger::LedgerArgs),
+    /// What changed between two runs of the ledger: jumps, grade and status changes, new and gone leads.
+    Changes(ledger::ChangesArgs),
+    /// One lead's scores over the ledger's runs.
+    History(ledger::HistoryArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

@@ -8,9 +8,11 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{check_outputs, print_out, Outcome};
-use leadscore::bundle::{Grade, GradeCuts, GradeCutsError};
-use leadscore::score::{score, RulesInput, ScorePlan, Sink};
+use leadscore::bundle::{Bundle, Grade, GradeCuts, GradeCutsError};
+use leadscore::ledger::{open, Location, Mode, NewRun, DEFAULT_LEDGER};
+use leadscore::score::{reuse_settings, score, Reuse, RulesInput, ScorePlan, Sink};
 use leadscore::sinks::file::{FileOptions, FileSink};
+use leadscore::sinks::ledger::{previous_scores, LedgerSink};
 
 /// Arguments of `leadscore score`.
 #[derive(Debug, Args)]
@@ -24,8 +26,9 @@ pub struct ScoreArgs {
     /// Activity log for the rules (lead id, activity, timestamp, optional page and product).
     #[arg(long, requires = "rules")]
     pub activities: Option<PathBuf>,
-    /// Date (YYYY-MM-DD) the rules measure recency from (default: today, UTC).
-    #[arg(long, value_parser = super::parse_as_of, requires = "rules")]
+    /// The night being scored (YYYY-MM-DD, default: today, UTC): the ledger's run date, and
+    /// the date the rules measure recency from.
+    #[arg(long, value_parser = super::parse_as_of)]
     pub as_of: Option<NaiveDate>,
     /// Id column (default: the bundle's, else the rules file's `[score] id`).
     #[arg(long)]
@@ -68,6 +71,20 @@ pub struct ScoreArgs {
     /// `0.6 0.35 0.15` works too).
     #[arg(long, value_delimiter = ',', num_args = 1..=3, allow_negative_numbers = true)]
     pub grade_cuts: Option<Vec<f64>>,
+    /// Record the run in a score ledger: an SQLite file (default models/ledger.db, created if
+    /// needed) or a postgres://user:password@host/database URL. One transaction per run.
+    #[arg(long, num_args = 0..=1, default_missing_value = DEFAULT_LEDGER)]
+    pub ledger: Option<String>,
+    /// Record this night again although the ledger has it (same as-of date and model).
+    #[arg(long, requires = "ledger")]
+    pub replace: bool,
+    /// Seconds to wait for another run writing to the same ledger before giving up.
+    #[arg(long, default_value_t = 10, requires = "ledger")]
+    pub ledger_wait: u64,
+    /// Reuse the ledger's stored score of every lead whose model inputs are unchanged since
+    /// the latest run with the same bundle and settings; score only new and changed leads.
+    #[arg(long, requires = "ledger", conflicts_with_all = ["all_models", "rank_in_run"])]
+    pub incremental: bool,
     /// No progress bar and no summary (for cron).
     #[arg(long)]
     pub quiet: bool,
@@ -95,6 +112,45 @@ fn parse_grade(s: &str) -> Result<Grade, String> {
     Grade::parse(s).ok_or_else(|| format!("\"{s}\" is not a grade: use A, B, C or D, e.g. --reasons-for A,B"))
 }
 
+/// Opens the ledger, for `--incremental` reads the scores that may be reused, and begins the
+/// run (taking the ledger's write lock, refusing a night already recorded unless `--replace`).
+fn ledger_sink(
+    ledger: &str,
+    plan: &mut ScorePlan,
+    as_of: NaiveDate,
+    replace: bool,
+    incremental: bool,
+    wait: std::time::Duration,
+) -> anyhow::Result<Box<dyn Sink>> {
+    let location = Location::parse(ledger);
+    if let Location::Sqlite(path) = &location {
+        check_outputs(&[("--ledger", Some(path.as_path()))], &[("--data", Some(plan.data.as_path())), ("--model", plan.model.as_deref())])?;
+    }
+    let bundle = plan.model.as_deref().map(Bundle::load).transpose()?;
+    let settings = reuse_settings(plan, bundle.as_ref());
+    let mut backend = open(&location, Mode::Write)?;
+    backend.set_lock_wait(wait);
+    plan.hash_inputs = true;
+    if incremental {
+        let found = previous_scores(backend.as_mut(), &settings)?;
+        plan.reuse = Some(found.unwrap_or_else(|| Reuse {
+            source: format!("no earlier run of {} with these settings", location.display()),
+            ..Reuse::default()
+        }));
+    }
+    let run = NewRun {
+        started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        as_of: as_of.to_string(),
+        model_id: bundle.as_ref().map(|b| leadscore::score::short_id(&b.checksum)),
+        model_alias: None,
+        model_path: plan.model.as_ref().map(|p| p.display().to_string()),
+        rules_path: plan.rules.as_ref().map(|r| r.file.display().to_string()),
+        input_path: plan.data.display().to_string(),
+        settings,
+    };
+    Ok(Box::new(LedgerSink::begin(backend, &run, replace)?))
+}
+
 /// Runs `score`.
 pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     let data_display = args.data.display().to_string();
@@ -108,11 +164,8 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
             }
         }
     };
-    let rules = args.rules.map(|file| RulesInput {
-        file,
-        activities: args.activities.clone(),
-        as_of: args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
-    });
+    let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let rules = args.rules.map(|file| RulesInput { file, activities: args.activities.clone(), as_of });
     let mut plan = ScorePlan::new(args.data, args.model, rules, args.batch_rows)?;
     plan.id = args.id;
     plan.reasons = args.reasons;
@@ -132,7 +185,11 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     )?;
     let options =
         FileOptions { probability_decimals: args.precision, percentile_decimals: 1, all_models: args.all_models };
-    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(FileSink::create(&args.out, options)?)];
+    let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(FileSink::create(&args.out, options)?)];
+    if let Some(ledger) = &args.ledger {
+        let wait = std::time::Duration::from_secs(args.ledger_wait);
+        sinks.push(ledger_sink(ledger, &mut plan, as_of, args.replace, args.incremental, wait)?);
+    }
     let bar = (!args.quiet && !args.json && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new_spinner();
         b.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("static template"));

@@ -13,6 +13,7 @@ pub mod charts;
 pub mod evaluate;
 pub mod html;
 pub mod inspect;
+pub mod ledger;
 pub mod pilot;
 pub mod rules;
 pub mod score;

@@ -20,6 +20,13 @@ impl ScoreSummary {
                 self.mean_probability
             ));
         }
+        if let Some(from) = &self.reused_from {
+            s.push_str(&format!(
+                "incremental: {} leads unchanged since {from} kept their stored score and reasons; {} scored\n",
+                self.reused,
+                self.leads - self.reused.min(self.leads)
+            ));
+        }
         if let Some(r) = &self.rules {
             let join =
                 |m: &BTreeMap<String, usize>| m.iter().map(|(g, n)| format!("{g} {n}")).collect::<Vec<_>>().join(", ");

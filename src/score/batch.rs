@@ -16,6 +16,7 @@ use crate::bundle::Grade;
 use crate::data::output::{commit_all_then, OutputError, Staged};
 use crate::explain::Contribution;
 use crate::rules::Breakdown;
+use crate::score::ScoreSummary;
 use crate::scorer::Probability;
 
 /// How the leads of a batch are identified.
@@ -61,6 +62,9 @@ pub struct ScoredBatch {
     pub ids: LeadIds,
     /// Input columns passed through (`--keep-columns`), as text.
     pub context: Vec<(String, Vec<Option<String>>)>,
+    /// Per lead, a hash of the model's input columns (empty unless the plan asks for it):
+    /// equal hashes mean the model saw the same values.
+    pub input_hashes: Vec<u64>,
     /// The bundle's scores, when a bundle was given.
     pub model: Option<ModelScores>,
     /// The rules' breakdown of each lead, when a rules file was given.
@@ -92,6 +96,7 @@ impl ScoredBatch {
                 LeadIds::Rows => LeadIds::Rows,
             },
             context: self.context.iter().map(|(n, v)| (n.clone(), pick(v, keep))).collect(),
+            input_hashes: if self.input_hashes.is_empty() { Vec::new() } else { pick(&self.input_hashes, keep) },
             model: self.model.as_ref().map(|m| ModelScores {
                 model_id: m.model_id.clone(),
                 primary: m.primary.clone(),
@@ -140,8 +145,9 @@ pub trait Sink {
     /// Takes one batch. Nothing becomes visible before the run commits.
     fn write(&mut self, batch: &ScoredBatch) -> Result<(), SinkError>;
     /// Flushes and checks everything written; what is returned is committed with the other
-    /// sinks' outputs, or dropped (and cleaned up) if any sink failed.
-    fn finish(self: Box<Self>) -> Result<Prepared, SinkError>;
+    /// sinks' outputs, or dropped (and cleaned up) if any sink failed. `summary` is the run's
+    /// (complete but for the commit's own time).
+    fn finish(self: Box<Self>, summary: &ScoreSummary) -> Result<Prepared, SinkError>;
 }
 
 /// Commits the prepared outputs of every sink of a run: all staged files move into place

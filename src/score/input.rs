@@ -123,3 +123,24 @@ pub(super) fn id_source<'a>(
         Err(_) => Ok(IdSource::Absent(id)),
     }
 }
+
+/// Per row, FNV-1a over the model's input columns (name, then value, or a marker when the
+/// value or the whole column is missing): the same text gives the same hash, any change to a
+/// column the model reads changes it. The ledger keeps it so `--incremental` can tell which
+/// leads are unchanged.
+pub(super) fn input_hashes(frame: &LeadFrame, columns: &[&str]) -> Vec<u64> {
+    use crate::rng::{fnv1a_from, FNV_OFFSET};
+    let mut hashes = vec![FNV_OFFSET; frame.height()];
+    for name in columns {
+        let text = frame.df.column(name).ok().and_then(|c| c.str().ok());
+        for (i, h) in hashes.iter_mut().enumerate() {
+            *h = fnv1a_from(*h, name.as_bytes());
+            *h = match text.and_then(|t| t.get(i)) {
+                Some(v) => fnv1a_from(fnv1a_from(*h, &[0x1f]), v.as_bytes()),
+                None => fnv1a_from(*h, &[0x1e, 0xff]),
+            };
+            *h = fnv1a_from(*h, &[0x1e]);
+        }
+    }
+    hashes
+}

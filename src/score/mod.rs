@@ -31,6 +31,7 @@
 
 pub mod batch;
 mod input;
+pub mod reuse;
 pub mod summary;
 
 use std::collections::BTreeMap;
@@ -41,12 +42,13 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 pub use batch::{LeadIds, ModelScores, Prepared, ScoredBatch, Sink, SinkError};
+pub use reuse::{reuse_settings, Reuse, StoredLead};
 pub use summary::{RulesSummary, ScoreSummary};
 
-use input::{context_columns, id_source, lead_ids, open_rows};
+use input::{context_columns, id_source, input_hashes, lead_ids, open_rows};
 
 use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference};
-use crate::data::load::{BatchReader, LoadError};
+use crate::data::load::{BatchReader, LoadError, ReadOptions};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::explain::{top_reasons, Contribution};
 use crate::rules::{RulesError, RulesPlan};
@@ -92,6 +94,11 @@ pub struct ScorePlan {
     /// When the file carries the bundle's target column, score only the rows without an
     /// outcome (open leads).
     pub open_only: bool,
+    /// Hash each lead's model inputs ([`ScoredBatch::input_hashes`]) and the input file
+    /// ([`ScoreSummary::input_sha256`]), for a ledger.
+    pub hash_inputs: bool,
+    /// Incremental: stored scores to reuse for leads whose inputs are unchanged.
+    pub reuse: Option<Reuse>,
 }
 
 impl ScorePlan {
@@ -120,6 +127,8 @@ impl ScorePlan {
             rank_in_run: false,
             keep_columns: Vec::new(),
             open_only: false,
+            hash_inputs: false,
+            reuse: None,
         })
     }
 
@@ -171,6 +180,12 @@ pub enum ScoreRunError {
         why: String,
         /// What else to do.
         hint: String,
+    },
+    /// `--incremental` where stored scores cannot stay valid.
+    #[error("--incremental cannot reuse stored scores: {why}; drop --incremental")]
+    Incremental {
+        /// Why.
+        why: String,
     },
     /// `--keep-columns` names a column the file lacks.
     #[error("{path}: --keep-columns names column \"{column}\", which the file does not have (columns: {available})")]
@@ -252,7 +267,9 @@ pub fn score(
     let rules_scorer = run.rules.as_ref().map(|r| r.scorer());
     let mut clock = Clock::default();
     let mut summary = new_summary(plan, &run, &sinks);
-    let mut reader = clock.time("read", || BatchReader::open(&plan.data, plan.batch_rows))?;
+    reuse::check(plan, run.bundle.as_ref())?;
+    let options = ReadOptions { sha256: plan.hash_inputs, ..ReadOptions::default() };
+    let mut reader = clock.time("read", || BatchReader::open_with(&plan.data, plan.batch_rows, &options))?;
     let ranking = match (&bundle_scorer, &run.bundle) {
         (Some(s), Some(b)) => Some(ranking(plan, b, s, &reader, run.id_column.as_deref(), &mut summary, tick)?),
         _ => None,
@@ -267,6 +284,10 @@ pub fn score(
             rows: (frame.first_row..frame.first_row + df.height()).map(|r| r as u64).collect(),
             ids: lead_ids(&df, plan, run.id_column.as_deref(), &mut summary)?,
             context: context_columns(&frame, plan)?,
+            input_hashes: match (&run.bundle, plan.hash_inputs) {
+                (Some(b), true) => clock.time("hash", || input_hashes(&frame, &b.pipeline.input_names())),
+                _ => Vec::new(),
+            },
             model: None,
             rules: None,
             scored_at: summary.scored_at.clone(),
@@ -274,7 +295,12 @@ pub fn score(
         if let (Some(scorer), Some(bundle), Some(grades), Some(ranking)) =
             (&bundle_scorer, &run.bundle, &run.grades, &ranking)
         {
-            let m = model_scores(plan, bundle, scorer, grades, ranking, &frame, &mut summary, &mut clock)?;
+            let m = match &plan.reuse {
+                Some(reuse) => {
+                    incremental(plan, bundle, scorer, grades, ranking, &frame, reuse, &batch, &mut summary, &mut clock)?
+                }
+                None => model_scores(plan, bundle, scorer, grades, ranking, &frame, &mut summary, &mut clock)?,
+            };
             sum_p += m.probabilities.iter().map(|p| p.get()).sum::<f64>();
             batch.model = Some(m);
         }
@@ -304,16 +330,18 @@ pub fn score(
     if seen == 0 {
         return Err(ScoreRunError::Empty { path: plan.data.clone() });
     }
-    clock.time("commit", || -> Result<(), ScoreRunError> {
-        let prepared = sinks.into_iter().map(|s| s.finish()).collect::<Result<Vec<_>, _>>()?;
-        Ok(batch::commit_all(prepared)?)
-    })?;
     if summary.leads > 0 {
         summary.mean_probability = sum_p / summary.leads as f64;
         if let Some(rs) = summary.rules.as_mut() {
             rs.mean_score = sum_rules / seen as f64;
         }
     }
+    summary.input_sha256 = reader.sha256().map(str::to_string);
+    summary.seconds = clock.0.clone();
+    clock.time("commit", || -> Result<(), ScoreRunError> {
+        let prepared = sinks.into_iter().map(|s| s.finish(&summary)).collect::<Result<Vec<_>, _>>()?;
+        Ok(batch::commit_all(prepared)?)
+    })?;
     summary.seconds = clock.0;
     Ok(summary)
 }
@@ -425,6 +453,45 @@ fn model_scores(
     })
 }
 
+/// [`model_scores`] for an incremental run: leads whose input hash matches their stored
+/// score keep it; the rest are scored (a frame of just their rows). An error in that frame
+/// is reported from the whole batch, so it names the right data row.
+#[allow(clippy::too_many_arguments)]
+fn incremental(
+    plan: &ScorePlan,
+    bundle: &Bundle,
+    scorer: &BundleScorer,
+    grades: &GradeCuts,
+    ranking: &Ranking,
+    frame: &LeadFrame,
+    reuse: &Reuse,
+    batch: &ScoredBatch,
+    summary: &mut ScoreSummary,
+    clock: &mut Clock,
+) -> Result<ModelScores, ScoreRunError> {
+    let ids: Vec<Option<String>> = match &batch.ids {
+        LeadIds::Column { values, .. } => values.clone(),
+        LeadIds::Rows => vec![None; batch.len()],
+    };
+    let stored = reuse::matches(reuse, &ids, &batch.input_hashes);
+    let fresh: Vec<IdxSize> = (0..stored.len()).filter(|&i| stored[i].is_none()).map(|i| i as IdxSize).collect();
+    summary.reused += stored.len() - fresh.len();
+    if fresh.len() == stored.len() {
+        return model_scores(plan, bundle, scorer, grades, ranking, frame, summary, clock);
+    }
+    let sub = frame.df.take(&IdxCa::from_vec("rows".into(), fresh)).map_err(|source| TypingError::Polars {
+        path: plan.data.clone(),
+        column: "(rows to score)".into(),
+        source,
+    })?;
+    let sub_frame = LeadFrame { df: &sub, path: frame.path, first_row: frame.first_row };
+    let scored = match model_scores(plan, bundle, scorer, grades, ranking, &sub_frame, summary, clock) {
+        Ok(m) => m,
+        Err(e) => return Err(model_scores(plan, bundle, scorer, grades, ranking, frame, summary, clock).err().unwrap_or(e)),
+    };
+    Ok(reuse::merge(&stored, scored))
+}
+
 /// The bundle's short id: the first 12 hex digits of its checksum.
 pub fn short_id(checksum: &str) -> String {
     checksum.chars().take(12).collect()
@@ -513,5 +580,8 @@ fn new_summary(plan: &ScorePlan, run: &Run, sinks: &[Box<dyn Sink>]) -> ScoreSum
         leads_explained: 0,
         missing_never_seen: BTreeMap::new(),
         seconds: BTreeMap::new(),
+        input_sha256: None,
+        reused: 0,
+        reused_from: plan.reuse.as_ref().map(|r| r.source.clone()),
     }
 }

@@ -54,6 +54,15 @@ pub struct ScoreSummary {
     /// and predicting), `explain` (reasons; when every lead is explained, scoring and explaining
     /// are one call and all of it counts here), `write` (the sinks), `commit`.
     pub seconds: BTreeMap<String, f64>,
+    /// SHA-256 of the input file, when the run hashed it (for a ledger).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_sha256: Option<String>,
+    /// Leads whose stored score was reused (`--incremental`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reused_from: Option<String>,
+    /// Leads reused.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reused: usize,
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -30,7 +30,7 @@ use crate::data::output::{BatchWriter, OutputError};
 use crate::present::rules::render_items;
 use crate::present::text::render_reasons_pp;
 use crate::rules::Breakdown;
-use crate::score::{LeadIds, ModelScores, Prepared, ScoredBatch, Sink, SinkError};
+use crate::score::{LeadIds, ModelScores, Prepared, ScoreSummary, ScoredBatch, Sink, SinkError};
 
 /// How the file shows numbers and which columns it adds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,7 +98,7 @@ impl Sink for FileSink {
         Ok(())
     }
 
-    fn finish(self: Box<Self>) -> Result<Prepared, SinkError> {
+    fn finish(self: Box<Self>, _summary: &ScoreSummary) -> Result<Prepared, SinkError> {
         Ok(Prepared { files: vec![self.writer.finish_staged()?], commit: None })
     }
 }

@@ -1,8 +1,11 @@
 //! Sinks: where the nightly run's scored batches go ([`crate::score::Sink`]).
 //!
 //! - [`FileSink`]: a CSV, Parquet or NDJSON file (by extension) with the id, the model's
-//!   columns and the rules' columns, formatted for people.
+//!   columns and the rules' columns, formatted for people;
+//! - [`LedgerSink`]: the score ledger ([`crate::ledger`]), one transaction per run.
 
 pub mod file;
+pub mod ledger;
 
 pub use file::FileSink;
+pub use ledger::LedgerSink;

@@ -128,3 +128,8 @@ pub fn shared_dataset(rel: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// The `leadscore` binary as a std command, for tests that spawn and kill it.
+pub fn leadscore_std() -> std::process::Command {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("leadscore"))
+}

@@ -561,7 +561,7 @@ fn missing_is_never_a_reason_for_a_column_never_missing_in_training() {
 fn every_sink_of_a_run_commits_or_none_does() {
     // A run with the file sink and a second sink whose last step fails: the output file must
     // not appear (and no temporary file is left), and the error is the second sink's.
-    use leadscore::score::{score, Prepared, ScorePlan, ScoredBatch, Sink, SinkError};
+    use leadscore::score::{score, Prepared, ScorePlan, ScoreSummary, ScoredBatch, Sink, SinkError};
     use leadscore::sinks::file::{FileOptions, FileSink};
     struct Refuses(usize);
     impl Sink for Refuses {
@@ -572,7 +572,7 @@ fn every_sink_of_a_run_commits_or_none_does() {
             self.0 += batch.len();
             Ok(())
         }
-        fn finish(self: Box<Self>) -> Result<Prepared, SinkError> {
+        fn finish(self: Box<Self>, _: &ScoreSummary) -> Result<Prepared, SinkError> {
             let seen = self.0;
             Ok(Prepared {
                 files: Vec::new(),

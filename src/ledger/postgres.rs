@@ -1,0 +1,424 @@
+//! The PostgreSQL ledger (the `postgres` driver, no TLS: for a server on the same host or a
+//! private network; put `sslmode` needs behind a local proxy). Tables are prefixed
+//! `leadscore_` so the ledger can share a database. A run is one transaction holding an
+//! advisory lock, so a second writer waits (up to [`LOCK_WAIT`]) and is then refused; scores
+//! arrive by `COPY ... FROM STDIN`, one per batch.
+
+use std::io::Write;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use postgres::{Client, Config, NoTls};
+
+use super::codec::Dictionary;
+use super::schema::{migrations, Dialect};
+use super::{
+    redact, Backend, LedgerError, Mode, NewRun, RunFinish, RunRecord, ScoreRow, StoredReason, LOCK_WAIT,
+    SCHEMA_VERSION,
+};
+use crate::bundle::Grade;
+
+/// The advisory lock every writer of a leadscore ledger takes (an arbitrary constant).
+const LOCK_KEY: i64 = 0x1ead_5c0e;
+
+/// A PostgreSQL ledger.
+pub struct PostgresLedger {
+    url: String,
+    client: Client,
+    dictionary: Dictionary,
+    in_run: bool,
+    wait: Duration,
+}
+
+const RUN_COLUMNS: &str = "run_id, run_key, started_at, finished_at, as_of, model_id, model_alias, model_path, rules_path, input_path, input_sha256, leads, rejects, reused, settings, summary";
+const SCORE_COLUMNS: &str =
+    "lead_id, input_hash, probability, percentile, grade, rule_score, rule_grade, status, reasons";
+
+fn pg_error(ledger: &str, e: postgres::Error) -> LedgerError {
+    let message = match e.as_db_error() {
+        Some(db) => format!("{}{}", db.message(), db.detail().map(|d| format!(" ({d})")).unwrap_or_default()),
+        None => format!("{e}"),
+    };
+    LedgerError::Database { ledger: ledger.to_string(), message }
+}
+
+impl PostgresLedger {
+    /// Connects (within 10 s unless the URL says otherwise) and, for [`Mode::Write`], creates
+    /// or migrates the tables.
+    pub fn open(url: &str, mode: Mode) -> Result<PostgresLedger, LedgerError> {
+        let shown = redact(url);
+        let mut config = Config::from_str(url).map_err(|e| LedgerError::Database {
+            ledger: shown.clone(),
+            message: format!("not a PostgreSQL URL ({e}); write it as postgres://user:password@host:port/database"),
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        let client = config.connect(NoTls).map_err(|e| LedgerError::Database {
+            ledger: shown.clone(),
+            message: format!("cannot connect ({e}); check the server is running and the URL's host, port, user, password and database"),
+        })?;
+        let mut me =
+            PostgresLedger { url: shown, client, dictionary: Dictionary::default(), in_run: false, wait: LOCK_WAIT };
+        let version = me.version()?;
+        if version > SCHEMA_VERSION {
+            return Err(LedgerError::Newer { ledger: me.url.clone(), found: version });
+        }
+        match mode {
+            Mode::Write if version < SCHEMA_VERSION => me.migrate(version)?,
+            Mode::Read if version == 0 => {
+                return Err(LedgerError::NotALedger {
+                    ledger: me.url.clone(),
+                    why: "the database has no leadscore tables yet".into(),
+                })
+            }
+            _ => {}
+        }
+        Ok(me)
+    }
+
+    fn err(&self, e: postgres::Error) -> LedgerError {
+        pg_error(&self.url, e)
+    }
+
+    fn version(&mut self) -> Result<i64, LedgerError> {
+        let url = self.url.clone();
+        let exists: bool = self
+            .client
+            .query_one("SELECT to_regclass('leadscore_meta') IS NOT NULL", &[])
+            .map_err(|e| pg_error(&url, e))?
+            .get(0);
+        if !exists {
+            return Ok(0);
+        }
+        let v = self
+            .client
+            .query_opt("SELECT value FROM leadscore_meta WHERE key = 'schema_version'", &[])
+            .map_err(|e| pg_error(&url, e))?;
+        v.and_then(|r| r.get::<_, String>(0).parse().ok()).ok_or_else(|| LedgerError::NotALedger {
+            ledger: url,
+            why: "its leadscore_meta table has no schema_version".into(),
+        })
+    }
+
+    /// Takes the writers' advisory lock inside the open transaction, waiting up to the lock
+    /// wait.
+    fn lock(&mut self) -> Result<(), LedgerError> {
+        let started = Instant::now();
+        loop {
+            let got: bool = self
+                .client
+                .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&LOCK_KEY])
+                .map_err(|e| self.err(e))?
+                .get(0);
+            if got {
+                return Ok(());
+            }
+            if started.elapsed() >= self.wait {
+                return Err(LedgerError::Locked { ledger: self.url.clone(), waited: self.wait.as_secs() });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<(), LedgerError> {
+        self.client.batch_execute("BEGIN").map_err(|e| self.err(e))?;
+        let result = (|| {
+            self.lock()?;
+            // Another process may have migrated while we waited for the lock.
+            let now = self.version()?;
+            if now < SCHEMA_VERSION {
+                let sql: String = migrations(Dialect::Postgres)[now.max(from) as usize..].concat();
+                self.client.batch_execute(&sql).map_err(|e| self.err(e))?;
+                self.client
+                    .execute(
+                        "INSERT INTO leadscore_meta (key, value) VALUES ('schema_version', $1)
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        &[&SCHEMA_VERSION.to_string()],
+                    )
+                    .map_err(|e| self.err(e))?;
+                self.client
+                    .execute(
+                        "INSERT INTO leadscore_meta (key, value) VALUES ('created_by', $1) ON CONFLICT DO NOTHING",
+                        &[&format!("leadscore {}", env!("CARGO_PKG_VERSION"))],
+                    )
+                    .map_err(|e| self.err(e))?;
+            }
+            self.client.batch_execute("COMMIT").map_err(|e| self.err(e))
+        })();
+        if result.is_err() {
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+        result
+    }
+
+    fn load_dictionary(&mut self) -> Result<(), LedgerError> {
+        let rows = self
+            .client
+            .query("SELECT reason_id, column_name, value FROM leadscore_reasons", &[])
+            .map_err(|e| self.err(e))?;
+        self.dictionary = Dictionary::from_entries(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))));
+        Ok(())
+    }
+
+    fn row_of(&self, r: &postgres::Row) -> Result<ScoreRow, LedgerError> {
+        let grade: Option<String> = r.get(4);
+        let reasons: Option<String> = r.get(8);
+        let reasons: Vec<StoredReason> = match reasons.as_deref() {
+            None | Some("") => Vec::new(),
+            Some(t) => self
+                .dictionary
+                .decode(t)
+                .map_err(|message| LedgerError::Database { ledger: self.url.clone(), message })?,
+        };
+        Ok(ScoreRow {
+            lead_id: r.get(0),
+            input_hash: r.get(1),
+            probability: r.get(2),
+            percentile: r.get(3),
+            grade: grade.as_deref().and_then(Grade::parse),
+            rule_score: r.get(5),
+            rule_grade: r.get(6),
+            status: r.get(7),
+            reasons,
+        })
+    }
+}
+
+fn run_of(r: &postgres::Row) -> RunRecord {
+    RunRecord {
+        run_id: r.get(0),
+        run_key: r.get(1),
+        started_at: r.get(2),
+        finished_at: r.get::<_, Option<String>>(3).unwrap_or_default(),
+        as_of: r.get(4),
+        model_id: r.get(5),
+        model_alias: r.get(6),
+        model_path: r.get(7),
+        rules_path: r.get(8),
+        input_path: r.get(9),
+        input_sha256: r.get(10),
+        leads: r.get::<_, i64>(11).max(0) as u64,
+        rejects: r.get::<_, i64>(12).max(0) as u64,
+        reused: r.get::<_, i64>(13).max(0) as u64,
+        settings: r.get(14),
+        summary: r.get::<_, Option<String>>(15).unwrap_or_default(),
+    }
+}
+
+/// One value of `COPY ... FROM STDIN` text format (`\N` for none).
+fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        None => out.extend_from_slice(b"\\N"),
+        Some(s) => {
+            for b in s.bytes() {
+                match b {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    _ => out.push(b),
+                }
+            }
+        }
+    }
+}
+
+impl Backend for PostgresLedger {
+    fn ledger(&self) -> String {
+        self.url.clone()
+    }
+
+    fn set_lock_wait(&mut self, wait: Duration) {
+        self.wait = wait;
+    }
+
+    fn begin(&mut self, run: &NewRun, replace: bool) -> Result<i64, LedgerError> {
+        self.client.batch_execute("BEGIN").map_err(|e| self.err(e))?;
+        self.in_run = true;
+        let result = (|| {
+            self.lock()?;
+            let key = run.run_key();
+            let existing = self
+                .client
+                .query_opt("SELECT run_id, started_at FROM leadscore_runs WHERE run_key = $1", &[&key])
+                .map_err(|e| self.err(e))?;
+            if let Some(row) = existing {
+                let (run_id, started): (i64, String) = (row.get(0), row.get(1));
+                if !replace {
+                    return Err(LedgerError::Duplicate { ledger: self.url.clone(), key, run_id, started });
+                }
+                self.client
+                    .execute("DELETE FROM leadscore_scores WHERE run_id = $1", &[&run_id])
+                    .and_then(|_| self.client.execute("DELETE FROM leadscore_runs WHERE run_id = $1", &[&run_id]))
+                    .map_err(|e| self.err(e))?;
+            }
+            let row = self
+                .client
+                .query_one(
+                    "INSERT INTO leadscore_runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING run_id",
+                    &[&key, &run.started_at, &run.as_of, &run.model_id, &run.model_alias, &run.model_path, &run.rules_path, &run.input_path, &run.settings],
+                )
+                .map_err(|e| self.err(e))?;
+            self.load_dictionary()?;
+            Ok(row.get(0))
+        })();
+        if result.is_err() {
+            let _ = self.client.batch_execute("ROLLBACK");
+            self.in_run = false;
+        }
+        result
+    }
+
+    fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
+        let mut buf = Vec::with_capacity(rows.len() * 96);
+        for r in rows {
+            let reasons = if r.reasons.is_empty() { None } else { Some(self.dictionary.encode(&r.reasons)) };
+            let fields = [
+                Some(run_id.to_string()),
+                Some(r.lead_id.clone()),
+                r.input_hash.map(|h| h.to_string()),
+                r.probability.map(|p| format!("{p:?}")),
+                r.percentile.map(|p| format!("{p:?}")),
+                r.grade.map(|g| g.as_str().to_string()),
+                r.rule_score.map(|p| format!("{p:?}")),
+                r.rule_grade.clone(),
+                r.status.clone(),
+                reasons,
+            ];
+            for (k, f) in fields.iter().enumerate() {
+                if k > 0 {
+                    buf.push(b'\t');
+                }
+                copy_text(&mut buf, f.as_deref());
+            }
+            buf.push(b'\n');
+        }
+        for (id, column, value) in self.dictionary.take_new() {
+            self.client
+                .execute(
+                    "INSERT INTO leadscore_reasons (reason_id, column_name, value) VALUES ($1, $2, $3)",
+                    &[&id, &column, &value],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        let url = self.url.clone();
+        let copy = format!("COPY leadscore_scores (run_id, {SCORE_COLUMNS}) FROM STDIN");
+        let mut writer = self.client.copy_in(&copy).map_err(|e| pg_error(&url, e))?;
+        writer
+            .write_all(&buf)
+            .map_err(|e| LedgerError::Database { ledger: url.clone(), message: format!("COPY failed: {e}") })?;
+        writer.finish().map_err(|e| {
+            let unique = e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION);
+            let detail = e.as_db_error().and_then(|d| d.detail().map(str::to_string)).unwrap_or_default();
+            // "Key (run_id, lead_id)=(3, L0001) already exists."
+            let lead = detail.split_once(")=(").and_then(|(_, rest)| rest.split_once(", ")).map(|(_, l)| {
+                l.trim_end_matches(" already exists.").trim_end_matches(')').to_string()
+            });
+            match (unique, lead) {
+                (true, Some(lead)) => {
+                    let row = rows.iter().rposition(|r| r.lead_id == lead).and_then(|i| data_rows.get(i).copied());
+                    LedgerError::DuplicateLead { ledger: url.clone(), lead, row: row.unwrap_or(0) }
+                }
+                _ => pg_error(&url, e),
+            }
+        })?;
+        Ok(())
+    }
+
+    fn commit(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.client
+            .execute(
+                "UPDATE leadscore_runs SET finished_at = $2, input_sha256 = $3, leads = $4, rejects = $5, reused = $6, summary = $7 WHERE run_id = $1",
+                &[&run_id, &f.finished_at, &f.input_sha256, &(f.leads as i64), &(f.rejects as i64), &(f.reused as i64), &f.summary],
+            )
+            .map_err(|e| self.err(e))?;
+        self.client.batch_execute("COMMIT").map_err(|e| self.err(e))?;
+        self.in_run = false;
+        Ok(())
+    }
+
+    fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
+        let rows = self
+            .client
+            .query(
+                &format!("SELECT {RUN_COLUMNS} FROM leadscore_runs WHERE finished_at IS NOT NULL ORDER BY run_id"),
+                &[],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(rows.iter().map(run_of).collect())
+    }
+
+    fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {
+        self.load_dictionary()?;
+        self.scores_paged(run_id, each)
+    }
+
+    fn lead_history(&mut self, lead: &str) -> Result<Vec<(i64, ScoreRow)>, LedgerError> {
+        self.load_dictionary()?;
+        let rows = self
+            .client
+            .query(
+                &format!("SELECT {SCORE_COLUMNS}, s.run_id FROM leadscore_scores s JOIN leadscore_runs r USING (run_id) WHERE lead_id = $1 AND r.finished_at IS NOT NULL ORDER BY run_id"),
+                &[&lead],
+            )
+            .map_err(|e| self.err(e))?;
+        rows.iter().map(|r| Ok((r.get::<_, i64>(9), self.row_of(r)?))).collect()
+    }
+
+    fn prune(&mut self, keep_from: &str) -> Result<(u64, u64), LedgerError> {
+        self.client.batch_execute("BEGIN").map_err(|e| self.err(e))?;
+        let result = (|| {
+            self.lock()?;
+            let scores = self
+                .client
+                .execute(
+                    "DELETE FROM leadscore_scores WHERE run_id IN (SELECT run_id FROM leadscore_runs WHERE as_of < $1)",
+                    &[&keep_from],
+                )
+                .map_err(|e| self.err(e))?;
+            let runs = self
+                .client
+                .execute("DELETE FROM leadscore_runs WHERE as_of < $1", &[&keep_from])
+                .map_err(|e| self.err(e))?;
+            self.client.batch_execute("COMMIT").map_err(|e| self.err(e))?;
+            Ok((runs, scores))
+        })();
+        if result.is_err() {
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+        result
+    }
+}
+
+impl PostgresLedger {
+    /// Every score of a run, 50,000 at a time in lead id order (keyset pagination: lead ids
+    /// are never blank, so the first page starts after "").
+    fn scores_paged(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {
+        const PAGE: usize = 50_000;
+        let sql = format!(
+            "SELECT {SCORE_COLUMNS} FROM leadscore_scores WHERE run_id = $1 AND lead_id > $2 ORDER BY lead_id LIMIT {PAGE}"
+        );
+        let mut after = String::new();
+        loop {
+            let rows = self.client.query(&sql, &[&run_id, &after]).map_err(|e| self.err(e))?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            after = last.get(0);
+            for r in &rows {
+                each(self.row_of(r)?);
+            }
+            if rows.len() < PAGE {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl Drop for PostgresLedger {
+    fn drop(&mut self) {
+        if self.in_run {
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The ledger's tables, as migrations: `MIGRATIONS[k]` takes a ledger from schema version `k`
+//! to `k + 1` (version 0 is an empty database). Opening a ledger for writing applies the
+//! missing steps in one transaction and records the version in `meta`; a ledger newer than
+//! [`super::SCHEMA_VERSION`] is refused, never changed.
+//!
+//! Run ids only grow (SQLite `AUTOINCREMENT`, PostgreSQL `BIGSERIAL`): a replaced or pruned
+//! run's id is never given to another run. The two dialects differ only where they must: SQLite keeps `scores` as a `WITHOUT ROWID`
+//! table (the key is the row, no second copy of it in an index) and stores the input hash as
+//! an 8-byte integer; PostgreSQL uses `BIGINT`, `DOUBLE PRECISION`, text reasons (small
+//! arrays read back whole) and the "C" collation for lead ids, so both order leads by their
+//! bytes and `changes` can walk two runs side by side.
+
+/// Which SQL dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite 3.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The steps from version `k` to `k + 1`, per dialect.
+pub fn migrations(dialect: Dialect) -> Vec<&'static str> {
+    match dialect {
+        Dialect::Sqlite => vec![SQLITE_V1],
+        Dialect::Postgres => vec![POSTGRES_V1],
+    }
+}
+
+const SQLITE_V1: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_key TEXT NOT NULL UNIQUE,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    as_of TEXT NOT NULL,
+    model_id TEXT,
+    model_alias TEXT,
+    model_path TEXT,
+    rules_path TEXT,
+    input_path TEXT NOT NULL,
+    input_sha256 TEXT,
+    leads INTEGER NOT NULL DEFAULT 0,
+    rejects INTEGER NOT NULL DEFAULT 0,
+    reused INTEGER NOT NULL DEFAULT 0,
+    settings TEXT NOT NULL,
+    summary TEXT
+);
+CREATE INDEX runs_as_of ON runs (as_of);
+CREATE TABLE reasons (
+    reason_id INTEGER PRIMARY KEY,
+    column_name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (column_name, value)
+);
+CREATE TABLE scores (
+    run_id INTEGER NOT NULL,
+    lead_id TEXT NOT NULL,
+    input_hash INTEGER,
+    probability REAL,
+    percentile REAL,
+    grade TEXT,
+    rule_score REAL,
+    rule_grade TEXT,
+    status TEXT,
+    reasons TEXT,
+    PRIMARY KEY (run_id, lead_id)
+) WITHOUT ROWID;
+CREATE VIEW scores_readable AS
+SELECT s.run_id, s.lead_id, s.probability, s.percentile, s.grade, s.rule_score, s.rule_grade, s.status,
+       (SELECT json_group_array(json_object('column', r.column_name, 'value', r.value, 'pp', json_extract(j.value, '$[1]')))
+          FROM json_each(s.reasons) j JOIN reasons r ON r.reason_id = json_extract(j.value, '$[0]')) AS reasons
+  FROM scores s;
+";
+
+const POSTGRES_V1: &str = "
+CREATE TABLE IF NOT EXISTS leadscore_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE leadscore_runs (
+    run_id BIGSERIAL PRIMARY KEY,
+    run_key TEXT NOT NULL UNIQUE,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    as_of TEXT NOT NULL,
+    model_id TEXT,
+    model_alias TEXT,
+    model_path TEXT,
+    rules_path TEXT,
+    input_path TEXT NOT NULL,
+    input_sha256 TEXT,
+    leads BIGINT NOT NULL DEFAULT 0,
+    rejects BIGINT NOT NULL DEFAULT 0,
+    reused BIGINT NOT NULL DEFAULT 0,
+    settings TEXT NOT NULL,
+    summary TEXT
+);
+CREATE INDEX leadscore_runs_as_of ON leadscore_runs (as_of);
+CREATE TABLE leadscore_reasons (
+    reason_id BIGINT PRIMARY KEY,
+    column_name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (column_name, value)
+);
+CREATE TABLE leadscore_scores (
+    run_id BIGINT NOT NULL,
+    lead_id TEXT COLLATE \"C\" NOT NULL,
+    input_hash BIGINT,
+    probability DOUBLE PRECISION,
+    percentile DOUBLE PRECISION,
+    grade TEXT,
+    rule_score DOUBLE PRECISION,
+    rule_grade TEXT,
+    status TEXT,
+    reasons TEXT,
+    PRIMARY KEY (run_id, lead_id)
+);
+CREATE VIEW leadscore_scores_readable AS
+SELECT s.run_id, s.lead_id, s.probability, s.percentile, s.grade, s.rule_score, s.rule_grade, s.status,
+       (SELECT json_agg(json_build_object('column', r.column_name, 'value', r.value, 'pp', (j.value->>1)::float8))
+          FROM json_array_elements(s.reasons::json) j JOIN leadscore_reasons r ON r.reason_id = (j.value->>0)::bigint) AS reasons
+  FROM leadscore_scores s;
+";

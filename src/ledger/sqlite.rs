@@ -1,0 +1,380 @@
+//! The SQLite ledger (embedded through `rusqlite` with the bundled library: nothing to
+//! install). WAL journal, so `ledger runs` and `changes` read while a night is being written;
+//! a run is one `BEGIN IMMEDIATE` transaction, so a second writer waits for the first (up to
+//! [`LOCK_WAIT`]) and a killed run leaves only uncommitted WAL frames, which SQLite discards.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
+
+use super::codec::Dictionary;
+use super::schema::{migrations, Dialect};
+use super::{
+    require_file, Backend, LedgerError, Mode, NewRun, RunFinish, RunRecord, ScoreRow, LOCK_WAIT, SCHEMA_VERSION,
+};
+use crate::bundle::Grade;
+
+/// An SQLite ledger file.
+pub struct SqliteLedger {
+    path: PathBuf,
+    conn: Connection,
+    dictionary: Dictionary,
+    in_run: bool,
+    wait: std::time::Duration,
+}
+
+const RUN_COLUMNS: &str = "run_id, run_key, started_at, finished_at, as_of, model_id, model_alias, model_path, rules_path, input_path, input_sha256, leads, rejects, reused, settings, summary";
+const SCORE_COLUMNS: &str =
+    "lead_id, input_hash, probability, percentile, grade, rule_score, rule_grade, status, reasons";
+
+impl SqliteLedger {
+    /// Opens (for [`Mode::Write`], creates) the ledger at `path`.
+    pub fn open(path: &Path, mode: Mode) -> Result<SqliteLedger, LedgerError> {
+        let ledger = path.display().to_string();
+        if mode == Mode::Read {
+            require_file(path)?;
+        }
+        if path.exists() && !path.is_file() {
+            return Err(LedgerError::NotALedger { ledger, why: "it is a directory or device, not a file".into() });
+        }
+        if mode == Mode::Write {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                if !dir.is_dir() {
+                    return Err(LedgerError::Database {
+                        ledger,
+                        message: format!("the directory {} does not exist; create it first", dir.display()),
+                    });
+                }
+            }
+        }
+        let flags = match mode {
+            Mode::Write => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+            Mode::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
+        } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(&ledger, e))?;
+        conn.busy_timeout(LOCK_WAIT).map_err(|e| db_error(&ledger, e))?;
+        let mut me = SqliteLedger {
+            path: path.to_path_buf(),
+            conn,
+            dictionary: Dictionary::default(),
+            in_run: false,
+            wait: LOCK_WAIT,
+        };
+        let version = me.version()?;
+        if version > SCHEMA_VERSION {
+            return Err(LedgerError::Newer { ledger, found: version });
+        }
+        if mode == Mode::Write {
+            me.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| db_error(&ledger, e))?;
+            if version < SCHEMA_VERSION {
+                me.migrate(version)?;
+            }
+        } else if version == 0 {
+            return Err(LedgerError::NotALedger { ledger, why: "an empty SQLite database".into() });
+        }
+        // A night of millions of leads inserts into one B-tree: keep its pages in memory.
+        me.conn.pragma_update(None, "cache_size", -262_144).map_err(|e| db_error(&ledger, e))?;
+        Ok(me)
+    }
+
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn err(&self, e: rusqlite::Error) -> LedgerError {
+        match db_error(&self.name(), e) {
+            LedgerError::Locked { ledger, .. } => LedgerError::Locked { ledger, waited: self.wait.as_secs() },
+            other => other,
+        }
+    }
+
+    /// The schema version: 0 for an empty database; an error for anything else that is not a
+    /// ledger.
+    fn version(&self) -> Result<i64, LedgerError> {
+        let ledger = self.name();
+        let tables: Vec<String> = self
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| db_error(&ledger, e))?;
+        if tables.is_empty() {
+            return Ok(0);
+        }
+        if !tables.iter().any(|t| t == "meta") {
+            let shown: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
+            return Err(LedgerError::NotALedger {
+                ledger,
+                why: format!("an SQLite database with tables {} and no `meta` table", shown.join(", ")),
+            });
+        }
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| db_error(&ledger, e))?;
+        v.and_then(|v| v.parse().ok())
+            .ok_or_else(|| LedgerError::NotALedger { ledger, why: "its `meta` table has no schema_version".into() })
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<(), LedgerError> {
+        let steps = migrations(Dialect::Sqlite);
+        let sql: String = steps[from as usize..].concat();
+        let batch = format!(
+            "BEGIN IMMEDIATE;{sql}
+             INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}')
+               ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+             INSERT OR IGNORE INTO meta (key, value) VALUES ('created_by', 'leadscore {}');
+             COMMIT;",
+            env!("CARGO_PKG_VERSION")
+        );
+        self.conn.execute_batch(&batch).map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.err(e)
+        })
+    }
+
+    fn load_dictionary(&mut self) -> Result<(), LedgerError> {
+        let entries: Vec<(i64, String, String)> = self
+            .conn
+            .prepare("SELECT reason_id, column_name, value FROM reasons")
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
+            .map_err(|e| self.err(e))?;
+        self.dictionary = Dictionary::from_entries(entries);
+        Ok(())
+    }
+
+    fn row_of(&self, r: &rusqlite::Row) -> rusqlite::Result<Result<ScoreRow, String>> {
+        let grade: Option<String> = r.get(4)?;
+        let reasons: Option<String> = r.get(8)?;
+        let reasons = match reasons.as_deref() {
+            None | Some("") => Ok(Vec::new()),
+            Some(t) => self.dictionary.decode(t),
+        };
+        Ok(reasons.map(|reasons| ScoreRow {
+            lead_id: r.get(0).unwrap_or_default(),
+            input_hash: r.get(1).unwrap_or_default(),
+            probability: r.get(2).unwrap_or_default(),
+            percentile: r.get(3).unwrap_or_default(),
+            grade: grade.as_deref().and_then(Grade::parse),
+            rule_score: r.get(5).unwrap_or_default(),
+            rule_grade: r.get(6).unwrap_or_default(),
+            status: r.get(7).unwrap_or_default(),
+            reasons,
+        }))
+    }
+}
+
+fn run_of(r: &rusqlite::Row) -> rusqlite::Result<RunRecord> {
+    Ok(RunRecord {
+        run_id: r.get(0)?,
+        run_key: r.get(1)?,
+        started_at: r.get(2)?,
+        finished_at: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        as_of: r.get(4)?,
+        model_id: r.get(5)?,
+        model_alias: r.get(6)?,
+        model_path: r.get(7)?,
+        rules_path: r.get(8)?,
+        input_path: r.get(9)?,
+        input_sha256: r.get(10)?,
+        leads: r.get::<_, i64>(11)?.max(0) as u64,
+        rejects: r.get::<_, i64>(12)?.max(0) as u64,
+        reused: r.get::<_, i64>(13)?.max(0) as u64,
+        settings: r.get(14)?,
+        summary: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+    })
+}
+
+/// The ledger's error for an SQLite failure, saying what to do.
+fn db_error(ledger: &str, e: rusqlite::Error) -> LedgerError {
+    let code = e.sqlite_error_code();
+    let ledger = ledger.to_string();
+    match code {
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+            LedgerError::Locked { ledger, waited: LOCK_WAIT.as_secs() }
+        }
+        Some(ErrorCode::NotADatabase) => LedgerError::NotALedger { ledger, why: "the file is not an SQLite database".into() },
+        Some(ErrorCode::ReadOnly) => LedgerError::Database {
+            ledger,
+            message: "the database is read-only (file or directory permissions, or a read-only mount); nothing was written: give a writable path".into(),
+        },
+        Some(ErrorCode::DiskFull) => LedgerError::Database { ledger, message: "the disk is full; nothing of this run was kept".into() },
+        Some(ErrorCode::CannotOpen) => {
+            LedgerError::Database { ledger, message: format!("cannot open the file ({e}); check the path and its permissions") }
+        }
+        _ => LedgerError::Database { ledger, message: e.to_string() },
+    }
+}
+
+impl Backend for SqliteLedger {
+    fn ledger(&self) -> String {
+        self.name()
+    }
+
+    fn set_lock_wait(&mut self, wait: std::time::Duration) {
+        self.wait = wait;
+        let _ = self.conn.busy_timeout(wait);
+    }
+
+    fn begin(&mut self, run: &NewRun, replace: bool) -> Result<i64, LedgerError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.err(e))?;
+        self.in_run = true;
+        let key = run.run_key();
+        let existing: Option<(i64, String)> = self
+            .conn
+            .query_row("SELECT run_id, started_at FROM runs WHERE run_key = ?1", [&key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some((run_id, started)) = existing {
+            if !replace {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.in_run = false;
+                return Err(LedgerError::Duplicate { ledger: self.name(), key, run_id, started });
+            }
+            self.conn
+                .execute("DELETE FROM scores WHERE run_id = ?1", [run_id])
+                .and_then(|_| self.conn.execute("DELETE FROM runs WHERE run_id = ?1", [run_id]))
+                .map_err(|e| self.err(e))?;
+        }
+        self.conn
+            .execute(
+                "INSERT INTO runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    key,
+                    run.started_at,
+                    run.as_of,
+                    run.model_id,
+                    run.model_alias,
+                    run.model_path,
+                    run.rules_path,
+                    run.input_path,
+                    run.settings
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        let id = self.conn.last_insert_rowid();
+        self.load_dictionary()?;
+        Ok(id)
+    }
+
+    fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
+        let name = self.name();
+        let mut encoded = Vec::with_capacity(rows.len());
+        for r in rows {
+            encoded.push(if r.reasons.is_empty() { None } else { Some(self.dictionary.encode(&r.reasons)) });
+        }
+        for (id, column, value) in self.dictionary.take_new() {
+            self.conn
+                .prepare_cached("INSERT INTO reasons (reason_id, column_name, value) VALUES (?1, ?2, ?3)")
+                .and_then(|mut s| s.execute(params![id, column, value]))
+                .map_err(|e| db_error(&name, e))?;
+        }
+        let mut insert = self
+            .conn
+            .prepare_cached(&format!("INSERT INTO scores (run_id, {SCORE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"))
+            .map_err(|e| db_error(&name, e))?;
+        for (i, (r, reasons)) in rows.iter().zip(&encoded).enumerate() {
+            insert
+                .execute(params![
+                    run_id,
+                    r.lead_id,
+                    r.input_hash,
+                    r.probability,
+                    r.percentile,
+                    r.grade.map(Grade::as_str),
+                    r.rule_score,
+                    r.rule_grade,
+                    r.status,
+                    reasons
+                ])
+                .map_err(|e| match e.sqlite_error_code() {
+                    Some(ErrorCode::ConstraintViolation) => LedgerError::DuplicateLead {
+                        ledger: name.clone(),
+                        lead: r.lead_id.clone(),
+                        row: data_rows.get(i).copied().unwrap_or(0),
+                    },
+                    _ => db_error(&name, e),
+                })?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET finished_at = ?2, input_sha256 = ?3, leads = ?4, rejects = ?5, reused = ?6, summary = ?7 WHERE run_id = ?1",
+                params![run_id, f.finished_at, f.input_sha256, f.leads as i64, f.rejects as i64, f.reused as i64, f.summary],
+            )
+            .map_err(|e| self.err(e))?;
+        self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
+        self.in_run = false;
+        Ok(())
+    }
+
+    fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
+        self.conn
+            .prepare(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE finished_at IS NOT NULL ORDER BY run_id"))
+            .and_then(|mut s| s.query_map([], run_of)?.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {
+        self.load_dictionary()?;
+        let name = self.name();
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {SCORE_COLUMNS} FROM scores WHERE run_id = ?1 ORDER BY lead_id"))
+            .map_err(|e| db_error(&name, e))?;
+        let mut rows = stmt.query([run_id]).map_err(|e| db_error(&name, e))?;
+        while let Some(r) = rows.next().map_err(|e| db_error(&name, e))? {
+            let row = self.row_of(r).map_err(|e| db_error(&name, e))?;
+            each(row.map_err(|message| LedgerError::Database { ledger: name.clone(), message })?);
+        }
+        Ok(())
+    }
+
+    fn lead_history(&mut self, lead: &str) -> Result<Vec<(i64, ScoreRow)>, LedgerError> {
+        self.load_dictionary()?;
+        let name = self.name();
+        let runs: Vec<i64> = self.runs()?.iter().map(|r| r.run_id).collect();
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {SCORE_COLUMNS} FROM scores WHERE run_id = ?1 AND lead_id = ?2"))
+            .map_err(|e| db_error(&name, e))?;
+        let mut out = Vec::new();
+        for run_id in runs {
+            let mut rows = stmt.query(params![run_id, lead]).map_err(|e| db_error(&name, e))?;
+            if let Some(r) = rows.next().map_err(|e| db_error(&name, e))? {
+                let row = self.row_of(r).map_err(|e| db_error(&name, e))?;
+                out.push((run_id, row.map_err(|message| LedgerError::Database { ledger: name.clone(), message })?));
+            }
+        }
+        Ok(out)
+    }
+
+    fn prune(&mut self, keep_from: &str) -> Result<(u64, u64), LedgerError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.err(e))?;
+        let result = (|| {
+            let scores = self.conn.execute(
+                "DELETE FROM scores WHERE run_id IN (SELECT run_id FROM runs WHERE as_of < ?1)",
+                [keep_from],
+            )?;
+            let runs = self.conn.execute("DELETE FROM runs WHERE as_of < ?1", [keep_from])?;
+            self.conn.execute_batch("COMMIT")?;
+            Ok((runs as u64, scores as u64))
+        })();
+        result.map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.err(e)
+        })
+    }
+}
+
+impl Drop for SqliteLedger {
+    fn drop(&mut self) {
+        if self.in_run {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Incremental nights: a lead whose model inputs (its input hash) and scoring settings are
+//! unchanged since an earlier run keeps that run's probability, percentile, grade and
+//! reasons; only new and changed leads go through the model. Percentiles are positions in
+//! the bundle's reference distribution, so a stored one is still valid; a within-run rank
+//! would not be, and is refused.
+//!
+//! Where the earlier scores come from (a ledger) is the caller's business: this module only
+//! says which settings must match ([`reuse_settings`]) and what is kept per lead
+//! ([`StoredLead`]). The rules are cheap and depend on the date, so they are always run.
+
+use std::collections::HashMap;
+
+use super::{ModelScores, ScorePlan, ScoreRunError};
+use crate::bundle::{Bundle, Grade, GradeCuts};
+use crate::explain::Contribution;
+use crate::scorer::Probability;
+
+/// What an earlier run gave a lead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredLead {
+    /// Its input hash then.
+    pub input_hash: u64,
+    /// P(converted).
+    pub probability: Probability,
+    /// Percentile.
+    pub percentile: f64,
+    /// Grade.
+    pub grade: Grade,
+    /// Its reasons (the ledger keeps pp; `effect` is pp / (100·p·(1−p)), the log-odds
+    /// change the same pp makes at the lead's probability).
+    pub reasons: Vec<Contribution>,
+}
+
+/// The scores an incremental run may reuse, by lead id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reuse {
+    /// Where they come from, for the summary (e.g. "run 12 of models/ledger.db").
+    pub source: String,
+    /// By lead id.
+    pub leads: HashMap<String, StoredLead>,
+}
+
+/// The settings that must be equal for a stored score to be reused: the bundle (its short
+/// id), the reasons asked for, the grades explained and the grade cut-offs.
+pub fn reuse_settings(plan: &ScorePlan, bundle: Option<&Bundle>) -> String {
+    let Some(b) = bundle else { return "rules only".to_string() };
+    let cuts: &GradeCuts = plan.grades.as_ref().unwrap_or(&b.grades);
+    let grades: Vec<&str> = plan.reasons_for.iter().map(|g| g.as_str()).collect();
+    format!(
+        "model {}; reasons {}; reasons-for {}; grade-cuts {:?},{:?},{:?}; percentiles {}",
+        super::short_id(&b.checksum),
+        plan.reasons,
+        if grades.is_empty() { "all".to_string() } else { grades.join(",") },
+        cuts.a,
+        cuts.b,
+        cuts.c,
+        if plan.rank_in_run || b.reference.is_none() { "in-run" } else { "reference" }
+    )
+}
+
+/// Checks an incremental run can reuse stored scores at all.
+pub(super) fn check(plan: &ScorePlan, bundle: Option<&Bundle>) -> Result<(), ScoreRunError> {
+    let why = match bundle {
+        _ if plan.reuse.is_none() => return Ok(()),
+        None => "it scores with rules only, which are always recomputed",
+        Some(_) if plan.rank_in_run => "--rank-in-run percentiles change with every night's leads",
+        Some(b) if b.reference.is_none() => "the bundle has no reference distribution (saved before format 1.1), so its percentiles are within-run",
+        Some(_) => return Ok(()),
+    };
+    Err(ScoreRunError::Incremental { why: why.to_string() })
+}
+
+/// Per lead of a batch: the stored score to reuse, if its id is known and its input hash
+/// unchanged.
+pub(super) fn matches<'a>(reuse: &'a Reuse, ids: &[Option<String>], hashes: &[u64]) -> Vec<Option<&'a StoredLead>> {
+    ids.iter()
+        .zip(hashes)
+        .map(|(id, h)| id.as_ref().and_then(|id| reuse.leads.get(id)).filter(|s| s.input_hash == *h))
+        .collect()
+}
+
+/// The batch's model scores from the stored ones and the freshly scored rest (`fresh`, in
+/// row order of the leads not reused). `by_model` is left empty: a ledger keeps only the
+/// primary model's scores.
+pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores) -> ModelScores {
+    let n = stored.len();
+    let mut out = ModelScores {
+        model_id: fresh.model_id,
+        primary: fresh.primary,
+        probabilities: Vec::with_capacity(n),
+        percentiles: Vec::with_capacity(n),
+        grades: Vec::with_capacity(n),
+        reasons: Vec::new(),
+        by_model: Vec::new(),
+    };
+    let has_reasons = !fresh.reasons.is_empty() || stored.iter().flatten().any(|s| !s.reasons.is_empty());
+    let mut fresh_reasons = fresh.reasons.into_iter();
+    let mut f = fresh.probabilities.into_iter().zip(fresh.percentiles).zip(fresh.grades);
+    for s in stored {
+        match s {
+            Some(s) => {
+                out.probabilities.push(s.probability);
+                out.percentiles.push(s.percentile);
+                out.grades.push(s.grade);
+                if has_reasons {
+                    out.reasons.push(s.reasons.clone());
+                }
+            }
+            None => {
+                let ((p, pct), g) = f.next().expect("one fresh score per lead not reused");
+                out.probabilities.push(p);
+                out.percentiles.push(pct);
+                out.grades.push(g);
+                if has_reasons {
+                    out.reasons.push(fresh_reasons.next().unwrap_or_default());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The log-odds effect that makes `pp` percentage points at probability `p` (the logistic
+/// curve's slope there), for reasons read back from a ledger.
+pub fn effect_of_pp(pp: f64, p: f64) -> f64 {
+    let slope = 100.0 * p * (1.0 - p);
+    if slope > 1e-9 {
+        pp / slope
+    } else {
+        0.0
+    }
+}

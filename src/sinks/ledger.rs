@@ -1,0 +1,139 @@
+//! The ledger sink: every lead of the run into the score ledger ([`crate::ledger`]), in the
+//! run's one transaction. [`LedgerSink::begin`] takes the ledger's write lock and checks the
+//! run key before a single lead is scored; batches stream in as they are scored; the
+//! transaction commits as the run's last step, after the files are in place (if it fails, the
+//! files are moved back), so a night is in the ledger and in its output file, or in neither.
+//!
+//! Also here, because it joins the ledger to the scoring job: [`previous_scores`], the stored
+//! scores an `--incremental` run may reuse.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::explain::Contribution;
+use crate::ledger::{Backend, LedgerError, NewRun, RunFinish, ScoreRow, StoredReason};
+use crate::score::reuse::effect_of_pp;
+use crate::score::{LeadIds, Prepared, Reuse, ScoreSummary, ScoredBatch, Sink, SinkError, StoredLead};
+use crate::scorer::Probability;
+
+/// Records a run into a ledger.
+pub struct LedgerSink {
+    backend: Rc<RefCell<Box<dyn Backend>>>,
+    run_id: i64,
+    leads: u64,
+}
+
+impl LedgerSink {
+    /// Opens the run in the ledger (see [`Backend::begin`]): refused when the same night is
+    /// recorded (unless `replace`) or another run holds the ledger.
+    pub fn begin(mut backend: Box<dyn Backend>, run: &NewRun, replace: bool) -> Result<LedgerSink, LedgerError> {
+        let run_id = backend.begin(run, replace)?;
+        Ok(LedgerSink { backend: Rc::new(RefCell::new(backend)), run_id, leads: 0 })
+    }
+
+    /// The run id this sink records.
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+}
+
+fn sink_error(e: LedgerError) -> SinkError {
+    match e {
+        LedgerError::Database { ledger, message } => SinkError::Other { sink: format!("ledger {ledger}"), message },
+        other => SinkError::Other { sink: "ledger".into(), message: other.to_string() },
+    }
+}
+
+/// The ledger's rows for a batch.
+fn rows_of(batch: &ScoredBatch, ledger: &str) -> Result<Vec<ScoreRow>, LedgerError> {
+    let LeadIds::Column { values, .. } = &batch.ids else {
+        return Err(LedgerError::Database {
+            ledger: ledger.to_string(),
+            message: "the ledger tracks leads by id, but this run has no id column (leads are numbered by row): pass --id COLUMN".into(),
+        });
+    };
+    let mut rows = Vec::with_capacity(batch.len());
+    for (i, id) in values.iter().enumerate() {
+        let lead_id = match id.as_deref().map(str::trim) {
+            Some(v) if !v.is_empty() => v.to_string(),
+            _ => return Err(LedgerError::BlankId { ledger: ledger.to_string(), row: batch.rows[i] }),
+        };
+        let m = batch.model.as_ref();
+        let b = batch.rules.as_ref().map(|r| &r[i]);
+        rows.push(ScoreRow {
+            lead_id,
+            input_hash: batch.input_hashes.get(i).map(|&h| h as i64),
+            probability: m.map(|m| m.probabilities[i].get()),
+            percentile: m.map(|m| m.percentiles[i]),
+            grade: m.map(|m| m.grades[i]),
+            rule_score: b.map(|b| b.total),
+            rule_grade: b.map(|b| b.grade.to_string()),
+            status: b.map(|b| b.status.to_string()),
+            reasons: m
+                .and_then(|m| m.reasons.get(i))
+                .map(|rs| {
+                    rs.iter()
+                        .map(|c| StoredReason { column: c.column.clone(), value: c.value.clone(), pp: c.pp.unwrap_or(c.effect) })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+    }
+    Ok(rows)
+}
+
+impl Sink for LedgerSink {
+    fn name(&self) -> String {
+        format!("ledger {} (run {})", self.backend.borrow().ledger(), self.run_id)
+    }
+
+    fn write(&mut self, batch: &ScoredBatch) -> Result<(), SinkError> {
+        let ledger = self.backend.borrow().ledger();
+        let rows = rows_of(batch, &ledger).map_err(sink_error)?;
+        self.backend.borrow_mut().append(self.run_id, &rows, &batch.rows).map_err(sink_error)?;
+        self.leads += rows.len() as u64;
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, summary: &ScoreSummary) -> Result<Prepared, SinkError> {
+        let finish = RunFinish {
+            finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            input_sha256: summary.input_sha256.clone(),
+            leads: self.leads,
+            rejects: 0,
+            reused: summary.reused as u64,
+            summary: serde_json::to_string(summary).unwrap_or_default(),
+        };
+        let (backend, run_id) = (self.backend, self.run_id);
+        Ok(Prepared {
+            files: Vec::new(),
+            commit: Some(Box::new(move || backend.borrow_mut().commit(run_id, &finish).map_err(sink_error))),
+        })
+    }
+}
+
+/// The scores an incremental run may reuse: those of the latest run recorded with the same
+/// `settings` ([`crate::score::reuse_settings`]); `None` when there is no such run.
+pub fn previous_scores(backend: &mut dyn Backend, settings: &str) -> Result<Option<Reuse>, LedgerError> {
+    let runs = backend.runs()?;
+    let Some(run) = runs.iter().rev().find(|r| r.settings == settings) else { return Ok(None) };
+    let mut leads = std::collections::HashMap::new();
+    backend.scores(run.run_id, &mut |row: ScoreRow| {
+        let (Some(h), Some(p), Some(pct), Some(g)) = (row.input_hash, row.probability, row.percentile, row.grade) else {
+            return;
+        };
+        let Some(probability) = Probability::new(p) else { return };
+        let reasons = row
+            .reasons
+            .iter()
+            .map(|r| Contribution {
+                column: r.column.clone(),
+                value: r.value.clone(),
+                effect: effect_of_pp(r.pp, p),
+                pp: Some(r.pp),
+            })
+            .collect();
+        leads.insert(row.lead_id, StoredLead { input_hash: h as u64, probability, percentile: pct, grade: g, reasons });
+    })?;
+    Ok(Some(Reuse { source: format!("run {} of {} ({})", run.run_id, backend.ledger(), run.as_of), leads }))
+}

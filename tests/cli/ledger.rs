@@ -1,0 +1,348 @@
+//! The score ledger, through the real binary, on both backends: SQLite always, PostgreSQL when
+//! `LEADSCORE_TEST_POSTGRES_URL` names a server (CI starts one with
+//! `scripts/start_postgres.sh` and sets `LEADSCORE_REQUIRE_POSTGRES=1`, so the suite cannot
+//! silently skip there). Each PostgreSQL test gets a database of its own.
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use crate::common::{read_csv, run, sample_dir, text, train_sample};
+
+/// The ledgers a test runs against: an SQLite file in `dir`, and a fresh PostgreSQL database
+/// when a server is configured.
+fn ledgers(dir: &Path, test: &str) -> Vec<String> {
+    let mut v = vec![dir.join("ledger.db").display().to_string()];
+    match std::env::var("LEADSCORE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => v.push(fresh_database(url.trim(), test)),
+        _ => {
+            assert!(
+                std::env::var("LEADSCORE_REQUIRE_POSTGRES").is_err(),
+                "LEADSCORE_REQUIRE_POSTGRES is set but LEADSCORE_TEST_POSTGRES_URL is not"
+            );
+            eprintln!("{test}: PostgreSQL skipped (set LEADSCORE_TEST_POSTGRES_URL to run it)");
+        }
+    }
+    v
+}
+
+/// Creates database `ls_<test>` (dropping an old one) on the server of `url`; returns its URL.
+fn fresh_database(url: &str, test: &str) -> String {
+    let name = format!("ls_{test}");
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("the test PostgreSQL server");
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+    format!("{base}/{name}")
+}
+
+fn ok(o: &Output) {
+    assert!(o.status.success(), "{:?}", text(o));
+}
+
+/// Scores `data` (relative to `dir`) into `out` and `ledger` for the night `as_of`.
+fn night(dir: &Path, ledger: &str, data: &str, as_of: &str, out: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "score", "--model", "models/m.json", "--data", data, "--out", out, "--ledger", ledger, "--as-of", as_of,
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    run(dir, &args)
+}
+
+/// Night two of the sample: the first 20 leads get 5 more visits, 5 leads are gone, 3 new.
+fn second_night(dir: &Path) {
+    let (header, rows) = read_csv(&dir.join("data/open_leads.csv"));
+    let visits = header.iter().position(|h| h == "visits").unwrap();
+    let mut out = vec![header.join(",")];
+    for (i, r) in rows.iter().enumerate().skip(5) {
+        let mut r = r.clone();
+        if i < 20 {
+            r[visits] = (r[visits].parse::<f64>().unwrap_or(0.0) + 5.0).to_string();
+        }
+        out.push(r.iter().map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() }).collect::<Vec<_>>().join(","));
+    }
+    let last = rows.last().unwrap();
+    for k in 0..3 {
+        let mut r = last.clone();
+        r[0] = format!("NEW{k}");
+        out.push(r.iter().map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() }).collect::<Vec<_>>().join(","));
+    }
+    fs::write(dir.join("data/night2.csv"), out.join("\n") + "\n").unwrap();
+}
+
+fn runs_json(dir: &Path, ledger: &str) -> serde_json::Value {
+    let o = run(dir, &["ledger", "runs", "--ledger", ledger, "--json"]);
+    ok(&o);
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn two_nights_then_changes_history_and_runs_on_every_backend() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    second_night(d);
+    for ledger in ledgers(d, "two_nights") {
+        ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
+        ok(&night(d, &ledger, "data/night2.csv", "2026-07-01", "n2.csv", &[]));
+        let runs = runs_json(d, &ledger);
+        let leads: Vec<u64> = runs.as_array().unwrap().iter().map(|r| r["leads"].as_u64().unwrap()).collect();
+        assert_eq!(leads, [200, 198], "{ledger}");
+        let sha = runs[0]["input_sha256"].as_str().unwrap();
+        assert_eq!(sha.len(), 64, "{ledger}");
+
+        let o = run(d, &["changes", "--ledger", &ledger, "--out", "changes.csv"]);
+        ok(&o);
+        let (header, rows) = read_csv(&d.join("changes.csv"));
+        let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+        let kinds = |k: &str| rows.iter().filter(|r| r[col("change")].split('+').any(|x| x == k)).count();
+        assert_eq!((kinds("new"), kinds("gone")), (3, 5), "{ledger}: {rows:?}");
+        let news: Vec<&str> = rows.iter().filter(|r| r[col("change")] == "new").map(|r| r[0].as_str()).collect();
+        assert_eq!(news, ["NEW0", "NEW1", "NEW2"]);
+        // Every jump reported is at least 5 points and matches the two output files.
+        let (_, n1) = read_csv(&d.join("n1.csv"));
+        let (_, n2) = read_csv(&d.join("n2.csv"));
+        let p = |rows: &[Vec<String>], id: &str| rows.iter().find(|r| r[0] == id).map(|r| r[1].parse::<f64>().unwrap());
+        for r in rows.iter().filter(|r| r[col("change")].contains("up") || r[col("change")].contains("down")) {
+            let delta: f64 = r[col("delta_pp")].parse().unwrap();
+            assert!(delta.abs() >= 5.0, "{r:?}");
+            let (a, b) = (p(&n1, &r[0]).unwrap(), p(&n2, &r[0]).unwrap());
+            assert!((100.0 * (b - a) - delta).abs() < 0.06, "{r:?} vs files {a} {b}");
+            assert!(!r[col("why_changed")].is_empty(), "{r:?}");
+        }
+        assert!(kinds("up") + kinds("down") > 0, "{ledger}: the 20 changed leads moved: {rows:?}");
+
+        let o = run(d, &["history", "--ledger", &ledger, "--id", "NEW0", "--json"]);
+        ok(&o);
+        let h: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(h.as_array().unwrap().len(), 1);
+        let first_id = &n1[0][0];
+        let o = run(d, &["history", "--ledger", &ledger, "--id", first_id]);
+        ok(&o);
+        assert!(text(&o).0.contains("1 runs"), "{:?}", text(&o)); // gone on night two
+        let later = &n2[20][0];
+        let o = run(d, &["history", "--ledger", &ledger, "--id", later, "--json"]);
+        let h: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let probs: Vec<f64> = h.as_array().unwrap().iter().map(|x| x["score"]["probability"].as_f64().unwrap()).collect();
+        assert_eq!(probs.len(), 2);
+        assert!((probs[1] - p(&n2, later).unwrap()).abs() < 6e-5, "{probs:?}");
+    }
+}
+
+#[test]
+fn the_same_night_is_refused_unless_replace_and_nothing_is_written() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    for ledger in ledgers(d, "same_night") {
+        ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
+        let before = fs::read(d.join("n1.csv")).unwrap();
+        let o = night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n1.csv", &["--reasons", "0"]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = text(&o).1;
+        assert!(err.contains("already recorded") && err.contains("--replace"), "{err}");
+        assert_eq!(fs::read(d.join("n1.csv")).unwrap(), before, "the refused run changed the output");
+        assert_eq!(runs_json(d, &ledger).as_array().unwrap().len(), 1);
+        ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n1.csv", &["--reasons", "0", "--replace"]));
+        let runs = runs_json(d, &ledger);
+        assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");
+        assert_eq!(runs[0]["run_id"], 2);
+        let left: Vec<_> = fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(left.iter().all(|n| !n.starts_with(".leadscore")), "{left:?}");
+    }
+}
+
+#[test]
+fn an_incremental_night_reuses_unchanged_leads_and_matches_a_full_run() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    second_night(d);
+    for ledger in ledgers(d, "incremental") {
+        ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n1.csv", &["--incremental"]));
+        let o = night(d, &ledger, "data/night2.csv", "2026-07-01", "inc.csv", &["--incremental", "--json"]);
+        ok(&o);
+        let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        // 198 leads: 3 new and 15 of the first 20 changed; 180 unchanged.
+        assert_eq!(summary["reused"], 180, "{summary}");
+        let o = run(d, &["score", "--model", "models/m.json", "--data", "data/night2.csv", "--out", "full.csv", "--quiet"]);
+        ok(&o);
+        let strip = |p: &str| {
+            let (h, rows) = read_csv(&d.join(p));
+            let at = h.iter().position(|c| c == "scored_at").unwrap();
+            rows.into_iter().map(|mut r| {
+                r.remove(at);
+                r
+            }).collect::<Vec<_>>()
+        };
+        assert_eq!(strip("inc.csv"), strip("full.csv"), "{ledger}: incremental output differs from a full run");
+        let runs = runs_json(d, &ledger);
+        assert_eq!(runs[1]["reused"], 180);
+    }
+}
+
+#[test]
+fn bad_ledgers_are_refused_naming_them_and_left_unchanged() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    let score = |ledger: &str| night(d, ledger, "data/open_leads.csv", "2026-06-30", "out.csv", &[]);
+    // A file that is not a database.
+    fs::write(d.join("notes.db"), "these are my notes\n").unwrap();
+    let o = score("notes.db");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("notes.db: not a leadscore ledger"), "{:?}", text(&o));
+    assert_eq!(fs::read_to_string(d.join("notes.db")).unwrap(), "these are my notes\n");
+    assert!(!d.join("out.csv").exists());
+    // An SQLite database of something else.
+    let other = rusqlite::Connection::open(d.join("other.db")).unwrap();
+    other.execute_batch("CREATE TABLE customers (id INTEGER)").unwrap();
+    drop(other);
+    let o = score("other.db");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("tables customers and no `meta` table"), "{:?}", text(&o));
+    // A ledger from a newer leadscore.
+    ok(&score("new.db"));
+    fs::remove_file(d.join("out.csv")).unwrap();
+    let c = rusqlite::Connection::open(d.join("new.db")).unwrap();
+    c.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'", []).unwrap();
+    drop(c);
+    let o = night(d, "new.db", "data/open_leads.csv", "2026-07-01", "out.csv", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("schema version 99 is newer"), "{:?}", text(&o));
+    assert!(!d.join("out.csv").exists());
+    // A directory that does not exist; a server that cannot be reached.
+    let o = score("nowhere/ledger.db");
+    assert!(text(&o).1.contains("the directory nowhere does not exist"), "{:?}", text(&o));
+    assert!(!d.join("nowhere").exists());
+    let o = score("postgres://nobody:secret@127.0.0.1:1/none");
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o).1;
+    assert!(err.contains("postgres://nobody:***@127.0.0.1:1/none: cannot connect"), "{err}");
+    assert!(!err.contains("secret"));
+    // Reading commands do not create a ledger.
+    let o = run(d, &["ledger", "runs", "--ledger", "missing.db"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("missing.db: no such file"), "{:?}", text(&o));
+    assert!(!d.join("missing.db").exists());
+    // Rows without ids cannot be tracked.
+    let o = run(
+        d,
+        &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "o.csv", "--id", "first_name", "--ledger", "ids.db"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("appears more than once in this run"), "{:?}", text(&o));
+    assert!(!d.join("o.csv").exists());
+    assert_eq!(runs_json(d, "ids.db").as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_second_writer_waits_then_is_refused_and_never_interleaves() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    for ledger in ledgers(d, "locked") {
+        ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
+        // Another writer holds the ledger's lock.
+        let holder: Box<dyn std::any::Any> = if ledger.starts_with("postgres") {
+            let mut c = postgres::Client::connect(&ledger, postgres::NoTls).unwrap();
+            c.batch_execute("BEGIN; SELECT pg_advisory_xact_lock(514677774)").unwrap();
+            Box::new(c)
+        } else {
+            let c = rusqlite::Connection::open(&ledger).unwrap();
+            c.execute_batch("BEGIN IMMEDIATE").unwrap();
+            Box::new(c)
+        };
+        let started = std::time::Instant::now();
+        let o = night(d, &ledger, "data/open_leads.csv", "2026-07-01", "n2.csv", &["--ledger-wait", "1"]);
+        assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+        assert!(text(&o).1.contains("another run is writing to it (waited 1 s)"), "{:?}", text(&o));
+        assert!(started.elapsed().as_secs_f64() >= 0.9);
+        assert!(!d.join("n2.csv").exists());
+        drop(holder);
+        // Two runs at once: both complete, each whole.
+        let spawn = |as_of: &str, out: &str| {
+            crate::common::leadscore_std()
+                .current_dir(d)
+                .args(["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", out])
+                .args(["--ledger", &ledger, "--as-of", as_of, "--quiet"])
+                .spawn()
+                .unwrap()
+        };
+        let (mut a, mut b) = (spawn("2026-07-02", "a.csv"), spawn("2026-07-03", "b.csv"));
+        assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+        let runs = runs_json(d, &ledger);
+        let leads: Vec<u64> = runs.as_array().unwrap().iter().map(|r| r["leads"].as_u64().unwrap()).collect();
+        assert_eq!(leads, [200, 200, 200], "{ledger}: {runs}");
+    }
+}
+
+#[test]
+fn prune_keeps_the_recent_nights() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    let today = chrono::Utc::now().date_naive().to_string();
+    for ledger in ledgers(d, "prune") {
+        ok(&night(d, &ledger, "data/open_leads.csv", "2020-01-01", "a.csv", &["--reasons", "0"]));
+        ok(&night(d, &ledger, "data/open_leads.csv", &today, "b.csv", &["--reasons", "0"]));
+        let o = run(d, &["ledger", "prune", "--ledger", &ledger, "--keep-days", "30"]);
+        ok(&o);
+        assert!(text(&o).0.contains("deleted 1 runs") && text(&o).0.contains("(200 scores)"), "{:?}", text(&o));
+        let runs = runs_json(d, &ledger);
+        assert_eq!(runs.as_array().unwrap().len(), 1);
+        assert_eq!(runs[0]["as_of"], today.as_str());
+        let o = run(d, &["history", "--ledger", &ledger, "--id", "L0000801", "--json"]);
+        ok(&o);
+    }
+}
+
+#[test]
+fn kill_9_mid_run_leaves_earlier_runs_whole_and_the_ledger_consistent() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    let o = run(d, &["generate", "--out-dir", "big", "--history-rows", "100", "--open-rows", "60000", "--no-activities", "--seed", "3"]);
+    ok(&o);
+    let ledger = d.join("ledger.db").display().to_string();
+    ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
+    let mut killed_mid_run = 0;
+    for (k, wait_ms) in [50u64, 200, 400, 700, 1000, 1500].into_iter().enumerate() {
+        let mut child = crate::common::leadscore_std()
+            .current_dir(d)
+            .args(["score", "--model", "models/m.json", "--data", "big/open_leads.csv", "--out", "big.csv"])
+            .args(["--ledger", &ledger, "--as-of", &format!("2026-07-{:02}", k + 1), "--batch-rows", "2000", "--quiet"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let runs = runs_json(d, &ledger);
+        let n = runs.as_array().unwrap().len();
+        if !finished {
+            killed_mid_run += 1;
+        }
+        // Every recorded run is whole: its leads column equals its score rows.
+        let c = rusqlite::Connection::open(&ledger).unwrap();
+        let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(check, "ok");
+        let bad: i64 = c
+            .query_row(
+                "SELECT count(*) FROM runs r WHERE r.leads <> (SELECT count(*) FROM scores s WHERE s.run_id = r.run_id)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(bad, 0, "a run is partly recorded after kill -9 at {wait_ms} ms");
+        let orphans: i64 = c
+            .query_row("SELECT count(*) FROM scores WHERE run_id NOT IN (SELECT run_id FROM runs)", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(orphans, 0);
+        assert!(n >= 1 && runs[0]["leads"] == 200, "{runs}");
+    }
+    assert!(killed_mid_run >= 3, "the runs finished before they could be killed; make the file bigger");
+    // The ledger takes the next night as usual.
+    ok(&night(d, &ledger, "data/open_leads.csv", "2026-08-01", "n3.csv", &[]));
+}
