@@ -5,14 +5,17 @@
 //! bytes per lead instead of its text.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use super::StoredReason;
+use crate::rng::FastMap;
 
 /// The reason dictionary of a ledger, loaded whole (it holds one entry per distinct
 /// column and value that was ever a reason: small next to the scores).
 #[derive(Debug, Default, Clone)]
 pub struct Dictionary {
-    ids: HashMap<(String, String), i64>,
+    /// Column, then value, to id (looked up by `&str`, no allocation per reason).
+    ids: FastMap<String, FastMap<String, i64>>,
     names: HashMap<i64, (String, String)>,
     next: i64,
     /// Entries added since the last [`Dictionary::take_new`].
@@ -25,7 +28,7 @@ impl Dictionary {
         let mut d = Dictionary { next: 1, ..Dictionary::default() };
         for (id, column, value) in entries {
             d.next = d.next.max(id + 1);
-            d.ids.insert((column.clone(), value.clone()), id);
+            d.ids.entry(column.clone()).or_default().insert(value.clone(), id);
             d.names.insert(id, (column, value));
         }
         d
@@ -33,12 +36,12 @@ impl Dictionary {
 
     /// The id of (column, value), adding it if new.
     pub fn id(&mut self, column: &str, value: &str) -> i64 {
-        if let Some(&id) = self.ids.get(&(column.to_string(), value.to_string())) {
+        if let Some(&id) = self.ids.get(column).and_then(|m| m.get(value)) {
             return id;
         }
         let id = self.next.max(1);
         self.next = id + 1;
-        self.ids.insert((column.to_string(), value.to_string()), id);
+        self.ids.entry(column.to_string()).or_default().insert(value.to_string(), id);
         self.names.insert(id, (column.to_string(), value.to_string()));
         self.fresh.push((id, column.to_string(), value.to_string()));
         id
@@ -51,14 +54,15 @@ impl Dictionary {
 
     /// Encodes reasons as `[[id,pp],...]`.
     pub fn encode(&mut self, reasons: &[StoredReason]) -> String {
-        let mut s = String::with_capacity(2 + reasons.len() * 12);
+        let mut s = String::with_capacity(2 + reasons.len() * 10);
         s.push('[');
         for (i, r) in reasons.iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }
             let id = self.id(&r.column, &r.value);
-            s.push_str(&format!("[{id},{}]", one_decimal(r.pp)));
+            let pp = if r.pp.is_finite() { r.pp } else { 0.0 };
+            let _ = write!(s, "[{id},{pp:.1}]");
         }
         s.push(']');
         s
@@ -76,15 +80,6 @@ impl Dictionary {
                 Ok(StoredReason { column: column.clone(), value: value.clone(), pp })
             })
             .collect()
-    }
-}
-
-/// `x` to one decimal as the output file formats it (`4.1`, `-0.0`).
-fn one_decimal(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.1}")
-    } else {
-        "0.0".to_string()
     }
 }
 
