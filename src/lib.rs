@@ -25,6 +25,7 @@
 pub mod bundle;
 pub mod config;
 pub mod data;
+pub mod drift;
 pub mod evaluate;
 pub mod evaluation;
 pub mod explain;

@@ -30,6 +30,7 @@ fn main() {
         Command::Ledger(a) => cli::ledger::run(a),
         Command::Changes(a) => cli::ledger::changes(a),
         Command::History(a) => cli::ledger::history(a),
+        Command::Drift(a) => cli::drift::run(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

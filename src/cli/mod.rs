@@ -2,6 +2,7 @@
 //! (syntax only) and a `run` that turns the arguments into a checked plan and calls the
 //! library. No I/O happens while parsing.
 
+pub mod drift;
 pub mod evaluate;
 pub mod generate;
 pub mod inputs;
@@ -51,6 +52,8 @@ pub enum Command {
     Changes(ledger::ChangesArgs),
     /// One lead's scores over the ledger's runs.
     History(ledger::HistoryArgs),
+    /// Is the model still seeing the leads it learned from? PSI per column and for the score; exit 1 on drift.
+    Drift(drift::DriftArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

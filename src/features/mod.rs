@@ -11,6 +11,7 @@
 //!   missing, categoricals as integer codes (`levels.len()` = "other").
 
 pub mod pipeline;
+pub mod profile;
 pub mod schema;
 
 pub use pipeline::{Encoded, FittedPipeline};

@@ -62,6 +62,9 @@ pub struct FittedColumn {
     /// missing in training, and compares tonight's missing rate with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_share: Option<f64>,
+    /// The column's training distribution, for drift (absent in bundles before format 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<super::profile::ColumnProfile>,
 }
 
 /// What a design column holds.
@@ -133,7 +136,7 @@ pub struct Encoded {
 type RawDesign = (Vec<f64>, usize, Vec<f64>, Vec<usize>);
 
 /// Parsed values of one column: a number per row, NaN for missing; categorical text kept.
-enum Parsed<'a> {
+pub(super) enum Parsed<'a> {
     Numbers(Vec<f64>),
     Labels(Vec<Option<&'a str>>),
 }
@@ -142,14 +145,14 @@ enum Parsed<'a> {
 /// about `--missing-values` and `[data.types]`; scoring with a fitted pipeline cannot change
 /// either without retraining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reading {
+pub(super) enum Reading {
     /// Training: the kinds and missing tokens are being decided.
     Fit,
     /// Scoring or evaluating with a fitted pipeline.
     Apply,
 }
 
-fn parse_column<'a>(
+pub(super) fn parse_column<'a>(
     frame: &LeadFrame<'a>,
     col: &str,
     kind: ColumnKind,
@@ -284,7 +287,9 @@ impl FittedPipeline {
         let mut columns = Vec::new();
         for c in inputs {
             let missing_rows: usize;
-            let encoding = match parse_column(frame, &c.name, c.kind, rows, missing, reference, Reading::Fit)? {
+            let parsed = parse_column(frame, &c.name, c.kind, rows, missing, reference, Reading::Fit)?;
+            let profile = super::profile::ColumnProfile::of(&parsed, rows.len());
+            let encoding = match parsed {
                 Parsed::Numbers(v) => {
                     missing_rows = v.iter().filter(|x| x.is_nan()).count();
                     Encoding::Number { median: median(&v), missing_indicator: missing_rows > 0 }
@@ -316,7 +321,7 @@ impl FittedPipeline {
                 continue;
             }
             let missing_share = Some(missing_rows as f64 / rows.len().max(1) as f64);
-            columns.push(FittedColumn { name: c.name.clone(), kind: c.kind, encoding, missing_share });
+            columns.push(FittedColumn { name: c.name.clone(), kind: c.kind, encoding, missing_share, profile });
         }
         let mut pipeline =
             FittedPipeline { missing: missing.clone(), reference_date: reference, columns, design: Vec::new() };

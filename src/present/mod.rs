@@ -10,6 +10,7 @@
 //! - [`thresholds`], [`pilot`], [`rules`], [`score`], [`inspect`]: the other commands' output.
 
 pub mod charts;
+pub mod drift;
 pub mod evaluate;
 pub mod html;
 pub mod inspect;

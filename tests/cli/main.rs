@@ -6,6 +6,7 @@
 mod architecture;
 mod bundle_roundtrip;
 mod common;
+mod drift;
 mod evaluate;
 mod formats;
 mod honest_numbers;
