@@ -32,6 +32,7 @@ pub mod explain;
 pub mod features;
 pub mod generate;
 pub mod leakage;
+pub mod live;
 pub mod ledger;
 pub mod models;
 pub mod params;

@@ -74,6 +74,65 @@ pub struct EvaluateArgs {
     /// Write a self-contained HTML report to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// As-scored evaluation: judge each lead of --data by the probability and rule score it
+    /// had in this ledger when it was scored (its last run on or before its outcome date),
+    /// not by what a model says today.
+    #[arg(long, conflicts_with_all = ["heldout", "date_column", "models", "rules"])]
+    pub ledger: Option<String>,
+    /// With --ledger: the lead id column of --data (default: the bundle's of the ledger's latest run).
+    #[arg(long, requires = "ledger")]
+    pub id: Option<String>,
+    /// With --ledger: the column with each outcome's date; a lead is judged by its last score
+    /// from on or before that date.
+    #[arg(long, requires = "ledger")]
+    pub outcome_date_column: Option<String>,
+}
+
+/// The as-scored set of `--ledger`: target, positive/negative values and id from the flags,
+/// else from the bundle of the ledger's latest run.
+fn as_scored(args: &EvaluateArgs, ledger: &str) -> anyhow::Result<(leadscore::evaluate::ScoredSet, String)> {
+    use leadscore::ledger::{open, Location, Mode};
+    use leadscore::live::{load_as_scored, LivePlan};
+    let loc = Location::parse(ledger);
+    let mut backend = open(&loc, Mode::Read)?;
+    let bundle = backend
+        .runs()?
+        .iter()
+        .rev()
+        .find_map(|r| r.model_path.clone())
+        .and_then(|p| leadscore::bundle::Bundle::load(Path::new(&p)).ok());
+    let target = args.input.target.clone().or_else(|| bundle.as_ref().map(|b| b.target.column.clone()));
+    let id = args.id.clone().or_else(|| bundle.as_ref().and_then(|b| b.id_column.clone()));
+    let (Some(target), Some(id)) = (target, id) else {
+        anyhow::bail!("ledger {}: pass --target and --id for the outcomes file (the ledger's latest run has no readable bundle to take them from)", loc.display());
+    };
+    let pick = |given: &[String], of: fn(&leadscore::bundle::Bundle) -> &Vec<String>| {
+        let given = super::split_list(given);
+        if given.is_empty() {
+            bundle.as_ref().filter(|b| b.target.column == target).map(|b| of(b).clone()).unwrap_or_default()
+        } else {
+            given
+        }
+    };
+    let plan = LivePlan {
+        data: args.input.data.clone(),
+        positive: pick(&args.input.positive, |b| &b.target.positive),
+        negative: pick(&args.input.negative, |b| &b.target.negative),
+        id,
+        target,
+        outcome_date: args.outcome_date_column.clone(),
+    };
+    let (set, c) = load_as_scored(backend.as_mut(), &plan)?;
+    let note = format!(
+        "as scored in {} ({} runs): {} of {} labelled leads evaluated by their score from before their outcome; {} never scored, {} scored only after their outcome",
+        loc.display(),
+        c.runs,
+        c.evaluated,
+        c.labelled,
+        c.not_in_ledger,
+        c.scored_only_after
+    );
+    Ok((set, note))
 }
 
 /// The JSON document `--json` writes (see the module docs).
@@ -119,11 +178,20 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
         &[("--json", args.json.as_deref()), ("--report", args.report.as_deref())],
         &input_paths(&args.input),
     )?;
-    let set = load_scored(&plan)?;
+    let (set, live) = match &args.ledger {
+        Some(l) => {
+            let (set, note) = as_scored(&args, l)?;
+            (set, Some(note))
+        }
+        None => (load_scored(&plan)?, None),
+    };
     let cmp = compare(&set.scorers, &set.labels, &opts)?;
 
     let mut meta =
         vec![("data".to_string(), set.data.display().to_string()), ("target".to_string(), set.target.clone())];
+    if let Some(note) = live {
+        meta.push(("evaluated".to_string(), note));
+    }
     if let Some(h) = &set.heldout {
         meta.push(("held out from training".to_string(), h.clone()));
     }

@@ -301,7 +301,6 @@ pub fn score(
                 }
                 None => model_scores(plan, bundle, scorer, grades, ranking, &frame, &mut summary, &mut clock)?,
             };
-            sum_p += m.probabilities.iter().map(|p| p.get()).sum::<f64>();
             batch.model = Some(m);
         }
         if let Some(rs) = &rules_scorer {
@@ -319,6 +318,7 @@ pub fn score(
             summary.closed_rows_skipped += open.iter().filter(|&&o| !o).count();
             batch = batch.retain(&open);
         }
+        sum_p += batch.model.iter().flat_map(|m| &m.probabilities).map(|p| p.get()).sum::<f64>();
         for g in batch.model.iter().flat_map(|m| &m.grades) {
             *summary.grades.entry(g.to_string()).or_default() += 1;
         }

@@ -346,3 +346,64 @@ fn kill_9_mid_run_leaves_earlier_runs_whole_and_the_ledger_consistent() {
     // The ledger takes the next night as usual.
     ok(&night(d, &ledger, "data/open_leads.csv", "2026-08-01", "n3.csv", &[]));
 }
+
+/// Mann–Whitney AUC of `scores` for `labels` (ties count half).
+fn auc(scores: &[f64], labels: &[bool]) -> f64 {
+    let (mut num, mut pairs) = (0.0, 0.0);
+    for (i, &a) in scores.iter().enumerate() {
+        for (j, &b) in scores.iter().enumerate() {
+            if labels[i] && !labels[j] {
+                pairs += 1.0;
+                num += if a > b { 1.0 } else if a == b { 0.5 } else { 0.0 };
+            }
+        }
+    }
+    num / pairs
+}
+
+#[test]
+fn evaluate_as_scored_judges_each_lead_by_its_score_from_before_its_outcome() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    second_night(d);
+    for ledger in ledgers(d, "as_scored") {
+        ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n1.csv", &["--reasons", "0"]));
+        ok(&night(d, &ledger, "data/night2.csv", "2026-07-10", "n2.csv", &["--reasons", "0"]));
+        let (_, n1) = read_csv(&d.join("n1.csv"));
+        let (_, n2) = read_csv(&d.join("n2.csv"));
+        let p = |rows: &[Vec<String>], id: &str| rows.iter().find(|r| r[0] == id).map(|r| r[1].parse::<f64>().unwrap());
+        // Outcomes: leads 5..20 (changed on night two) closed on 07-05, so night one's score
+        // counts; the rest on 07-20 (night two's, or night one's for the 5 gone); 3 leads
+        // closed on 06-01, before any score; 2 ids the ledger never saw.
+        let mut lines = vec!["lead_id,converted,closed_on".to_string()];
+        let (mut want_p, mut want_y) = (Vec::new(), Vec::new());
+        for (i, r) in n1.iter().enumerate() {
+            let id = &r[0];
+            let y = (p(&n1, id).unwrap() > 0.15) ^ (i % 7 == 0);
+            let closed = if i < 3 { "2026-06-01" } else if i < 20 { "2026-07-05" } else { "2026-07-20" };
+            lines.push(format!("{id},{},{closed}", if y { "yes" } else { "no" }));
+            if i >= 3 {
+                let score = if i < 20 { p(&n1, id) } else { p(&n2, id).or(p(&n1, id)) };
+                want_p.push(score.unwrap());
+                want_y.push(y);
+            }
+        }
+        lines.push("GHOST1,yes,2026-07-20".into());
+        lines.push("GHOST2,no,2026-07-20".into());
+        fs::write(d.join("outcomes.csv"), lines.join("\n") + "\n").unwrap();
+        let o = run(
+            d,
+            &["evaluate", "--ledger", &ledger, "--data", "outcomes.csv", "--target", "converted", "--positive", "yes",
+              "--id", "lead_id", "--outcome-date-column", "closed_on", "--json", "ev.json"],
+        );
+        ok(&o);
+        let out = text(&o).0;
+        assert!(out.contains("197 of 202 labelled leads evaluated") && out.contains("2 never scored, 3 scored only after"), "{out}");
+        let j: serde_json::Value = serde_json::from_str(&fs::read_to_string(d.join("ev.json")).unwrap()).unwrap();
+        assert_eq!(j["scorers"][0]["name"], "model as scored");
+        let got = j["scorers"][0]["auc"].as_f64().unwrap();
+        let want = auc(&want_p, &want_y);
+        assert!((got - want).abs() < 0.005, "{ledger}: AUC {got} vs {want} from the files' scores");
+    }
+}

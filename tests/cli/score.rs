@@ -521,6 +521,10 @@ fn open_only_keep_columns_and_an_output_directory_that_does_not_exist() {
     assert_eq!(header[..3], ["lead_id", "industry", "country"]);
     assert_eq!(rows.len(), 800 / 4);
     assert_eq!(summary["closed_rows_skipped"], 600);
+    // The mean probability is over the leads scored (it once summed every row of the file).
+    let col = header.iter().position(|h| h == "probability").unwrap();
+    let mean = rows.iter().map(|r| r[col].parse::<f64>().unwrap()).sum::<f64>() / rows.len() as f64;
+    assert!((summary["mean_probability"].as_f64().unwrap() - mean).abs() < 1e-4, "{summary}");
     let (_, hist) = read_csv(&d.join("mixed.csv"));
     let open: Vec<&Vec<String>> = hist.iter().filter(|r| r.last().unwrap().is_empty()).collect();
     for (r, h) in rows.iter().zip(open) {

@@ -1,0 +1,207 @@
+//! As-scored evaluation: when outcomes arrive, judge each lead by the score it had *when it
+//! was scored*, not by what a model says about it today. The honest production (and pilot)
+//! metric: the model cannot have learned from outcomes that did not exist yet.
+//!
+//! For each labelled lead of the outcomes file, the ledger's runs are walked oldest first and
+//! the lead keeps the score of its last run on or before its outcome date (with an outcome
+//! date column), else of its last run. The model's probability and the rules' points become
+//! two scorers ("model as scored", "rules as scored") for the usual comparison
+//! ([`crate::evaluation::compare`]). Leads the ledger never scored, and leads scored only
+//! after their outcome, are counted and left out.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::data::load::{read_table, LoadError};
+use crate::data::typing::{read_dates, read_labels_with, LeadFrame, MissingTokens, TypingError};
+use crate::evaluate::ScoredSet;
+use crate::evaluation::compare::ScorerScores;
+use crate::ledger::{Backend, LedgerError};
+use crate::evaluation::compare::ScoreKind;
+
+/// What to evaluate.
+#[derive(Debug, Clone)]
+pub struct LivePlan {
+    /// The outcomes file.
+    pub data: PathBuf,
+    /// Its lead id column.
+    pub id: String,
+    /// Its outcome column.
+    pub target: String,
+    /// Values meaning converted (empty: guessed as `evaluate` does).
+    pub positive: Vec<String>,
+    /// Values meaning dead (empty: every other value).
+    pub negative: Vec<String>,
+    /// A column with the date of each outcome.
+    pub outcome_date: Option<String>,
+}
+
+/// What the join found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LiveCounts {
+    /// Labelled leads in the outcomes file.
+    pub labelled: usize,
+    /// Of them, evaluated.
+    pub evaluated: usize,
+    /// Never scored in the ledger.
+    pub not_in_ledger: usize,
+    /// Scored only after their outcome date.
+    pub scored_only_after: usize,
+    /// Runs read.
+    pub runs: usize,
+    /// Evaluated leads with a rule score.
+    pub with_rule_score: usize,
+}
+
+/// Errors.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// Reading.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Values.
+    #[error(transparent)]
+    Typing(#[from] TypingError),
+    /// Ledger.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Nothing to judge.
+    #[error("{path}: none of its {labelled} labelled leads has a score in the ledger from before its outcome ({not_in_ledger} never scored, {after} scored only after); check --id and --ledger")]
+    NoneScored {
+        /// The outcomes file.
+        path: PathBuf,
+        /// Labelled leads.
+        labelled: usize,
+        /// Never scored.
+        not_in_ledger: usize,
+        /// Scored after.
+        after: usize,
+    },
+    /// One outcome only.
+    #[error("{path}: the {n} leads with a score are all {what}: no comparison is possible")]
+    OneClass {
+        /// The outcomes file.
+        path: PathBuf,
+        /// Leads.
+        n: usize,
+        /// Converted or dead.
+        what: &'static str,
+    },
+}
+
+/// Each labelled lead of `plan.data` with its as-scored model probability and rule score.
+pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(ScoredSet, LiveCounts), LiveError> {
+    let df = read_table(&plan.data)?;
+    let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
+    let missing = MissingTokens::default();
+    let labels = read_labels_with(&frame, &plan.target, &plan.positive, &plan.negative, &missing)?;
+    let ids = frame.text(&plan.id, "pass --id with the outcomes file's lead id column")?;
+    let dates: Option<Vec<Option<NaiveDate>>> = match &plan.outcome_date {
+        Some(c) => {
+            let all: Vec<usize> = (0..df.height()).collect();
+            Some(read_dates(
+                &frame,
+                c,
+                &all,
+                &missing,
+                "pass --outcome-date-column with the outcomes file's date column",
+                "fix the date (YYYY-MM-DD) or blank it",
+            )?)
+        }
+        None => None,
+    };
+    // Lead id -> (labelled position, outcome date).
+    let mut wanted: HashMap<String, (usize, Option<NaiveDate>)> = HashMap::new();
+    for (k, &(row, _)) in labels.rows.iter().enumerate() {
+        if let Some(id) = ids.get(row).map(str::trim).filter(|s| !s.is_empty()) {
+            wanted.insert(id.to_string(), (k, dates.as_ref().and_then(|d| d[row])));
+        }
+    }
+    let mut model: Vec<Option<f64>> = vec![None; labels.rows.len()];
+    let mut rules: Vec<Option<f64>> = vec![None; labels.rows.len()];
+    let mut seen_later = vec![false; labels.rows.len()];
+    let runs = backend.runs()?;
+    for run in &runs {
+        let as_of = NaiveDate::parse_from_str(&run.as_of, "%Y-%m-%d").ok();
+        backend.scores(run.run_id, &mut |r| {
+            let Some(&(k, outcome)) = wanted.get(&r.lead_id) else { return };
+            if let (Some(o), Some(a)) = (outcome, as_of) {
+                if a > o {
+                    seen_later[k] = true;
+                    return;
+                }
+            }
+            model[k] = r.probability.or(model[k]);
+            rules[k] = r.rule_score.or(rules[k]);
+        })?;
+    }
+    let mut counts = LiveCounts { labelled: labels.rows.len(), runs: runs.len(), ..LiveCounts::default() };
+    let keep: Vec<usize> = (0..labels.rows.len()).filter(|&k| model[k].is_some() || rules[k].is_some()).collect();
+    for k in 0..labels.rows.len() {
+        if model[k].is_none() && rules[k].is_none() {
+            if seen_later[k] {
+                counts.scored_only_after += 1;
+            } else {
+                counts.not_in_ledger += 1;
+            }
+        }
+    }
+    counts.evaluated = keep.len();
+    if keep.is_empty() {
+        return Err(LiveError::NoneScored {
+            path: plan.data.clone(),
+            labelled: counts.labelled,
+            not_in_ledger: counts.not_in_ledger,
+            after: counts.scored_only_after,
+        });
+    }
+    let y: Vec<bool> = keep.iter().map(|&k| labels.rows[k].1).collect();
+    let positives = y.iter().filter(|&&v| v).count();
+    if positives == 0 || positives == y.len() {
+        let what = if positives == 0 { "dead" } else { "converted" };
+        return Err(LiveError::OneClass { path: plan.data.clone(), n: y.len(), what });
+    }
+    let mut scorers = Vec::new();
+    // A scorer needs a score for every evaluated lead: a lead scored by rules only (or by the
+    // model only) is left out of that scorer's comparison by keeping the leads both have.
+    let both: Vec<usize> = keep.iter().copied().filter(|&k| model[k].is_some() && rules[k].is_some()).collect();
+    let (chosen, with_rules) = if both.len() == keep.len() || both.is_empty() { (keep.clone(), !both.is_empty()) } else { (both, true) };
+    counts.with_rule_score = if with_rules { chosen.len() } else { 0 };
+    let labels_out: Vec<bool> = chosen.iter().map(|&k| labels.rows[k].1).collect();
+    if chosen.iter().all(|&k| model[k].is_some()) {
+        scorers.push(ScorerScores {
+            name: "model as scored".into(),
+            source: backend.ledger(),
+            kind: ScoreKind::Probability,
+            scores: chosen.iter().map(|&k| model[k].unwrap_or(0.0)).collect(),
+            warnings: Vec::new(),
+        });
+    }
+    if with_rules {
+        scorers.push(ScorerScores {
+            name: "rules as scored".into(),
+            source: backend.ledger(),
+            kind: ScoreKind::Points,
+            scores: chosen.iter().map(|&k| rules[k].unwrap_or(0.0)).collect(),
+            warnings: Vec::new(),
+        });
+    }
+    counts.evaluated = chosen.len();
+    Ok((
+        ScoredSet {
+            data: plan.data.clone(),
+            target: plan.target.clone(),
+            labels: labels_out,
+            dates: None,
+            skipped_unlabelled: labels.skipped,
+            window: None,
+            heldout: None,
+            scorers,
+            warnings: Vec::new(),
+        },
+        counts,
+    ))
+}
