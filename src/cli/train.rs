@@ -9,7 +9,7 @@ use leadscore::config::TrainConfig;
 use leadscore::data::typing::ColumnKind;
 use leadscore::models::gbm::GbmSettings;
 use leadscore::models::ModelKind;
-use leadscore::present::train::leakage_table;
+use leadscore::present::train::guard_stop_report;
 use leadscore::train::{default_bundle_path, train, ModelChoice, TrainError, TrainPlan};
 
 /// Models `--model` accepts.
@@ -248,10 +248,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Ok)
         }
-        Err(TrainError::Leakage { path, flagged }) => {
-            eprintln!("leakage guard: these columns separate converted from dead leads suspiciously well:");
-            eprint!("{}", leakage_table(&flagged, flagged.len()));
-            eprintln!("error: {}", TrainError::Leakage { path, flagged });
+        Err(TrainError::Leakage { path, flagged, checks }) => {
+            eprint!("{}", guard_stop_report(&flagged, &checks));
+            eprintln!("error: {}", TrainError::Leakage { path, flagged, checks: Vec::new() });
             Ok(Outcome::Problems)
         }
         Err(e) => Err(e.into()),

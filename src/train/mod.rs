@@ -20,19 +20,20 @@ use crate::bundle::{
     Bundle, BundleError, GradeCuts, ModelEntry, ScoreReference, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR,
 };
 use crate::config::{CheckedConfig, ConfigError, TrainConfig};
-use crate::data::load::{read_table_hashed, LoadError};
-use crate::data::typing::{
-    day_numbers, read_dates, read_labels_with, ColumnKind, Labels, LeadFrame, MissingTokens, TargetSpec, TypingError,
-};
+use crate::data::load::LoadError;
+use crate::data::typing::{day_numbers, read_dates, LeadFrame, TargetSpec, TypingError};
 use crate::evaluation::metrics::MetricError;
 use crate::evaluation::split::{stratified_folds, Split};
 use crate::evaluation::{Evaluation, EvaluationMethod};
 use crate::features::pipeline::PipelineSettings;
-use crate::features::schema::{resolve_columns, InputColumn, SchemaRules};
 use crate::features::FittedPipeline;
-use crate::leakage::{check_columns, ColumnCheck};
+use crate::leakage::{ColumnCheck, LeakageError};
 use crate::models::logistic::LogisticError;
 use crate::models::{FittedModel, ModelKind};
+
+mod history;
+
+use history::{guard, History};
 
 /// Which models to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,13 +93,18 @@ pub enum TrainError {
         path: PathBuf,
     },
     /// The leakage guard stopped training.
-    #[error("{path}: {} column(s) look filled in after the outcome: {}. No model was written. Exclude them (--exclude), keep them on purpose (--keep), or pass --allow-leaky", flagged.len(), flagged.iter().map(|c| format!("\"{}\"", c.column)).collect::<Vec<_>>().join(", "))]
+    #[error("{path}: {} column(s) look recorded during or after contact: {}. No model was written. Exclude them (--exclude, or data.exclude in the config), keep them on purpose if they are known when a lead arrives (--keep, or data.keep), or pass --allow-leaky", flagged.len(), flagged.iter().map(|c| format!("\"{}\"", c.column)).collect::<Vec<_>>().join(", "))]
     Leakage {
         /// The data file.
         path: PathBuf,
-        /// The flagged columns with their figures.
+        /// The columns that stop training, with their figures.
         flagged: Vec<ColumnCheck>,
+        /// Every column's figures and verdict.
+        checks: Vec<ColumnCheck>,
     },
+    /// The leakage guard's screening model failed.
+    #[error(transparent)]
+    Guard(#[from] LeakageError),
     /// No usable feature columns remain.
     #[error("{path}: no feature columns left after excluding the id, the target and excluded columns")]
     NoFeatures {
@@ -167,11 +173,7 @@ fn fit_models(
     progress: &mut dyn FnMut(&str),
 ) -> Result<(FittedPipeline, Vec<FittedModel>), TrainError> {
     let cfg = &plan.config;
-    let settings = PipelineSettings {
-        min_category_count: cfg.features.min_category_count,
-        max_categories: cfg.features.max_categories,
-        reference_date: cfg.data.reference_date,
-    };
+    let settings = pipeline_settings(plan);
     let frame = h.frame(&plan.data);
     let pipeline = FittedPipeline::fit(&frame, rows, &h.inputs, &h.missing, &settings)?;
     let enc = pipeline.transform(&frame, Some(rows))?;
@@ -189,6 +191,16 @@ fn fit_models(
         models.push(model);
     }
     Ok((pipeline, models))
+}
+
+/// How the feature pipeline is fitted, from the config.
+fn pipeline_settings(plan: &TrainPlan) -> PipelineSettings {
+    let cfg = &plan.config;
+    PipelineSettings {
+        min_category_count: cfg.features.min_category_count,
+        max_categories: cfg.features.max_categories,
+        reference_date: cfg.data.reference_date,
+    }
 }
 
 /// P(converted) from every model for `rows`, encoding them once (the models share the pipeline).
@@ -243,102 +255,6 @@ pub fn flat_model_warning(model: &FittedModel, probs: &[f64], on: &str, cfg: &Tr
         model.name(),
         probs.len()
     ))
-}
-
-/// The labelled history, read once: the file's rows as text, the labelled rows with their
-/// outcomes, and the input columns with their kinds.
-struct History {
-    df: polars::prelude::DataFrame,
-    /// SHA-256 of the file's bytes, from the same read (so a pipe works).
-    data_sha256: String,
-    target: String,
-    missing: MissingTokens,
-    labels: Labels,
-    /// Labelled rows (indices into `df`) and their outcomes, in file order.
-    rows: Vec<usize>,
-    y: Vec<bool>,
-    inputs: Vec<InputColumn>,
-    /// Columns blank in every labelled row, left out.
-    blank_columns: Vec<String>,
-}
-
-impl History {
-    fn frame<'a>(&'a self, path: &'a Path) -> LeadFrame<'a> {
-        LeadFrame { df: &self.df, path, first_row: 1 }
-    }
-
-    /// Reads the file, its outcomes and its columns, and checks every value the models will read.
-    fn read(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<History, TrainError> {
-        let cfg = &plan.config;
-        let path = plan.data.as_path();
-        let target = cfg.data.target.clone().ok_or_else(|| TrainError::NoTarget { path: path.to_path_buf() })?;
-        progress(&format!("reading {}", path.display()));
-        // One read gives the rows and the digest the bundle records, so a pipe works.
-        let (df, data_sha256) = read_table_hashed(path)?;
-        let frame = LeadFrame { df: &df, path, first_row: 1 };
-        let missing = MissingTokens::new(&cfg.data.missing_values);
-        if let Some(id) = &cfg.data.id {
-            frame.text(id, "pass --id COLUMN with a column the file has")?;
-        }
-        let labels = read_labels_with(&frame, &target, &cfg.data.positive, &cfg.data.negative, &missing)?;
-        let rows: Vec<usize> = labels.rows.iter().map(|r| r.0).collect();
-        let y: Vec<bool> = labels.rows.iter().map(|r| r.1).collect();
-        let rules = SchemaRules {
-            id: cfg.data.id.as_deref(),
-            target: &target,
-            exclude: &cfg.data.exclude,
-            types: &cfg.data.types,
-            date_column: cfg.data.date_column.as_deref(),
-            missing: &missing,
-        };
-        let mut inputs = resolve_columns(&frame, &rows, &rules)?;
-        // A column blank in every labelled row carries nothing to learn; its inferred kind would
-        // be a guess. Left out, and said so in the report.
-        let mut blank_columns = Vec::new();
-        inputs.retain(|c| {
-            let Ok(text) = frame.text(&c.name, "") else { return true };
-            let any = !c.inferred || rows.iter().any(|&i| missing.clean(text.get(i)).is_some());
-            if !any {
-                blank_columns.push(c.name.clone());
-            }
-            any
-        });
-        if inputs.iter().all(|c| matches!(c.kind, ColumnKind::Id)) {
-            return Err(TrainError::NoFeatures { path: path.to_path_buf() });
-        }
-        if plan.models.kinds().contains(&ModelKind::Gbm) {
-            // The pipeline keeps inputs in order, minus ids: the tree matrix's columns.
-            let used: Vec<&InputColumn> =
-                inputs.iter().filter(|c| !matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore)).collect();
-            let names: Vec<String> = used.iter().map(|c| c.name.clone()).collect();
-            let cats: Vec<usize> =
-                used.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Categorical).map(|(i, _)| i).collect();
-            cfg.gbm.check(&names, &cats)?;
-        }
-        crate::features::pipeline::check_values(&frame, &inputs, &rows, &missing)?;
-        drop(frame);
-        Ok(History { df, data_sha256, target, missing, labels, rows, y, inputs, blank_columns })
-    }
-
-    /// The labelled rows at positions `idx` (into `rows`) and their outcomes.
-    fn pick(&self, idx: &[usize]) -> (Vec<usize>, Vec<bool>) {
-        (idx.iter().map(|&k| self.rows[k]).collect(), idx.iter().map(|&k| self.y[k]).collect())
-    }
-}
-
-/// The leakage guard: every column's figures, and an error when columns are flagged that the
-/// analyst neither kept nor allowed.
-fn guard(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Result<Vec<ColumnCheck>, TrainError> {
-    let cfg = &plan.config;
-    progress("checking columns for leakage");
-    let frame = h.frame(&plan.data);
-    let checks = check_columns(&frame, &h.inputs, &h.rows, &h.y, &h.missing, cfg.leakage(), cfg.evaluation.seed)?;
-    let flagged: Vec<ColumnCheck> =
-        checks.iter().filter(|c| !c.reasons.is_empty() && !cfg.data.keep.contains(&c.column)).cloned().collect();
-    if !flagged.is_empty() && !plan.allow_leaky {
-        return Err(TrainError::Leakage { path: plan.data.clone(), flagged });
-    }
-    Ok(checks)
 }
 
 /// What fitting produced: the bundled pipeline and models, each model's evaluation and its
@@ -476,7 +392,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     let path = plan.data.as_path();
     let h = History::read(plan, progress)?;
     let checks = guard(plan, &h, progress)?;
-    let kept_flagged: Vec<String> = checks.iter().filter(|c| !c.reasons.is_empty()).map(|c| c.column.clone()).collect();
+    let kept_flagged: Vec<String> = checks.iter().filter(|c| c.stops()).map(|c| c.column.clone()).collect();
     let fitted =
         if cfg.evaluation.cv >= 2 { cross_validate(plan, &h, progress)? } else { hold_out(plan, &h, progress)? };
     let primary = choose_primary(plan, &fitted.evaluations)?;
@@ -516,7 +432,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             trained_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             leadscore_version: env!("CARGO_PKG_VERSION").into(),
             crate_versions: crate::versions(),
-            kept_flagged_columns: if plan.allow_leaky { kept_flagged } else { cfg.data.keep.clone() },
+            kept_flagged_columns: kept_flagged,
         },
         reference: ScoreReference::new(
             &fitted.heldout[primary],
