@@ -119,9 +119,10 @@ pub fn grade_collapse_warning(g: &GradeCuts) -> Option<String> {
     ))
 }
 
-/// The full training report; `warnings` (from training) are printed at the end with the
-/// grade warning, one `warning:` line each.
-pub fn train_report(b: &Bundle, warnings: &[String]) -> String {
+/// The full training report; `notes` (what training decided about the data) follow the
+/// feature line; `warnings` (from training) are printed at the end with the grade warning,
+/// one `warning:` line each.
+pub fn train_report(b: &Bundle, notes: &[String], warnings: &[String]) -> String {
     let t = &b.training;
     let mut s = format!(
         "trained \"{}\" on {} ({} rows; {} labelled, {} without outcome skipped; {} converted = {:.1}%)\n",
@@ -143,6 +144,9 @@ pub fn train_report(b: &Bundle, warnings: &[String]) -> String {
         kinds.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", "),
         b.pipeline.design.len()
     ));
+    for n in notes {
+        s.push_str(&format!("{n}\n"));
+    }
     if !t.kept_flagged_columns.is_empty() {
         s.push_str(&format!(
             "warning: kept columns the leakage guard flagged: {}\n",

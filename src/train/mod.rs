@@ -33,7 +33,8 @@ use crate::models::{FittedModel, ModelKind};
 
 mod history;
 
-use history::{guard, History};
+pub use history::Dedupe;
+use history::{guard, straddling, History};
 
 /// Which models to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +73,10 @@ pub struct TrainPlan {
     pub models: ModelChoice,
     /// The model reported as `probability` (default: the better held-out AUC).
     pub primary: Option<ModelKind>,
+    /// Which copy of a lead id seen more than once to keep (`None`: duplicates are an error).
+    pub dedupe: Option<Dedupe>,
+    /// Write the bundle even when no model beats predicting the base rate.
+    pub allow_weak: bool,
 }
 
 /// Errors while training.
@@ -105,6 +110,22 @@ pub enum TrainError {
     /// The leakage guard's screening model failed.
     #[error(transparent)]
     Guard(#[from] LeakageError),
+    /// A lead id appears more than once among the labelled rows.
+    #[error("{path}: lead id \"{id}\" (column \"{column}\") appears {} times, in rows {}; {ids} id(s) appear more than once ({extra} extra rows). Each lead must appear once in history, or the hold-out holds copies of training leads: remove the copies, or pass --dedupe first (keep each id's first row) or --dedupe last (its last row)", rows.len(), rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "))]
+    DuplicateIds {
+        /// The data file.
+        path: PathBuf,
+        /// The id column.
+        column: String,
+        /// The first id seen more than once.
+        id: String,
+        /// Its 1-based data rows.
+        rows: Vec<usize>,
+        /// Ids seen more than once.
+        ids: usize,
+        /// Rows beyond the first of each such id.
+        extra: usize,
+    },
     /// No usable feature columns remain.
     #[error("{path}: no feature columns left after excluding the id, the target and excluded columns")]
     NoFeatures {
@@ -162,6 +183,9 @@ pub struct TrainOutcome {
     /// What the analyst should know about the fit (a model that learned nothing, a blank
     /// column left out); printed at the end of the report ([`crate::present::train`]).
     pub warnings: Vec<String>,
+    /// What training decided about the data: personal columns left out, duplicate ids
+    /// resolved, copies straddling the split; printed after the feature line.
+    pub notes: Vec<String>,
 }
 
 /// Fits the pipeline and every chosen model on `rows` of the history.
@@ -265,6 +289,8 @@ struct Fitted {
     evaluations: Vec<Evaluation>,
     heldout: Vec<Vec<f64>>,
     fit_rows: usize,
+    /// Held-out (or out-of-fold) rows whose feature values equal a training row's.
+    straddling: usize,
 }
 
 /// k-fold cross-validation, then a refit on every labelled row.
@@ -274,8 +300,10 @@ fn cross_validate(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str))
     let folds = stratified_folds(&h.y, cfg.evaluation.cv, cfg.evaluation.seed);
     let mut oof = vec![vec![f64::NAN; h.y.len()]; n_models];
     let mut fold_auc = vec![Vec::new(); n_models];
+    let mut straddle = 0;
     for (f, Split { train, test }) in folds.iter().enumerate() {
         progress(&format!("fold {}/{}", f + 1, folds.len()));
+        straddle += straddling(plan, h, train, test)?;
         let (tr_rows, tr_y) = h.pick(train);
         let (te_rows, te_y) = h.pick(test);
         let (p, ms) = fit_models(h, &tr_rows, &tr_y, plan, progress)?;
@@ -293,7 +321,7 @@ fn cross_validate(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str))
     }
     progress("refitting on all labelled rows");
     let (pipeline, models) = fit_models(h, &h.rows, &h.y, plan, progress)?;
-    Ok(Fitted { pipeline, models, evaluations, heldout: oof, fit_rows: h.rows.len() })
+    Ok(Fitted { pipeline, models, evaluations, heldout: oof, fit_rows: h.rows.len(), straddling: straddle })
 }
 
 /// The hold-out method of the plan: the newest share by the date column, else stratified.
@@ -346,7 +374,8 @@ fn hold_out(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Re
         evaluations.push(Evaluation::compute(method.clone(), &probs, &te_y)?);
         heldout.push(probs);
     }
-    Ok(Fitted { pipeline, models, evaluations, heldout, fit_rows: tr_rows.len() })
+    let straddling = straddling(plan, h, &split.train, &split.test)?;
+    Ok(Fitted { pipeline, models, evaluations, heldout, fit_rows: tr_rows.len(), straddling })
 }
 
 /// The primary model: as asked, else the better held-out AUC.
@@ -386,6 +415,37 @@ fn fit_warnings(plan: &TrainPlan, h: &History, fitted: &Fitted) -> Result<Vec<St
     Ok(warnings)
 }
 
+/// What training decided about the data, for the report.
+fn data_notes(plan: &TrainPlan, h: &History, fitted: &Fitted) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !h.personal.is_empty() {
+        let list: Vec<String> = h.personal.iter().map(|(c, why)| format!("\"{c}\" ({})", why.describe())).collect();
+        notes.push(format!(
+            "personal data left out of the models (--keep COLUMN to use one anyway): {}",
+            list.join(", ")
+        ));
+    }
+    if let (Some((ids, extra)), Some(how)) = (h.deduped, plan.dedupe) {
+        notes.push(format!(
+            "--dedupe {}: {ids} lead id(s) appeared more than once; kept each one's {} row, dropped {extra} row(s)",
+            how.as_str(),
+            how.as_str()
+        ));
+    }
+    let held = fitted.heldout.first().map_or(0, Vec::len);
+    let (what, whose) = if plan.config.evaluation.cv >= 2 {
+        ("out-of-fold", "a lead in another fold")
+    } else {
+        ("held-out", "a lead the models were fitted on")
+    };
+    notes.push(format!(
+        "identical rows across the split: {} of {held} {what} leads ({:.1}%) have exactly the feature values of {whose}",
+        fitted.straddling,
+        100.0 * fitted.straddling as f64 / held.max(1) as f64
+    ));
+    notes
+}
+
 /// Runs training end to end and saves the bundle. `progress` receives one line per stage.
 pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOutcome, TrainError> {
     let cfg = &plan.config;
@@ -397,6 +457,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         if cfg.evaluation.cv >= 2 { cross_validate(plan, &h, progress)? } else { hold_out(plan, &h, progress)? };
     let primary = choose_primary(plan, &fitted.evaluations)?;
     let warnings = fit_warnings(plan, &h, &fitted)?;
+    let notes = data_notes(plan, &h, &fitted);
     let grades = grade_cuts(cfg, &fitted.heldout[primary])?;
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
     let mut bundle = Bundle {
@@ -441,7 +502,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         checksum: String::new(),
     };
     bundle.save(&plan.out)?;
-    Ok(TrainOutcome { bundle, warnings })
+    Ok(TrainOutcome { bundle, warnings, notes })
 }
 
 /// The default bundle path for a name: `models/<name>.json`.

@@ -19,3 +19,4 @@ mod safety_outputs;
 mod score;
 mod thresholds;
 mod train;
+mod train_data;
