@@ -30,8 +30,9 @@ use crate::models::{FittedModel, ModelKind};
 pub const FORMAT: &str = "leadscore-bundle";
 /// Major version: bumped on incompatible changes.
 pub const FORMAT_MAJOR: u32 = 1;
-/// Minor version: bumped when fields are added (1: the score reference distribution).
-pub const FORMAT_MINOR: u32 = 1;
+/// Minor version: bumped when fields are added (1: the score reference distribution; 2: the
+/// base rate each model is judged against, the leakage guard's verdicts and signal levels).
+pub const FORMAT_MINOR: u32 = 2;
 
 /// Errors reading or writing a bundle.
 #[derive(Debug, thiserror::Error)]

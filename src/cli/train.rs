@@ -273,6 +273,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Outcome> {
             }
             Ok(Outcome::Ok)
         }
+        Err(TrainError::NoSignal { path, why, outcome }) => {
+            if !quiet {
+                let o = &outcome;
+                print_out(&leadscore::present::train::train_report(&o.bundle, &o.notes, &o.warnings))?;
+            }
+            eprintln!("error: {}", TrainError::NoSignal { path, why, outcome });
+            Ok(Outcome::Problems)
+        }
         Err(TrainError::Leakage { path, flagged, checks }) => {
             eprint!("{}", guard_stop_report(&flagged, &checks));
             eprintln!("error: {}", TrainError::Leakage { path, flagged, checks: Vec::new() });

@@ -4,7 +4,7 @@
 
 use super::text::render_deciles;
 use crate::bundle::{Bundle, GradeCuts};
-use crate::evaluation::{Evaluation, EvaluationMethod};
+use crate::evaluation::{Evaluation, EvaluationMethod, Signal};
 use crate::leakage::{evidence, ColumnCheck, Verdict};
 use crate::models::FittedModel;
 
@@ -215,8 +215,9 @@ impl Evaluation {
                 format!("{folds}-fold cross-validation (fold AUC {mean:.4} ± {sd:.4})")
             }
         };
+        let ci = self.auc_ci.map(|[lo, hi]| format!(" (95% interval {lo:.4}–{hi:.4})")).unwrap_or_default();
         let mut s = format!(
-            "{model}: {how}; {} leads, {} converted ({:.1}%)\n  AUC {:.4}   PR-AUC {:.4}   log loss {:.4}   Brier {:.4}\n",
+            "{model}: {how}; {} leads, {} converted ({:.1}%)\n  AUC {:.4}{ci}   PR-AUC {:.4}   log loss {:.4}   Brier {:.4}\n",
             self.rows,
             self.conversions,
             100.0 * self.conversions as f64 / self.rows.max(1) as f64,
@@ -225,6 +226,18 @@ impl Evaluation {
             self.log_loss,
             self.brier
         );
+        if let Some(b) = &self.base_rate {
+            let verdict = match self.signal() {
+                Signal::Weak(why) => format!("no usable signal: {}", why.join("; ")),
+                _ => "beats it".to_string(),
+            };
+            s.push_str(&format!(
+                "  predicting the base rate ({:.1}%) for every lead: log loss {:.4}, Brier {:.4}; {verdict}\n",
+                100.0 * b.rate,
+                b.log_loss,
+                b.brier
+            ));
+        }
         s.push_str(&render_deciles(&self.deciles));
         s
     }

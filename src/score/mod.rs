@@ -29,6 +29,7 @@
 //! With a rules file ([`crate::rules`]) the activity log is aggregated once, before the
 //! batches, into one entry per lead; without a bundle only the rules run.
 
+mod availability;
 pub mod batch;
 mod input;
 pub mod summary;
@@ -48,6 +49,7 @@ use input::{context_columns, id_source, lead_ids, open_rows};
 use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference};
 use crate::data::load::{BatchReader, LoadError};
 use crate::data::typing::{LeadFrame, TypingError};
+use crate::evaluation::Signal;
 use crate::explain::{top_reasons, Contribution};
 use crate::rules::{RulesError, RulesPlan};
 use crate::scorer::{BundleScorer, Probability, ScoreError, Scorer};
@@ -258,6 +260,14 @@ pub fn score(
         _ => None,
     };
     let mut sinks = sinks;
+    let mut availability = run.bundle.as_ref().map(availability::Availability::new);
+    if let Some(Signal::Weak(why)) = run.bundle.as_ref().map(|b| b.primary_entry().evaluation.signal()) {
+        summary.warnings.push(format!(
+            "{}: its primary model showed no usable signal in training ({}); its probabilities, percentiles and grades are close to arbitrary",
+            plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
+            why.join("; ")
+        ));
+    }
     let (mut sum_p, mut sum_rules) = (0.0, 0.0);
     let mut seen = 0usize;
     while let Some(df) = clock.time("read", || reader.next_batch())? {
@@ -289,7 +299,11 @@ pub fn score(
             }
             batch.rules = Some(breakdowns);
         }
-        if let Some(open) = open_rows(plan, run.bundle.as_ref(), &frame, &mut summary)? {
+        let open = open_rows(plan, run.bundle.as_ref(), &frame, &mut summary)?;
+        if let Some(a) = availability.as_mut() {
+            a.count(&frame, open.as_deref());
+        }
+        if let Some(open) = open {
             summary.closed_rows_skipped += open.iter().filter(|&&o| !o).count();
             batch = batch.retain(&open);
         }
@@ -304,6 +318,7 @@ pub fn score(
     if seen == 0 {
         return Err(ScoreRunError::Empty { path: plan.data.clone() });
     }
+    summary.warnings.extend(availability.iter().flat_map(|a| a.warnings()));
     clock.time("commit", || -> Result<(), ScoreRunError> {
         let prepared = sinks.into_iter().map(|s| s.finish()).collect::<Result<Vec<_>, _>>()?;
         Ok(batch::commit_all(prepared)?)

@@ -24,7 +24,7 @@ use crate::data::load::LoadError;
 use crate::data::typing::{day_numbers, read_dates, LeadFrame, TargetSpec, TypingError};
 use crate::evaluation::metrics::MetricError;
 use crate::evaluation::split::{stratified_folds, Split};
-use crate::evaluation::{Evaluation, EvaluationMethod};
+use crate::evaluation::{Evaluation, EvaluationMethod, Signal};
 use crate::features::pipeline::PipelineSettings;
 use crate::features::FittedPipeline;
 use crate::leakage::{ColumnCheck, LeakageError};
@@ -141,6 +141,24 @@ pub enum TrainError {
     /// Predicting held-out rows failed (the boosted-tree engine refused the matrix).
     #[error("boosted trees: {0}")]
     Predict(#[from] leadscore_gbm::GbmError),
+    /// No model beats predicting the base rate; nothing was written.
+    #[error("{path}: no usable signal: no model beats predicting the base rate ({}). No bundle was written: its ranking and grades would be arbitrary. Add columns known when a lead arrives that carry signal, use more history, or pass --allow-weak to write a bundle marked weak", why.join("; "))]
+    NoSignal {
+        /// The data file.
+        path: PathBuf,
+        /// Why, per model.
+        why: Vec<String>,
+        /// What training found, for the report (the bundle that was not written).
+        outcome: Box<TrainOutcome>,
+    },
+    /// `--primary` names a model that shows no usable signal while another does.
+    #[error("--primary {want}: {want} shows no usable signal on the hold-out while {} does; drop --primary (the better model is chosen) or fix what {want} is fitted on", usable.join(", "))]
+    WeakPrimary {
+        /// The model asked for.
+        want: ModelKind,
+        /// The models that show a signal.
+        usable: Vec<&'static str>,
+    },
     /// `--primary` names a model that was not fitted.
     #[error("--primary {0}: that model was not fitted (fitted: {1})")]
     Primary(ModelKind, String),
@@ -317,7 +335,8 @@ fn cross_validate(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str))
     let mut evaluations = Vec::new();
     for k in 0..n_models {
         let method = EvaluationMethod::CrossValidation { folds: folds.len(), fold_auc: fold_auc[k].clone() };
-        evaluations.push(Evaluation::compute(method, &oof[k], &h.y)?);
+        let rate = h.y.iter().filter(|&&y| y).count() as f64 / h.y.len() as f64;
+        evaluations.push(Evaluation::compute(method, &oof[k], &h.y)?.with_base_rate(rate, &h.y)?);
     }
     progress("refitting on all labelled rows");
     let (pipeline, models) = fit_models(h, &h.rows, &h.y, plan, progress)?;
@@ -371,23 +390,49 @@ fn hold_out(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Re
     let mut evaluations = Vec::new();
     let mut heldout = Vec::new();
     for probs in predict_all(&h.frame(&plan.data), &te_rows, &pipeline, &models)? {
-        evaluations.push(Evaluation::compute(method.clone(), &probs, &te_y)?);
+        let rate = positives as f64 / tr_y.len() as f64;
+        evaluations.push(Evaluation::compute(method.clone(), &probs, &te_y)?.with_base_rate(rate, &te_y)?);
         heldout.push(probs);
     }
     let straddling = straddling(plan, h, &split.train, &split.test)?;
     Ok(Fitted { pipeline, models, evaluations, heldout, fit_rows: tr_rows.len(), straddling })
 }
 
-/// The primary model: as asked, else the better held-out AUC.
+/// The primary model: as asked, else the better held-out AUC among the models that show a
+/// usable signal (a weak model is never crowned over a better one); among weak ones only when
+/// every model is weak.
 fn choose_primary(plan: &TrainPlan, evaluations: &[Evaluation]) -> Result<usize, TrainError> {
     let kinds = plan.models.kinds();
+    let weak = |k: usize| matches!(evaluations[k].signal(), Signal::Weak(_));
+    let any_usable = (0..kinds.len()).any(|k| !weak(k));
     match plan.primary {
-        Some(want) => kinds
-            .iter()
-            .position(|&k| k == want)
-            .ok_or_else(|| TrainError::Primary(want, kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "))),
-        None => Ok((0..kinds.len()).max_by(|&a, &b| evaluations[a].auc.total_cmp(&evaluations[b].auc)).unwrap_or(0)),
+        Some(want) => {
+            let k = kinds.iter().position(|&k| k == want).ok_or_else(|| {
+                TrainError::Primary(want, kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "))
+            })?;
+            if weak(k) && any_usable {
+                let usable = (0..kinds.len()).filter(|&j| !weak(j)).map(|j| kinds[j].as_str()).collect();
+                return Err(TrainError::WeakPrimary { want, usable });
+            }
+            Ok(k)
+        }
+        None => Ok((0..kinds.len())
+            .filter(|&k| !any_usable || !weak(k))
+            .max_by(|&a, &b| evaluations[a].auc.total_cmp(&evaluations[b].auc))
+            .unwrap_or(0)),
     }
+}
+
+/// Why no model shows a usable signal (one entry per model), or `None` when one does.
+fn no_signal(plan: &TrainPlan, evaluations: &[Evaluation]) -> Option<Vec<String>> {
+    let mut why = Vec::new();
+    for (kind, e) in plan.models.kinds().iter().zip(evaluations) {
+        match e.signal() {
+            Signal::Weak(w) => why.push(format!("{kind}: {}", w.join("; "))),
+            _ => return None,
+        }
+    }
+    Some(why)
 }
 
 /// What the analyst should know: blank columns left out, and models that learned nothing
@@ -456,7 +501,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     let fitted =
         if cfg.evaluation.cv >= 2 { cross_validate(plan, &h, progress)? } else { hold_out(plan, &h, progress)? };
     let primary = choose_primary(plan, &fitted.evaluations)?;
-    let warnings = fit_warnings(plan, &h, &fitted)?;
+    let mut warnings = fit_warnings(plan, &h, &fitted)?;
     let notes = data_notes(plan, &h, &fitted);
     let grades = grade_cuts(cfg, &fitted.heldout[primary])?;
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
@@ -501,6 +546,16 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         ),
         checksum: String::new(),
     };
+    if let Some(why) = no_signal(plan, &bundle.models.iter().map(|m| m.evaluation.clone()).collect::<Vec<_>>()) {
+        if !plan.allow_weak {
+            let outcome = Box::new(TrainOutcome { bundle, warnings, notes });
+            return Err(TrainError::NoSignal { path: plan.data.clone(), why, outcome });
+        }
+        warnings.push(format!(
+            "no usable signal ({}); written because of --allow-weak: `thresholds` refuses this bundle and `score` warns on every run",
+            why.join("; ")
+        ));
+    }
     bundle.save(&plan.out)?;
     Ok(TrainOutcome { bundle, warnings, notes })
 }

@@ -13,6 +13,7 @@ mod inspect;
 mod leakage;
 mod loading;
 mod logistic_crosscheck;
+mod no_signal;
 mod pilot;
 mod rules;
 mod safety_outputs;
