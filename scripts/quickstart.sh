@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin="${CARGO_TARGET_DIR:-target}/release/leadscore"
-$bin train --data data/history.csv --target converted --id lead_id --exclude first_name --date-column created_date --model both --out models/sample.json
+$bin train --data data/history.csv --target converted --id lead_id --date-column created_date --model both --out models/sample.json
 $bin score --model models/sample.json --rules examples/rules/sample.toml --activities data/activities.csv \
     --as-of 2026-06-30 --data data/open_leads.csv --out data/scored_open_leads.csv
 echo

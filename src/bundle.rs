@@ -31,7 +31,8 @@ pub const FORMAT: &str = "leadscore-bundle";
 /// Major version: bumped on incompatible changes.
 pub const FORMAT_MAJOR: u32 = 1;
 /// Minor version: bumped when fields are added (1: the score reference distribution; 2: each
-/// input column's training distribution, for drift).
+/// input column's training distribution, for drift; the base rate each model is judged
+/// against; the leakage guard's verdicts and signal levels).
 pub const FORMAT_MINOR: u32 = 2;
 
 /// Errors reading or writing a bundle.

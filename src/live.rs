@@ -18,9 +18,9 @@ use serde::Serialize;
 use crate::data::load::{read_table, LoadError};
 use crate::data::typing::{read_dates, read_labels_with, LeadFrame, MissingTokens, TypingError};
 use crate::evaluate::ScoredSet;
+use crate::evaluation::compare::ScoreKind;
 use crate::evaluation::compare::ScorerScores;
 use crate::ledger::{Backend, LedgerError};
-use crate::evaluation::compare::ScoreKind;
 
 /// What to evaluate.
 #[derive(Debug, Clone)]
@@ -92,6 +92,35 @@ pub enum LiveError {
     },
 }
 
+/// Per labelled lead: its as-scored probability and rule score (the last run on or before
+/// its outcome date), whether a later run scored it, and the runs read.
+#[allow(clippy::type_complexity)]
+fn walk_runs(
+    backend: &mut dyn Backend,
+    wanted: &HashMap<String, (usize, Option<NaiveDate>)>,
+    n: usize,
+) -> Result<(Vec<Option<f64>>, Vec<Option<f64>>, Vec<bool>, usize), LiveError> {
+    let mut model: Vec<Option<f64>> = vec![None; n];
+    let mut rules: Vec<Option<f64>> = vec![None; n];
+    let mut seen_later = vec![false; n];
+    let runs = backend.runs()?;
+    for run in &runs {
+        let as_of = NaiveDate::parse_from_str(&run.as_of, "%Y-%m-%d").ok();
+        backend.scores(run.run_id, &mut |r| {
+            let Some(&(k, outcome)) = wanted.get(&r.lead_id) else { return };
+            if let (Some(o), Some(a)) = (outcome, as_of) {
+                if a > o {
+                    seen_later[k] = true;
+                    return;
+                }
+            }
+            model[k] = r.probability.or(model[k]);
+            rules[k] = r.rule_score.or(rules[k]);
+        })?;
+    }
+    Ok((model, rules, seen_later, runs.len()))
+}
+
 /// Each labelled lead of `plan.data` with its as-scored model probability and rule score.
 pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(ScoredSet, LiveCounts), LiveError> {
     let df = read_table(&plan.data)?;
@@ -120,25 +149,8 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
             wanted.insert(id.to_string(), (k, dates.as_ref().and_then(|d| d[row])));
         }
     }
-    let mut model: Vec<Option<f64>> = vec![None; labels.rows.len()];
-    let mut rules: Vec<Option<f64>> = vec![None; labels.rows.len()];
-    let mut seen_later = vec![false; labels.rows.len()];
-    let runs = backend.runs()?;
-    for run in &runs {
-        let as_of = NaiveDate::parse_from_str(&run.as_of, "%Y-%m-%d").ok();
-        backend.scores(run.run_id, &mut |r| {
-            let Some(&(k, outcome)) = wanted.get(&r.lead_id) else { return };
-            if let (Some(o), Some(a)) = (outcome, as_of) {
-                if a > o {
-                    seen_later[k] = true;
-                    return;
-                }
-            }
-            model[k] = r.probability.or(model[k]);
-            rules[k] = r.rule_score.or(rules[k]);
-        })?;
-    }
-    let mut counts = LiveCounts { labelled: labels.rows.len(), runs: runs.len(), ..LiveCounts::default() };
+    let (model, rules, seen_later, runs) = walk_runs(backend, &wanted, labels.rows.len())?;
+    let mut counts = LiveCounts { labelled: labels.rows.len(), runs, ..LiveCounts::default() };
     let keep: Vec<usize> = (0..labels.rows.len()).filter(|&k| model[k].is_some() || rules[k].is_some()).collect();
     for k in 0..labels.rows.len() {
         if model[k].is_none() && rules[k].is_none() {
@@ -168,7 +180,8 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
     // A scorer needs a score for every evaluated lead: a lead scored by rules only (or by the
     // model only) is left out of that scorer's comparison by keeping the leads both have.
     let both: Vec<usize> = keep.iter().copied().filter(|&k| model[k].is_some() && rules[k].is_some()).collect();
-    let (chosen, with_rules) = if both.len() == keep.len() || both.is_empty() { (keep.clone(), !both.is_empty()) } else { (both, true) };
+    let (chosen, with_rules) =
+        if both.len() == keep.len() || both.is_empty() { (keep.clone(), !both.is_empty()) } else { (both, true) };
     counts.with_rule_score = if with_rules { chosen.len() } else { 0 };
     let labels_out: Vec<bool> = chosen.iter().map(|&k| labels.rows[k].1).collect();
     if chosen.iter().all(|&k| model[k].is_some()) {

@@ -6,11 +6,16 @@
 //! `capacity` is per period: with a date column and a [`Period`], the budget is that many leads
 //! for every period the labelled leads span (first to last date); without a date column it is
 //! that many leads in all.
+//!
+//! A bundle whose primary model showed no usable signal in training (it did not beat
+//! predicting the base rate) is refused unless `allow_weak`: cut-offs on arbitrary scores would
+//! pass or stop leads at random.
 
 use chrono::{Datelike, NaiveDate};
 
 use crate::evaluate::{load_scored, InputError, InputPlan, ScoredSet};
 use crate::evaluation::thresholds::{recommend, ThresholdError, ThresholdPlan, ThresholdReport};
+use crate::evaluation::Signal;
 
 /// The largest capacity accepted: no sales team works more leads than this per period, and
 /// with it the total over any span of periods stays countable.
@@ -51,6 +56,17 @@ pub enum ThresholdsError {
         /// Periods.
         periods: usize,
     },
+    /// A bundle whose primary model showed no usable signal in training.
+    #[error("{model}: its primary model showed no usable signal in training ({why}); cut-offs on its scores would be arbitrary. Retrain with columns that carry signal, or pass --allow-weak to see them anyway")]
+    Weak {
+        /// The bundle.
+        model: std::path::PathBuf,
+        /// Why it is weak.
+        why: String,
+    },
+    /// The bundle could not be read.
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
     /// A method failed for a scorer.
     #[error("scorer \"{scorer}\": {source}")]
     Method {
@@ -77,6 +93,8 @@ pub struct ThresholdsPlan {
     pub target_precision: Option<f64>,
     /// Target recall.
     pub target_recall: Option<f64>,
+    /// Recommend cut-offs even for a bundle whose primary model showed no usable signal.
+    pub allow_weak: bool,
 }
 
 impl ThresholdsPlan {
@@ -87,7 +105,15 @@ impl ThresholdsPlan {
                 return Err(ThresholdsError::Capacity { capacity: n });
             }
         }
-        Ok(ThresholdsPlan { input, capacity, period, percentile: 10.0, target_precision: None, target_recall: None })
+        Ok(ThresholdsPlan {
+            input,
+            capacity,
+            period,
+            percentile: 10.0,
+            target_precision: None,
+            target_recall: None,
+            allow_weak: false,
+        })
     }
 }
 
@@ -132,6 +158,14 @@ pub fn periods_spanned(dates: &[Option<NaiveDate>], period: Period) -> Option<us
 
 /// Runs the lab.
 pub fn thresholds(plan: &ThresholdsPlan) -> Result<ThresholdsOutcome, ThresholdsError> {
+    if !plan.allow_weak {
+        for model in &plan.input.models {
+            let b = crate::bundle::Bundle::load(model)?;
+            if let Signal::Weak(why) = b.primary_entry().evaluation.signal() {
+                return Err(ThresholdsError::Weak { model: model.clone(), why: why.join("; ") });
+            }
+        }
+    }
     let set = load_scored(&plan.input)?;
     let capacity = match (plan.capacity, &set.dates) {
         (None, _) => None,

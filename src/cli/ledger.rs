@@ -126,7 +126,13 @@ pub fn changes(args: ChangesArgs) -> anyhow::Result<Outcome> {
     let to = find_run(&runs, &args.to, &ledger)?.clone();
     let chosen = args.min_jump.is_some() || args.grades || args.status;
     let options = if chosen {
-        ChangeOptions { min_jump: args.min_jump, grades: args.grades, status: args.status, new_and_gone: true, why: args.why }
+        ChangeOptions {
+            min_jump: args.min_jump,
+            grades: args.grades,
+            status: args.status,
+            new_and_gone: true,
+            why: args.why,
+        }
     } else {
         ChangeOptions { why: args.why, ..ChangeOptions::default() }
     };

@@ -124,7 +124,10 @@ fn ledger_sink(
 ) -> anyhow::Result<Box<dyn Sink>> {
     let location = Location::parse(ledger);
     if let Location::Sqlite(path) = &location {
-        check_outputs(&[("--ledger", Some(path.as_path()))], &[("--data", Some(plan.data.as_path())), ("--model", plan.model.as_deref())])?;
+        check_outputs(
+            &[("--ledger", Some(path.as_path()))],
+            &[("--data", Some(plan.data.as_path())), ("--model", plan.model.as_deref())],
+        )?;
     }
     let bundle = plan.model.as_deref().map(Bundle::load).transpose()?;
     let settings = reuse_settings(plan, bundle.as_ref());

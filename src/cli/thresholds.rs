@@ -63,6 +63,9 @@ pub struct ThresholdsArgs {
     /// file it was trained on): cut-offs chosen on leads the model has not seen.
     #[arg(long)]
     pub heldout: bool,
+    /// Recommend cut-offs even for a bundle that showed no usable signal in training.
+    #[arg(long)]
+    pub allow_weak: bool,
     /// Write the tables as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -96,7 +99,14 @@ pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
     plan.percentile = args.percentile;
     plan.target_precision = args.target_precision;
     plan.target_recall = args.target_recall;
-    let ThresholdsOutcome { set, budget, reports } = thresholds(&plan)?;
+    plan.allow_weak = args.allow_weak;
+    let ThresholdsOutcome { set, budget, reports } = match thresholds(&plan) {
+        Err(e @ leadscore::thresholds::ThresholdsError::Weak { .. }) => {
+            eprintln!("error: {e}");
+            return Ok(Outcome::Problems);
+        }
+        r => r?,
+    };
     let mut out = format!("{}: {} labelled leads, target \"{}\"\n", set.data.display(), set.labels.len(), set.target);
     for w in &set.warnings {
         out.push_str(&format!("warning: {w}\n"));

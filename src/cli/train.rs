@@ -9,8 +9,8 @@ use leadscore::config::TrainConfig;
 use leadscore::data::typing::ColumnKind;
 use leadscore::models::gbm::GbmSettings;
 use leadscore::models::ModelKind;
-use leadscore::present::train::leakage_table;
-use leadscore::train::{default_bundle_path, train, ModelChoice, TrainError, TrainPlan};
+use leadscore::present::train::guard_stop_report;
+use leadscore::train::{default_bundle_path, train, Dedupe, ModelChoice, TrainError, TrainPlan};
 
 /// Models `--model` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -21,6 +21,15 @@ pub enum ModelArg {
     Gbm,
     /// Both in one bundle; `probability` comes from the better one on held-out AUC.
     Both,
+}
+
+/// Which copy of a duplicated lead id `--dedupe` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DedupeArg {
+    /// Each id's first row in the file.
+    First,
+    /// Each id's last row in the file.
+    Last,
 }
 
 /// Arguments of `leadscore train`. Flags override the `--config` file.
@@ -102,6 +111,13 @@ pub struct TrainArgs {
     /// Train even if the leakage guard flags columns (they are recorded in the bundle).
     #[arg(long)]
     pub allow_leaky: bool,
+    /// A lead id that appears more than once in history: keep its first or its last row
+    /// [default: an error naming the id and its rows].
+    #[arg(long, value_enum)]
+    pub dedupe: Option<DedupeArg>,
+    /// Write the bundle even when no model beats predicting the base rate (it is marked weak).
+    #[arg(long)]
+    pub allow_weak: bool,
     /// Bundle to write [default: models/<data file name>.json].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -180,6 +196,11 @@ impl TrainArgs {
             out,
             config: cfg,
             allow_leaky: self.allow_leaky,
+            allow_weak: self.allow_weak,
+            dedupe: self.dedupe.map(|d| match d {
+                DedupeArg::First => Dedupe::First,
+                DedupeArg::Last => Dedupe::Last,
+            }),
             models,
             primary: self.primary,
         })
@@ -243,15 +264,26 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Outcome> {
     match train(&plan, &mut progress) {
         Ok(outcome) => {
             if !quiet {
-                print_out(&leadscore::present::train::train_report(&outcome.bundle, &outcome.warnings))?;
+                print_out(&leadscore::present::train::train_report(
+                    &outcome.bundle,
+                    &outcome.notes,
+                    &outcome.warnings,
+                ))?;
                 print_out(&format!("bundle written to {}\n", plan.out.display()))?;
             }
             Ok(Outcome::Ok)
         }
-        Err(TrainError::Leakage { path, flagged }) => {
-            eprintln!("leakage guard: these columns separate converted from dead leads suspiciously well:");
-            eprint!("{}", leakage_table(&flagged, flagged.len()));
-            eprintln!("error: {}", TrainError::Leakage { path, flagged });
+        Err(TrainError::NoSignal { path, why, outcome }) => {
+            if !quiet {
+                let o = &outcome;
+                print_out(&leadscore::present::train::train_report(&o.bundle, &o.notes, &o.warnings))?;
+            }
+            eprintln!("error: {}", TrainError::NoSignal { path, why, outcome });
+            Ok(Outcome::Problems)
+        }
+        Err(TrainError::Leakage { path, flagged, checks }) => {
+            eprint!("{}", guard_stop_report(&flagged, &checks));
+            eprintln!("error: {}", TrainError::Leakage { path, flagged, checks: Vec::new() });
             Ok(Outcome::Problems)
         }
         Err(e) => Err(e.into()),

@@ -85,6 +85,33 @@ pub struct Evaluation {
     pub brier: f64,
     /// Decile lift table, top decile first.
     pub deciles: Vec<Decile>,
+    /// The same leads scored by the constant that knows only the training base rate (absent in
+    /// bundles before format 1.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rate: Option<BaseRate>,
+}
+
+/// Predicting the training base rate for every lead: the model to beat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaseRate {
+    /// The training rows' conversion rate (the constant predicted).
+    pub rate: f64,
+    /// Its log loss on the evaluated leads.
+    pub log_loss: f64,
+    /// Its Brier score on the evaluated leads.
+    pub brier: f64,
+}
+
+/// Whether a model shows a usable signal: it must rank better than chance (its AUC interval
+/// above 0.5) and predict better than the base rate (lower log loss and Brier).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Signal {
+    /// Beats the base rate on every count.
+    Usable,
+    /// Does not: why, in words.
+    Weak(Vec<String>),
+    /// Not recorded (bundles before format 1.2 without an AUC interval).
+    Unknown,
 }
 
 impl Evaluation {
@@ -100,6 +127,41 @@ impl Evaluation {
             log_loss: log_loss(probs, labels)?,
             brier: brier(probs, labels)?,
             deciles: decile_table(probs, labels, 10)?,
+            base_rate: None,
         })
+    }
+
+    /// Records the constant prediction `rate` (the training base rate) on the same leads.
+    pub fn with_base_rate(mut self, rate: f64, labels: &[bool]) -> Result<Evaluation, MetricError> {
+        let constant = vec![rate; labels.len()];
+        self.base_rate =
+            Some(BaseRate { rate, log_loss: log_loss(&constant, labels)?, brier: brier(&constant, labels)? });
+        Ok(self)
+    }
+
+    /// Usable, weak (with why) or unknown (older bundles record no base rate; their AUC
+    /// interval alone is judged when present).
+    pub fn signal(&self) -> Signal {
+        let mut why = Vec::new();
+        match self.auc_ci {
+            Some([lo, hi]) if lo <= 0.5 => {
+                why.push(format!("AUC {:.3} with 95% interval {lo:.3}–{hi:.3} includes 0.5 (chance)", self.auc))
+            }
+            None if self.base_rate.is_none() => return Signal::Unknown,
+            _ => {}
+        }
+        if let Some(b) = &self.base_rate {
+            if self.log_loss >= b.log_loss {
+                why.push(format!("log loss {:.4} is no better than the base rate's {:.4}", self.log_loss, b.log_loss));
+            }
+            if self.brier >= b.brier {
+                why.push(format!("Brier {:.4} is no better than the base rate's {:.4}", self.brier, b.brier));
+            }
+        }
+        if why.is_empty() {
+            Signal::Usable
+        } else {
+            Signal::Weak(why)
+        }
     }
 }

@@ -39,7 +39,14 @@ pub fn psi(expected: &[f64], observed: &[u64]) -> f64 {
 /// The `quantile` (e.g. 0.99) of the PSI of `draws` samples of `n` leads from `expected`;
 /// with `reference_n`, of the PSI between two samples drawn from `expected`, one of
 /// `reference_n` (standing for the reference) and one of `n`.
-pub fn null_threshold(expected: &[f64], n: u64, reference_n: Option<u64>, draws: usize, quantile: f64, seed: u64) -> f64 {
+pub fn null_threshold(
+    expected: &[f64],
+    n: u64,
+    reference_n: Option<u64>,
+    draws: usize,
+    quantile: f64,
+    seed: u64,
+) -> f64 {
     if n == 0 || draws == 0 {
         return f64::INFINITY;
     }

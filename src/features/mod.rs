@@ -10,6 +10,7 @@
 //! - `tree`: for boosted trees — one column per input column, raw values with NaN for
 //!   missing, categoricals as integer codes (`levels.len()` = "other").
 
+pub mod personal;
 pub mod pipeline;
 pub mod profile;
 pub mod schema;

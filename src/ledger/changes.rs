@@ -233,7 +233,9 @@ fn reason_moves(from: &[StoredReason], to: &[StoredReason], k: usize) -> Vec<Rea
         })
         .filter(|m| m.pp_from != m.pp_to || m.value_from != m.value_to)
         .collect();
-    moves.sort_by(|x, y| (y.pp_to - y.pp_from).abs().total_cmp(&(x.pp_to - x.pp_from).abs()).then(x.column.cmp(&y.column)));
+    moves.sort_by(|x, y| {
+        (y.pp_to - y.pp_from).abs().total_cmp(&(x.pp_to - x.pp_from).abs()).then(x.column.cmp(&y.column))
+    });
     moves.truncate(k);
     moves
 }
@@ -253,7 +255,10 @@ mod tests {
             rule_score: None,
             rule_grade: None,
             status: Some(status.into()),
-            reasons: reasons.iter().map(|(c, v, pp)| StoredReason { column: (*c).into(), value: (*v).into(), pp: *pp }).collect(),
+            reasons: reasons
+                .iter()
+                .map(|(c, v, pp)| StoredReason { column: (*c).into(), value: (*v).into(), pp: *pp })
+                .collect(),
         }
     }
 

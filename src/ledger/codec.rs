@@ -76,7 +76,8 @@ impl Dictionary {
         pairs
             .into_iter()
             .map(|(id, pp)| {
-                let (column, value) = self.names.get(&id).ok_or_else(|| format!("reason id {id} is not in the reasons table"))?;
+                let (column, value) =
+                    self.names.get(&id).ok_or_else(|| format!("reason id {id} is not in the reasons table"))?;
                 Ok(StoredReason { column: column.clone(), value: value.clone(), pp })
             })
             .collect()

@@ -356,7 +356,9 @@ pub fn find_run<'a>(runs: &'a [RunRecord], which: &str, ledger: &str) -> Result<
         ledger: ledger.to_string(),
         run: w.to_string(),
         hint: match (runs.first(), runs.last()) {
-            (Some(a), Some(b)) => format!(" (it has {} runs, ids {} to {}; see `leadscore ledger runs`)", runs.len(), a.run_id, b.run_id),
+            (Some(a), Some(b)) => {
+                format!(" (it has {} runs, ids {} to {}; see `leadscore ledger runs`)", runs.len(), a.run_id, b.run_id)
+            }
             _ => " (it has no runs yet)".to_string(),
         },
     })

@@ -13,8 +13,7 @@ use postgres::{Client, Config, NoTls};
 use super::codec::Dictionary;
 use super::schema::{migrations, Dialect};
 use super::{
-    redact, Backend, LedgerError, Mode, NewRun, RunFinish, RunRecord, ScoreRow, StoredReason, LOCK_WAIT,
-    SCHEMA_VERSION,
+    redact, Backend, LedgerError, Mode, NewRun, RunFinish, RunRecord, ScoreRow, StoredReason, LOCK_WAIT, SCHEMA_VERSION,
 };
 use crate::bundle::Grade;
 
@@ -313,9 +312,10 @@ impl Backend for PostgresLedger {
             let unique = e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION);
             let detail = e.as_db_error().and_then(|d| d.detail().map(str::to_string)).unwrap_or_default();
             // "Key (run_id, lead_id)=(3, L0001) already exists."
-            let lead = detail.split_once(")=(").and_then(|(_, rest)| rest.split_once(", ")).map(|(_, l)| {
-                l.trim_end_matches(" already exists.").trim_end_matches(')').to_string()
-            });
+            let lead = detail
+                .split_once(")=(")
+                .and_then(|(_, rest)| rest.split_once(", "))
+                .map(|(_, l)| l.trim_end_matches(" already exists.").trim_end_matches(')').to_string());
             match (unique, lead) {
                 (true, Some(lead)) => {
                     let row = rows.iter().rposition(|r| r.lead_id == lead).and_then(|i| data_rows.get(i).copied());

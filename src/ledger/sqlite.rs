@@ -272,7 +272,9 @@ impl Backend for SqliteLedger {
         }
         let mut insert = self
             .conn
-            .prepare_cached(&format!("INSERT INTO scores (run_id, {SCORE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"))
+            .prepare_cached(&format!(
+                "INSERT INTO scores (run_id, {SCORE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ))
             .map_err(|e| db_error(&name, e))?;
         for (i, (r, reasons)) in rows.iter().zip(&encoded).enumerate() {
             insert

@@ -56,14 +56,24 @@ pub fn render_history(ledger: &str, lead: &str, rows: &[(RunRecord, ScoreRow)]) 
             r.grade.map(|g| g.as_str()).unwrap_or("-"),
             r.rule_score.map(|x| format!("{x:.2}")).unwrap_or_else(|| "-".into()),
             r.status.as_deref().unwrap_or("-"),
-            r.reasons.iter().map(|x| format!("{} = {} ({} pp)", x.column, x.value, signed(x.pp, 1))).collect::<Vec<_>>().join("; ")
+            r.reasons
+                .iter()
+                .map(|x| format!("{} = {} ({} pp)", x.column, x.value, signed(x.pp, 1)))
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     }
     s
 }
 
 /// The summary `leadscore changes` prints.
-pub fn render_changes(ledger: &str, from: &RunRecord, to: &RunRecord, counts: &ChangeCounts, out: Option<&str>) -> String {
+pub fn render_changes(
+    ledger: &str,
+    from: &RunRecord,
+    to: &RunRecord,
+    counts: &ChangeCounts,
+    out: Option<&str>,
+) -> String {
     let mut s = format!(
         "ledger {ledger}: run {} ({}, {} leads) -> run {} ({}, {} leads)\n",
         from.run_id, from.as_of, counts.leads_from, to.run_id, to.as_of, counts.leads_to
@@ -119,7 +129,10 @@ pub fn changes_frame(changes: &[crate::ledger::Change]) -> polars::prelude::Pola
         Column::new("lead_id".into(), changes.iter().map(|c| c.lead_id.as_str()).collect::<Vec<_>>()),
         Column::new(
             "change".into(),
-            changes.iter().map(|c| c.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+")).collect::<Vec<_>>(),
+            changes
+                .iter()
+                .map(|c| c.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+"))
+                .collect::<Vec<_>>(),
         ),
         Column::new("probability_from".into(), from(&prob)),
         Column::new("probability_to".into(), to(&prob)),

@@ -4,27 +4,97 @@
 
 use super::text::render_deciles;
 use crate::bundle::{Bundle, GradeCuts};
-use crate::evaluation::{Evaluation, EvaluationMethod};
-use crate::leakage::ColumnCheck;
+use crate::evaluation::{Evaluation, EvaluationMethod, Signal};
+use crate::leakage::{evidence, ColumnCheck, Verdict};
 use crate::models::FittedModel;
 
-/// The leakage guard's table: flagged columns first, then the highest single-column AUCs.
-pub fn leakage_table(checks: &[ColumnCheck], limit: usize) -> String {
+/// Columns in the order the guard's table shows them: stop, then review, then the highest
+/// single-column AUCs.
+fn guard_order(checks: &[ColumnCheck]) -> Vec<&ColumnCheck> {
     let mut rows: Vec<&ColumnCheck> = checks.iter().collect();
-    rows.sort_by(|a, b| b.reasons.is_empty().cmp(&a.reasons.is_empty()).reverse().then(b.auc.total_cmp(&a.auc)));
-    let mut s = String::from("  column                                    alone AUC     IV  flag\n");
+    rows.sort_by(|a, b| b.verdict().cmp(&a.verdict()).then(b.auc.total_cmp(&a.auc)));
+    rows
+}
+
+/// The leakage guard's table: stopped and reviewed columns first, then the highest
+/// single-column AUCs; each with its alone AUC, IV, share of the screening model's gain, verdict
+/// and the kinds of evidence that fired.
+pub fn leakage_table(checks: &[ColumnCheck], limit: usize) -> String {
+    let rows = guard_order(checks);
+    let mut s =
+        String::from("  column                                    alone AUC     IV    gain  verdict  evidence\n");
     for c in rows.iter().take(limit) {
-        let flag = if c.reasons.is_empty() {
-            String::new()
-        } else {
-            c.reasons.iter().map(|r| r.describe()).collect::<Vec<_>>().join("; ")
-        };
+        let mut kinds: Vec<String> = Vec::new();
+        for f in &c.reasons {
+            let k = format!("{} ({})", evidence(&f.reason), f.level.as_str());
+            if !kinds.iter().any(|x| x.starts_with(evidence(&f.reason))) {
+                kinds.push(k);
+            }
+        }
         let name: String = c.column.chars().take(40).collect();
-        s.push_str(&format!("  {:<40} {:>10.3} {:>6.2}  {}\n", name, c.auc, c.iv, flag));
+        let gain = c.gain_share.map(|g| format!("{:.1}%", 100.0 * g)).unwrap_or_else(|| "-".into());
+        s.push_str(&format!(
+            "  {:<40} {:>10.3} {:>6.2} {:>7}  {:<7}  {}\n",
+            name,
+            c.auc,
+            c.iv,
+            gain,
+            c.verdict().as_str(),
+            kinds.join(", ")
+        ));
     }
     if rows.len() > limit {
         s.push_str(&format!("  ... {} more columns\n", rows.len() - limit));
     }
+    s
+}
+
+/// Each stopped or reviewed column with every signal that fired and what to do.
+pub fn leakage_details(checks: &[ColumnCheck]) -> String {
+    let mut s = String::new();
+    for c in guard_order(checks).into_iter().filter(|c| c.verdict() != Verdict::Ok) {
+        s.push_str(&format!("  {} \"{}\":\n", c.verdict().as_str(), c.column));
+        for f in &c.reasons {
+            s.push_str(&format!("    {:<6}  {}: {}\n", f.level.as_str(), evidence(&f.reason), f.reason.describe()));
+        }
+        let id_like = c.reasons.iter().any(|f| evidence(&f.reason) == "identity");
+        let todo = if id_like && c.reasons.len() == 1 {
+            format!(
+                "an identifier is never a feature: --types \"{0}=id\" (data.types) or --exclude \"{0}\" (data.exclude)",
+                c.column
+            )
+        } else if c.verdict() == Verdict::Stop {
+            format!(
+                "--exclude \"{0}\" (or list it in data.exclude) if it is filled in during or after contact; --keep \"{0}\" (data.keep) if it is known when a lead arrives",
+                c.column
+            )
+        } else {
+            format!(
+                "check when \"{0}\" is filled in; if during or after contact, --exclude \"{0}\" (data.exclude); training goes on",
+                c.column
+            )
+        };
+        s.push_str(&format!("    what to do: {todo}\n"));
+    }
+    s
+}
+
+/// What `train` prints when the guard stops it: the verdicts, every signal that fired and what
+/// to do, then the table of every column.
+pub fn guard_stop_report(flagged: &[ColumnCheck], checks: &[ColumnCheck]) -> String {
+    let review = checks.iter().filter(|c| c.verdict() == Verdict::Review).count();
+    let mut s = format!(
+        "leakage guard: {} column(s) stop training, {review} to review (stop = one strong or two medium signals of different kinds):\n",
+        flagged.len()
+    );
+    let shown: Vec<ColumnCheck> = checks
+        .iter()
+        .filter(|c| c.verdict() == Verdict::Review || flagged.iter().any(|f| f.column == c.column))
+        .cloned()
+        .collect();
+    s.push_str(&leakage_details(&shown));
+    s.push_str("\nevery column (alone AUC and IV out of fold, share of a screening model's split gain):\n");
+    s.push_str(&leakage_table(checks, 15));
     s
 }
 
@@ -49,9 +119,10 @@ pub fn grade_collapse_warning(g: &GradeCuts) -> Option<String> {
     ))
 }
 
-/// The full training report; `warnings` (from training) are printed at the end with the
-/// grade warning, one `warning:` line each.
-pub fn train_report(b: &Bundle, warnings: &[String]) -> String {
+/// The full training report; `notes` (what training decided about the data) follow the
+/// feature line; `warnings` (from training) are printed at the end with the grade warning,
+/// one `warning:` line each.
+pub fn train_report(b: &Bundle, notes: &[String], warnings: &[String]) -> String {
     let t = &b.training;
     let mut s = format!(
         "trained \"{}\" on {} ({} rows; {} labelled, {} without outcome skipped; {} converted = {:.1}%)\n",
@@ -73,14 +144,18 @@ pub fn train_report(b: &Bundle, warnings: &[String]) -> String {
         kinds.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", "),
         b.pipeline.design.len()
     ));
+    for n in notes {
+        s.push_str(&format!("{n}\n"));
+    }
     if !t.kept_flagged_columns.is_empty() {
         s.push_str(&format!(
             "warning: kept columns the leakage guard flagged: {}\n",
             t.kept_flagged_columns.join(", ")
         ));
     }
-    s.push_str("\nleakage guard (each column alone, out-of-fold):\n");
+    s.push_str("\nleakage guard (alone AUC and IV out of fold, share of a screening model's split gain, verdict):\n");
     s.push_str(&leakage_table(&b.leakage, 12));
+    s.push_str(&leakage_details(&b.leakage));
     for e in &b.models {
         s.push('\n');
         s.push_str(&e.evaluation.render(e.model.name()));
@@ -140,8 +215,9 @@ impl Evaluation {
                 format!("{folds}-fold cross-validation (fold AUC {mean:.4} ± {sd:.4})")
             }
         };
+        let ci = self.auc_ci.map(|[lo, hi]| format!(" (95% interval {lo:.4}–{hi:.4})")).unwrap_or_default();
         let mut s = format!(
-            "{model}: {how}; {} leads, {} converted ({:.1}%)\n  AUC {:.4}   PR-AUC {:.4}   log loss {:.4}   Brier {:.4}\n",
+            "{model}: {how}; {} leads, {} converted ({:.1}%)\n  AUC {:.4}{ci}   PR-AUC {:.4}   log loss {:.4}   Brier {:.4}\n",
             self.rows,
             self.conversions,
             100.0 * self.conversions as f64 / self.rows.max(1) as f64,
@@ -150,6 +226,18 @@ impl Evaluation {
             self.log_loss,
             self.brier
         );
+        if let Some(b) = &self.base_rate {
+            let verdict = match self.signal() {
+                Signal::Weak(why) => format!("no usable signal: {}", why.join("; ")),
+                _ => "beats it".to_string(),
+            };
+            s.push_str(&format!(
+                "  predicting the base rate ({:.1}%) for every lead: log loss {:.4}, Brier {:.4}; {verdict}\n",
+                100.0 * b.rate,
+                b.log_loss,
+                b.brier
+            ));
+        }
         s.push_str(&render_deciles(&self.deciles));
         s
     }

@@ -29,6 +29,7 @@
 //! With a rules file ([`crate::rules`]) the activity log is aggregated once, before the
 //! batches, into one entry per lead; without a bundle only the rules run.
 
+mod availability;
 pub mod batch;
 mod input;
 pub mod reuse;
@@ -50,6 +51,7 @@ use input::{context_columns, id_source, input_hashes, lead_ids, open_rows};
 use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference};
 use crate::data::load::{BatchReader, LoadError, ReadOptions};
 use crate::data::typing::{LeadFrame, TypingError};
+use crate::evaluation::Signal;
 use crate::explain::{top_reasons, Contribution};
 use crate::rules::{RulesError, RulesPlan};
 use crate::scorer::{BundleScorer, Probability, ScoreError, Scorer};
@@ -275,6 +277,7 @@ pub fn score(
         _ => None,
     };
     let mut sinks = sinks;
+    let mut availability = run.bundle.as_ref().map(availability::Availability::new);
     let (mut sum_p, mut sum_rules) = (0.0, 0.0);
     let mut seen = 0usize;
     while let Some(df) = clock.time("read", || reader.next_batch())? {
@@ -284,9 +287,9 @@ pub fn score(
             rows: (frame.first_row..frame.first_row + df.height()).map(|r| r as u64).collect(),
             ids: lead_ids(&df, plan, run.id_column.as_deref(), &mut summary)?,
             context: context_columns(&frame, plan)?,
-            input_hashes: match (&run.bundle, plan.hash_inputs) {
-                (Some(b), true) => clock.time("hash", || input_hashes(&frame, &b.pipeline.input_names())),
-                _ => Vec::new(),
+            input_hashes: match run.bundle.as_ref().filter(|_| plan.hash_inputs) {
+                Some(b) => clock.time("hash", || input_hashes(&frame, &b.pipeline.input_names())),
+                None => Vec::new(),
             },
             model: None,
             rules: None,
@@ -296,25 +299,30 @@ pub fn score(
             (&bundle_scorer, &run.bundle, &run.grades, &ranking)
         {
             let m = match &plan.reuse {
-                Some(reuse) => {
-                    incremental(plan, bundle, scorer, grades, ranking, &frame, reuse, &batch, &mut summary, &mut clock)?
-                }
+                Some(r) => reuse::incremental(
+                    plan,
+                    bundle,
+                    scorer,
+                    grades,
+                    ranking,
+                    &frame,
+                    r,
+                    &batch,
+                    &mut summary,
+                    &mut clock,
+                )?,
                 None => model_scores(plan, bundle, scorer, grades, ranking, &frame, &mut summary, &mut clock)?,
             };
             batch.model = Some(m);
         }
         if let Some(rs) = &rules_scorer {
-            let breakdowns = clock.time("score", || rs.score(&frame, false))?.breakdowns;
-            if let Some(r) = summary.rules.as_mut() {
-                for b in &breakdowns {
-                    *r.status.entry(b.status.to_string()).or_default() += 1;
-                    *r.grades.entry(b.grade.to_string()).or_default() += 1;
-                    sum_rules += b.total;
-                }
-            }
-            batch.rules = Some(breakdowns);
+            batch.rules = Some(rules_part(rs, &frame, &mut summary, &mut sum_rules, &mut clock)?);
         }
-        if let Some(open) = open_rows(plan, run.bundle.as_ref(), &frame, &mut summary)? {
+        let open = open_rows(plan, run.bundle.as_ref(), &frame, &mut summary)?;
+        if let Some(a) = availability.as_mut() {
+            a.count(&frame, open.as_deref());
+        }
+        if let Some(open) = open {
             summary.closed_rows_skipped += open.iter().filter(|&&o| !o).count();
             batch = batch.retain(&open);
         }
@@ -330,6 +338,7 @@ pub fn score(
     if seen == 0 {
         return Err(ScoreRunError::Empty { path: plan.data.clone() });
     }
+    summary.warnings.extend(availability.iter().flat_map(|a| a.warnings()));
     if summary.leads > 0 {
         summary.mean_probability = sum_p / summary.leads as f64;
         if let Some(rs) = summary.rules.as_mut() {
@@ -344,6 +353,25 @@ pub fn score(
     })?;
     summary.seconds = clock.0;
     Ok(summary)
+}
+
+/// The rules' breakdown of a batch, counted into the summary.
+fn rules_part(
+    rs: &dyn Scorer,
+    frame: &LeadFrame,
+    summary: &mut ScoreSummary,
+    sum_rules: &mut f64,
+    clock: &mut Clock,
+) -> Result<Vec<crate::rules::Breakdown>, ScoreRunError> {
+    let breakdowns = clock.time("score", || rs.score(frame, false))?.breakdowns;
+    if let Some(r) = summary.rules.as_mut() {
+        for b in &breakdowns {
+            *r.status.entry(b.status.to_string()).or_default() += 1;
+            *r.grades.entry(b.grade.to_string()).or_default() += 1;
+            *sum_rules += b.total;
+        }
+    }
+    Ok(breakdowns)
 }
 
 /// How this run ranks leads: the bundle's reference, unless a within-run rank is asked for
@@ -453,45 +481,6 @@ fn model_scores(
     })
 }
 
-/// [`model_scores`] for an incremental run: leads whose input hash matches their stored
-/// score keep it; the rest are scored (a frame of just their rows). An error in that frame
-/// is reported from the whole batch, so it names the right data row.
-#[allow(clippy::too_many_arguments)]
-fn incremental(
-    plan: &ScorePlan,
-    bundle: &Bundle,
-    scorer: &BundleScorer,
-    grades: &GradeCuts,
-    ranking: &Ranking,
-    frame: &LeadFrame,
-    reuse: &Reuse,
-    batch: &ScoredBatch,
-    summary: &mut ScoreSummary,
-    clock: &mut Clock,
-) -> Result<ModelScores, ScoreRunError> {
-    let ids: Vec<Option<String>> = match &batch.ids {
-        LeadIds::Column { values, .. } => values.clone(),
-        LeadIds::Rows => vec![None; batch.len()],
-    };
-    let stored = reuse::matches(reuse, &ids, &batch.input_hashes);
-    let fresh: Vec<IdxSize> = (0..stored.len()).filter(|&i| stored[i].is_none()).map(|i| i as IdxSize).collect();
-    summary.reused += stored.len() - fresh.len();
-    if fresh.len() == stored.len() {
-        return model_scores(plan, bundle, scorer, grades, ranking, frame, summary, clock);
-    }
-    let sub = frame.df.take(&IdxCa::from_vec("rows".into(), fresh)).map_err(|source| TypingError::Polars {
-        path: plan.data.clone(),
-        column: "(rows to score)".into(),
-        source,
-    })?;
-    let sub_frame = LeadFrame { df: &sub, path: frame.path, first_row: frame.first_row };
-    let scored = match model_scores(plan, bundle, scorer, grades, ranking, &sub_frame, summary, clock) {
-        Ok(m) => m,
-        Err(e) => return Err(model_scores(plan, bundle, scorer, grades, ranking, frame, summary, clock).err().unwrap_or(e)),
-    };
-    Ok(reuse::merge(&stored, scored))
-}
-
 /// The bundle's short id: the first 12 hex digits of its checksum.
 pub fn short_id(checksum: &str) -> String {
     checksum.chars().take(12).collect()
@@ -549,7 +538,7 @@ fn explain(
 }
 
 fn new_summary(plan: &ScorePlan, run: &Run, sinks: &[Box<dyn Sink>]) -> ScoreSummary {
-    ScoreSummary {
+    let mut summary = ScoreSummary {
         input: plan.data.display().to_string(),
         output: sinks.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
         model: plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
@@ -583,5 +572,13 @@ fn new_summary(plan: &ScorePlan, run: &Run, sinks: &[Box<dyn Sink>]) -> ScoreSum
         input_sha256: None,
         reused: 0,
         reused_from: plan.reuse.as_ref().map(|r| r.source.clone()),
+    };
+    if let Some(Signal::Weak(why)) = run.bundle.as_ref().map(|b| b.primary_entry().evaluation.signal()) {
+        summary.warnings.push(format!(
+            "{}: its primary model showed no usable signal in training ({}); its probabilities, percentiles and grades are close to arbitrary",
+            plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
+            why.join("; ")
+        ));
     }
+    summary
 }

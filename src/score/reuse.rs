@@ -10,10 +10,13 @@
 
 use std::collections::HashMap;
 
-use super::{ModelScores, ScorePlan, ScoreRunError};
+use polars::prelude::*;
+
+use super::{Clock, LeadIds, ModelScores, Ranking, ScorePlan, ScoreRunError, ScoreSummary, ScoredBatch};
 use crate::bundle::{Bundle, Grade, GradeCuts};
+use crate::data::typing::{LeadFrame, TypingError};
 use crate::explain::Contribution;
-use crate::scorer::Probability;
+use crate::scorer::{BundleScorer, Probability};
 
 /// What an earlier run gave a lead.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +67,9 @@ pub(super) fn check(plan: &ScorePlan, bundle: Option<&Bundle>) -> Result<(), Sco
         _ if plan.reuse.is_none() => return Ok(()),
         None => "it scores with rules only, which are always recomputed",
         Some(_) if plan.rank_in_run => "--rank-in-run percentiles change with every night's leads",
-        Some(b) if b.reference.is_none() => "the bundle has no reference distribution (saved before format 1.1), so its percentiles are within-run",
+        Some(b) if b.reference.is_none() => {
+            "the bundle has no reference distribution (saved before format 1.1), so its percentiles are within-run"
+        }
         Some(_) => return Ok(()),
     };
     Err(ScoreRunError::Incremental { why: why.to_string() })
@@ -129,4 +134,47 @@ pub fn effect_of_pp(pp: f64, p: f64) -> f64 {
     } else {
         0.0
     }
+}
+
+/// [`model_scores`] for an incremental run: leads whose input hash matches their stored
+/// score keep it; the rest are scored (a frame of just their rows). An error in that frame
+/// is reported from the whole batch, so it names the right data row.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn incremental(
+    plan: &ScorePlan,
+    bundle: &Bundle,
+    scorer: &BundleScorer,
+    grades: &GradeCuts,
+    ranking: &Ranking,
+    frame: &LeadFrame,
+    reuse: &Reuse,
+    batch: &ScoredBatch,
+    summary: &mut ScoreSummary,
+    clock: &mut Clock,
+) -> Result<ModelScores, ScoreRunError> {
+    let ids: Vec<Option<String>> = match &batch.ids {
+        LeadIds::Column { values, .. } => values.clone(),
+        LeadIds::Rows => vec![None; batch.len()],
+    };
+    let stored = matches(reuse, &ids, &batch.input_hashes);
+    let fresh: Vec<IdxSize> = (0..stored.len()).filter(|&i| stored[i].is_none()).map(|i| i as IdxSize).collect();
+    summary.reused += stored.len() - fresh.len();
+    if fresh.len() == stored.len() {
+        return super::model_scores(plan, bundle, scorer, grades, ranking, frame, summary, clock);
+    }
+    let sub = frame.df.take(&IdxCa::from_vec("rows".into(), fresh)).map_err(|source| TypingError::Polars {
+        path: plan.data.clone(),
+        column: "(rows to score)".into(),
+        source,
+    })?;
+    let sub_frame = LeadFrame { df: &sub, path: frame.path, first_row: frame.first_row };
+    let scored = match super::model_scores(plan, bundle, scorer, grades, ranking, &sub_frame, summary, clock) {
+        Ok(m) => m,
+        Err(e) => {
+            return Err(super::model_scores(plan, bundle, scorer, grades, ranking, frame, summary, clock)
+                .err()
+                .unwrap_or(e))
+        }
+    };
+    Ok(merge(&stored, scored))
 }

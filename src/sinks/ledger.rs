@@ -73,7 +73,11 @@ fn rows_of(batch: &ScoredBatch, ledger: &str) -> Result<Vec<ScoreRow>, LedgerErr
                 .and_then(|m| m.reasons.get(i))
                 .map(|rs| {
                     rs.iter()
-                        .map(|c| StoredReason { column: c.column.clone(), value: c.value.clone(), pp: c.pp.unwrap_or(c.effect) })
+                        .map(|c| StoredReason {
+                            column: c.column.clone(),
+                            value: c.value.clone(),
+                            pp: c.pp.unwrap_or(c.effect),
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -119,7 +123,8 @@ pub fn previous_scores(backend: &mut dyn Backend, settings: &str) -> Result<Opti
     let Some(run) = runs.iter().rev().find(|r| r.settings == settings) else { return Ok(None) };
     let mut leads = std::collections::HashMap::new();
     backend.scores(run.run_id, &mut |row: ScoreRow| {
-        let (Some(h), Some(p), Some(pct), Some(g)) = (row.input_hash, row.probability, row.percentile, row.grade) else {
+        let (Some(h), Some(p), Some(pct), Some(g)) = (row.input_hash, row.probability, row.percentile, row.grade)
+        else {
             return;
         };
         let Some(probability) = Probability::new(p) else { return };

@@ -19,6 +19,8 @@ fn sample_plan(dir: &std::path::Path, out: &str, models: ModelChoice) -> TrainPl
         allow_leaky: false,
         models,
         primary: None,
+        dedupe: None,
+        allow_weak: false,
     }
 }
 

@@ -16,7 +16,21 @@ fn drift_json(dir: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
 
 /// A second history from the same generator (another seed): leads drawn like the training ones.
 fn same_kind_of_leads(dir: &Path, rows: &str) {
-    let o = run(dir, &["generate", "--out-dir", "fresh", "--history-rows", rows, "--open-rows", "10", "--no-activities", "--seed", "99"]);
+    let o = run(
+        dir,
+        &[
+            "generate",
+            "--out-dir",
+            "fresh",
+            "--history-rows",
+            rows,
+            "--open-rows",
+            "10",
+            "--no-activities",
+            "--seed",
+            "99",
+        ],
+    );
     assert!(o.status.success(), "{:?}", text(&o));
 }
 
@@ -40,7 +54,8 @@ fn leads_like_the_training_leads_are_stable_at_100_and_at_3000() {
         assert_eq!(r["leads"], rows.parse::<u64>().unwrap());
         // A fixed "PSI > 0.1" band would have fired at 100 leads on some column.
         if rows == "100" {
-            let over: usize = r["columns"].as_array().unwrap().iter().filter(|c| c["psi"].as_f64().unwrap() > 0.1).count();
+            let over: usize =
+                r["columns"].as_array().unwrap().iter().filter(|c| c["psi"].as_f64().unwrap() > 0.1).count();
             assert!(over > 0, "no column passed 0.1 at 100 leads: the test shows nothing");
         }
     }
@@ -60,7 +75,12 @@ fn a_shifted_column_and_new_values_are_drift_and_exit_1() {
         if i % 3 == 0 {
             r[country] = "Atlantis".into();
         }
-        out.push(r.iter().map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() }).collect::<Vec<_>>().join(","));
+        out.push(
+            r.iter()
+                .map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() })
+                .collect::<Vec<_>>()
+                .join(","),
+        );
     }
     fs::write(d.join("shifted.csv"), out.join("\n") + "\n").unwrap();
     let (code, r) = drift_json(d, &["--model", "models/m.json", "--data", "shifted.csv"]);
@@ -96,7 +116,25 @@ fn a_ledger_checks_each_recent_run_s_score() {
     let d = dir.path();
     train_sample(d);
     for (as_of, data) in [("2026-06-30", "data/open_leads.csv"), ("2026-07-01", "data/history.csv")] {
-        let o = run(d, &["score", "--model", "models/m.json", "--data", data, "--out", "o.csv", "--ledger", "l.db", "--as-of", as_of, "--reasons", "0", "--quiet"]);
+        let o = run(
+            d,
+            &[
+                "score",
+                "--model",
+                "models/m.json",
+                "--data",
+                data,
+                "--out",
+                "o.csv",
+                "--ledger",
+                "l.db",
+                "--as-of",
+                as_of,
+                "--reasons",
+                "0",
+                "--quiet",
+            ],
+        );
         assert!(o.status.success(), "{:?}", text(&o));
     }
     let (_, r) = drift_json(d, &["--ledger", "l.db"]);

@@ -227,11 +227,11 @@ fn a_model_that_learned_nothing_is_reported() {
     // with grade cut-offs "A >= 0.206, B >= 0.206, C >= 0.206".
     let dir = sample_dir();
     let d = dir.path();
-    let out = train(d, "flat.json", &["--model", "gbm", "--min-data-in-leaf", "100000"]);
+    let out = train(d, "flat.json", &["--model", "gbm", "--min-data-in-leaf", "100000", "--allow-weak"]);
     assert!(out.contains("warning: model gbm gives every lead the same probability"), "{out}");
     assert!(out.contains("it learned nothing") && out.contains("lower --min-data-in-leaf"), "{out}");
     assert!(out.contains("warning: grade cut-offs collapse: A, B and C all start at"), "{out}");
-    let out = train(d, "flat2.json", &["--model", "logistic", "--l2", "1e300"]);
+    let out = train(d, "flat2.json", &["--model", "logistic", "--l2", "1e300", "--allow-weak"]);
     assert!(out.contains("warning: model logistic gives every lead the same probability (0.5000"), "{out}");
     assert!(out.contains("--l2 1e300 penalises every coefficient to zero"), "{out}");
     // A model that learned: no such warning.

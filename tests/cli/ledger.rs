@@ -43,7 +43,17 @@ fn ok(o: &Output) {
 /// Scores `data` (relative to `dir`) into `out` and `ledger` for the night `as_of`.
 fn night(dir: &Path, ledger: &str, data: &str, as_of: &str, out: &str, extra: &[&str]) -> Output {
     let mut args = vec![
-        "score", "--model", "models/m.json", "--data", data, "--out", out, "--ledger", ledger, "--as-of", as_of,
+        "score",
+        "--model",
+        "models/m.json",
+        "--data",
+        data,
+        "--out",
+        out,
+        "--ledger",
+        ledger,
+        "--as-of",
+        as_of,
         "--quiet",
     ];
     args.extend_from_slice(extra);
@@ -60,13 +70,23 @@ fn second_night(dir: &Path) {
         if i < 20 {
             r[visits] = (r[visits].parse::<f64>().unwrap_or(0.0) + 5.0).to_string();
         }
-        out.push(r.iter().map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() }).collect::<Vec<_>>().join(","));
+        out.push(
+            r.iter()
+                .map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() })
+                .collect::<Vec<_>>()
+                .join(","),
+        );
     }
     let last = rows.last().unwrap();
     for k in 0..3 {
         let mut r = last.clone();
         r[0] = format!("NEW{k}");
-        out.push(r.iter().map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() }).collect::<Vec<_>>().join(","));
+        out.push(
+            r.iter()
+                .map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() })
+                .collect::<Vec<_>>()
+                .join(","),
+        );
     }
     fs::write(dir.join("data/night2.csv"), out.join("\n") + "\n").unwrap();
 }
@@ -124,7 +144,8 @@ fn two_nights_then_changes_history_and_runs_on_every_backend() {
         let later = &n2[20][0];
         let o = run(d, &["history", "--ledger", &ledger, "--id", later, "--json"]);
         let h: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let probs: Vec<f64> = h.as_array().unwrap().iter().map(|x| x["score"]["probability"].as_f64().unwrap()).collect();
+        let probs: Vec<f64> =
+            h.as_array().unwrap().iter().map(|x| x["score"]["probability"].as_f64().unwrap()).collect();
         assert_eq!(probs.len(), 2);
         assert!((probs[1] - p(&n2, later).unwrap()).abs() < 6e-5, "{probs:?}");
     }
@@ -148,7 +169,8 @@ fn the_same_night_is_refused_unless_replace_and_nothing_is_written() {
         let runs = runs_json(d, &ledger);
         assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");
         assert_eq!(runs[0]["run_id"], 2);
-        let left: Vec<_> = fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let left: Vec<_> =
+            fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         assert!(left.iter().all(|n| !n.starts_with(".leadscore")), "{left:?}");
     }
 }
@@ -166,15 +188,18 @@ fn an_incremental_night_reuses_unchanged_leads_and_matches_a_full_run() {
         let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         // 198 leads: 3 new and 15 of the first 20 changed; 180 unchanged.
         assert_eq!(summary["reused"], 180, "{summary}");
-        let o = run(d, &["score", "--model", "models/m.json", "--data", "data/night2.csv", "--out", "full.csv", "--quiet"]);
+        let o =
+            run(d, &["score", "--model", "models/m.json", "--data", "data/night2.csv", "--out", "full.csv", "--quiet"]);
         ok(&o);
         let strip = |p: &str| {
             let (h, rows) = read_csv(&d.join(p));
             let at = h.iter().position(|c| c == "scored_at").unwrap();
-            rows.into_iter().map(|mut r| {
-                r.remove(at);
-                r
-            }).collect::<Vec<_>>()
+            rows.into_iter()
+                .map(|mut r| {
+                    r.remove(at);
+                    r
+                })
+                .collect::<Vec<_>>()
         };
         assert_eq!(strip("inc.csv"), strip("full.csv"), "{ledger}: incremental output differs from a full run");
         let runs = runs_json(d, &ledger);
@@ -229,7 +254,19 @@ fn bad_ledgers_are_refused_naming_them_and_left_unchanged() {
     // Rows without ids cannot be tracked.
     let o = run(
         d,
-        &["score", "--model", "models/m.json", "--data", "data/open_leads.csv", "--out", "o.csv", "--id", "first_name", "--ledger", "ids.db"],
+        &[
+            "score",
+            "--model",
+            "models/m.json",
+            "--data",
+            "data/open_leads.csv",
+            "--out",
+            "o.csv",
+            "--id",
+            "first_name",
+            "--ledger",
+            "ids.db",
+        ],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("appears more than once in this run"), "{:?}", text(&o));
@@ -303,7 +340,21 @@ fn kill_9_mid_run_leaves_earlier_runs_whole_and_the_ledger_consistent() {
     let dir = sample_dir();
     let d = dir.path();
     train_sample(d);
-    let o = run(d, &["generate", "--out-dir", "big", "--history-rows", "100", "--open-rows", "60000", "--no-activities", "--seed", "3"]);
+    let o = run(
+        d,
+        &[
+            "generate",
+            "--out-dir",
+            "big",
+            "--history-rows",
+            "100",
+            "--open-rows",
+            "60000",
+            "--no-activities",
+            "--seed",
+            "3",
+        ],
+    );
     ok(&o);
     let ledger = d.join("ledger.db").display().to_string();
     ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
@@ -354,7 +405,13 @@ fn auc(scores: &[f64], labels: &[bool]) -> f64 {
         for (j, &b) in scores.iter().enumerate() {
             if labels[i] && !labels[j] {
                 pairs += 1.0;
-                num += if a > b { 1.0 } else if a == b { 0.5 } else { 0.0 };
+                num += if a > b {
+                    1.0
+                } else if a == b {
+                    0.5
+                } else {
+                    0.0
+                };
             }
         }
     }
@@ -381,7 +438,13 @@ fn evaluate_as_scored_judges_each_lead_by_its_score_from_before_its_outcome() {
         for (i, r) in n1.iter().enumerate() {
             let id = &r[0];
             let y = (p(&n1, id).unwrap() > 0.15) ^ (i % 7 == 0);
-            let closed = if i < 3 { "2026-06-01" } else if i < 20 { "2026-07-05" } else { "2026-07-20" };
+            let closed = if i < 3 {
+                "2026-06-01"
+            } else if i < 20 {
+                "2026-07-05"
+            } else {
+                "2026-07-20"
+            };
             lines.push(format!("{id},{},{closed}", if y { "yes" } else { "no" }));
             if i >= 3 {
                 let score = if i < 20 { p(&n1, id) } else { p(&n2, id).or(p(&n1, id)) };
@@ -394,12 +457,30 @@ fn evaluate_as_scored_judges_each_lead_by_its_score_from_before_its_outcome() {
         fs::write(d.join("outcomes.csv"), lines.join("\n") + "\n").unwrap();
         let o = run(
             d,
-            &["evaluate", "--ledger", &ledger, "--data", "outcomes.csv", "--target", "converted", "--positive", "yes",
-              "--id", "lead_id", "--outcome-date-column", "closed_on", "--json", "ev.json"],
+            &[
+                "evaluate",
+                "--ledger",
+                &ledger,
+                "--data",
+                "outcomes.csv",
+                "--target",
+                "converted",
+                "--positive",
+                "yes",
+                "--id",
+                "lead_id",
+                "--outcome-date-column",
+                "closed_on",
+                "--json",
+                "ev.json",
+            ],
         );
         ok(&o);
         let out = text(&o).0;
-        assert!(out.contains("197 of 202 labelled leads evaluated") && out.contains("2 never scored, 3 scored only after"), "{out}");
+        assert!(
+            out.contains("197 of 202 labelled leads evaluated") && out.contains("2 never scored, 3 scored only after"),
+            "{out}"
+        );
         let j: serde_json::Value = serde_json::from_str(&fs::read_to_string(d.join("ev.json")).unwrap()).unwrap();
         assert_eq!(j["scorers"][0]["name"], "model as scored");
         let got = j["scorers"][0]["auc"].as_f64().unwrap();

@@ -20,19 +20,21 @@ use crate::bundle::{
     Bundle, BundleError, GradeCuts, ModelEntry, ScoreReference, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR,
 };
 use crate::config::{CheckedConfig, ConfigError, TrainConfig};
-use crate::data::load::{read_table_hashed, LoadError};
-use crate::data::typing::{
-    day_numbers, read_dates, read_labels_with, ColumnKind, Labels, LeadFrame, MissingTokens, TargetSpec, TypingError,
-};
+use crate::data::load::LoadError;
+use crate::data::typing::{day_numbers, read_dates, LeadFrame, TargetSpec, TypingError};
 use crate::evaluation::metrics::MetricError;
 use crate::evaluation::split::{stratified_folds, Split};
-use crate::evaluation::{Evaluation, EvaluationMethod};
+use crate::evaluation::{Evaluation, EvaluationMethod, Signal};
 use crate::features::pipeline::PipelineSettings;
-use crate::features::schema::{resolve_columns, InputColumn, SchemaRules};
 use crate::features::FittedPipeline;
-use crate::leakage::{check_columns, ColumnCheck};
+use crate::leakage::{ColumnCheck, LeakageError};
 use crate::models::logistic::LogisticError;
 use crate::models::{FittedModel, ModelKind};
+
+mod history;
+
+pub use history::Dedupe;
+use history::{guard, straddling, History};
 
 /// Which models to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,10 @@ pub struct TrainPlan {
     pub models: ModelChoice,
     /// The model reported as `probability` (default: the better held-out AUC).
     pub primary: Option<ModelKind>,
+    /// Which copy of a lead id seen more than once to keep (`None`: duplicates are an error).
+    pub dedupe: Option<Dedupe>,
+    /// Write the bundle even when no model beats predicting the base rate.
+    pub allow_weak: bool,
 }
 
 /// Errors while training.
@@ -92,12 +98,33 @@ pub enum TrainError {
         path: PathBuf,
     },
     /// The leakage guard stopped training.
-    #[error("{path}: {} column(s) look filled in after the outcome: {}. No model was written. Exclude them (--exclude), keep them on purpose (--keep), or pass --allow-leaky", flagged.len(), flagged.iter().map(|c| format!("\"{}\"", c.column)).collect::<Vec<_>>().join(", "))]
+    #[error("{path}: {} column(s) look recorded during or after contact: {}. No model was written. Exclude them (--exclude, or data.exclude in the config), keep them on purpose if they are known when a lead arrives (--keep, or data.keep), or pass --allow-leaky", flagged.len(), flagged.iter().map(|c| format!("\"{}\"", c.column)).collect::<Vec<_>>().join(", "))]
     Leakage {
         /// The data file.
         path: PathBuf,
-        /// The flagged columns with their figures.
+        /// The columns that stop training, with their figures.
         flagged: Vec<ColumnCheck>,
+        /// Every column's figures and verdict.
+        checks: Vec<ColumnCheck>,
+    },
+    /// The leakage guard's screening model failed.
+    #[error(transparent)]
+    Guard(#[from] LeakageError),
+    /// A lead id appears more than once among the labelled rows.
+    #[error("{path}: lead id \"{id}\" (column \"{column}\") appears {} times, in rows {}; {ids} id(s) appear more than once ({extra} extra rows). Each lead must appear once in history, or the hold-out holds copies of training leads: remove the copies, or pass --dedupe first (keep each id's first row) or --dedupe last (its last row)", rows.len(), rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", "))]
+    DuplicateIds {
+        /// The data file.
+        path: PathBuf,
+        /// The id column.
+        column: String,
+        /// The first id seen more than once.
+        id: String,
+        /// Its 1-based data rows.
+        rows: Vec<usize>,
+        /// Ids seen more than once.
+        ids: usize,
+        /// Rows beyond the first of each such id.
+        extra: usize,
     },
     /// No usable feature columns remain.
     #[error("{path}: no feature columns left after excluding the id, the target and excluded columns")]
@@ -114,6 +141,24 @@ pub enum TrainError {
     /// Predicting held-out rows failed (the boosted-tree engine refused the matrix).
     #[error("boosted trees: {0}")]
     Predict(#[from] leadscore_gbm::GbmError),
+    /// No model beats predicting the base rate; nothing was written.
+    #[error("{path}: no usable signal: no model beats predicting the base rate ({}). No bundle was written: its ranking and grades would be arbitrary. Add columns known when a lead arrives that carry signal, use more history, or pass --allow-weak to write a bundle marked weak", why.join("; "))]
+    NoSignal {
+        /// The data file.
+        path: PathBuf,
+        /// Why, per model.
+        why: Vec<String>,
+        /// What training found, for the report (the bundle that was not written).
+        outcome: Box<TrainOutcome>,
+    },
+    /// `--primary` names a model that shows no usable signal while another does.
+    #[error("--primary {want}: {want} shows no usable signal on the hold-out while {} does; drop --primary (the better model is chosen) or fix what {want} is fitted on", usable.join(", "))]
+    WeakPrimary {
+        /// The model asked for.
+        want: ModelKind,
+        /// The models that show a signal.
+        usable: Vec<&'static str>,
+    },
     /// `--primary` names a model that was not fitted.
     #[error("--primary {0}: that model was not fitted (fitted: {1})")]
     Primary(ModelKind, String),
@@ -156,6 +201,9 @@ pub struct TrainOutcome {
     /// What the analyst should know about the fit (a model that learned nothing, a blank
     /// column left out); printed at the end of the report ([`crate::present::train`]).
     pub warnings: Vec<String>,
+    /// What training decided about the data: personal columns left out, duplicate ids
+    /// resolved, copies straddling the split; printed after the feature line.
+    pub notes: Vec<String>,
 }
 
 /// Fits the pipeline and every chosen model on `rows` of the history.
@@ -167,11 +215,7 @@ fn fit_models(
     progress: &mut dyn FnMut(&str),
 ) -> Result<(FittedPipeline, Vec<FittedModel>), TrainError> {
     let cfg = &plan.config;
-    let settings = PipelineSettings {
-        min_category_count: cfg.features.min_category_count,
-        max_categories: cfg.features.max_categories,
-        reference_date: cfg.data.reference_date,
-    };
+    let settings = pipeline_settings(plan);
     let frame = h.frame(&plan.data);
     let pipeline = FittedPipeline::fit(&frame, rows, &h.inputs, &h.missing, &settings)?;
     let enc = pipeline.transform(&frame, Some(rows))?;
@@ -189,6 +233,16 @@ fn fit_models(
         models.push(model);
     }
     Ok((pipeline, models))
+}
+
+/// How the feature pipeline is fitted, from the config.
+fn pipeline_settings(plan: &TrainPlan) -> PipelineSettings {
+    let cfg = &plan.config;
+    PipelineSettings {
+        min_category_count: cfg.features.min_category_count,
+        max_categories: cfg.features.max_categories,
+        reference_date: cfg.data.reference_date,
+    }
 }
 
 /// P(converted) from every model for `rows`, encoding them once (the models share the pipeline).
@@ -245,102 +299,6 @@ pub fn flat_model_warning(model: &FittedModel, probs: &[f64], on: &str, cfg: &Tr
     ))
 }
 
-/// The labelled history, read once: the file's rows as text, the labelled rows with their
-/// outcomes, and the input columns with their kinds.
-struct History {
-    df: polars::prelude::DataFrame,
-    /// SHA-256 of the file's bytes, from the same read (so a pipe works).
-    data_sha256: String,
-    target: String,
-    missing: MissingTokens,
-    labels: Labels,
-    /// Labelled rows (indices into `df`) and their outcomes, in file order.
-    rows: Vec<usize>,
-    y: Vec<bool>,
-    inputs: Vec<InputColumn>,
-    /// Columns blank in every labelled row, left out.
-    blank_columns: Vec<String>,
-}
-
-impl History {
-    fn frame<'a>(&'a self, path: &'a Path) -> LeadFrame<'a> {
-        LeadFrame { df: &self.df, path, first_row: 1 }
-    }
-
-    /// Reads the file, its outcomes and its columns, and checks every value the models will read.
-    fn read(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<History, TrainError> {
-        let cfg = &plan.config;
-        let path = plan.data.as_path();
-        let target = cfg.data.target.clone().ok_or_else(|| TrainError::NoTarget { path: path.to_path_buf() })?;
-        progress(&format!("reading {}", path.display()));
-        // One read gives the rows and the digest the bundle records, so a pipe works.
-        let (df, data_sha256) = read_table_hashed(path)?;
-        let frame = LeadFrame { df: &df, path, first_row: 1 };
-        let missing = MissingTokens::new(&cfg.data.missing_values);
-        if let Some(id) = &cfg.data.id {
-            frame.text(id, "pass --id COLUMN with a column the file has")?;
-        }
-        let labels = read_labels_with(&frame, &target, &cfg.data.positive, &cfg.data.negative, &missing)?;
-        let rows: Vec<usize> = labels.rows.iter().map(|r| r.0).collect();
-        let y: Vec<bool> = labels.rows.iter().map(|r| r.1).collect();
-        let rules = SchemaRules {
-            id: cfg.data.id.as_deref(),
-            target: &target,
-            exclude: &cfg.data.exclude,
-            types: &cfg.data.types,
-            date_column: cfg.data.date_column.as_deref(),
-            missing: &missing,
-        };
-        let mut inputs = resolve_columns(&frame, &rows, &rules)?;
-        // A column blank in every labelled row carries nothing to learn; its inferred kind would
-        // be a guess. Left out, and said so in the report.
-        let mut blank_columns = Vec::new();
-        inputs.retain(|c| {
-            let Ok(text) = frame.text(&c.name, "") else { return true };
-            let any = !c.inferred || rows.iter().any(|&i| missing.clean(text.get(i)).is_some());
-            if !any {
-                blank_columns.push(c.name.clone());
-            }
-            any
-        });
-        if inputs.iter().all(|c| matches!(c.kind, ColumnKind::Id)) {
-            return Err(TrainError::NoFeatures { path: path.to_path_buf() });
-        }
-        if plan.models.kinds().contains(&ModelKind::Gbm) {
-            // The pipeline keeps inputs in order, minus ids: the tree matrix's columns.
-            let used: Vec<&InputColumn> =
-                inputs.iter().filter(|c| !matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore)).collect();
-            let names: Vec<String> = used.iter().map(|c| c.name.clone()).collect();
-            let cats: Vec<usize> =
-                used.iter().enumerate().filter(|(_, c)| c.kind == ColumnKind::Categorical).map(|(i, _)| i).collect();
-            cfg.gbm.check(&names, &cats)?;
-        }
-        crate::features::pipeline::check_values(&frame, &inputs, &rows, &missing)?;
-        drop(frame);
-        Ok(History { df, data_sha256, target, missing, labels, rows, y, inputs, blank_columns })
-    }
-
-    /// The labelled rows at positions `idx` (into `rows`) and their outcomes.
-    fn pick(&self, idx: &[usize]) -> (Vec<usize>, Vec<bool>) {
-        (idx.iter().map(|&k| self.rows[k]).collect(), idx.iter().map(|&k| self.y[k]).collect())
-    }
-}
-
-/// The leakage guard: every column's figures, and an error when columns are flagged that the
-/// analyst neither kept nor allowed.
-fn guard(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Result<Vec<ColumnCheck>, TrainError> {
-    let cfg = &plan.config;
-    progress("checking columns for leakage");
-    let frame = h.frame(&plan.data);
-    let checks = check_columns(&frame, &h.inputs, &h.rows, &h.y, &h.missing, cfg.leakage(), cfg.evaluation.seed)?;
-    let flagged: Vec<ColumnCheck> =
-        checks.iter().filter(|c| !c.reasons.is_empty() && !cfg.data.keep.contains(&c.column)).cloned().collect();
-    if !flagged.is_empty() && !plan.allow_leaky {
-        return Err(TrainError::Leakage { path: plan.data.clone(), flagged });
-    }
-    Ok(checks)
-}
-
 /// What fitting produced: the bundled pipeline and models, each model's evaluation and its
 /// held-out (or out-of-fold) probabilities, and the rows the bundled models were fitted on.
 struct Fitted {
@@ -349,6 +307,8 @@ struct Fitted {
     evaluations: Vec<Evaluation>,
     heldout: Vec<Vec<f64>>,
     fit_rows: usize,
+    /// Held-out (or out-of-fold) rows whose feature values equal a training row's.
+    straddling: usize,
 }
 
 /// k-fold cross-validation, then a refit on every labelled row.
@@ -358,8 +318,10 @@ fn cross_validate(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str))
     let folds = stratified_folds(&h.y, cfg.evaluation.cv, cfg.evaluation.seed);
     let mut oof = vec![vec![f64::NAN; h.y.len()]; n_models];
     let mut fold_auc = vec![Vec::new(); n_models];
+    let mut straddle = 0;
     for (f, Split { train, test }) in folds.iter().enumerate() {
         progress(&format!("fold {}/{}", f + 1, folds.len()));
+        straddle += straddling(plan, h, train, test)?;
         let (tr_rows, tr_y) = h.pick(train);
         let (te_rows, te_y) = h.pick(test);
         let (p, ms) = fit_models(h, &tr_rows, &tr_y, plan, progress)?;
@@ -373,11 +335,12 @@ fn cross_validate(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str))
     let mut evaluations = Vec::new();
     for k in 0..n_models {
         let method = EvaluationMethod::CrossValidation { folds: folds.len(), fold_auc: fold_auc[k].clone() };
-        evaluations.push(Evaluation::compute(method, &oof[k], &h.y)?);
+        let rate = h.y.iter().filter(|&&y| y).count() as f64 / h.y.len() as f64;
+        evaluations.push(Evaluation::compute(method, &oof[k], &h.y)?.with_base_rate(rate, &h.y)?);
     }
     progress("refitting on all labelled rows");
     let (pipeline, models) = fit_models(h, &h.rows, &h.y, plan, progress)?;
-    Ok(Fitted { pipeline, models, evaluations, heldout: oof, fit_rows: h.rows.len() })
+    Ok(Fitted { pipeline, models, evaluations, heldout: oof, fit_rows: h.rows.len(), straddling: straddle })
 }
 
 /// The hold-out method of the plan: the newest share by the date column, else stratified.
@@ -427,22 +390,49 @@ fn hold_out(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Re
     let mut evaluations = Vec::new();
     let mut heldout = Vec::new();
     for probs in predict_all(&h.frame(&plan.data), &te_rows, &pipeline, &models)? {
-        evaluations.push(Evaluation::compute(method.clone(), &probs, &te_y)?);
+        let rate = positives as f64 / tr_y.len() as f64;
+        evaluations.push(Evaluation::compute(method.clone(), &probs, &te_y)?.with_base_rate(rate, &te_y)?);
         heldout.push(probs);
     }
-    Ok(Fitted { pipeline, models, evaluations, heldout, fit_rows: tr_rows.len() })
+    let straddling = straddling(plan, h, &split.train, &split.test)?;
+    Ok(Fitted { pipeline, models, evaluations, heldout, fit_rows: tr_rows.len(), straddling })
 }
 
-/// The primary model: as asked, else the better held-out AUC.
+/// The primary model: as asked, else the better held-out AUC among the models that show a
+/// usable signal (a weak model is never crowned over a better one); among weak ones only when
+/// every model is weak.
 fn choose_primary(plan: &TrainPlan, evaluations: &[Evaluation]) -> Result<usize, TrainError> {
     let kinds = plan.models.kinds();
+    let weak = |k: usize| matches!(evaluations[k].signal(), Signal::Weak(_));
+    let any_usable = (0..kinds.len()).any(|k| !weak(k));
     match plan.primary {
-        Some(want) => kinds
-            .iter()
-            .position(|&k| k == want)
-            .ok_or_else(|| TrainError::Primary(want, kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "))),
-        None => Ok((0..kinds.len()).max_by(|&a, &b| evaluations[a].auc.total_cmp(&evaluations[b].auc)).unwrap_or(0)),
+        Some(want) => {
+            let k = kinds.iter().position(|&k| k == want).ok_or_else(|| {
+                TrainError::Primary(want, kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "))
+            })?;
+            if weak(k) && any_usable {
+                let usable = (0..kinds.len()).filter(|&j| !weak(j)).map(|j| kinds[j].as_str()).collect();
+                return Err(TrainError::WeakPrimary { want, usable });
+            }
+            Ok(k)
+        }
+        None => Ok((0..kinds.len())
+            .filter(|&k| !any_usable || !weak(k))
+            .max_by(|&a, &b| evaluations[a].auc.total_cmp(&evaluations[b].auc))
+            .unwrap_or(0)),
     }
+}
+
+/// Why no model shows a usable signal (one entry per model), or `None` when one does.
+fn no_signal(plan: &TrainPlan, evaluations: &[Evaluation]) -> Option<Vec<String>> {
+    let mut why = Vec::new();
+    for (kind, e) in plan.models.kinds().iter().zip(evaluations) {
+        match e.signal() {
+            Signal::Weak(w) => why.push(format!("{kind}: {}", w.join("; "))),
+            _ => return None,
+        }
+    }
+    Some(why)
 }
 
 /// What the analyst should know: blank columns left out, and models that learned nothing
@@ -470,17 +460,49 @@ fn fit_warnings(plan: &TrainPlan, h: &History, fitted: &Fitted) -> Result<Vec<St
     Ok(warnings)
 }
 
+/// What training decided about the data, for the report.
+fn data_notes(plan: &TrainPlan, h: &History, fitted: &Fitted) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !h.personal.is_empty() {
+        let list: Vec<String> = h.personal.iter().map(|(c, why)| format!("\"{c}\" ({})", why.describe())).collect();
+        notes.push(format!(
+            "personal data left out of the models (--keep COLUMN to use one anyway): {}",
+            list.join(", ")
+        ));
+    }
+    if let (Some((ids, extra)), Some(how)) = (h.deduped, plan.dedupe) {
+        notes.push(format!(
+            "--dedupe {}: {ids} lead id(s) appeared more than once; kept each one's {} row, dropped {extra} row(s)",
+            how.as_str(),
+            how.as_str()
+        ));
+    }
+    let held = fitted.heldout.first().map_or(0, Vec::len);
+    let (what, whose) = if plan.config.evaluation.cv >= 2 {
+        ("out-of-fold", "a lead in another fold")
+    } else {
+        ("held-out", "a lead the models were fitted on")
+    };
+    notes.push(format!(
+        "identical rows across the split: {} of {held} {what} leads ({:.1}%) have exactly the feature values of {whose}",
+        fitted.straddling,
+        100.0 * fitted.straddling as f64 / held.max(1) as f64
+    ));
+    notes
+}
+
 /// Runs training end to end and saves the bundle. `progress` receives one line per stage.
 pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOutcome, TrainError> {
     let cfg = &plan.config;
     let path = plan.data.as_path();
     let h = History::read(plan, progress)?;
     let checks = guard(plan, &h, progress)?;
-    let kept_flagged: Vec<String> = checks.iter().filter(|c| !c.reasons.is_empty()).map(|c| c.column.clone()).collect();
+    let kept_flagged: Vec<String> = checks.iter().filter(|c| c.stops()).map(|c| c.column.clone()).collect();
     let fitted =
         if cfg.evaluation.cv >= 2 { cross_validate(plan, &h, progress)? } else { hold_out(plan, &h, progress)? };
     let primary = choose_primary(plan, &fitted.evaluations)?;
-    let warnings = fit_warnings(plan, &h, &fitted)?;
+    let mut warnings = fit_warnings(plan, &h, &fitted)?;
+    let notes = data_notes(plan, &h, &fitted);
     let grades = grade_cuts(cfg, &fitted.heldout[primary])?;
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
     let mut bundle = Bundle {
@@ -516,7 +538,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             trained_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             leadscore_version: env!("CARGO_PKG_VERSION").into(),
             crate_versions: crate::versions(),
-            kept_flagged_columns: if plan.allow_leaky { kept_flagged } else { cfg.data.keep.clone() },
+            kept_flagged_columns: kept_flagged,
         },
         reference: ScoreReference::new(
             &fitted.heldout[primary],
@@ -524,8 +546,18 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
         ),
         checksum: String::new(),
     };
+    if let Some(why) = no_signal(plan, &bundle.models.iter().map(|m| m.evaluation.clone()).collect::<Vec<_>>()) {
+        if !plan.allow_weak {
+            let outcome = Box::new(TrainOutcome { bundle, warnings, notes });
+            return Err(TrainError::NoSignal { path: plan.data.clone(), why, outcome });
+        }
+        warnings.push(format!(
+            "no usable signal ({}); written because of --allow-weak: `thresholds` refuses this bundle and `score` warns on every run",
+            why.join("; ")
+        ));
+    }
     bundle.save(&plan.out)?;
-    Ok(TrainOutcome { bundle, warnings })
+    Ok(TrainOutcome { bundle, warnings, notes })
 }
 
 /// The default bundle path for a name: `models/<name>.json`.
