@@ -1,7 +1,7 @@
 //! `leadscore drift`: is the model still seeing the leads it learned from? Exit 1 on drift,
 //! so cron can trigger retraining.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -33,12 +33,23 @@ pub struct DriftArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write a self-contained HTML page: PSI bars per column, each column's bins
+    /// (training vs now), the score over the ledger's recent runs.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 /// Runs `drift`.
 pub fn run(args: DriftArgs) -> anyhow::Result<Outcome> {
     if !(args.min_psi.is_finite() && args.min_psi >= 0.0) {
         anyhow::bail!("--min-psi must be a number >= 0 (got {})", args.min_psi);
+    }
+    if let Some(r) = &args.report {
+        let mut inputs = vec![("--model", args.model.as_deref()), ("--data", args.data.as_deref())];
+        if let Some(l) = &args.ledger {
+            inputs.push(("--ledger", Some(Path::new(l))));
+        }
+        super::check_outputs(&[("--report", Some(r.as_path()))], &inputs)?;
     }
     let settings = DriftSettings { min_psi: args.min_psi, ..DriftSettings::default() };
     let report = match (&args.data, &args.ledger) {
@@ -69,6 +80,9 @@ pub fn run(args: DriftArgs) -> anyhow::Result<Outcome> {
         }
         (None, None) => unreachable!("clap requires --data or --ledger"),
     };
+    if let Some(path) = &args.report {
+        leadscore::data::output::Staged::bytes(path, report.render_html().as_bytes())?.commit()?;
+    }
     if args.json {
         print_out(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {

@@ -95,6 +95,12 @@ fn a_shifted_column_and_new_values_are_drift_and_exit_1() {
     let o = run(d, &["drift", "--model", "models/m.json", "--data", "shifted.csv"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).0.contains("1000 leads with new values: Atlantis (1000)"), "{}", text(&o).0);
+    // The HTML page names the verdict and the column, with its bins.
+    let o = run(d, &["drift", "--model", "models/m.json", "--data", "shifted.csv", "--report", "drift.html"]);
+    assert_eq!(o.status.code(), Some(1));
+    let page = fs::read_to_string(d.join("drift.html")).unwrap();
+    assert!(page.contains("<h1>Drift: drift</h1>") && page.contains("<td>country</td>") && page.contains("Atlantis (1000)"));
+    assert!(page.contains("(other values)") && page.contains("(missing)"), "bins are listed");
 }
 
 #[test]

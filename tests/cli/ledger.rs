@@ -488,3 +488,35 @@ fn evaluate_as_scored_judges_each_lead_by_its_score_from_before_its_outcome() {
         assert!((got - want).abs() < 0.005, "{ledger}: AUC {got} vs {want} from the files' scores");
     }
 }
+
+#[test]
+fn a_read_only_ledger_is_refused_and_left_as_it_was() {
+    // Root ignores file permissions, so the ledger is made immutable (chattr +i) where the
+    // file system allows it.
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    let ledger = d.join("ro.db");
+    ok(&night(d, "ro.db", "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
+    for suffix in ["-wal", "-shm"] {
+        let _ = fs::remove_file(d.join(format!("ro.db{suffix}")));
+    }
+    let before = fs::read(&ledger).unwrap();
+    let made = std::process::Command::new("chattr").arg("+i").arg(&ledger).status().is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("a_read_only_ledger: skipped (chattr +i is not allowed here)");
+        return;
+    }
+    struct Undo<'a>(&'a Path);
+    impl Drop for Undo<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("chattr").arg("-i").arg(self.0).status();
+        }
+    }
+    let _undo = Undo(&ledger);
+    let o = night(d, "ro.db", "data/open_leads.csv", "2026-07-01", "n2.csv", &[]);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("ro.db: the database is read-only"), "{:?}", text(&o));
+    assert!(!d.join("n2.csv").exists());
+    assert_eq!(fs::read(&ledger).unwrap(), before);
+}
