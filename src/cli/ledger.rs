@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::{print_out, Outcome};
 use leadscore::data::output::BatchWriter;
-use leadscore::ledger::changes::Differ;
+use leadscore::ledger::changes::changes_between;
 use leadscore::ledger::{find_run, open, ChangeOptions, Location, Mode, RunRecord, ScoreRow, DEFAULT_LEDGER};
 use leadscore::present::ledger::{changes_frame, render_changes, render_history, render_runs};
 
@@ -136,12 +136,7 @@ pub fn changes(args: ChangesArgs) -> anyhow::Result<Outcome> {
     } else {
         ChangeOptions { why: args.why, ..ChangeOptions::default() }
     };
-    let mut before: Vec<ScoreRow> = Vec::new();
-    backend.scores(from.run_id, &mut |r| before.push(r))?;
-    let mut differ = Differ::new(before, &options);
-    let mut found = Vec::new();
-    backend.scores(to.run_id, &mut |r| differ.next_to(r, &mut |c| found.push(c)))?;
-    let counts = differ.finish(&mut |c| found.push(c));
+    let (found, counts) = changes_between(backend.as_mut(), from.run_id, to.run_id, &options)?;
     if let Some(out) = &args.out {
         let mut df = changes_frame(&found)?;
         let mut w = BatchWriter::create(out)?;

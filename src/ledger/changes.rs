@@ -179,6 +179,41 @@ pub fn diff_runs(from: Vec<ScoreRow>, mut to: Vec<ScoreRow>, options: &ChangeOpt
     (changes, counts)
 }
 
+/// The changes between two runs of a ledger, in lead id order: the database joins the runs
+/// (memory stays flat however many leads they hold), the probabilities, grades and statuses
+/// decide which leads are reported, and only those leads' reasons are decoded.
+pub fn changes_between(
+    backend: &mut dyn super::Backend,
+    from: i64,
+    to: i64,
+    options: &ChangeOptions,
+) -> Result<(Vec<Change>, ChangeCounts), super::LedgerError> {
+    let mut counts = ChangeCounts::default();
+    let mut picked: Vec<(Option<super::RawScore>, Option<super::RawScore>)> = Vec::new();
+    backend.score_pairs(from, to, &mut |a, b| {
+        counts.leads_from += a.is_some() as u64;
+        counts.leads_to += b.is_some() as u64;
+        let reported = compare(a.as_ref().map(|r| r.row.clone()), b.as_ref().map(|r| r.row.clone()), options).is_some();
+        if reported {
+            picked.push((a, b));
+        }
+    })?;
+    let mut changes = Vec::with_capacity(picked.len());
+    for (a, b) in picked {
+        let a = a.map(|r| backend.decode(r)).transpose()?;
+        let b = b.map(|r| backend.decode(r)).transpose()?;
+        if let Some(c) = compare(a, b, options) {
+            counts.reported += 1;
+            for k in &c.kinds {
+                *counts.by_kind.entry(k.as_str().to_string()).or_default() += 1;
+            }
+            changes.push(c);
+        }
+    }
+    changes.sort_by(|x, y| x.lead_id.as_bytes().cmp(y.lead_id.as_bytes()));
+    Ok((changes, counts))
+}
+
 /// The change of one lead, if it is one the options report.
 fn compare(from: Option<ScoreRow>, to: Option<ScoreRow>, o: &ChangeOptions) -> Option<Change> {
     let mut kinds = Vec::new();

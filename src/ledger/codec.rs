@@ -47,6 +47,11 @@ impl Dictionary {
         id
     }
 
+    /// Whether no entry is known (not loaded yet, or a ledger without reasons).
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     /// The entries added since the last call, to insert with the run.
     pub fn take_new(&mut self) -> Vec<(i64, String, String)> {
         std::mem::take(&mut self.fresh)

@@ -301,6 +301,16 @@ pub struct ScoreRow {
     pub reasons: Vec<StoredReason>,
 }
 
+/// A score read with its reasons still encoded (`[[reason_id, pp], ...]`), for passes over
+/// whole runs that decode only the few rows they report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawScore {
+    /// The score, with `reasons` empty.
+    pub row: ScoreRow,
+    /// The encoded reasons.
+    pub reasons: Option<String>,
+}
+
 /// What a ledger backend does. One implementation per database; the same test suite runs
 /// against both.
 pub trait Backend {
@@ -321,6 +331,16 @@ pub trait Backend {
     fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError>;
     /// Every score of a run, in lead id order.
     fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError>;
+    /// Every lead of either run with its score in each (earlier, later), in no particular
+    /// order, streamed by the database's join (memory does not grow with the runs).
+    fn score_pairs(
+        &mut self,
+        from: i64,
+        to: i64,
+        each: &mut dyn FnMut(Option<RawScore>, Option<RawScore>),
+    ) -> Result<(), LedgerError>;
+    /// The reasons of a [`RawScore`], decoded with the ledger's dictionary.
+    fn decode(&mut self, raw: RawScore) -> Result<ScoreRow, LedgerError>;
     /// One lead's score in every run that has it: (run id, score), oldest first.
     fn lead_history(&mut self, lead: &str) -> Result<Vec<(i64, ScoreRow)>, LedgerError>;
     /// Deletes the runs (and their scores) whose as-of date is before `keep_from`, in one

@@ -13,7 +13,8 @@ use postgres::{Client, Config, NoTls};
 use super::codec::Dictionary;
 use super::schema::{migrations, Dialect};
 use super::{
-    redact, Backend, LedgerError, Mode, NewRun, RunFinish, RunRecord, ScoreRow, StoredReason, LOCK_WAIT, SCHEMA_VERSION,
+    redact, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, StoredReason, LOCK_WAIT,
+    SCHEMA_VERSION,
 };
 use crate::bundle::Grade;
 
@@ -182,6 +183,26 @@ impl PostgresLedger {
             reasons,
         })
     }
+}
+
+/// The score in columns `at..at + 9` (the order of `SCORE_COLUMNS`), if the lead is there.
+fn raw_of(r: &postgres::Row, at: usize) -> Option<RawScore> {
+    let lead_id: Option<String> = r.get(at);
+    let grade: Option<String> = r.get(at + 4);
+    Some(RawScore {
+        row: ScoreRow {
+            lead_id: lead_id?,
+            input_hash: r.get(at + 1),
+            probability: r.get(at + 2),
+            percentile: r.get(at + 3),
+            grade: grade.as_deref().and_then(Grade::parse),
+            rule_score: r.get(at + 5),
+            rule_grade: r.get(at + 6),
+            status: r.get(at + 7),
+            reasons: Vec::new(),
+        },
+        reasons: r.get(at + 8),
+    })
 }
 
 fn run_of(r: &postgres::Row) -> RunRecord {
@@ -353,6 +374,43 @@ impl Backend for PostgresLedger {
     fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {
         self.load_dictionary()?;
         self.scores_paged(run_id, each)
+    }
+
+    fn score_pairs(
+        &mut self,
+        from: i64,
+        to: i64,
+        each: &mut dyn FnMut(Option<RawScore>, Option<RawScore>),
+    ) -> Result<(), LedgerError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let url = self.url.clone();
+        let cols = |t: &str| SCORE_COLUMNS.split(", ").map(|c| format!("{t}.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {}, {} FROM (SELECT * FROM leadscore_scores WHERE run_id = $1) a
+             FULL OUTER JOIN (SELECT * FROM leadscore_scores WHERE run_id = $2) b ON a.lead_id = b.lead_id",
+            cols("a"),
+            cols("b")
+        );
+        let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&from, &to];
+        let mut it = self.client.query_raw(&sql, params).map_err(|e| pg_error(&url, e))?;
+        while let Some(r) = it.next().map_err(|e| pg_error(&url, e))? {
+            each(raw_of(&r, 0), raw_of(&r, 9));
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, raw: RawScore) -> Result<ScoreRow, LedgerError> {
+        if self.dictionary.is_empty() {
+            self.load_dictionary()?;
+        }
+        let reasons = match raw.reasons.as_deref() {
+            None | Some("") => Vec::new(),
+            Some(t) => self
+                .dictionary
+                .decode(t)
+                .map_err(|message| LedgerError::Database { ledger: self.url.clone(), message })?,
+        };
+        Ok(ScoreRow { reasons, ..raw.row })
     }
 
     fn lead_history(&mut self, lead: &str) -> Result<Vec<(i64, ScoreRow)>, LedgerError> {

@@ -10,7 +10,8 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 use super::codec::Dictionary;
 use super::schema::{migrations, Dialect};
 use super::{
-    require_file, Backend, LedgerError, Mode, NewRun, RunFinish, RunRecord, ScoreRow, LOCK_WAIT, SCHEMA_VERSION,
+    require_file, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, LOCK_WAIT,
+    SCHEMA_VERSION,
 };
 use crate::bundle::Grade;
 
@@ -162,6 +163,26 @@ impl SqliteLedger {
             reasons,
         }))
     }
+}
+
+/// The score in columns `at..at + 9` (the order of `SCORE_COLUMNS`), if the lead is there.
+fn raw_of(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<RawScore>> {
+    let Some(lead_id) = r.get::<_, Option<String>>(at)? else { return Ok(None) };
+    let grade: Option<String> = r.get(at + 4)?;
+    Ok(Some(RawScore {
+        row: ScoreRow {
+            lead_id,
+            input_hash: r.get(at + 1)?,
+            probability: r.get(at + 2)?,
+            percentile: r.get(at + 3)?,
+            grade: grade.as_deref().and_then(Grade::parse),
+            rule_score: r.get(at + 5)?,
+            rule_grade: r.get(at + 6)?,
+            status: r.get(at + 7)?,
+            reasons: Vec::new(),
+        },
+        reasons: r.get(at + 8)?,
+    }))
 }
 
 fn run_of(r: &rusqlite::Row) -> rusqlite::Result<RunRecord> {
@@ -334,6 +355,48 @@ impl Backend for SqliteLedger {
             each(row.map_err(|message| LedgerError::Database { ledger: name.clone(), message })?);
         }
         Ok(())
+    }
+
+    fn score_pairs(
+        &mut self,
+        from: i64,
+        to: i64,
+        each: &mut dyn FnMut(Option<RawScore>, Option<RawScore>),
+    ) -> Result<(), LedgerError> {
+        let name = self.name();
+        let cols = |t: &str| SCORE_COLUMNS.split(", ").map(|c| format!("{t}.{c}")).collect::<Vec<_>>().join(", ");
+        // Written as a left join plus the later run's leads missing from the earlier one, so
+        // every lookup is a primary-key seek (a FULL OUTER JOIN of two subqueries is not).
+        let nulls = vec!["NULL"; 9].join(", ");
+        let sql = format!(
+            "SELECT {a}, {b} FROM scores a LEFT JOIN scores b ON b.run_id = ?2 AND b.lead_id = a.lead_id WHERE a.run_id = ?1
+             UNION ALL
+             SELECT {nulls}, {b} FROM scores b WHERE b.run_id = ?2
+               AND NOT EXISTS (SELECT 1 FROM scores a WHERE a.run_id = ?1 AND a.lead_id = b.lead_id)",
+            a = cols("a"),
+            b = cols("b")
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| db_error(&name, e))?;
+        let mut rows = stmt.query(params![from, to]).map_err(|e| db_error(&name, e))?;
+        while let Some(r) = rows.next().map_err(|e| db_error(&name, e))? {
+            let a = raw_of(r, 0).map_err(|e| db_error(&name, e))?;
+            let b = raw_of(r, 9).map_err(|e| db_error(&name, e))?;
+            each(a, b);
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, raw: RawScore) -> Result<ScoreRow, LedgerError> {
+        if self.dictionary.is_empty() {
+            self.load_dictionary()?;
+        }
+        let reasons = match raw.reasons.as_deref() {
+            None | Some("") => Vec::new(),
+            Some(t) => {
+                self.dictionary.decode(t).map_err(|message| LedgerError::Database { ledger: self.name(), message })?
+            }
+        };
+        Ok(ScoreRow { reasons, ..raw.row })
     }
 
     fn lead_history(&mut self, lead: &str) -> Result<Vec<(i64, ScoreRow)>, LedgerError> {

@@ -92,7 +92,11 @@ impl DriftReport {
             crate::drift::Verdict::Stable => "#2f855a",
         };
         let mut all: Vec<ColumnDrift> = self.score.iter().cloned().chain(self.columns.iter().cloned()).collect();
-        all.extend(self.runs.iter().map(|(run, as_of, c)| ColumnDrift { column: format!("score, run {run} ({as_of})"), ..c.clone() }));
+        all.extend(
+            self.runs
+                .iter()
+                .map(|(run, as_of, c)| ColumnDrift { column: format!("score, run {run} ({as_of})"), ..c.clone() }),
+        );
         let max = all.iter().map(|c| c.psi.max(c.noise_threshold).max(self.min_psi)).fold(0.0, f64::max);
         let mut rows = String::new();
         for c in &all {
@@ -112,7 +116,15 @@ impl DriftReport {
         }
         let details: String = all
             .iter()
-            .map(|c| format!("<details><summary>{} &mdash; PSI {:.4}, {}</summary>{}</details>", escape(&c.column), c.psi, c.verdict.as_str(), bins_table(c)))
+            .map(|c| {
+                format!(
+                    "<details><summary>{} &mdash; PSI {:.4}, {}</summary>{}</details>",
+                    escape(&c.column),
+                    c.psi,
+                    c.verdict.as_str(),
+                    bins_table(c)
+                )
+            })
             .collect();
         format!(
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>leadscore drift</title><style>\

@@ -99,7 +99,9 @@ fn a_shifted_column_and_new_values_are_drift_and_exit_1() {
     let o = run(d, &["drift", "--model", "models/m.json", "--data", "shifted.csv", "--report", "drift.html"]);
     assert_eq!(o.status.code(), Some(1));
     let page = fs::read_to_string(d.join("drift.html")).unwrap();
-    assert!(page.contains("<h1>Drift: drift</h1>") && page.contains("<td>country</td>") && page.contains("Atlantis (1000)"));
+    assert!(
+        page.contains("<h1>Drift: drift</h1>") && page.contains("<td>country</td>") && page.contains("Atlantis (1000)")
+    );
     assert!(page.contains("(other values)") && page.contains("(missing)"), "bins are listed");
 }
 
