@@ -10,6 +10,7 @@ mod evaluate;
 mod formats;
 mod honest_numbers;
 mod inspect;
+mod litter;
 mod loading;
 mod logistic_crosscheck;
 mod pilot;
