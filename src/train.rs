@@ -17,7 +17,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::bundle::{
-    Bundle, BundleError, GradeCuts, ModelEntry, ScoreReference, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR,
+    Bundle, BundleError, GradeCuts, ModelEntry, ScoreReference, SignKey, TrainingInfo, FORMAT, FORMAT_MAJOR,
+    FORMAT_MINOR,
 };
 use crate::config::{CheckedConfig, ConfigError, TrainConfig};
 use crate::data::load::{read_table_hashed, LoadError};
@@ -71,6 +72,8 @@ pub struct TrainPlan {
     pub models: ModelChoice,
     /// The model reported as `probability` (default: the better held-out AUC).
     pub primary: Option<ModelKind>,
+    /// Sign the bundle with this key (see [`crate::bundle::sign`]).
+    pub sign_key: Option<SignKey>,
 }
 
 /// Errors while training.
@@ -523,8 +526,9 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             if cfg.evaluation.cv >= 2 { "out-of-fold" } else { "hold-out" },
         ),
         checksum: String::new(),
+        signature: None,
     };
-    bundle.save(&plan.out)?;
+    bundle.save_signed(&plan.out, plan.sign_key.as_ref())?;
     Ok(TrainOutcome { bundle, warnings })
 }
 

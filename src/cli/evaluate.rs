@@ -111,8 +111,11 @@ pub fn input_paths(input: &ScorerInputArgs) -> Vec<(&'static str, Option<&Path>)
 
 /// Runs `evaluate`.
 pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
-    let plan =
-        args.input.plan(args.date_column.clone(), args.date_column.as_ref().map(|_| args.newest_share), args.heldout);
+    let plan = args.input.plan(
+        args.date_column.clone(),
+        args.date_column.as_ref().map(|_| args.newest_share),
+        args.heldout,
+    )?;
     let opts = CompareOptions { n_boot: args.n_boot, seed: args.seed, capacity: args.capacity, ..Default::default() }
         .check()?;
     check_outputs(

@@ -100,3 +100,21 @@ mod tests {
         }
     }
 }
+
+/// `--sign-key FILE` (or `LEADSCORE_SIGN_KEY_FILE`), flattened into every command that writes
+/// or loads a bundle: train signs with it, the others refuse a bundle not signed with it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SignKeyArg {
+    /// HMAC-SHA256 key file for bundle signatures: `train` signs the bundle with it; commands
+    /// that load a bundle refuse one whose signature fails or that is unsigned. Make one with
+    /// `openssl rand -hex 32 > leadscore.key` (at least 32 bytes).
+    #[arg(long = "sign-key", value_name = "FILE", env = "LEADSCORE_SIGN_KEY_FILE")]
+    pub sign_key: Option<std::path::PathBuf>,
+}
+
+impl SignKeyArg {
+    /// Reads the key, if one was given.
+    pub fn load(&self) -> anyhow::Result<Option<leadscore::bundle::SignKey>> {
+        Ok(self.sign_key.as_deref().map(leadscore::bundle::SignKey::from_file).transpose()?)
+    }
+}

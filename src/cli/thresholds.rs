@@ -91,7 +91,7 @@ pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
         Period::Week => leadscore::thresholds::Period::Week,
         Period::Month => leadscore::thresholds::Period::Month,
     };
-    let input = args.input.plan(args.date_column.clone(), None, args.heldout);
+    let input = args.input.plan(args.date_column.clone(), None, args.heldout)?;
     let mut plan = ThresholdsPlan::new(input, args.capacity, period)?;
     plan.percentile = args.percentile;
     plan.target_precision = args.target_precision;

@@ -102,6 +102,9 @@ pub struct TrainArgs {
     /// Train even if the leakage guard flags columns (they are recorded in the bundle).
     #[arg(long)]
     pub allow_leaky: bool,
+    /// Signing key.
+    #[command(flatten)]
+    pub sign: super::SignKeyArg,
     /// Bundle to write [default: models/<data file name>.json].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -182,6 +185,7 @@ impl TrainArgs {
             allow_leaky: self.allow_leaky,
             models,
             primary: self.primary,
+            sign_key: self.sign.load()?,
         })
     }
 

@@ -45,7 +45,7 @@ pub use summary::{RulesSummary, ScoreSummary};
 
 use input::{context_columns, id_source, lead_ids, open_rows};
 
-use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference};
+use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference, SignKey};
 use crate::data::load::{BatchReader, LoadError};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::explain::{top_reasons, Contribution};
@@ -92,6 +92,8 @@ pub struct ScorePlan {
     /// When the file carries the bundle's target column, score only the rows without an
     /// outcome (open leads).
     pub open_only: bool,
+    /// Refuse a bundle not signed with this key.
+    pub sign_key: Option<SignKey>,
 }
 
 impl ScorePlan {
@@ -120,6 +122,7 @@ impl ScorePlan {
             rank_in_run: false,
             keep_columns: Vec::new(),
             open_only: false,
+            sign_key: None,
         })
     }
 
@@ -194,7 +197,7 @@ struct Run {
 
 impl Run {
     fn load(plan: &ScorePlan) -> Result<Run, ScoreRunError> {
-        let bundle = plan.model.as_deref().map(Bundle::load).transpose()?;
+        let bundle = plan.model.as_deref().map(|p| Bundle::load_verified(p, plan.sign_key.as_ref())).transpose()?;
         let rules = match &plan.rules {
             Some(r) => Some(RulesPlan::load(&r.file, r.activities.as_deref(), r.as_of, plan.id.clone())?),
             None => None,

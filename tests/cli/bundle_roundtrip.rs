@@ -19,6 +19,7 @@ fn sample_plan(dir: &std::path::Path, out: &str, models: ModelChoice) -> TrainPl
         allow_leaky: false,
         models,
         primary: None,
+        sign_key: None,
     }
 }
 

@@ -7,6 +7,7 @@ mod architecture;
 mod bundle_roundtrip;
 mod common;
 mod evaluate;
+mod forged_bundles;
 mod formats;
 mod honest_numbers;
 mod inspect;
