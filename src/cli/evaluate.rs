@@ -171,6 +171,7 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
             set.skipped_unlabelled
         ));
     }
+    super::print_warnings(cmp.warnings());
     out.push_str(&cmp.render());
     for (what, p) in [("JSON", &args.json), ("report", &args.report)] {
         if let Some(p) = p {

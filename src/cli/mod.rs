@@ -70,6 +70,14 @@ pub fn print_out(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Prints warnings to stderr, one `warning:` line each: stdout carries only the results, so
+/// `leadscore evaluate ... > report.txt` keeps the caveats on screen and out of the file.
+pub fn print_warnings<'a>(warnings: impl IntoIterator<Item = &'a String>) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 /// Parses a `--as-of` date, saying the expected form and echoing the value on error
 /// (chrono's own messages, "input contains invalid characters", say neither).
 pub fn parse_as_of(value: &str) -> Result<chrono::NaiveDate, String> {

@@ -98,9 +98,7 @@ pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
     plan.target_recall = args.target_recall;
     let ThresholdsOutcome { set, budget, reports } = thresholds(&plan)?;
     let mut out = format!("{}: {} labelled leads, target \"{}\"\n", set.data.display(), set.labels.len(), set.target);
-    for w in &set.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
+    super::print_warnings(&set.warnings);
     if let Some(b) = budget {
         out.push_str(&format!("capacity: {} leads x {} period(s) = {} leads\n", b.per_period, b.periods, b.total));
     }

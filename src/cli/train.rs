@@ -108,7 +108,7 @@ pub struct TrainArgs {
     /// Bundle to write [default: models/<data file name>.json].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Print only errors.
+    /// Print only errors and warnings (both on stderr).
     #[arg(long)]
     pub quiet: bool,
 }
@@ -246,8 +246,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Outcome> {
     };
     match train(&plan, &mut progress) {
         Ok(outcome) => {
+            use leadscore::present::train::{train_report, train_warnings};
+            // Warnings go to stderr even with --quiet: a nightly job's log should have them.
+            super::print_warnings(&train_warnings(&outcome.bundle, &outcome.warnings));
             if !quiet {
-                print_out(&leadscore::present::train::train_report(&outcome.bundle, &outcome.warnings))?;
+                print_out(&train_report(&outcome.bundle))?;
                 print_out(&format!("bundle written to {}\n", plan.out.display()))?;
             }
             Ok(Outcome::Ok)

@@ -49,9 +49,8 @@ pub fn grade_collapse_warning(g: &GradeCuts) -> Option<String> {
     ))
 }
 
-/// The full training report; `warnings` (from training) are printed at the end with the
-/// grade warning, one `warning:` line each.
-pub fn train_report(b: &Bundle, warnings: &[String]) -> String {
+/// The full training report (its warnings are [`train_warnings`], printed apart).
+pub fn train_report(b: &Bundle) -> String {
     let t = &b.training;
     let mut s = format!(
         "trained \"{}\" on {} ({} rows; {} labelled, {} without outcome skipped; {} converted = {:.1}%)\n",
@@ -73,12 +72,6 @@ pub fn train_report(b: &Bundle, warnings: &[String]) -> String {
         kinds.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", "),
         b.pipeline.design.len()
     ));
-    if !t.kept_flagged_columns.is_empty() {
-        s.push_str(&format!(
-            "warning: kept columns the leakage guard flagged: {}\n",
-            t.kept_flagged_columns.join(", ")
-        ));
-    }
     s.push_str("\nleakage guard (each column alone, out-of-fold):\n");
     s.push_str(&leakage_table(&b.leakage, 12));
     for e in &b.models {
@@ -120,10 +113,15 @@ pub fn train_report(b: &Bundle, warnings: &[String]) -> String {
     }
     let g = &b.grades;
     s.push_str(&format!("\ngrades: A >= {:.3}, B >= {:.3}, C >= {:.3}, else D ({})\n", g.a, g.b, g.c, g.source));
-    for w in warnings.iter().cloned().chain(grade_collapse_warning(g)) {
-        s.push_str(&format!("warning: {w}\n"));
-    }
     s
+}
+
+/// The warnings of a training run, for stderr: columns the leakage guard flagged that were
+/// kept, training's own (`warnings`), and collapsed grade cut-offs.
+pub fn train_warnings(b: &Bundle, warnings: &[String]) -> Vec<String> {
+    let kept = &b.training.kept_flagged_columns;
+    let kept = (!kept.is_empty()).then(|| format!("kept columns the leakage guard flagged: {}", kept.join(", ")));
+    kept.into_iter().chain(warnings.iter().cloned()).chain(grade_collapse_warning(&b.grades)).collect()
 }
 
 impl Evaluation {
