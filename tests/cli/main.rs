@@ -15,6 +15,7 @@ mod litter;
 mod loading;
 mod logistic_crosscheck;
 mod pilot;
+mod properties;
 mod rules;
 mod safety_outputs;
 mod score;
