@@ -146,7 +146,10 @@ fn a_signed_bundle_loads_with_its_key_and_a_wrong_signature_is_refused() {
     assert!(o.status.success(), "{:?}", text(&o));
     assert_eq!(fs::read(d.join("out.csv")).unwrap(), fs::read(d.join("env.csv")).unwrap());
     assert!(score(d, "models/s.json", &[]).status.success());
-    assert!(run(d, &["inspect", "models/s.json", "--sign-key", "team.key"]).status.success());
+    let o = run(d, &["inspect", "models/s.json", "--sign-key", "team.key"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let key_id = b["signature"]["key_id"].as_str().unwrap();
+    assert!(text(&o).0.contains(&format!("  signed (hmac-sha256, key id {key_id})")), "{}", text(&o).0);
     let evaluate = ["evaluate", "--data", "data/history.csv", "--model", "models/s.json", "--sign-key", "team.key"];
     assert!(run(d, &evaluate).status.success());
 
