@@ -234,7 +234,12 @@ impl TrainConfig {
     /// checks the result once.
     pub fn parse_file(path: &Path) -> Result<Self, ConfigError> {
         let text = read_text_limited(path, CONFIG_LIMIT)?;
-        toml::from_str(&text).map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })
+        TrainConfig::from_toml(&text, path)
+    }
+
+    /// Parses config text (`path` is named in errors); ranges are not checked yet.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })
     }
 
     /// Reads, parses and range-checks a TOML config file (errors name the file).
