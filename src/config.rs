@@ -40,23 +40,29 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::data::limited::{read_text_limited, Limit, ReadError};
 use crate::data::typing::ColumnKind;
 use crate::features::FeatureParams;
 use crate::leakage::{LeakageParams, ValidLeakageParams};
 use crate::models::logistic::{LogisticParams, ValidLogisticParams};
 use crate::params::ParamError;
 
+/// Largest config file accepted: 1 MiB (a config is a page of TOML), checked before it is read.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+const CONFIG_LIMIT: Limit = Limit {
+    what: "config file",
+    bytes: MAX_CONFIG_BYTES,
+    advice: "a config file is a page of TOML: check that --config names the right file",
+};
+
 /// Errors reading a config file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("{path}: cannot read the config file: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    /// The file could not be read whole (missing, a FIFO nobody writes to, not UTF-8, larger
+    /// than [`MAX_CONFIG_BYTES`]).
+    #[error(transparent)]
+    Read(#[from] ReadError),
     /// The TOML is malformed or has unknown keys / wrong types.
     #[error("{path}: {message}")]
     Toml {
@@ -227,9 +233,13 @@ impl TrainConfig {
     /// checked yet: command-line flags may still override values, and [`TrainConfig::check`]
     /// checks the result once.
     pub fn parse_file(path: &Path) -> Result<Self, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })
+        let text = read_text_limited(path, CONFIG_LIMIT)?;
+        TrainConfig::from_toml(&text, path)
+    }
+
+    /// Parses config text (`path` is named in errors); ranges are not checked yet.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Toml { path: path.to_path_buf(), message: e.to_string() })
     }
 
     /// Reads, parses and range-checks a TOML config file (errors name the file).

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::bundle::{Bundle, BundleError};
+use crate::bundle::{Bundle, BundleError, SignKey};
 use crate::data::load::{read_table_hashed, LoadError};
 use crate::data::typing::{day_numbers, read_dates, read_labels_with, LeadFrame, MissingTokens, TypingError};
 use crate::evaluation::compare::ScorerScores;
@@ -61,6 +61,8 @@ pub struct InputPlan {
     pub newest_share: Option<f64>,
     /// Keep only the leads the (first) bundle held out when it was trained on this file.
     pub heldout: bool,
+    /// Refuse bundles not signed with this key.
+    pub sign_key: Option<SignKey>,
 }
 
 /// Errors while reading and scoring.
@@ -392,7 +394,8 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
             return Err(InputError::Share { share });
         }
     }
-    let bundles: Vec<Bundle> = plan.models.iter().map(|p| Bundle::load(p)).collect::<Result<_, _>>()?;
+    let bundles: Vec<Bundle> =
+        plan.models.iter().map(|p| Bundle::load_verified(p, plan.sign_key.as_ref())).collect::<Result<_, _>>()?;
     let as_of = plan.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let rules: Vec<RulesPlan> = plan
         .rules

@@ -170,8 +170,11 @@ pub fn input_paths(input: &ScorerInputArgs) -> Vec<(&'static str, Option<&Path>)
 
 /// Runs `evaluate`.
 pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
-    let plan =
-        args.input.plan(args.date_column.clone(), args.date_column.as_ref().map(|_| args.newest_share), args.heldout);
+    let plan = args.input.plan(
+        args.date_column.clone(),
+        args.date_column.as_ref().map(|_| args.newest_share),
+        args.heldout,
+    )?;
     let opts = CompareOptions { n_boot: args.n_boot, seed: args.seed, capacity: args.capacity, ..Default::default() }
         .check()?;
     check_outputs(
@@ -236,6 +239,7 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
             set.skipped_unlabelled
         ));
     }
+    super::print_warnings(cmp.warnings());
     out.push_str(&cmp.render());
     for (what, p) in [("JSON", &args.json), ("report", &args.report)] {
         if let Some(p) = p {

@@ -36,12 +36,20 @@ pub struct ScorerInputArgs {
     /// Date the rules' activity points are computed at (YYYY-MM-DD; default today).
     #[arg(long, value_parser = super::parse_as_of)]
     pub as_of: Option<chrono::NaiveDate>,
+    /// Signing key the bundles must be signed with.
+    #[command(flatten)]
+    pub sign: super::SignKeyArg,
 }
 
 impl ScorerInputArgs {
-    /// The input plan, with the command's own choice of rows.
-    pub fn plan(&self, date_column: Option<String>, newest_share: Option<f64>, heldout: bool) -> InputPlan {
-        InputPlan {
+    /// The input plan, with the command's own choice of rows (reads the signing key, if any).
+    pub fn plan(
+        &self,
+        date_column: Option<String>,
+        newest_share: Option<f64>,
+        heldout: bool,
+    ) -> anyhow::Result<InputPlan> {
+        Ok(InputPlan {
             data: self.data.clone(),
             target: self.target.clone(),
             positive: split_list(&self.positive),
@@ -53,6 +61,7 @@ impl ScorerInputArgs {
             date_column,
             newest_share,
             heldout,
-        }
+            sign_key: self.sign.load()?,
+        })
     }
 }

@@ -17,11 +17,14 @@ pub struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Signing key.
+    #[command(flatten)]
+    pub sign: super::SignKeyArg,
 }
 
 /// Runs `inspect`.
 pub fn run(args: InspectArgs) -> anyhow::Result<Outcome> {
-    let b = Bundle::load(&args.bundle)?;
+    let b = Bundle::load_verified(&args.bundle, args.sign.load()?.as_ref())?;
     let i = inspect(&b);
     if args.json {
         print_out(&format!("{}\n", serde_json::to_string_pretty(&i)?))?;

@@ -80,6 +80,14 @@ pub fn print_out(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Prints warnings to stderr, one `warning:` line each: stdout carries only the results, so
+/// `leadscore evaluate ... > report.txt` keeps the caveats on screen and out of the file.
+pub fn print_warnings<'a>(warnings: impl IntoIterator<Item = &'a String>) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 /// Parses a `--as-of` date, saying the expected form and echoing the value on error
 /// (chrono's own messages, "input contains invalid characters", say neither).
 pub fn parse_as_of(value: &str) -> Result<chrono::NaiveDate, String> {
@@ -108,5 +116,23 @@ mod tests {
             let e = parse_as_of(bad).unwrap_err();
             assert_eq!(e, format!("\"{bad}\" is not a date: expected YYYY-MM-DD, e.g. 2026-06-30"));
         }
+    }
+}
+
+/// `--sign-key FILE` (or `LEADSCORE_SIGN_KEY_FILE`), flattened into every command that writes
+/// or loads a bundle: train signs with it, the others refuse a bundle not signed with it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SignKeyArg {
+    /// HMAC-SHA256 key file for bundle signatures: `train` signs the bundle with it; commands
+    /// that load a bundle refuse one whose signature fails or that is unsigned. Make one with
+    /// `openssl rand -hex 32 > leadscore.key` (at least 32 bytes).
+    #[arg(long = "sign-key", value_name = "FILE", env = "LEADSCORE_SIGN_KEY_FILE")]
+    pub sign_key: Option<std::path::PathBuf>,
+}
+
+impl SignKeyArg {
+    /// Reads the key, if one was given.
+    pub fn load(&self) -> anyhow::Result<Option<leadscore::bundle::SignKey>> {
+        Ok(self.sign_key.as_deref().map(leadscore::bundle::SignKey::from_file).transpose()?)
     }
 }

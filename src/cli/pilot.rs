@@ -169,9 +169,7 @@ fn run_analyze(a: AnalyzeArgs) -> anyhow::Result<Outcome> {
         out.push_str(&format!(" ({} leads still open left out)", o.open));
     }
     out.push('\n');
-    for w in &o.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
+    super::print_warnings(&o.warnings);
     out.push_str(&r.render());
     if o.undated_conversions > 0 {
         out.push_str(&format!("{} converted leads lack a date and have no cycle length\n", o.undated_conversions));

@@ -2,9 +2,11 @@
 //!
 //! - `rules check FILE [--data FILE]`: exit 0 when the file is valid (warnings, such as a
 //!   value that never occurs in the data, are printed but do not fail); exit 1 when the
-//!   file was read but has problems (syntax, unknown fields, bad regexes, contradictory
-//!   thresholds, columns the data does not have), each printed with its line; exit 2 when
-//!   a file cannot be read at all.
+//!   file was read but its content has problems (TOML syntax, a value of the wrong type,
+//!   unknown fields, bad regexes, contradictory thresholds, columns the data does not have),
+//!   each printed with its line; exit 2 when a file cannot be read at all (missing, not
+//!   UTF-8, over the 1 MiB limit, a FIFO nobody writes to, or a `--data` file that does not
+//!   load).
 //! - `rules explain --rules FILE --data FILE [--activities FILE] [--as-of DATE] --id LEAD`:
 //!   the itemised breakdown of one lead (text, or `--json`).
 
@@ -29,7 +31,9 @@ pub struct RulesArgs {
 /// `rules` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// Validate a rules file (exit 0 valid, 1 problems found, 2 unreadable).
+    /// Validate a rules file: exit 0 valid; 1 its content has problems (TOML syntax or types,
+    /// unknown fields, rules, columns missing from --data), each with its line; 2 a file
+    /// cannot be read (missing, not UTF-8, over 1 MiB, --data does not load).
     Check(CheckArgs),
     /// Show one lead's itemised points breakdown.
     Explain(ExplainArgs),
@@ -82,7 +86,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<Outcome> {
 fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
     let rules = match RuleSet::load(&args.file) {
         Ok(r) => r,
-        Err(e @ (RulesError::Syntax { .. } | RulesError::Invalid { .. } | RulesError::TooLarge { .. })) => {
+        Err(e @ (RulesError::Syntax { .. } | RulesError::Invalid { .. })) => {
             eprintln!("error: {e}");
             return Ok(Outcome::Problems);
         }

@@ -91,6 +91,9 @@ pub struct ScoreArgs {
     /// Print the run summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Signing key the bundle must be signed with.
+    #[command(flatten)]
+    pub sign: super::SignKeyArg,
 }
 
 /// Appends `line` and a newline to `path` (created if needed): one write, so lines of runs that
@@ -177,6 +180,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     plan.rank_in_run = args.rank_in_run;
     plan.keep_columns = args.keep_columns.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
     plan.open_only = args.open_only;
+    plan.sign_key = args.sign.load()?;
     check_outputs(
         &[("--out", Some(args.out.as_path()))],
         &[

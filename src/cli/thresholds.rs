@@ -94,7 +94,7 @@ pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
         Period::Week => leadscore::thresholds::Period::Week,
         Period::Month => leadscore::thresholds::Period::Month,
     };
-    let input = args.input.plan(args.date_column.clone(), None, args.heldout);
+    let input = args.input.plan(args.date_column.clone(), None, args.heldout)?;
     let mut plan = ThresholdsPlan::new(input, args.capacity, period)?;
     plan.percentile = args.percentile;
     plan.target_precision = args.target_precision;
@@ -108,9 +108,7 @@ pub fn run(args: ThresholdsArgs) -> anyhow::Result<Outcome> {
         r => r?,
     };
     let mut out = format!("{}: {} labelled leads, target \"{}\"\n", set.data.display(), set.labels.len(), set.target);
-    for w in &set.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
+    super::print_warnings(&set.warnings);
     if let Some(b) = budget {
         out.push_str(&format!("capacity: {} leads x {} period(s) = {} leads\n", b.per_period, b.periods, b.total));
     }

@@ -118,10 +118,13 @@ pub struct TrainArgs {
     /// Write the bundle even when no model beats predicting the base rate (it is marked weak).
     #[arg(long)]
     pub allow_weak: bool,
+    /// Signing key.
+    #[command(flatten)]
+    pub sign: super::SignKeyArg,
     /// Bundle to write [default: models/<data file name>.json].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Print only errors.
+    /// Print only errors and warnings (both on stderr).
     #[arg(long)]
     pub quiet: bool,
 }
@@ -203,6 +206,7 @@ impl TrainArgs {
             }),
             models,
             primary: self.primary,
+            sign_key: self.sign.load()?,
         })
     }
 
@@ -263,20 +267,20 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Outcome> {
     };
     match train(&plan, &mut progress) {
         Ok(outcome) => {
+            use leadscore::present::train::{train_report, train_warnings};
+            // Warnings go to stderr even with --quiet: a nightly job's log should have them.
+            super::print_warnings(&train_warnings(&outcome.bundle, &outcome.warnings));
             if !quiet {
-                print_out(&leadscore::present::train::train_report(
-                    &outcome.bundle,
-                    &outcome.notes,
-                    &outcome.warnings,
-                ))?;
+                print_out(&train_report(&outcome.bundle, &outcome.notes))?;
                 print_out(&format!("bundle written to {}\n", plan.out.display()))?;
             }
             Ok(Outcome::Ok)
         }
         Err(TrainError::NoSignal { path, why, outcome }) => {
+            let o = &outcome;
+            super::print_warnings(&leadscore::present::train::train_warnings(&o.bundle, &o.warnings));
             if !quiet {
-                let o = &outcome;
-                print_out(&leadscore::present::train::train_report(&o.bundle, &o.notes, &o.warnings))?;
+                print_out(&leadscore::present::train::train_report(&o.bundle, &o.notes))?;
             }
             eprintln!("error: {}", TrainError::NoSignal { path, why, outcome });
             Ok(Outcome::Problems)

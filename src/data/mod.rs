@@ -1,10 +1,13 @@
-//! Data in and out: opening files ([`source`]), loading lead files ([`load`], which reads
+//! Data in and out: opening files ([`source`]; small whole files under a size limit:
+//! [`limited`]), loading lead files ([`load`], which reads
 //! CSV through [`csv_read`] and NDJSON through [`ndjson`]), typing values ([`typing`]), and
-//! writing scored output ([`output`]).
+//! writing scored output ([`output`], staged through [`staging`]'s temporary files).
 
 pub mod csv_read;
+pub mod limited;
 pub mod load;
 pub mod ndjson;
 pub mod output;
 pub mod source;
+pub mod staging;
 pub mod typing;

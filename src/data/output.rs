@@ -5,7 +5,9 @@
 //!   of the command's inputs (or as another of its outputs);
 //! - [`stage_file`] creates a temporary file beside the target (same directory, so the final
 //!   rename is atomic) with the permissions a normal new file would get (0644 less the
-//!   umask on Unix), or the existing target's, instead of tempfile's private 0600;
+//!   umask on Unix), or the existing target's, instead of tempfile's private 0600; it is
+//!   named and locked so that, should the run be killed, the next run writing to that
+//!   directory can prove it stale and remove it ([`super::staging`]);
 //! - a fully written temporary file becomes a [`Staged`] file, and [`commit_all`] moves every
 //!   staged file of a run into place together: if one move fails, the files already moved
 //!   are rolled back (new ones removed, overwritten ones restored), so either all outputs
@@ -21,6 +23,7 @@ use polars::prelude::*;
 use tempfile::{NamedTempFile, TempPath};
 
 use super::load::FileFormat;
+use super::staging::{self, BACKUP_PREFIX, STAGE_PREFIX};
 
 /// Errors while writing output.
 #[derive(Debug, thiserror::Error)]
@@ -157,7 +160,8 @@ fn directory_of(path: &Path) -> &Path {
 
 /// Creates an empty temporary file beside `target` (creating the directory if needed), with
 /// the permissions of the existing target, or those of a normal new file (0644 less the
-/// umask) on Unix. Fails early when `target` is a directory.
+/// umask) on Unix. Fails early when `target` is a directory. Stale temporary files of ours in
+/// that directory (left by a killed run) are removed first.
 pub fn stage_file(target: &Path) -> Result<NamedTempFile, OutputError> {
     let io = io_err(target);
     if target.is_dir() {
@@ -165,14 +169,15 @@ pub fn stage_file(target: &Path) -> Result<NamedTempFile, OutputError> {
     }
     let dir = directory_of(target);
     std::fs::create_dir_all(dir).map_err(&io)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".leadscore-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let tmp = builder.tempfile_in(dir).map_err(&io)?;
+    staging::remove_stale(dir);
+    let tmp = staging::create_locked(dir, STAGE_PREFIX, |_builder| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            _builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+    })
+    .map_err(&io)?;
     #[cfg(unix)]
     if let Ok(meta) = std::fs::metadata(target) {
         if meta.is_file() {
@@ -183,17 +188,17 @@ pub fn stage_file(target: &Path) -> Result<NamedTempFile, OutputError> {
 }
 
 /// A complete temporary file waiting to be moved over its target. Dropping it removes the
-/// temporary file.
+/// temporary file. It stays open (and locked, see [`super::staging`]) until it is moved.
 #[derive(Debug)]
 pub struct Staged {
-    temp: TempPath,
+    temp: NamedTempFile,
     target: PathBuf,
 }
 
 impl Staged {
     /// Wraps a fully written temporary file (from [`stage_file`]) for `target`.
     pub fn new(file: NamedTempFile, target: &Path) -> Staged {
-        Staged { temp: file.into_temp_path(), target: target.to_path_buf() }
+        Staged { temp: file, target: target.to_path_buf() }
     }
 
     /// Stages `bytes` for `target`.
@@ -210,7 +215,7 @@ impl Staged {
 
     /// The temporary file's path.
     pub fn temp_path(&self) -> &Path {
-        &self.temp
+        self.temp.path()
     }
 
     /// Moves this one file into place (atomic: a rename in one directory).
@@ -222,28 +227,53 @@ impl Staged {
 /// A target moved into place by [`commit_all`], with what to restore on rollback.
 struct Moved {
     target: PathBuf,
-    /// A hard link to (or copy of) the file the target replaced, if there was one.
-    backup: Option<TempPath>,
+    /// The file the target replaced, if there was one.
+    backup: Option<Backup>,
+}
+
+/// The previous version of a target, beside it under our naming and locked (so no other run
+/// takes it for litter): a hard link where possible, else a copy. Dropping it removes it.
+enum Backup {
+    Link { path: TempPath, _lock: File },
+    Copy(NamedTempFile),
+}
+
+impl Backup {
+    /// Puts the previous version back as `target`.
+    fn restore(self, target: &Path) {
+        // Best effort: the error that got us here is the one worth reporting.
+        let _ = match self {
+            Backup::Link { path, _lock } => path.persist(target).map_err(|e| e.error),
+            Backup::Copy(tmp) => tmp.persist(target).map(drop).map_err(|e| e.error),
+        };
+    }
 }
 
 /// A link to (or, where links are impossible, a copy of) `target` beside it.
-fn backup_of(target: &Path) -> std::io::Result<TempPath> {
-    let path =
-        tempfile::Builder::new().prefix(".leadscore-backup-").tempfile_in(directory_of(target))?.into_temp_path();
-    std::fs::remove_file(&path)?;
-    if std::fs::hard_link(target, &path).is_err() {
-        std::fs::copy(target, &path)?;
+fn backup_of(target: &Path) -> std::io::Result<Backup> {
+    let dir = directory_of(target);
+    let name = staging::create_locked(dir, BACKUP_PREFIX, |_| {})?.into_temp_path();
+    let path = name.to_path_buf();
+    // The name is free once the placeholder goes; the link then takes it, and is locked
+    // before anyone can take it for litter (or, if someone did, replaced by a copy).
+    drop(name);
+    if std::fs::hard_link(target, &path).is_ok() {
+        match staging::lock_existing(&path) {
+            Ok(Some(lock)) => return Ok(Backup::Link { path: TempPath::try_from_path(path)?, _lock: lock }),
+            _ => {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
     }
-    Ok(path)
+    let mut copy = staging::create_locked(dir, BACKUP_PREFIX, |_| {})?;
+    std::io::copy(&mut File::open(target)?, copy.as_file_mut())?;
+    Ok(Backup::Copy(copy))
 }
 
 fn roll_back(moved: Vec<Moved>) {
-    // Best effort: the error that got us here is the one worth reporting.
     for m in moved.into_iter().rev() {
         match m.backup {
-            Some(b) => {
-                let _ = std::fs::rename(&b, &m.target);
-            }
+            Some(b) => b.restore(&m.target),
             None => {
                 let _ = std::fs::remove_file(&m.target);
             }
@@ -405,7 +435,7 @@ mod tests {
         // ... and at commit time, before anything moves.
         let mut tmp = NamedTempFile::new_in(d).unwrap();
         tmp.write_all(b"x").unwrap();
-        let c = Staged { temp: tmp.into_temp_path(), target: d.join("r.html") };
+        let c = Staged { temp: tmp, target: d.join("r.html") };
         let e = commit_all(vec![a, b, c]).unwrap_err();
         assert!(e.to_string().contains("is a directory"), "{e}");
         assert_eq!(names(d), ["old.json", "r.html"]);

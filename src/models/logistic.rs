@@ -166,8 +166,19 @@ impl ValidLogisticParams {
     }
 }
 
+/// Largest standardised value a term of the margin uses: a lead's value farther than this
+/// many standard deviations from the training mean counts as this far. Without it, two
+/// extreme values (1e308 in one column, -1e308 in another) made terms of +inf and -inf, and
+/// the probability NaN. Training values never come near it (a standardised value of n rows
+/// is at most √(n−1)), and any lead this far out is saturated at 0 or 1 anyway.
+pub const MAX_STANDARDISED: f64 = 1e9;
+
+fn term(w: f64, v: f64) -> f64 {
+    w * v.clamp(-MAX_STANDARDISED, MAX_STANDARDISED)
+}
+
 impl LogisticModel {
-    /// Log-odds of conversion per row.
+    /// Log-odds of conversion per row (finite: see [`MAX_STANDARDISED`]).
     pub fn margins(&self, x: &FeatureMatrix) -> Vec<f64> {
         let mut z = vec![self.intercept; x.n_rows];
         for (j, &w) in self.coefficients.iter().enumerate() {
@@ -175,7 +186,7 @@ impl LogisticModel {
                 continue;
             }
             for (zi, &v) in z.iter_mut().zip(x.column(j)) {
-                *zi += w * v;
+                *zi += term(w, v);
             }
         }
         z
@@ -192,7 +203,7 @@ impl LogisticModel {
     pub fn contributions(&self, pipeline: &FittedPipeline, x: &FeatureMatrix, i: usize) -> Vec<(usize, f64)> {
         let mut out = vec![0.0; pipeline.columns.len()];
         for (j, d) in pipeline.design.iter().enumerate() {
-            out[d.source] += self.coefficients[j] * x.column(j)[i];
+            out[d.source] += term(self.coefficients[j], x.column(j)[i]);
         }
         out.into_iter().enumerate().collect()
     }
@@ -210,6 +221,28 @@ mod tests {
         let mut data = x1.to_vec();
         data.extend_from_slice(&x2);
         (FeatureMatrix { n_rows: 10, names: vec!["a".into(), "b".into()], data }, y.to_vec())
+    }
+
+    #[test]
+    fn two_opposite_extreme_values_give_a_probability_not_nan() {
+        // Found by the property test (tests/cli/properties.rs): 1.8e308 in one column and
+        // -1e308 in another standardise to +inf and -inf, and inf - inf made the margin NaN.
+        let m = LogisticModel {
+            coefficients: vec![0.5, 0.7],
+            intercept: -1.0,
+            params: LogisticParams { l2: 1.0, max_iterations: 10, tolerance: 1e-6 },
+        };
+        let x = FeatureMatrix {
+            n_rows: 3,
+            names: vec!["a".into(), "b".into()],
+            data: vec![f64::INFINITY, 1.0, 1e300, f64::NEG_INFINITY, 2.0, -1e300],
+        };
+        let p = m.predict_proba(&x);
+        // 0.5 * 1e9 - 0.7 * 1e9 < 0: the larger coefficient wins, as it would at any finite
+        // distance; ordinary values are untouched.
+        assert_eq!(p[0], 0.0);
+        assert_eq!(p[1], sigmoid(-1.0 + 0.5 + 1.4));
+        assert_eq!(p[2], 0.0);
     }
 
     #[test]

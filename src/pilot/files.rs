@@ -7,7 +7,8 @@
 //! the data file itself, or joins a separate assignment file on the id.
 //!
 //! Impossible input is an error naming the file, column and row, never a silent number: a
-//! lead id twice in the pilot data (it would be counted twice, or in both arms), an id
+//! lead id twice in the leads to assign (the repeat would silently share the first one's
+//! arm) or in the pilot data (it would be counted twice, or in both arms), an id
 //! assigned to both arms in the assignment file, a conversion dated before the lead's
 //! creation (a negative sales cycle), an assignment that leaves an arm empty. An arm column
 //! in the data that disagrees with `--assignment` is not an error (the assignment file is the
@@ -70,6 +71,24 @@ pub enum PilotFileError {
         row: usize,
         /// ", in both arms (treatment and control)" when the arms differ.
         arms: String,
+    },
+    /// The same lead id twice in the leads to assign.
+    #[error("{path}: lead \"{id}\" appears in rows {first_row} and {row} of column \"{column}\"{extent}; a lead gets one arm, so each lead must appear once: remove the duplicate rows{hint}. No assignment was written")]
+    DuplicateAssignment {
+        /// Data file.
+        path: PathBuf,
+        /// The id column.
+        column: String,
+        /// The first repeated id.
+        id: String,
+        /// 1-based row of its first occurrence.
+        first_row: usize,
+        /// 1-based row of its repeat.
+        row: usize,
+        /// How widespread: " (and 4 more ids appear more than once)", or "".
+        extent: String,
+        /// When every row has the same id: advice about `--id`.
+        hint: String,
     },
     /// The assignment file gives one id both arms.
     #[error("{path}: lead \"{id}\" is assigned to {first} in row {first_row} and to {second} in row {row}; a lead belongs to one arm: fix the assignment file (re-run `pilot assign`)")]
@@ -164,6 +183,7 @@ pub fn assign_file(plan: &AssignPlan) -> Result<AssignSummary, PilotFileError> {
         None => None,
     };
     let strata: Option<Vec<Option<&str>>> = strata_col.map(|c| c.iter().collect());
+    refuse_duplicate_ids(plan, &id_vals)?;
     let (arms, balance) = assign(&id_vals, strata.as_deref(), plan.share, plan.seed)
         .map_err(|source| PilotFileError::Assign { path: plan.data.clone(), source })?;
     let mut cols = vec![
@@ -196,6 +216,51 @@ pub fn assign_file(plan: &AssignPlan) -> Result<AssignSummary, PilotFileError> {
     w.write(&mut out)?;
     w.finish()?;
     Ok(AssignSummary { leads: arms.len(), treatment, control, strata: balance })
+}
+
+/// Refuses an id on two rows (blank ids are left to [`assign`], which names them): the second
+/// row would silently get the first one's arm, and a pilot counting both would count the lead
+/// twice. When every row has one id, `--id` probably names the wrong column.
+fn refuse_duplicate_ids(plan: &AssignPlan, ids: &[Option<&str>]) -> Result<(), PilotFileError> {
+    let mut first_row: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    let mut first_repeat: Option<(&str, usize, usize)> = None;
+    let mut repeated: HashMap<&str, ()> = HashMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        let Some(id) = id.map(str::trim).filter(|s| !s.is_empty()) else { continue };
+        match first_row.get(id) {
+            Some(&first) => {
+                first_repeat.get_or_insert((id, first, i + 1));
+                repeated.insert(id, ());
+            }
+            None => {
+                first_row.insert(id, i + 1);
+            }
+        }
+    }
+    let Some((id, first, row)) = first_repeat else { return Ok(()) };
+    let extent = match repeated.len() - 1 {
+        0 => String::new(),
+        1 => " (and 1 more id appears more than once)".to_string(),
+        n => format!(" (and {n} more ids appear more than once)"),
+    };
+    let hint = if first_row.len() == 1 && ids.len() > 1 {
+        format!(
+            "; every one of the {} rows has this id: check that --id {} names the lead id column",
+            ids.len(),
+            plan.id
+        )
+    } else {
+        String::new()
+    };
+    Err(PilotFileError::DuplicateAssignment {
+        path: plan.data.clone(),
+        column: plan.id.clone(),
+        id: id.to_string(),
+        first_row: first,
+        row,
+        extent,
+        hint,
+    })
 }
 
 /// What `pilot analyze` reads.

@@ -5,17 +5,20 @@
 use crate::evaluation::compare::Comparison;
 
 impl Comparison {
-    /// The plain-text summary `evaluate` prints.
-    pub fn render(&self) -> String {
-        let mut s = String::new();
-        // Caveats first, where they cannot be missed; one line per distinct warning.
+    /// Every scorer's warnings, each distinct one once (the command prints them to stderr).
+    pub fn warnings(&self) -> Vec<&String> {
         let mut seen = Vec::new();
         for w in self.scorers.iter().flat_map(|r| &r.warnings) {
             if !seen.contains(&w) {
-                s.push_str(&format!("warning: {w}\n"));
                 seen.push(w);
             }
         }
+        seen
+    }
+
+    /// The plain-text summary `evaluate` prints (without [`Comparison::warnings`]).
+    pub fn render(&self) -> String {
+        let mut s = String::new();
         s.push_str(&format!(
             "{} leads, {} converted ({:.1}%)\n\n",
             self.leads,

@@ -64,6 +64,8 @@ pub struct Inspection<'a> {
     pub checksum: &'a str,
     /// First 12 hex digits of the checksum.
     pub model_id: String,
+    /// The signature's algorithm and key id, when the bundle is signed.
+    pub signature: Option<&'a crate::bundle::Signature>,
     /// When it was trained.
     pub trained_at: &'a str,
     /// The history file, its SHA-256, rows, labelled rows, conversions, rows fitted.
@@ -159,6 +161,7 @@ pub fn inspect(b: &Bundle) -> Inspection<'_> {
         format_version: &b.format_version,
         checksum: &b.checksum,
         model_id: crate::score::short_id(&b.checksum),
+        signature: b.signature.as_ref(),
         trained_at: &t.trained_at,
         data_file: &t.data_file,
         data_sha256: &t.data_sha256,
@@ -211,6 +214,10 @@ impl Inspection<'_> {
             },
             self.id_column.unwrap_or("(none: rows are numbered)")
         );
+        match self.signature {
+            Some(sig) => s.push_str(&format!("  signed ({}, key id {})\n", sig.algorithm, sig.key_id)),
+            None => s.push_str("  not signed (see --sign-key)\n"),
+        }
         s.push_str("\nmodels (hold-out metrics):\n");
         s.push_str("  model      AUC    95% interval      PR-AUC  log loss   Brier  evaluated on\n");
         for m in &self.models {

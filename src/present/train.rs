@@ -120,9 +120,8 @@ pub fn grade_collapse_warning(g: &GradeCuts) -> Option<String> {
 }
 
 /// The full training report; `notes` (what training decided about the data) follow the
-/// feature line; `warnings` (from training) are printed at the end with the grade warning,
-/// one `warning:` line each.
-pub fn train_report(b: &Bundle, notes: &[String], warnings: &[String]) -> String {
+/// feature line. Its warnings are [`train_warnings`], printed apart (stderr).
+pub fn train_report(b: &Bundle, notes: &[String]) -> String {
     let t = &b.training;
     let mut s = format!(
         "trained \"{}\" on {} ({} rows; {} labelled, {} without outcome skipped; {} converted = {:.1}%)\n",
@@ -146,12 +145,6 @@ pub fn train_report(b: &Bundle, notes: &[String], warnings: &[String]) -> String
     ));
     for n in notes {
         s.push_str(&format!("{n}\n"));
-    }
-    if !t.kept_flagged_columns.is_empty() {
-        s.push_str(&format!(
-            "warning: kept columns the leakage guard flagged: {}\n",
-            t.kept_flagged_columns.join(", ")
-        ));
     }
     s.push_str("\nleakage guard (alone AUC and IV out of fold, share of a screening model's split gain, verdict):\n");
     s.push_str(&leakage_table(&b.leakage, 12));
@@ -195,10 +188,15 @@ pub fn train_report(b: &Bundle, notes: &[String], warnings: &[String]) -> String
     }
     let g = &b.grades;
     s.push_str(&format!("\ngrades: A >= {:.3}, B >= {:.3}, C >= {:.3}, else D ({})\n", g.a, g.b, g.c, g.source));
-    for w in warnings.iter().cloned().chain(grade_collapse_warning(g)) {
-        s.push_str(&format!("warning: {w}\n"));
-    }
     s
+}
+
+/// The warnings of a training run, for stderr: columns the leakage guard flagged that were
+/// kept, training's own (`warnings`), and collapsed grade cut-offs.
+pub fn train_warnings(b: &Bundle, warnings: &[String]) -> Vec<String> {
+    let kept = &b.training.kept_flagged_columns;
+    let kept = (!kept.is_empty()).then(|| format!("kept columns the leakage guard flagged: {}", kept.join(", ")));
+    kept.into_iter().chain(warnings.iter().cloned()).chain(grade_collapse_warning(&b.grades)).collect()
 }
 
 impl Evaluation {

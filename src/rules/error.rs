@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use polars::prelude::PolarsError;
 
+use crate::data::limited::ReadError;
 use crate::data::load::LoadError;
 
 /// One problem found while checking a rules file.
@@ -52,6 +53,10 @@ pub enum RulesError {
         /// Cause.
         source: std::io::Error,
     },
+    /// The rules file could not be read whole (missing, a FIFO nobody writes to, not UTF-8,
+    /// larger than [`super::set::MAX_FILE_BYTES`]).
+    #[error(transparent)]
+    Read(#[from] ReadError),
     /// The rules file is larger than we accept.
     #[error("{path}: the rules file is {bytes} bytes; the limit is {limit} (a rules file is a page or two of TOML)")]
     TooLarge {

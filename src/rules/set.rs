@@ -16,10 +16,18 @@ use super::condition::Condition;
 use super::error::{Problems, RulesError};
 pub use super::items::*;
 use super::spec::*;
+use crate::data::limited::{read_text_limited, Limit};
 use crate::data::typing::MissingTokens;
 
-/// Largest rules file accepted.
+/// Largest rules file accepted: 1 MiB.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// The rules file's size limit, checked before it is read (a pipe is read only that far).
+const RULES_LIMIT: Limit = Limit {
+    what: "rules file",
+    bytes: MAX_FILE_BYTES,
+    advice: "a rules file is a page or two of TOML: check that this is the right file",
+};
 /// Most rules of all kinds in one file.
 pub const MAX_RULES: usize = 2000;
 
@@ -63,12 +71,7 @@ pub struct RuleSet {
 impl RuleSet {
     /// Reads and checks a rules file.
     pub fn load(path: &Path) -> Result<RuleSet, RulesError> {
-        let io = |source| RulesError::Io { path: path.to_path_buf(), source };
-        let bytes = std::fs::metadata(path).map_err(io)?.len();
-        if bytes > MAX_FILE_BYTES {
-            return Err(RulesError::TooLarge { path: path.to_path_buf(), bytes, limit: MAX_FILE_BYTES });
-        }
-        let text = std::fs::read_to_string(path).map_err(io)?;
+        let text = read_text_limited(path, RULES_LIMIT)?;
         RuleSet::parse(&text, path)
     }
 

@@ -48,7 +48,7 @@ pub use summary::{RulesSummary, ScoreSummary};
 
 use input::{context_columns, id_source, input_hashes, lead_ids, open_rows};
 
-use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference};
+use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference, SignKey};
 use crate::data::load::{BatchReader, LoadError, ReadOptions};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::evaluation::Signal;
@@ -101,6 +101,8 @@ pub struct ScorePlan {
     pub hash_inputs: bool,
     /// Incremental: stored scores to reuse for leads whose inputs are unchanged.
     pub reuse: Option<Reuse>,
+    /// Refuse a bundle not signed with this key.
+    pub sign_key: Option<SignKey>,
 }
 
 impl ScorePlan {
@@ -131,6 +133,7 @@ impl ScorePlan {
             open_only: false,
             hash_inputs: false,
             reuse: None,
+            sign_key: None,
         })
     }
 
@@ -211,7 +214,7 @@ struct Run {
 
 impl Run {
     fn load(plan: &ScorePlan) -> Result<Run, ScoreRunError> {
-        let bundle = plan.model.as_deref().map(Bundle::load).transpose()?;
+        let bundle = plan.model.as_deref().map(|p| Bundle::load_verified(p, plan.sign_key.as_ref())).transpose()?;
         let rules = match &plan.rules {
             Some(r) => Some(RulesPlan::load(&r.file, r.activities.as_deref(), r.as_of, plan.id.clone())?),
             None => None,

@@ -17,7 +17,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::bundle::{
-    Bundle, BundleError, GradeCuts, ModelEntry, ScoreReference, TrainingInfo, FORMAT, FORMAT_MAJOR, FORMAT_MINOR,
+    Bundle, BundleError, GradeCuts, ModelEntry, ScoreReference, SignKey, TrainingInfo, FORMAT, FORMAT_MAJOR,
+    FORMAT_MINOR,
 };
 use crate::config::{CheckedConfig, ConfigError, TrainConfig};
 use crate::data::load::LoadError;
@@ -77,6 +78,8 @@ pub struct TrainPlan {
     pub dedupe: Option<Dedupe>,
     /// Write the bundle even when no model beats predicting the base rate.
     pub allow_weak: bool,
+    /// Sign the bundle with this key (see [`crate::bundle::sign`]).
+    pub sign_key: Option<SignKey>,
 }
 
 /// Errors while training.
@@ -545,6 +548,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             if cfg.evaluation.cv >= 2 { "out-of-fold" } else { "hold-out" },
         ),
         checksum: String::new(),
+        signature: None,
     };
     if let Some(why) = no_signal(plan, &bundle.models.iter().map(|m| m.evaluation.clone()).collect::<Vec<_>>()) {
         if !plan.allow_weak {
@@ -556,7 +560,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             why.join("; ")
         ));
     }
-    bundle.save(&plan.out)?;
+    bundle.save_signed(&plan.out, plan.sign_key.as_ref())?;
     Ok(TrainOutcome { bundle, warnings, notes })
 }
 

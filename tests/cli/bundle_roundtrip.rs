@@ -21,6 +21,7 @@ fn sample_plan(dir: &std::path::Path, out: &str, models: ModelChoice) -> TrainPl
         primary: None,
         dedupe: None,
         allow_weak: false,
+        sign_key: None,
     }
 }
 

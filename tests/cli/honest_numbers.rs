@@ -70,8 +70,8 @@ fn evaluate_output_does_not_depend_on_row_order() {
     let (b, jb) = eval("dead_first.csv");
     let (c, _) = eval("data/history.csv");
     assert_eq!(body(&a), body(&b));
-    // The training file itself (original row order) adds only the in-sample warning.
-    let c: String = c.lines().filter(|l| !l.starts_with("warning: these leads include")).collect::<Vec<_>>().join("\n");
+    // The training file itself (original row order) adds only the in-sample warning, which
+    // goes to stderr.
     assert_eq!(body(&a), body(&c));
     // Ranking statistics are exactly equal; sums such as the log loss may differ in the last
     // bit with the summation order, which no printed digit shows.
@@ -92,13 +92,15 @@ fn evaluate_output_does_not_depend_on_row_order() {
 }
 
 /// Trains on the sample with extra flags; returns the bundle path (relative to the dir).
+/// Trains; returns stderr, where the warnings go (stdout has none).
 fn train(d: &Path, out: &str, extra: &[&str]) -> String {
     let mut args =
         vec!["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--out", out];
     args.extend_from_slice(extra);
     let o = run(d, &args);
     assert!(o.status.success(), "{:?}", text(&o));
-    text(&o).0
+    assert!(!text(&o).0.contains("warning:"), "warnings go to stderr: {}", text(&o).0);
+    text(&o).1
 }
 
 #[test]
@@ -139,19 +141,21 @@ fn in_sample_evaluation_is_flagged() {
         "warning: these leads include the rows bundle models/m.json was trained on (640 of them): in-sample numbers";
     let o = run(d, &["evaluate", "--data", "data/history.csv", "--model", "models/m.json", "--json", "e.json"]);
     assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).0.contains(warning), "{}", text(&o).0);
+    // On stderr: `evaluate ... > report.txt` keeps it on screen; stdout is the report alone.
+    assert!(text(&o).1.contains(warning), "{}", text(&o).1);
+    assert!(!text(&o).0.contains("warning:"), "{}", text(&o).0);
     let j: Value = serde_json::from_str(&std::fs::read_to_string(d.join("e.json")).unwrap()).unwrap();
     assert!(j["scorers"][0]["warnings"][0].as_str().unwrap().contains("pass --heldout"), "{j}");
     // On the hold-out, or on another file, no warning.
     let o = run(d, &["evaluate", "--data", "data/history.csv", "--model", "models/m.json", "--heldout"]);
-    assert!(o.status.success() && !text(&o).0.contains("warning:"), "{:?}", text(&o));
+    assert!(o.status.success() && !text(&o).1.contains("warning:"), "{:?}", text(&o));
     reordered(d, "other.csv", |l| if converted(l) { 0 } else { 1 });
     let o = run(d, &["evaluate", "--data", "other.csv", "--model", "models/m.json"]);
-    assert!(o.status.success() && !text(&o).0.contains("warning:"), "{:?}", text(&o));
+    assert!(o.status.success() && !text(&o).1.contains("warning:"), "{:?}", text(&o));
     // thresholds prints the same warning, and carries it in its JSON.
     let o = run(d, &["thresholds", "--data", "data/history.csv", "--model", "models/m.json", "--json", "t.json"]);
     assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).0.contains(warning), "{}", text(&o).0);
+    assert!(text(&o).1.contains(warning) && !text(&o).0.contains(warning), "{:?}", text(&o));
     let j: Value = serde_json::from_str(&std::fs::read_to_string(d.join("t.json")).unwrap()).unwrap();
     assert!(j["warnings"][0].as_str().unwrap().contains("pass --heldout"), "{j}");
 }

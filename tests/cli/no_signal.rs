@@ -43,7 +43,7 @@ fn no_usable_signal_exits_1_and_writes_no_bundle_unless_allowed() {
     let o = run(dir.path(), &[&TRAIN[..], &["--allow-weak"]].concat());
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
-    assert!(out.contains("warning: no usable signal (") && out.contains("written because of --allow-weak"), "{out}");
+    assert!(err.contains("warning: no usable signal (") && err.contains("written because of --allow-weak"), "{err}");
     let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
     let base = &b["models"][0]["evaluation"]["base_rate"];
     assert!((base["rate"].as_f64().unwrap() - 0.294).abs() < 0.01, "{base}");

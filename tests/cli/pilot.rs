@@ -244,6 +244,39 @@ fn an_assignment_with_an_empty_arm_is_refused_and_writes_nothing() {
 }
 
 #[test]
+fn pilot_assign_refuses_duplicate_lead_ids_naming_the_id_and_rows() {
+    // Regression: duplicate ids were assigned silently (the repeat shared the first's arm).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("open.csv"), "lead_id,team\nA1,x\nA2,y\n A1 ,z\nA3,x\nA2,x\nA4,y\n").unwrap();
+    let o = run(d, &["pilot", "assign", "--data", "open.csv", "--out", "a.csv", "--seed", "1"]);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("open.csv: lead \"A1\" appears in rows 1 and 3 of column \"lead_id\" (and 1 more id appears more than once)"), "{err}");
+    assert!(err.contains("remove the duplicate rows. No assignment was written"), "{err}");
+    assert!(!d.join("a.csv").exists());
+}
+
+#[test]
+fn pilot_assign_with_one_id_on_every_row_blames_the_id_column_not_the_share() {
+    // Regression: every row with the same id put all leads in one arm, and the error blamed
+    // --treatment-share.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("open.csv"), format!("lead_id,source\n{}", "web,web\n".repeat(40))).unwrap();
+    let o = run(d, &["pilot", "assign", "--data", "open.csv", "--out", "a.csv", "--id", "source", "--seed", "1"]);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("lead \"web\" appears in rows 1 and 2 of column \"source\""), "{err}");
+    assert!(
+        err.contains("every one of the 40 rows has this id: check that --id source names the lead id column"),
+        "{err}"
+    );
+    assert!(!err.contains("--treatment-share"), "{err}");
+    assert!(!d.join("a.csv").exists());
+}
+
+#[test]
 fn an_arm_column_contradicting_the_assignment_is_reported() {
     use leadscore::pilot::files::{read_outcomes, AnalyzeFiles};
     let dir = tempfile::tempdir().unwrap();
@@ -273,7 +306,7 @@ fn an_arm_column_contradicting_the_assignment_is_reported() {
     let o = run(d, &["pilot", "analyze", "--data", "out.csv", "--assignment", "assign.csv", "--json", "a.json"]);
     assert!(o.status.success(), "{:?}", text(&o));
     let printed = "warning: out.csv: column \"arm\" disagrees with the assignment file assign.csv for 2 of 4 leads";
-    assert!(text(&o).0.contains(printed), "{:?}", text(&o));
+    assert!(text(&o).1.contains(printed) && !text(&o).0.contains("warning:"), "{:?}", text(&o));
     let j: Value = serde_json::from_str(&std::fs::read_to_string(d.join("a.json")).unwrap()).unwrap();
     assert!(j["warnings"][0].as_str().unwrap().contains("for 2 of 4 leads"), "{j}");
     // Agreeing data: no warning.

@@ -178,7 +178,8 @@ fn leakage_guard_stops_training_until_confirmed() {
     let allowed = run(dir.path(), &[&base[..], &["--allow-leaky"]].concat());
     let (out, err) = text(&allowed);
     assert!(allowed.status.success(), "{err}");
-    assert!(out.contains("warning: kept columns the leakage guard flagged: tags"), "{out}");
+    assert!(err.contains("warning: kept columns the leakage guard flagged: tags"), "{err}");
+    assert!(!out.contains("warning:"), "warnings go to stderr: {out}");
 }
 
 #[test]
@@ -527,7 +528,7 @@ fn a_column_blank_in_every_row_is_left_out_and_reported() {
     );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
-    assert!(out.contains("column \"notes\" is blank in every labelled row: left out of the models"), "{out}");
+    assert!(err.contains("warning: column \"notes\" is blank in every labelled row: left out of the models"), "{err}");
     let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
     assert!(!b.to_string().contains("\"notes\""), "the blank column is not in the bundle");
 }

@@ -142,6 +142,15 @@ impl GbmModel {
         self.init_score
     }
 
+    /// Every leaf value as `(tree, leaf, value)`, tree by tree (raw scores, after the learning
+    /// rate): for checking a loaded model's magnitudes.
+    pub fn leaves(&self) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
+        self.trees
+            .iter()
+            .enumerate()
+            .flat_map(|(t, tree)| tree.leaf_value.iter().enumerate().map(move |(l, &v)| (t, l, v)))
+    }
+
     /// Validation log loss after each boosting round (empty without a validation set).
     pub fn valid_log_loss(&self) -> &[f64] {
         &self.valid_log_loss

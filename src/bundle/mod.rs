@@ -4,23 +4,33 @@
 //! Layout: format name and version, the input schema, the fitted feature pipeline, one or
 //! more fitted models with their held-out metrics, the primary model's name, grade cut-offs,
 //! the leakage report, training metadata (rows, dates, data file and its SHA-256, seed,
-//! crate versions) and a SHA-256 checksum over the rest.
+//! crate versions), a SHA-256 checksum over the rest, and optionally an HMAC signature
+//! ([`sign`]).
+//!
+//! Loading ([`Bundle::load_verified`]): the file's size (at most [`MAX_BUNDLE_BYTES`], checked
+//! before reading), the format and version, the checksum, the signature when a key is given,
+//! then the content's shape and meaning ([`check`]: every leaf, coefficient, calibrator and
+//! quantile within bounds training can reach).
 //!
 //! Compatibility: fields added later carry serde defaults, so older bundles still load. A
 //! bundle whose *major* format version differs from ours is refused with a clear message.
+//! Format 1.1 added the score reference; 1.2 the optional signature, which the checksum does
+//! not cover (so a 1.1 reader still loads a signed bundle, without verifying it).
 //! Floats are written with serde_json's shortest round-trip form and read back with its
 //! `float_roundtrip` parser, so save → load → predict is bit-identical.
+
+pub mod check;
+pub mod sign;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::data::limited::{read_text_limited, Limit, ReadError};
 use crate::data::output::{OutputError, Staged};
-use crate::data::typing::ColumnKind;
 use crate::data::typing::TargetSpec;
 use crate::evaluation::Evaluation;
-use crate::features::pipeline::{DesignRole, Encoding};
 use crate::features::schema::InputColumn;
 use crate::features::FittedPipeline;
 use crate::leakage::ColumnCheck;
@@ -32,8 +42,23 @@ pub const FORMAT: &str = "leadscore-bundle";
 pub const FORMAT_MAJOR: u32 = 1;
 /// Minor version: bumped when fields are added (1: the score reference distribution; 2: each
 /// input column's training distribution, for drift; the base rate each model is judged
-/// against; the leakage guard's verdicts and signal levels).
+/// against; the leakage guard's verdicts and signal levels; the optional signature).
 pub const FORMAT_MINOR: u32 = 2;
+
+/// Largest bundle accepted: 64 MiB, refused from the file's size before any parsing. A
+/// 500-tree model beside a logistic one is about 6 MB, so this is ten times the largest
+/// bundle training writes in practice, while it bounds what a load can cost (a 200 MB file
+/// used to take 10.7 s and 3.4 GB before it was refused). Training refuses to write a
+/// larger bundle.
+pub const MAX_BUNDLE_BYTES: u64 = 64 << 20;
+
+const BUNDLE_LIMIT: Limit = Limit {
+    what: "model bundle",
+    bytes: MAX_BUNDLE_BYTES,
+    advice: "check that --model names a bundle written by `leadscore train`",
+};
+
+pub use sign::{KeyError, SignKey, Signature, SIGN_KEY_ENV};
 
 /// Errors reading or writing a bundle.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +97,51 @@ pub enum BundleError {
         /// Its major part.
         found_major: u32,
     },
+    /// The file could not be read whole (missing, a FIFO nobody writes to, not UTF-8, larger
+    /// than [`MAX_BUNDLE_BYTES`]).
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// A value no training could have written (see [`check`]).
+    #[error("{path}: {field}: {problem}; the bundle was damaged or edited after training: restore it from a copy, or retrain with `leadscore train`")]
+    Implausible {
+        /// The bundle path.
+        path: PathBuf,
+        /// The field, as a path into the JSON.
+        field: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A key was given but the bundle is not signed.
+    #[error("{path}: the bundle is not signed, but a signing key was given ({key}, from --sign-key or {SIGN_KEY_ENV}); retrain it with `leadscore train --sign-key {key}`, or load it without a key")]
+    Unsigned {
+        /// The bundle path.
+        path: PathBuf,
+        /// The key file.
+        key: PathBuf,
+    },
+    /// The signature was made with another key.
+    #[error("{path}: the bundle was signed with another key (key id {found}; {key} has id {given}); pass the key it was signed with")]
+    OtherKey {
+        /// The bundle path.
+        path: PathBuf,
+        /// The key file.
+        key: PathBuf,
+        /// The signature's key id.
+        found: String,
+        /// The given key's id.
+        given: String,
+    },
+    /// The signature does not match the content.
+    #[error("{path}: the signature does not match the bundle's content: it was changed after it was signed with {key}; refusing it. Restore it from a copy, or retrain")]
+    BadSignature {
+        /// The bundle path.
+        path: PathBuf,
+        /// The key file.
+        key: PathBuf,
+    },
+    /// The signing key could not be read.
+    #[error(transparent)]
+    Key(#[from] KeyError),
     /// The content does not match its checksum.
     #[error("{path}: checksum mismatch (the file was changed or damaged after training); retrain or restore it")]
     Checksum {
@@ -311,16 +381,29 @@ pub struct Bundle {
     /// `percentile` ranks a lead against. Absent in bundles before format 1.1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<ScoreReference>,
-    /// SHA-256 (hex) of the bundle serialised with this field empty.
+    /// SHA-256 (hex) of the bundle serialised with this field and `signature` empty.
     #[serde(default)]
     pub checksum: String,
+    /// HMAC-SHA256 of the same bytes, when the bundle was trained with a signing key
+    /// ([`sign`]). Absent before format 1.2 and in unsigned bundles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
 }
 
-fn digest(bundle: &Bundle) -> String {
+/// The bytes the checksum and the signature cover: the bundle without either.
+fn covered_bytes(bundle: &Bundle) -> Vec<u8> {
     let mut copy = bundle.clone();
     copy.checksum = String::new();
-    let bytes = serde_json::to_vec(&copy).expect("a bundle always serialises");
-    hex(&Sha256::digest(&bytes))
+    copy.signature = None;
+    serde_json::to_vec(&copy).expect("a bundle always serialises")
+}
+
+/// A bundle's file header: read before the whole, so another format or version gets its own
+/// message rather than a parse error.
+#[derive(Deserialize)]
+struct Header {
+    format: Option<serde_json::Value>,
+    format_version: Option<serde_json::Value>,
 }
 
 /// Lower-case hex of bytes (the data layer's, re-exported for bundle users).
@@ -339,40 +422,70 @@ impl Bundle {
     /// creating the directory if needed. The serialised text is first read back through the
     /// same checks as [`Bundle::load`], so a bundle that could not be loaded is never written.
     pub fn save(&mut self, path: &Path) -> Result<(), BundleError> {
-        self.checksum = digest(self);
-        let mut text = serde_json::to_string_pretty(self)
-            .map_err(|e| BundleError::Unloadable { path: path.to_path_buf(), message: e.to_string() })?;
+        self.save_signed(path, None)
+    }
+
+    /// [`Bundle::save`], signed with `key` when given.
+    pub fn save_signed(&mut self, path: &Path, key: Option<&SignKey>) -> Result<(), BundleError> {
+        let covered = covered_bytes(self);
+        self.checksum = hex(&Sha256::digest(&covered));
+        self.signature = key.map(|k| k.sign(&covered));
+        let unloadable = |message: String| BundleError::Unloadable { path: path.to_path_buf(), message };
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| unloadable(e.to_string()))?;
         text.push('\n');
-        if let Err(e) = Bundle::from_text(path, &text) {
+        if text.len() as u64 > MAX_BUNDLE_BYTES {
+            return Err(unloadable(format!(
+                "it would be {} bytes, over the {MAX_BUNDLE_BYTES}-byte limit of bundles; use fewer trees or fewer category levels",
+                text.len()
+            )));
+        }
+        if let Err(e) = Bundle::from_text(path, &text, key) {
             let message = match e {
                 BundleError::Malformed { message, .. } => message,
                 BundleError::Inconsistent { what, .. } => what,
+                BundleError::Implausible { field, problem, .. } => format!("{field}: {problem}"),
                 other => other.to_string(),
             };
-            return Err(BundleError::Unloadable { path: path.to_path_buf(), message });
+            return Err(unloadable(message));
         }
         Staged::bytes(path, text.as_bytes())?.commit()?;
         Ok(())
     }
 
-    /// Reads, version-checks, checksum-checks and consistency-checks a bundle.
+    /// Reads and checks a bundle without a signing key (a signed bundle loads unverified).
     pub fn load(path: &Path) -> Result<Bundle, BundleError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| BundleError::Io { path: path.to_path_buf(), source })?;
-        Bundle::from_text(path, &text)
+        Bundle::load_verified(path, None)
+    }
+
+    /// Reads a bundle (refusing one over [`MAX_BUNDLE_BYTES`] before parsing), then checks its
+    /// format version, checksum, signature (with `key`: a bundle not signed with it is
+    /// refused), shape and meaning.
+    pub fn load_verified(path: &Path, key: Option<&SignKey>) -> Result<Bundle, BundleError> {
+        let text = read_text_limited(path, BUNDLE_LIMIT)?;
+        Bundle::from_text(path, &text, key)
     }
 
     /// Parses and checks a bundle's text; `path` is named in errors.
-    fn from_text(path: &Path, text: &str) -> Result<Bundle, BundleError> {
+    pub fn from_text(path: &Path, text: &str, key: Option<&SignKey>) -> Result<Bundle, BundleError> {
         let malformed =
             |e: serde_json::Error| BundleError::Malformed { path: path.to_path_buf(), message: e.to_string() };
+        if text.len() as u64 > MAX_BUNDLE_BYTES {
+            return Err(BundleError::Read(ReadError::TooLarge {
+                path: path.to_path_buf(),
+                what: BUNDLE_LIMIT.what,
+                bytes: text.len() as u64,
+                exact: true,
+                limit: MAX_BUNDLE_BYTES,
+                advice: BUNDLE_LIMIT.advice,
+            }));
+        }
         // Check the header first, so a future format gives a version message, not a parse error.
-        let head: serde_json::Value = serde_json::from_str(text).map_err(malformed)?;
-        let format = head.get("format").and_then(|v| v.as_str()).unwrap_or("(none)");
+        let head: Header = serde_json::from_str(text).map_err(malformed)?;
+        let format = head.format.as_ref().and_then(|v| v.as_str()).unwrap_or("(none)");
         if format != FORMAT {
             return Err(BundleError::WrongFormat { path: path.to_path_buf(), found: format.to_string() });
         }
-        let version = head.get("format_version").and_then(|v| v.as_str()).unwrap_or("?").to_string();
+        let version = head.format_version.as_ref().and_then(|v| v.as_str()).unwrap_or("?").to_string();
         let major: Option<u32> = version.split('.').next().and_then(|m| m.parse().ok());
         if major != Some(FORMAT_MAJOR) {
             return Err(BundleError::Version {
@@ -381,97 +494,38 @@ impl Bundle {
                 found_major: major.unwrap_or(0),
             });
         }
-        let bundle: Bundle = serde_json::from_value(head).map_err(malformed)?;
-        if digest(&bundle) != bundle.checksum {
+        let bundle: Bundle = serde_json::from_str(text).map_err(malformed)?;
+        let covered = covered_bytes(&bundle);
+        if hex(&Sha256::digest(&covered)) != bundle.checksum {
             return Err(BundleError::Checksum { path: path.to_path_buf() });
         }
-        bundle.check_consistency().map_err(|what| BundleError::Inconsistent { path: path.to_path_buf(), what })?;
+        if let Some(key) = key {
+            bundle.verify(path, key, &covered)?;
+        }
+        check::shape(&bundle).map_err(|what| BundleError::Inconsistent { path: path.to_path_buf(), what })?;
+        check::meaning(&bundle).map_err(|e| BundleError::Implausible {
+            path: path.to_path_buf(),
+            field: e.field,
+            problem: e.problem,
+        })?;
         Ok(bundle)
     }
 
-    fn check_consistency(&self) -> Result<(), String> {
-        /// Largest logistic coefficient a bundle may hold.
-        const MAX_WEIGHT: f64 = 1e6;
-        if self.models.is_empty() {
-            return Err("no models".into());
+    fn verify(&self, path: &Path, key: &SignKey, covered: &[u8]) -> Result<(), BundleError> {
+        let Some(signature) = &self.signature else {
+            return Err(BundleError::Unsigned { path: path.to_path_buf(), key: key.path().to_path_buf() });
+        };
+        if key.verifies(covered, signature) {
+            return Ok(());
         }
-        let n_cols = self.pipeline.columns.len();
-        for d in &self.pipeline.design {
-            if d.source >= n_cols || !(d.std.is_finite() && d.std > 0.0) || !d.mean.is_finite() {
-                return Err("feature pipeline has an invalid design column".into());
-            }
-            let fits = match (&self.pipeline.columns[d.source].encoding, d.role) {
-                (Encoding::Number { .. }, DesignRole::Value | DesignRole::MissingIndicator) => true,
-                (Encoding::Categorical { levels, .. }, DesignRole::Level(l)) => l < levels.len(),
-                (Encoding::Categorical { .. }, DesignRole::Other | DesignRole::MissingLevel) => true,
-                _ => false,
-            };
-            if !fits {
-                return Err(format!(
-                    "design column for \"{}\" does not match its encoding",
-                    self.pipeline.columns[d.source].name
-                ));
-            }
+        if signature.key_id != key.id() {
+            return Err(BundleError::OtherKey {
+                path: path.to_path_buf(),
+                key: key.path().to_path_buf(),
+                found: signature.key_id.clone(),
+                given: key.id(),
+            });
         }
-        for c in &self.pipeline.columns {
-            let number = matches!(c.encoding, Encoding::Number { .. });
-            let numeric_kind = matches!(c.kind, ColumnKind::Numeric | ColumnKind::Boolean | ColumnKind::Date);
-            if number != numeric_kind || matches!(c.kind, ColumnKind::Id | ColumnKind::Ignore) {
-                return Err(format!("column \"{}\" has kind {} but a mismatched encoding", c.name, c.kind.as_str()));
-            }
-        }
-        for entry in &self.models {
-            match &entry.model {
-                FittedModel::Logistic(m) => {
-                    // A fitted, L2-penalised model on standardised columns never comes near
-                    // these; larger values can only be damage, and would overflow the margin.
-                    if m.coefficients
-                        .iter()
-                        .chain(std::iter::once(&m.intercept))
-                        .any(|w| w.is_nan() || w.abs() > MAX_WEIGHT)
-                    {
-                        return Err(format!("logistic model has a coefficient beyond ±{MAX_WEIGHT:e} or not finite"));
-                    }
-                    if m.coefficients.len() != self.pipeline.design.len() {
-                        return Err(format!(
-                            "logistic model has {} coefficients for {} design columns",
-                            m.coefficients.len(),
-                            self.pipeline.design.len()
-                        ));
-                    }
-                }
-                FittedModel::Gbm(m) => {
-                    m.trees.validate(n_cols).map_err(|e| format!("boosted trees: {e}"))?;
-                    let cats = self.pipeline.categorical_columns();
-                    for (j, &is_cat) in m.trees.is_categorical().iter().enumerate() {
-                        if is_cat != cats.contains(&j) {
-                            return Err(format!("boosted trees treat column {j} differently from the pipeline"));
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(r) = &self.reference {
-            let sorted = r.quantiles.windows(2).all(|w| w[0] <= w[1]);
-            if r.quantiles.len() != REFERENCE_QUANTILES
-                || !sorted
-                || r.quantiles.iter().any(|q| !(0.0..=1.0).contains(q))
-            {
-                return Err(format!(
-                    "the score reference must hold {REFERENCE_QUANTILES} ascending probabilities in 0..1"
-                ));
-            }
-        }
-        let g = &self.grades;
-        if !(0.0 <= g.c && g.c <= g.b && g.b <= g.a && g.a <= 1.0) {
-            return Err(format!(
-                "grade cut-offs must satisfy 0 <= C <= B <= A <= 1 (found A {}, B {}, C {})",
-                g.a, g.b, g.c
-            ));
-        }
-        if !self.models.iter().any(|m| m.model.kind() == self.primary) {
-            return Err(format!("primary model \"{}\" is not in the bundle", self.primary));
-        }
-        Ok(())
+        Err(BundleError::BadSignature { path: path.to_path_buf(), key: key.path().to_path_buf() })
     }
 }

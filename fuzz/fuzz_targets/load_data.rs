@@ -1,0 +1,34 @@
+//! The lead-file loader on arbitrary bytes: CSV, TSV or NDJSON (first byte chooses), read
+//! whole and in batches of three rows. It may refuse the file; it must not panic, hang or
+//! grow a buffer past its documented limit.
+#![no_main]
+
+use std::io::Write;
+
+use libfuzzer_sys::fuzz_target;
+use leadscore::data::load::{read_table, BatchReader};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&choice, body)) = data.split_first() else { return };
+    let ext = match choice % 3 {
+        0 => "csv",
+        1 => "tsv",
+        _ => "ndjson",
+    };
+    let mut file = tempfile::Builder::new().suffix(&format!(".{ext}")).tempfile().expect("temp file");
+    file.write_all(body).expect("write");
+    file.flush().expect("flush");
+    let whole = read_table(file.path());
+    let mut batches = match BatchReader::open(file.path(), 3) {
+        Ok(b) => b,
+        Err(_) => return,
+    };
+    let mut rows = 0;
+    while let Ok(Some(df)) = batches.next_batch() {
+        rows += df.height();
+    }
+    // Reading whole and reading in batches agree on the rows of a file both accept.
+    if let (Ok(df), Ok(None)) = (whole, batches.next_batch()) {
+        assert_eq!(df.height(), rows, "batches and the whole file disagree");
+    }
+});
