@@ -41,7 +41,7 @@ fn no_usable_signal_exits_1_and_writes_no_bundle_unless_allowed() {
     assert!(out.contains("predicting the base rate (29.4%) for every lead: log loss 0."), "{out}");
 
     let o = run(dir.path(), &[&TRAIN[..], &["--allow-weak"]].concat());
-    let (out, err) = text(&o);
+    let (_, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("warning: no usable signal (") && err.contains("written because of --allow-weak"), "{err}");
     let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("m.json")).unwrap()).unwrap();
