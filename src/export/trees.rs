@@ -34,6 +34,10 @@ fn child_sql(d: Dialect, t: &Tree, index: usize, c: Child, out: &mut String) -> 
     };
     let x = value_col(n.feature);
     let test = match n.test {
+        // Trained trees split missing from present values with `x <= +inf` (every number goes
+        // left); tree values are never infinite (`score` refuses inf in a numeric column).
+        SplitTest::Numeric { threshold } if threshold == f64::INFINITY => format!("{x} IS NOT NULL"),
+        SplitTest::Numeric { threshold } if threshold == f64::NEG_INFINITY => "1 = 0".to_string(),
         SplitTest::Numeric { threshold } => {
             format!("{x} <= {}", d.float(threshold, &format!("threshold of tree {index}"))?)
         }
@@ -83,5 +87,23 @@ mod tests {
             "CASE WHEN x0 <= 1.5e0 THEN (-1e0) ELSE CASE WHEN x1 IS NULL OR x1 IN (1, 3) THEN 5e-1 ELSE 2e0 END END"
         );
         assert_eq!(tree_sql(Dialect::Sqlite, &m.trees()[1], 1).unwrap(), "1.25e-1");
+    }
+
+    #[test]
+    fn infinite_thresholds_split_missing_from_present() {
+        // Regression (a 500-tree model did not export: "the threshold of tree 456 is inf").
+        let json = |t: &str| {
+            format!(
+                r#"{{"format_version":1,"n_features":1,"categorical":[false],"init_score":0.0,
+                "trees":[{{"nodes":[{{"feature":0,"threshold":{t},"left":-1,"right":-2,"default_left":false,"cat":null}}],
+                "split_gain":[1.0],"internal_count":[2.0],"cat_codes":[],"leaf_value":[1.0,2.0],"leaf_count":[1.0,1.0]}}],
+                "best_iteration":null}}"#
+            )
+        };
+        let m = GbmModel::from_json(&json("\"inf\"")).unwrap();
+        assert_eq!(
+            tree_sql(Dialect::DuckDb, &m.trees()[0], 0).unwrap(),
+            "CASE WHEN x0 IS NOT NULL THEN 1e0 ELSE 2e0 END"
+        );
     }
 }
