@@ -14,7 +14,10 @@
 //! holding "maybe") make `score` stop with an error; in SQL a failed cast stops the query on
 //! DuckDB and PostgreSQL, and becomes NULL (missing) or 0 elsewhere. Missing tokens that are
 //! not ASCII are matched with the engine's `LOWER`, which on SQLite (and PostgreSQL in the C
-//! locale) lower-cases ASCII letters only.
+//! locale) lower-cases ASCII letters only. Columns are read through text, as `score` reads
+//! files: typed columns round-trip exactly on DuckDB and PostgreSQL (shortest round-trip
+//! float output), but SQLite writes a REAL as text with 15 significant digits, so on SQLite
+//! store the inputs as TEXT (or INTEGER) for exact results.
 
 use super::dialect::Dialect;
 use super::ExportError;
