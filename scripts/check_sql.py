@@ -4,9 +4,10 @@
     check_sql.py --engine duckdb|sqlite --csv LEADS.csv --table NAME --sql FILE.sql \
                  --score SCORED.csv --id lead_id [--tolerance 1e-9]
 
-The CSV is loaded with every column as text (as `score` reads it), the SQL is run, and each
-lead's probability must be within the tolerance of `score --precision 17`'s, its percentile
-and grade equal. Prints the largest difference; exits 1 on any mismatch.
+The CSV is loaded with every column as text (as `score` reads it; blank cells are NULL), the
+SQL is run, and each lead's probability must be within the tolerance of the probability in
+the score file (written with `--precision 17`), its percentile and grade equal. Prints the
+largest difference; exits 1 on any mismatch.
 """
 import argparse
 import csv
@@ -21,28 +22,31 @@ def load_rows(path):
         return header, list(r)
 
 
+def quote(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
 def run_duckdb(args):
     import duckdb
 
     con = duckdb.connect()
     con.execute(
-        f"CREATE TABLE \"{args.table}\" AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
+        f"CREATE TABLE {quote(args.table)} AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
         [args.csv],
     )
-    return con.execute(open(args.sql, encoding="utf-8").read()).fetchall(), duckdb.__version__
+    return con.execute(open(args.sql, encoding="utf-8").read()).fetchall(), "DuckDB " + duckdb.__version__
 
 
 def run_sqlite(args):
     con = sqlite3.connect(":memory:")
     header, rows = load_rows(args.csv)
-    cols = ", ".join('"' + h.replace('"', '""') + '" TEXT' for h in header)
-    con.execute(f'CREATE TABLE "{args.table}" ({cols})')
-    # Blank CSV cells are NULL, as DuckDB's reader (and `score`) treat them.
+    cols = ", ".join(quote(h) + " TEXT" for h in header)
+    con.execute(f"CREATE TABLE {quote(args.table)} ({cols})")
     con.executemany(
-        f'INSERT INTO "{args.table}" VALUES ({", ".join("?" * len(header))})',
+        f'INSERT INTO {quote(args.table)} VALUES ({", ".join("?" * len(header))})',
         [[v if v != "" else None for v in r] for r in rows],
     )
-    return con.execute(open(args.sql, encoding="utf-8").read()).fetchall(), sqlite3.sqlite_version
+    return con.execute(open(args.sql, encoding="utf-8").read()).fetchall(), "SQLite " + sqlite3.sqlite_version
 
 
 def main():
@@ -62,7 +66,7 @@ def main():
     want = {r[ix[args.id]]: r for r in rows}
     problems, worst = [], 0.0
     if len(got) != len(want):
-        problems.append(f"{len(got)} rows from SQL, {len(want)} from score")
+        problems.append(f"{len(got)} rows from SQL, {len(want)} in the score file")
     for lead, prob, pct, grade in got:
         w = want.get(str(lead))
         if w is None:
@@ -76,8 +80,9 @@ def main():
             problems.append(f"{lead}: percentile {pct} vs score {w[ix['percentile']]}")
         if grade != w[ix["grade"]]:
             problems.append(f"{lead}: grade {grade} vs score {w[ix['grade']]}")
-    print(f"{args.engine} {version}: {len(got)} leads, max |probability - score| = {worst:.3g}, "
-          f"{len(problems)} mismatches")
+    print(
+        f"{version}: {len(got)} leads, max |probability - score| = {worst:.3g}, {len(problems)} mismatches"
+    )
     for line in problems[:20]:
         print("  " + line)
     sys.exit(1 if problems else 0)

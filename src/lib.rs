@@ -28,6 +28,7 @@ pub mod data;
 pub mod drift;
 pub mod evaluate;
 pub mod evaluation;
+pub mod export;
 pub mod explain;
 pub mod features;
 pub mod generate;

@@ -31,6 +31,7 @@ fn main() {
         Command::Changes(a) => cli::ledger::changes(a),
         Command::History(a) => cli::ledger::history(a),
         Command::Drift(a) => cli::drift::run(a),
+        Command::Export(a) => cli::export::run(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

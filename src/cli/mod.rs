@@ -4,6 +4,7 @@
 
 pub mod drift;
 pub mod evaluate;
+pub mod export;
 pub mod generate;
 pub mod inputs;
 pub mod inspect;
@@ -54,6 +55,8 @@ pub enum Command {
     History(ledger::HistoryArgs),
     /// Is the model still seeing the leads it learned from? PSI per column and for the score; exit 1 on drift.
     Drift(drift::DriftArgs),
+    /// Export a bundle's model as SQL that scores leads inside a warehouse.
+    Export(export::ExportArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

@@ -8,6 +8,7 @@ mod bundle_roundtrip;
 mod common;
 mod drift;
 mod evaluate;
+mod export;
 mod forged_bundles;
 mod formats;
 mod honest_numbers;

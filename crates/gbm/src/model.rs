@@ -121,6 +121,12 @@ impl GbmModel {
         self.trees.len()
     }
 
+    /// The trees, in the order their outputs are added to the initial score (read-only: for
+    /// exporters that translate the model to another language, e.g. SQL).
+    pub fn trees(&self) -> &[Tree] {
+        &self.trees
+    }
+
     /// With early stopping: the number of trees of the best validation round (the model is
     /// truncated to it, so this equals [`GbmModel::num_trees`]).
     pub fn best_iteration(&self) -> Option<usize> {

@@ -29,6 +29,57 @@ pub struct Node {
     pub(crate) cat: Option<(u32, u32)>,
 }
 
+/// Where a child link of a [`NodeView`] leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Child {
+    /// Another internal node (index for [`Tree::node`]).
+    Node(usize),
+    /// A leaf (index into [`Tree::leaf_values`]).
+    Leaf(usize),
+}
+
+impl Child {
+    fn of(link: i32) -> Child {
+        if link < 0 {
+            Child::Leaf(!link as usize)
+        } else {
+            Child::Node(link as usize)
+        }
+    }
+}
+
+/// The test of an internal node.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SplitTest<'a> {
+    /// `value <= threshold` goes left.
+    Numeric {
+        /// The raw threshold.
+        threshold: f64,
+    },
+    /// A value whose category code is in `left` (sorted) goes left; any other value
+    /// (unseen codes, non-integers, negatives) goes right.
+    Categorical {
+        /// The left category codes, strictly increasing.
+        left: &'a [u32],
+    },
+}
+
+/// A read-only view of one internal node, for exporters (e.g. to SQL): routing a row by these
+/// views gives exactly [`Tree`]'s own prediction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NodeView<'a> {
+    /// The column tested.
+    pub feature: usize,
+    /// The test.
+    pub test: SplitTest<'a>,
+    /// Where a missing value (NaN) goes: left when true.
+    pub default_left: bool,
+    /// Left child.
+    pub left: Child,
+    /// Right child.
+    pub right: Child,
+}
+
 /// A fitted regression tree in flattened form.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
@@ -66,6 +117,34 @@ impl Tree {
     /// Number of leaves.
     pub fn num_leaves(&self) -> usize {
         self.leaf_value.len()
+    }
+
+    /// Number of internal nodes (0 for a single-leaf tree, whose only leaf is leaf 0).
+    pub fn num_nodes(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Internal node `i` (node 0 is the root); `None` past the end.
+    pub fn node(&self, i: usize) -> Option<NodeView<'_>> {
+        let n = self.nodes.get(i)?;
+        let test = match n.cat {
+            None => SplitTest::Numeric { threshold: n.threshold },
+            Some((start, len)) => SplitTest::Categorical {
+                left: self.cat_codes.get(start as usize..start as usize + len as usize).unwrap_or(&[]),
+            },
+        };
+        Some(NodeView {
+            feature: n.feature as usize,
+            test,
+            default_left: n.default_left,
+            left: Child::of(n.left),
+            right: Child::of(n.right),
+        })
+    }
+
+    /// The leaf values (the learning rate already applied).
+    pub fn leaf_values(&self) -> &[f64] {
+        &self.leaf_value
     }
 
     /// Whether `v` goes to the left child of node `n`.
@@ -261,6 +340,27 @@ pub(crate) mod tests {
         assert_eq!(t.expected_value(), (-4.0 + 1.0 + 8.0) / 10.0);
         assert_eq!(t.max_depth(), 2);
         assert!(t.validate(2).is_ok());
+    }
+
+    #[test]
+    fn node_views_describe_the_sample_tree() {
+        let t = sample_tree();
+        assert_eq!(t.num_nodes(), 2);
+        assert_eq!(
+            t.node(0),
+            Some(NodeView {
+                feature: 0,
+                test: SplitTest::Numeric { threshold: 1.5 },
+                default_left: false,
+                left: Child::Leaf(0),
+                right: Child::Node(1),
+            })
+        );
+        let n1 = t.node(1).unwrap();
+        assert_eq!(n1.test, SplitTest::Categorical { left: &[1, 3] });
+        assert_eq!((n1.left, n1.right), (Child::Leaf(1), Child::Leaf(2)));
+        assert_eq!(t.node(2), None);
+        assert_eq!(t.leaf_values(), &[-1.0, 0.5, 2.0]);
     }
 
     #[test]

@@ -1,0 +1,91 @@
+//! `leadscore export sql`: a bundle's model as one SQL statement that scores the leads of a
+//! warehouse table (see [`leadscore::export`] for what is and is not exported).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+
+use super::{check_outputs, print_out, Outcome};
+use leadscore::bundle::Bundle;
+use leadscore::data::output::Staged;
+use leadscore::export::{export_sql, Dialect, SqlPlan, DEFAULT_BATCH};
+
+/// Arguments of `leadscore export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export.
+    #[command(subcommand)]
+    pub what: ExportWhat,
+}
+
+/// What `export` writes.
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// The bundle's primary model as SQL: id, probability, percentile and grade per lead.
+    Sql(SqlArgs),
+}
+
+/// Arguments of `leadscore export sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// Model bundle written by `leadscore train`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// SQL dialect: duckdb, postgres, sqlite, spark, bigquery or snowflake.
+    #[arg(long, value_parser = parse_dialect)]
+    pub dialect: Dialect,
+    /// The table (or view) of leads to score: name, schema.name or catalog.schema.name.
+    #[arg(long)]
+    pub table: String,
+    /// Write `CREATE VIEW NAME AS ...` instead of a bare SELECT.
+    #[arg(long)]
+    pub view: Option<String>,
+    /// Id column of the table (default: the bundle's).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Trees per partial sum (keeps every expression shallow).
+    #[arg(long, default_value_t = DEFAULT_BATCH as u64, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub batch: u64,
+    /// Output file (.sql).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// No summary line.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_dialect(s: &str) -> Result<Dialect, String> {
+    Dialect::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.as_str()).collect();
+        format!("\"{s}\" is not a dialect: use one of {}", names.join(", "))
+    })
+}
+
+/// Runs `export`.
+pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
+    match args.what {
+        ExportWhat::Sql(a) => sql(a),
+    }
+}
+
+fn sql(a: SqlArgs) -> anyhow::Result<Outcome> {
+    check_outputs(&[("--out", Some(&a.out))], &[("--model", Some(&a.model))])?;
+    let started = Instant::now();
+    let bundle = Bundle::load(&a.model)?;
+    let plan = SqlPlan { dialect: a.dialect, table: a.table, view: a.view, id_column: a.id, batch: a.batch as usize };
+    let e = export_sql(&bundle, &a.model, &plan)?;
+    Staged::bytes(&a.out, e.sql.as_bytes())?.commit()?;
+    if !a.quiet {
+        let trees = if e.trees > 0 { format!(", {} trees", e.trees) } else { String::new() };
+        print_out(&format!(
+            "wrote {} ({} SQL, model {}{trees}, {} KB) in {:.0} ms\n",
+            a.out.display(),
+            plan.dialect.as_str(),
+            e.model,
+            e.sql.len().div_ceil(1024),
+            started.elapsed().as_secs_f64() * 1000.0
+        ))?;
+    }
+    Ok(Outcome::Ok)
+}

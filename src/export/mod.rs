@@ -1,0 +1,217 @@
+//! Scoring in the warehouse: a model bundle exported as one SQL statement.
+//!
+//! [`export_sql`] turns a bundle's primary model (the one `score` reports as `probability`)
+//! into a `SELECT` (or `CREATE VIEW`) over the user's table that yields, per lead, the id,
+//! `probability`, `percentile` and `grade` as `leadscore score` writes them:
+//!
+//! - the whole feature pipeline ([`pipeline`]): trimming, missing tokens, numbers, yes/no,
+//!   dates as ages in days before the bundle's reference date, categories to their level or
+//!   "other", median imputation and missing indicators, standardisation;
+//! - the logistic model (its terms added in `score`'s order), or every boosted tree
+//!   ([`trees`]: numeric and categorical splits, default directions for missing values) with
+//!   the trees' calibrator (Platt or isotonic);
+//! - the percentile against the bundle's reference distribution (to one decimal, as the score
+//!   file has it) and the grade by the bundle's cut-offs.
+//!
+//! The statement is a chain of common table expressions ([`query`]): one column per tree,
+//! trees added to the running margin at most [`DEFAULT_BATCH`] at a time, so no expression is
+//! deeper than a tree plus a batch, and the additions happen in the same order as in `score`
+//! (which makes the probabilities equal to the last bit where the engine's `exp` and `ln` are
+//! the platform's, as on DuckDB, PostgreSQL and SQLite on Linux).
+//!
+//! Not exported yet (said in every file's header too): reasons (per-lead contributions),
+//! the points rules (`--rules`), `--all-models` columns, unseen-category counts and the
+//! availability warnings `score` prints, and `--grade-cuts` overrides (the bundle's cut-offs
+//! are used). Input values `score` refuses with an error are not all refused in SQL (see
+//! [`pipeline`]).
+//!
+//! ```
+//! use leadscore::export::{Dialect, SqlPlan};
+//! let plan = SqlPlan::new(Dialect::DuckDb, "crm.open_leads");
+//! assert_eq!(plan.batch, leadscore::export::DEFAULT_BATCH);
+//! ```
+
+pub mod dialect;
+pub mod pipeline;
+pub mod query;
+pub mod trees;
+
+use std::path::Path;
+
+pub use dialect::Dialect;
+
+use crate::bundle::Bundle;
+use crate::models::FittedModel;
+use query::QueryParts;
+
+/// Trees (or logistic terms) per partial sum.
+pub const DEFAULT_BATCH: usize = 50;
+
+/// Errors while exporting.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A number in the bundle has no SQL literal.
+    #[error("the {what} is {value}, which SQL cannot hold as a literal; retrain the bundle")]
+    NonFinite {
+        /// Which number.
+        what: String,
+        /// Its value.
+        value: f64,
+    },
+    /// The bundle has no reference distribution for percentiles.
+    #[error("{bundle}: no reference distribution for percentiles (trained before format 1.1); retrain it with this leadscore to export it")]
+    NoReference {
+        /// The bundle file.
+        bundle: String,
+    },
+    /// Neither the bundle nor the plan names the id column.
+    #[error("{bundle}: the bundle has no id column; pass --id COLUMN (the lead id column of the table)")]
+    NoId {
+        /// The bundle file.
+        bundle: String,
+    },
+    /// The bundle's parts disagree.
+    #[error("inconsistent bundle: {what}; retrain with `leadscore train`")]
+    Inconsistent {
+        /// What is wrong.
+        what: String,
+    },
+    /// An empty name where a table or view is needed.
+    #[error("{flag}: \"{given}\" is not a table name (use name or schema.name)")]
+    BadName {
+        /// The flag.
+        flag: &'static str,
+        /// What was given.
+        given: String,
+    },
+}
+
+/// What to export and for which engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlPlan {
+    /// The dialect.
+    pub dialect: Dialect,
+    /// The user's table of leads (`name`, `schema.name` or `catalog.schema.name`).
+    pub table: String,
+    /// Write `CREATE VIEW view AS …` instead of a bare `SELECT`.
+    pub view: Option<String>,
+    /// The id column (default: the bundle's).
+    pub id_column: Option<String>,
+    /// Trees (or logistic terms) per partial sum.
+    pub batch: usize,
+}
+
+impl SqlPlan {
+    /// A plan for `table` in `dialect`: a bare `SELECT`, the bundle's id column, batches of
+    /// [`DEFAULT_BATCH`].
+    pub fn new(dialect: Dialect, table: &str) -> SqlPlan {
+        SqlPlan { dialect, table: table.to_string(), view: None, id_column: None, batch: DEFAULT_BATCH }
+    }
+}
+
+/// An exported statement and what it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlExport {
+    /// The SQL text: the header comment, then the statement.
+    pub sql: String,
+    /// The exported model's name (`logistic` or `gbm`).
+    pub model: &'static str,
+    /// Trees in the statement (0 for the logistic model).
+    pub trees: usize,
+}
+
+fn check_name(flag: &'static str, name: &str) -> Result<(), ExportError> {
+    if name.trim().is_empty() || name.split('.').any(|p| p.is_empty()) {
+        return Err(ExportError::BadName { flag, given: name.to_string() });
+    }
+    Ok(())
+}
+
+/// Exports the primary model of `bundle` (read from `path`, named in errors) as SQL.
+pub fn export_sql(bundle: &Bundle, path: &Path, plan: &SqlPlan) -> Result<SqlExport, ExportError> {
+    let shown = path.display().to_string();
+    check_name("--table", &plan.table)?;
+    if let Some(v) = &plan.view {
+        check_name("--view", v)?;
+    }
+    let id_column =
+        plan.id_column.as_deref().or(bundle.id_column.as_deref()).ok_or(ExportError::NoId { bundle: shown.clone() })?;
+    let reference = bundle.reference.as_ref().ok_or(ExportError::NoReference { bundle: shown.clone() })?;
+    let model = &bundle.primary_entry().model;
+    let trees = match model {
+        FittedModel::Gbm(m) => {
+            if m.trees.n_features() != bundle.pipeline.columns.len() {
+                return Err(ExportError::Inconsistent {
+                    what: format!(
+                        "the trees read {} columns but the pipeline has {}",
+                        m.trees.n_features(),
+                        bundle.pipeline.columns.len()
+                    ),
+                });
+            }
+            m.trees.num_trees()
+        }
+        FittedModel::Logistic(m) => {
+            if m.coefficients.len() != bundle.pipeline.design.len() {
+                return Err(ExportError::Inconsistent {
+                    what: format!(
+                        "{} coefficients for {} design columns",
+                        m.coefficients.len(),
+                        bundle.pipeline.design.len()
+                    ),
+                });
+            }
+            0
+        }
+    };
+    let parts = QueryParts {
+        dialect: plan.dialect,
+        table: plan.dialect.table(&plan.table),
+        id_column,
+        pipeline: &bundle.pipeline,
+        model,
+        reference,
+        grades: &bundle.grades,
+        batch: plan.batch.max(1),
+    };
+    let statement = query::statement(&parts, plan.view.as_deref())?;
+    let mut sql = header(bundle, plan, model.name(), trees, id_column);
+    sql.push_str(&statement);
+    Ok(SqlExport { sql, model: model.name(), trees })
+}
+
+/// The comment at the top of every exported file: where it came from, what it computes, what
+/// it does not.
+fn header(bundle: &Bundle, plan: &SqlPlan, model: &str, trees: usize, id: &str) -> String {
+    let what = if trees > 0 {
+        format!("{trees} boosted trees ({} per partial sum) and their calibrator", plan.batch.max(1))
+    } else {
+        "logistic regression".to_string()
+    };
+    let lines = [
+        format!(
+            "leadscore {} export of bundle \"{}\" (checksum {})",
+            env!("CARGO_PKG_VERSION"),
+            bundle.name,
+            bundle.checksum.get(..12).unwrap_or("")
+        ),
+        format!("dialect: {}; model: {model} (the bundle's primary), {what}", plan.dialect.as_str()),
+        format!("reads table {} (id column \"{id}\"); returns {id}, probability, percentile, grade", plan.table),
+        "computed as `leadscore score` computes them: the feature pipeline (trimming, missing tokens,".into(),
+        "numbers, yes/no, dates as ages before the bundle's reference date, categories with \"other\",".into(),
+        "median imputation, missing indicators, standardisation), the model, the calibrator, the".into(),
+        "percentile against the bundle's reference distribution (one decimal) and its grade cut-offs.".into(),
+        "NOT exported: reasons (no per-lead contributions, neither logistic nor tree reasons), points".into(),
+        "rules, --all-models columns, --grade-cuts overrides, unseen-category counts and warnings.".into(),
+        "Values `score` refuses (a word in a numeric column, a bad date or yes/no value) stop the".into(),
+        "query on DuckDB and PostgreSQL; other engines may read them as missing (NULL) or 0.".into(),
+        "Non-ASCII missing tokens are matched with LOWER(), which is ASCII-only on SQLite.".into(),
+    ];
+    let mut out: String = lines.iter().map(|l| format!("-- {l}\n")).collect();
+    if plan.dialect == Dialect::Sqlite {
+        out.push_str(
+            "-- SQLite: needs the maths functions exp() and ln() (SQLite 3.35+, SQLITE_ENABLE_MATH_FUNCTIONS).\n",
+        );
+    }
+    out
+}

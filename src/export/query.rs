@@ -1,0 +1,339 @@
+//! Assembles the exported query: a chain of common table expressions, each a plain
+//! `SELECT` over the one before it.
+//!
+//! ```text
+//! ls_ws        the white space `score` trims (Unicode White_Space), as one string
+//! ls_trimmed   the lead id and each input column as trimmed text     (FROM the user's table)
+//! ls_cleaned   blanks and missing tokens to NULL
+//! ls_features  the tree values x0, x1, … (numbers, day ages, level codes; NULL = missing)
+//! ls_trees_k   (boosted trees) one column per tree, at most `batch` trees per step
+//! ls_margin_k  the running log-odds: the previous margin plus this step's terms, left to
+//!              right, so the additions happen in the order `score` makes them
+//! ls_raw       the logistic function of the margin
+//! ls_prob      the calibrated probability (trees: Platt or isotonic; logistic: as is)
+//! final SELECT id, probability, percentile (nested CASE binary search over the reference
+//!              quantiles), grade
+//! ```
+
+use leadscore_gbm::Calibrator;
+
+use super::dialect::Dialect;
+use super::pipeline::{cleaned, logistic_terms, text_col, tree_value, trimmed, value_col};
+use super::trees::tree_sql;
+use super::ExportError;
+use crate::bundle::{GradeCuts, ScoreReference};
+use crate::features::FittedPipeline;
+use crate::models::FittedModel;
+
+/// One common table expression.
+pub struct Cte {
+    /// Its name.
+    pub name: String,
+    /// Its `SELECT`.
+    pub select: String,
+    /// Ask the engine to compute it once (`AS MATERIALIZED`, where the dialect has it): for
+    /// a CTE whose columns the next one reads several times. Inlined, its expression would be
+    /// copied into every reference (SQLite then builds the whole forest thousands of times).
+    pub materialize: bool,
+}
+
+impl Cte {
+    fn new(name: &str, select: String) -> Cte {
+        Cte { name: name.to_string(), select, materialize: false }
+    }
+
+    fn materialized(name: &str, select: String) -> Cte {
+        Cte { name: name.to_string(), select, materialize: true }
+    }
+}
+
+/// What the query is built from.
+pub struct QueryParts<'a> {
+    /// The dialect.
+    pub dialect: Dialect,
+    /// The user's table (quoted).
+    pub table: String,
+    /// The id column in the user's table.
+    pub id_column: &'a str,
+    /// The pipeline.
+    pub pipeline: &'a FittedPipeline,
+    /// The exported model.
+    pub model: &'a FittedModel,
+    /// The percentile reference.
+    pub reference: &'a ScoreReference,
+    /// Grade cut-offs.
+    pub grades: &'a GradeCuts,
+    /// Terms (trees or logistic terms) per partial sum.
+    pub batch: usize,
+}
+
+fn select(columns: &[String], from: &str) -> String {
+    format!("SELECT\n    {}\n  FROM {from}", columns.join(",\n    "))
+}
+
+/// `ls_id` followed by `prefix0 .. prefix{n-1}`.
+fn carried(n: usize, name: fn(usize) -> String) -> Vec<String> {
+    std::iter::once("ls_id".to_string()).chain((0..n).map(name)).collect()
+}
+
+/// The feature CTEs: trimmed, cleaned, tree values.
+pub fn feature_ctes(q: &QueryParts) -> Result<Vec<Cte>, ExportError> {
+    let (d, p) = (q.dialect, q.pipeline);
+    let n = p.columns.len();
+    let mut first = vec![format!("src.{} AS ls_id", d.ident(q.id_column))];
+    first.extend(p.columns.iter().enumerate().map(|(j, c)| format!("{} AS {}", trimmed(d, &c.name), text_col(j))));
+    let mut clean = vec!["ls_id".to_string()];
+    clean.extend((0..n).map(|j| format!("{} AS {}", cleaned(d, p, &text_col(j)), text_col(j))));
+    let mut values = vec!["ls_id".to_string()];
+    for (j, c) in p.columns.iter().enumerate() {
+        values.push(format!("{} AS {}", tree_value(d, p, c, &text_col(j))?, value_col(j)));
+    }
+    Ok(vec![
+        Cte::new("ls_ws", format!("SELECT {} AS ws", d.whitespace_set())),
+        Cte::new("ls_trimmed", select(&first, &format!("{} AS src CROSS JOIN ls_ws", q.table))),
+        Cte::new("ls_cleaned", select(&clean, "ls_trimmed")),
+        Cte::materialized("ls_features", select(&values, "ls_cleaned")),
+    ])
+}
+
+/// Running sums of `terms` onto `start` (a literal), `batch` terms per step, reading from
+/// `from`; with `tree_columns`, each step first puts its terms in columns of their own. Returns
+/// the CTEs and the name of the last one (which holds `ls_margin`).
+fn margin_chain(q: &QueryParts, start: String, terms: Vec<String>, tree_columns: bool) -> (Vec<Cte>, String) {
+    let n = q.pipeline.columns.len();
+    let mut ctes = Vec::new();
+    let mut from = "ls_features".to_string();
+    let mut margin = start;
+    let batches: Vec<&[String]> = if terms.is_empty() { vec![&[][..]] } else { terms.chunks(q.batch.max(1)).collect() };
+    let mut first_term = 0;
+    for (k, batch) in batches.into_iter().enumerate() {
+        let step = k + 1;
+        let mut cols = carried(n, value_col);
+        if k > 0 {
+            cols.push("ls_margin".into());
+        }
+        let added: Vec<String> = if tree_columns {
+            let mut with_trees = cols.clone();
+            with_trees.extend(batch.iter().enumerate().map(|(i, t)| format!("{t} AS ls_tree_{}", first_term + i)));
+            let name = format!("ls_trees_{step}");
+            ctes.push(Cte::new(&name, select(&with_trees, &from)));
+            from = name;
+            (0..batch.len()).map(|i| format!("ls_tree_{}", first_term + i)).collect()
+        } else {
+            batch.to_vec()
+        };
+        first_term += batch.len();
+        let sum = std::iter::once(margin.clone()).chain(added).collect::<Vec<_>>().join("\n      + ");
+        let mut next = carried(n, value_col);
+        next.push(format!("{sum} AS ls_margin"));
+        let name = format!("ls_margin_{step}");
+        // Each partial sum computed once: inlined, the chain becomes one expression hundreds
+        // of terms deep again, which PostgreSQL's planner takes seconds to minutes over.
+        ctes.push(Cte::materialized(&name, select(&next, &from)));
+        from = name;
+        margin = "ls_margin".into();
+    }
+    (ctes, from)
+}
+
+/// The model's CTEs from `ls_features` to `ls_prob` (holding `ls_p`).
+pub fn model_ctes(q: &QueryParts) -> Result<Vec<Cte>, ExportError> {
+    let d = q.dialect;
+    let (exp, ln) = (d.exp(), d.ln());
+    let mut ctes;
+    let last;
+    match q.model {
+        FittedModel::Logistic(m) => {
+            let terms = logistic_terms(d, q.pipeline, &m.coefficients)?;
+            (ctes, last) = margin_chain(q, d.float(m.intercept, "intercept")?, terms, false);
+            // As `sigmoid` in models/logistic.rs: the form that cannot overflow on either side.
+            let p = format!(
+                "CASE WHEN ls_margin >= 0e0 THEN 1e0 / (1e0 + {exp}(-ls_margin)) \
+                 ELSE {exp}(ls_margin) / (1e0 + {exp}(ls_margin)) END AS ls_p"
+            );
+            ctes.push(Cte::new("ls_prob", select(&["ls_id".into(), p], &last)));
+        }
+        FittedModel::Gbm(m) => {
+            let terms = m.trees.trees().iter().enumerate().map(|(i, t)| tree_sql(d, t, i)).collect::<Result<_, _>>()?;
+            let init = d.float(m.trees.init_score(), "initial score of the trees")?;
+            (ctes, last) = margin_chain(q, init, terms, true);
+            let u = format!("1e0 / (1e0 + {exp}(-ls_margin)) AS ls_u");
+            ctes.push(Cte::new("ls_raw", select(&["ls_id".into(), u], &last)));
+            ctes.extend(calibration_ctes(d, &m.calibrator, ln, exp)?);
+        }
+    }
+    Ok(ctes)
+}
+
+/// `ls_raw.ls_u` → `ls_prob.ls_p` through the calibrator, as `Calibrator::apply` computes it.
+fn calibration_ctes(d: Dialect, c: &Calibrator, ln: &str, exp: &str) -> Result<Vec<Cte>, ExportError> {
+    let p = |expr: String, from: &str| select(&["ls_id".into(), format!("{expr} AS ls_p")], from);
+    Ok(match c {
+        Calibrator::Identity => vec![Cte::new("ls_prob", p("ls_u".into(), "ls_raw"))],
+        Calibrator::Platt { a, b } => {
+            let (lo, hi) = (1e-15f64, 1.0 - 1e-15f64);
+            let clamp = format!(
+                "CASE WHEN ls_u < {lo} THEN {lo} WHEN ls_u > {hi} THEN {hi} ELSE ls_u END AS ls_c",
+                lo = d.float(lo, "clamp")?,
+                hi = d.float(hi, "clamp")?
+            );
+            let m = format!(
+                "{} * {ln}(ls_c / (1e0 - ls_c)) + {}",
+                d.float(*a, "Platt slope")?,
+                d.float(*b, "Platt intercept")?
+            );
+            vec![
+                Cte::new("ls_clamped", select(&["ls_id".into(), clamp], "ls_raw")),
+                Cte::new("ls_prob", p(format!("1e0 / (1e0 + {exp}(-({m})))"), "ls_clamped")),
+            ]
+        }
+        Calibrator::Isotonic { x, y } if x.is_empty() || x.len() != y.len() => {
+            vec![Cte::new("ls_prob", p("ls_u".into(), "ls_raw"))]
+        }
+        Calibrator::Isotonic { x, y } => {
+            let leaf = |k: usize| -> Result<String, ExportError> {
+                if k == 0 {
+                    d.float(y[0], "isotonic knot")
+                } else if k == x.len() {
+                    d.float(y[x.len() - 1], "isotonic knot")
+                } else {
+                    Ok(format!(
+                        "{} + {} * (ls_u - {}) / {}",
+                        d.float(y[k - 1], "isotonic knot")?,
+                        d.float(y[k] - y[k - 1], "isotonic rise")?,
+                        d.float(x[k - 1], "isotonic knot")?,
+                        d.float(x[k] - x[k - 1], "isotonic run")?
+                    ))
+                }
+            };
+            // k = partition_point(x < p): the count of knots below p.
+            let expr = search(x.len(), &|k| d.float(x[k], "isotonic knot").map(|v| format!("{v} < ls_u")), &leaf)?;
+            vec![Cte::new("ls_prob", p(expr, "ls_raw"))]
+        }
+    })
+}
+
+/// A nested `CASE` finding `k = partition_point(pred)` over `n` sorted items by binary search
+/// (depth about log2 n), then the SQL `leaf(k)`. `pred(i)` is the SQL of "item i is before the
+/// point".
+pub fn search(
+    n: usize,
+    pred: &dyn Fn(usize) -> Result<String, ExportError>,
+    leaf: &dyn Fn(usize) -> Result<String, ExportError>,
+) -> Result<String, ExportError> {
+    fn go(
+        lo: usize,
+        hi: usize,
+        pred: &dyn Fn(usize) -> Result<String, ExportError>,
+        leaf: &dyn Fn(usize) -> Result<String, ExportError>,
+    ) -> Result<String, ExportError> {
+        // The answer lies in lo..=hi.
+        if lo == hi {
+            return leaf(lo);
+        }
+        let mid = lo + (hi - lo) / 2;
+        Ok(format!(
+            "CASE WHEN {} THEN {} ELSE {} END",
+            pred(mid)?,
+            go(mid + 1, hi, pred, leaf)?,
+            go(lo, mid, pred, leaf)?
+        ))
+    }
+    go(0, n, pred, leaf)
+}
+
+/// The percentile `score` writes (one decimal): the share of reference quantiles at or below.
+pub fn percentile_sql(d: Dialect, r: &ScoreReference) -> Result<String, ExportError> {
+    let n = r.quantiles.len().max(1) as f64;
+    let pred = |i: usize| d.float(r.quantiles[i], "reference quantile").map(|q| format!("{q} <= ls_p"));
+    // As the score file rounds it (sinks/file.rs): (x * 10).round() / 10.
+    let leaf = |k: usize| d.float((100.0 * k as f64 / n * 10.0).round() / 10.0, "percentile");
+    search(r.quantiles.len(), &pred, &leaf)
+}
+
+/// The grade letter by the bundle's cut-offs.
+pub fn grade_sql(d: Dialect, g: &GradeCuts) -> Result<String, ExportError> {
+    Ok(format!(
+        "CASE WHEN ls_p >= {} THEN 'A' WHEN ls_p >= {} THEN 'B' WHEN ls_p >= {} THEN 'C' ELSE 'D' END",
+        d.float(g.a, "grade A cut-off")?,
+        d.float(g.b, "grade B cut-off")?,
+        d.float(g.c, "grade C cut-off")?
+    ))
+}
+
+/// The whole statement (without its header): `WITH … SELECT …`, or `CREATE VIEW name AS` it.
+pub fn statement(q: &QueryParts, view: Option<&str>) -> Result<String, ExportError> {
+    let d = q.dialect;
+    let mut ctes = feature_ctes(q)?;
+    let model = model_ctes(q)?;
+    // The last margin and everything after it are read several times by the next step.
+    let last_margin = model.iter().rposition(|c| c.name.starts_with("ls_margin_")).unwrap_or(0);
+    ctes.extend(
+        model.into_iter().enumerate().map(|(i, c)| Cte { materialize: c.materialize || i >= last_margin, ..c }),
+    );
+    let last = vec![
+        format!("ls_id AS {}", d.ident(q.id_column)),
+        "ls_p AS probability".to_string(),
+        format!("{} AS percentile", percentile_sql(d, q.reference)?),
+        format!("{} AS grade", grade_sql(d, q.grades)?),
+    ];
+    let mut out = String::new();
+    if let Some(v) = view {
+        out.push_str(&format!("CREATE VIEW {} AS\n", d.table(v)));
+    }
+    out.push_str("WITH\n");
+    let body: Vec<String> = ctes
+        .iter()
+        .map(|c| {
+            let m = if c.materialize { d.materialized() } else { "" };
+            format!("{} AS {m}(\n  {}\n)", c.name, c.select)
+        })
+        .collect();
+    out.push_str(&body.join(",\n"));
+    out.push('\n');
+    out.push_str(&select(&last, "ls_prob").replace("\n  FROM", "\nFROM"));
+    out.push_str(";\n");
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_search_finds_partition_points() {
+        // Evaluate the generated CASE by hand for sorted items and every probe.
+        let items = [0.1, 0.2, 0.2, 0.5];
+        let sql = search(items.len(), &|i| Ok(format!("q{i}")), &|k| Ok(format!("k{k}"))).unwrap();
+        for p in [0.0, 0.1, 0.15, 0.2, 0.3, 0.5, 0.9] {
+            let mut s = sql.as_str();
+            let k = loop {
+                if let Some(rest) = s.strip_prefix("CASE WHEN q") {
+                    let i: usize = rest[..rest.find(' ').unwrap()].parse().unwrap();
+                    let (then, els) = split_case(rest);
+                    s = if items[i] <= p { then } else { els };
+                } else {
+                    break s.trim_start_matches('k').parse::<usize>().unwrap();
+                }
+            };
+            assert_eq!(k, items.partition_point(|&q| q <= p), "p = {p}");
+        }
+    }
+
+    /// The THEN and ELSE branches of `<i> THEN a ELSE b END` (branches may nest).
+    fn split_case(rest: &str) -> (&str, &str) {
+        let then = rest.find(" THEN ").unwrap() + 6;
+        let body = &rest[then..rest.len() - 4];
+        let mut depth = 0;
+        for i in 0..body.len() {
+            if body[i..].starts_with("CASE ") {
+                depth += 1;
+            } else if body[i..].starts_with(" END") {
+                depth -= 1;
+            } else if depth == 0 && body[i..].starts_with(" ELSE ") {
+                return (&body[..i], &body[i + 6..]);
+            }
+        }
+        panic!("no ELSE in {body}");
+    }
+}
