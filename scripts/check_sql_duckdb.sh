@@ -8,7 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin="$(pwd)/${CARGO_TARGET_DIR:-target}/release/leadscore"
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$(pwd)/$target" ;; esac
+bin="$target/release/leadscore"
 check="$(pwd)/scripts/check_sql.py"
 python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install --quiet duckdb
 python3 -c 'import sqlglot' 2>/dev/null || python3 -m pip install --quiet sqlglot
