@@ -118,64 +118,30 @@ pub struct ChangeCounts {
     pub by_kind: std::collections::BTreeMap<String, u64>,
 }
 
-/// Compares `from` (the earlier run's scores, sorted by lead id) with the later run's scores
-/// as they stream in (also sorted by lead id, as both backends return them), calling `out`
-/// for each reported change in lead id order.
-pub struct Differ<'a> {
-    from: std::iter::Peekable<std::vec::IntoIter<ScoreRow>>,
-    options: &'a ChangeOptions,
-    /// What was counted.
-    pub counts: ChangeCounts,
-}
-
-impl<'a> Differ<'a> {
-    /// A differ against the earlier run's scores (sorted here by lead id bytes).
-    pub fn new(mut from: Vec<ScoreRow>, options: &'a ChangeOptions) -> Differ<'a> {
-        from.sort_by(|a, b| a.lead_id.as_bytes().cmp(b.lead_id.as_bytes()));
-        let counts = ChangeCounts { leads_from: from.len() as u64, ..ChangeCounts::default() };
-        Differ { from: from.into_iter().peekable(), options, counts }
-    }
-
-    /// Takes the later run's next score (in lead id order).
-    pub fn next_to(&mut self, to: ScoreRow, out: &mut dyn FnMut(Change)) {
-        self.counts.leads_to += 1;
-        while let Some(a) = self.from.next_if(|a| a.lead_id.as_bytes() < to.lead_id.as_bytes()) {
-            self.emit(Some(a), None, out);
-        }
-        match self.from.next_if(|a| a.lead_id == to.lead_id) {
-            Some(a) => self.emit(Some(a), Some(to), out),
-            None => self.emit(None, Some(to), out),
-        }
-    }
-
-    /// The leads of the earlier run after the later run's last.
-    pub fn finish(mut self, out: &mut dyn FnMut(Change)) -> ChangeCounts {
-        while let Some(a) = self.from.next() {
-            self.emit(Some(a), None, out);
-        }
-        self.counts
-    }
-
-    fn emit(&mut self, from: Option<ScoreRow>, to: Option<ScoreRow>, out: &mut dyn FnMut(Change)) {
-        if let Some(change) = compare(from, to, self.options) {
-            self.counts.reported += 1;
-            for k in &change.kinds {
-                *self.counts.by_kind.entry(k.as_str().to_string()).or_default() += 1;
-            }
-            out(change);
-        }
+/// Counts a reported change.
+fn tally(counts: &mut ChangeCounts, change: &Change) {
+    counts.reported += 1;
+    for k in &change.kinds {
+        *counts.by_kind.entry(k.as_str().to_string()).or_default() += 1;
     }
 }
 
-/// Diffs two whole runs (both any order); for tests and small ledgers.
-pub fn diff_runs(from: Vec<ScoreRow>, mut to: Vec<ScoreRow>, options: &ChangeOptions) -> (Vec<Change>, ChangeCounts) {
-    to.sort_by(|a, b| a.lead_id.as_bytes().cmp(b.lead_id.as_bytes()));
-    let mut differ = Differ::new(from, options);
-    let mut changes = Vec::new();
-    for t in to {
-        differ.next_to(t, &mut |c| changes.push(c));
+/// Diffs two whole runs held in memory (any order), as [`changes_between`] does for runs in
+/// a ledger; for tests and small ledgers.
+pub fn diff_runs(from: Vec<ScoreRow>, to: Vec<ScoreRow>, options: &ChangeOptions) -> (Vec<Change>, ChangeCounts) {
+    let mut counts =
+        ChangeCounts { leads_from: from.len() as u64, leads_to: to.len() as u64, ..ChangeCounts::default() };
+    let mut later: std::collections::HashMap<String, ScoreRow> =
+        to.into_iter().map(|r| (r.lead_id.clone(), r)).collect();
+    let mut pairs: Vec<(Option<ScoreRow>, Option<ScoreRow>)> = Vec::new();
+    for a in from {
+        let b = later.remove(&a.lead_id);
+        pairs.push((Some(a), b));
     }
-    let counts = differ.finish(&mut |c| changes.push(c));
+    pairs.extend(later.into_values().map(|b| (None, Some(b))));
+    let mut changes: Vec<Change> = pairs.into_iter().filter_map(|(a, b)| compare(a, b, options)).collect();
+    changes.iter().for_each(|c| tally(&mut counts, c));
+    changes.sort_by(|x, y| x.lead_id.as_bytes().cmp(y.lead_id.as_bytes()));
     (changes, counts)
 }
 
@@ -203,10 +169,7 @@ pub fn changes_between(
         let a = a.map(|r| backend.decode(r)).transpose()?;
         let b = b.map(|r| backend.decode(r)).transpose()?;
         if let Some(c) = compare(a, b, options) {
-            counts.reported += 1;
-            for k in &c.kinds {
-                *counts.by_kind.entry(k.as_str().to_string()).or_default() += 1;
-            }
+            tally(&mut counts, &c);
             changes.push(c);
         }
     }

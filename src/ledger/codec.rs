@@ -73,6 +73,14 @@ impl Dictionary {
         s
     }
 
+    /// [`Dictionary::decode`] of a stored value, where none or a blank one means no reasons.
+    pub fn decode_stored(&self, text: Option<&str>) -> Result<Vec<StoredReason>, String> {
+        match text {
+            None | Some("") => Ok(Vec::new()),
+            Some(t) => self.decode(t),
+        }
+    }
+
     /// Decodes what [`Dictionary::encode`] wrote; an unknown id or malformed text is an error
     /// message (the ledger was edited by hand or is damaged).
     pub fn decode(&self, text: &str) -> Result<Vec<StoredReason>, String> {

@@ -13,8 +13,7 @@ use postgres::{Client, Config, NoTls};
 use super::codec::Dictionary;
 use super::schema::{migrations, Dialect};
 use super::{
-    redact, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, StoredReason, LOCK_WAIT,
-    SCHEMA_VERSION,
+    redact, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, LOCK_WAIT, SCHEMA_VERSION,
 };
 use crate::bundle::Grade;
 
@@ -161,27 +160,22 @@ impl PostgresLedger {
         Ok(())
     }
 
+    /// A score row read in the order of `SCORE_COLUMNS`, its reasons decoded.
     fn row_of(&self, r: &postgres::Row) -> Result<ScoreRow, LedgerError> {
-        let grade: Option<String> = r.get(4);
-        let reasons: Option<String> = r.get(8);
-        let reasons: Vec<StoredReason> = match reasons.as_deref() {
-            None | Some("") => Vec::new(),
-            Some(t) => self
-                .dictionary
-                .decode(t)
-                .map_err(|message| LedgerError::Database { ledger: self.url.clone(), message })?,
-        };
-        Ok(ScoreRow {
-            lead_id: r.get(0),
-            input_hash: r.get(1),
-            probability: r.get(2),
-            percentile: r.get(3),
-            grade: grade.as_deref().and_then(Grade::parse),
-            rule_score: r.get(5),
-            rule_grade: r.get(6),
-            status: r.get(7),
-            reasons,
-        })
+        let raw = raw_of(r, 0).ok_or_else(|| LedgerError::Database {
+            ledger: self.url.clone(),
+            message: "a score without a lead id".into(),
+        })?;
+        self.with_reasons(raw)
+    }
+
+    /// `raw` with its reasons decoded by the loaded dictionary.
+    fn with_reasons(&self, raw: RawScore) -> Result<ScoreRow, LedgerError> {
+        let reasons = self
+            .dictionary
+            .decode_stored(raw.reasons.as_deref())
+            .map_err(|message| LedgerError::Database { ledger: self.url.clone(), message })?;
+        Ok(ScoreRow { reasons, ..raw.row })
     }
 }
 
@@ -403,14 +397,7 @@ impl Backend for PostgresLedger {
         if self.dictionary.is_empty() {
             self.load_dictionary()?;
         }
-        let reasons = match raw.reasons.as_deref() {
-            None | Some("") => Vec::new(),
-            Some(t) => self
-                .dictionary
-                .decode(t)
-                .map_err(|message| LedgerError::Database { ledger: self.url.clone(), message })?,
-        };
-        Ok(ScoreRow { reasons, ..raw.row })
+        self.with_reasons(raw)
     }
 
     fn lead_history(&mut self, lead: &str) -> Result<Vec<(i64, ScoreRow)>, LedgerError> {

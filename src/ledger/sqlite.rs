@@ -144,24 +144,23 @@ impl SqliteLedger {
         Ok(())
     }
 
-    fn row_of(&self, r: &rusqlite::Row) -> rusqlite::Result<Result<ScoreRow, String>> {
-        let grade: Option<String> = r.get(4)?;
-        let reasons: Option<String> = r.get(8)?;
-        let reasons = match reasons.as_deref() {
-            None | Some("") => Ok(Vec::new()),
-            Some(t) => self.dictionary.decode(t),
-        };
-        Ok(reasons.map(|reasons| ScoreRow {
-            lead_id: r.get(0).unwrap_or_default(),
-            input_hash: r.get(1).unwrap_or_default(),
-            probability: r.get(2).unwrap_or_default(),
-            percentile: r.get(3).unwrap_or_default(),
-            grade: grade.as_deref().and_then(Grade::parse),
-            rule_score: r.get(5).unwrap_or_default(),
-            rule_grade: r.get(6).unwrap_or_default(),
-            status: r.get(7).unwrap_or_default(),
-            reasons,
-        }))
+    /// A score row read in the order of `SCORE_COLUMNS`, its reasons decoded.
+    fn row_of(&self, r: &rusqlite::Row) -> Result<ScoreRow, LedgerError> {
+        let raw = raw_of(r, 0).map_err(|e| self.err(e))?;
+        let raw = raw.ok_or_else(|| LedgerError::Database {
+            ledger: self.name(),
+            message: "a score without a lead id".into(),
+        })?;
+        self.with_reasons(raw)
+    }
+
+    /// `raw` with its reasons decoded by the loaded dictionary.
+    fn with_reasons(&self, raw: RawScore) -> Result<ScoreRow, LedgerError> {
+        let reasons = self
+            .dictionary
+            .decode_stored(raw.reasons.as_deref())
+            .map_err(|message| LedgerError::Database { ledger: self.name(), message })?;
+        Ok(ScoreRow { reasons, ..raw.row })
     }
 }
 
@@ -351,8 +350,7 @@ impl Backend for SqliteLedger {
             .map_err(|e| db_error(&name, e))?;
         let mut rows = stmt.query([run_id]).map_err(|e| db_error(&name, e))?;
         while let Some(r) = rows.next().map_err(|e| db_error(&name, e))? {
-            let row = self.row_of(r).map_err(|e| db_error(&name, e))?;
-            each(row.map_err(|message| LedgerError::Database { ledger: name.clone(), message })?);
+            each(self.row_of(r)?);
         }
         Ok(())
     }
@@ -390,13 +388,7 @@ impl Backend for SqliteLedger {
         if self.dictionary.is_empty() {
             self.load_dictionary()?;
         }
-        let reasons = match raw.reasons.as_deref() {
-            None | Some("") => Vec::new(),
-            Some(t) => {
-                self.dictionary.decode(t).map_err(|message| LedgerError::Database { ledger: self.name(), message })?
-            }
-        };
-        Ok(ScoreRow { reasons, ..raw.row })
+        self.with_reasons(raw)
     }
 
     fn lead_history(&mut self, lead: &str) -> Result<Vec<(i64, ScoreRow)>, LedgerError> {
@@ -411,8 +403,7 @@ impl Backend for SqliteLedger {
         for run_id in runs {
             let mut rows = stmt.query(params![run_id, lead]).map_err(|e| db_error(&name, e))?;
             if let Some(r) = rows.next().map_err(|e| db_error(&name, e))? {
-                let row = self.row_of(r).map_err(|e| db_error(&name, e))?;
-                out.push((run_id, row.map_err(|message| LedgerError::Database { ledger: name.clone(), message })?));
+                out.push((run_id, self.row_of(r)?));
             }
         }
         Ok(out)

@@ -133,3 +133,10 @@ pub fn shared_dataset(rel: &str) -> Option<PathBuf> {
 pub fn leadscore_std() -> std::process::Command {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("leadscore"))
 }
+
+/// A score file's lines without `scored_at` (the last column: the run's own second, which two
+/// runs straddle on a loaded machine), for byte-for-byte comparisons of two runs.
+pub fn without_scored_at(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().map(|l| l.rsplit_once(',').map_or(l, |(head, _)| head).to_string()).collect()
+}

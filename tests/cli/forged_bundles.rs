@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use leadscore::bundle::Bundle;
 
-use crate::common::{leadscore, run, sample_dir, text};
+use crate::common::{leadscore, run, sample_dir, text, without_scored_at};
 
 fn fails_with(o: &Output, wanted: &[&str]) {
     let (out, err) = text(o);
@@ -144,12 +144,7 @@ fn a_signed_bundle_loads_with_its_key_and_a_wrong_signature_is_refused() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{:?}", text(&o));
-    // The same scores; `scored_at` (the last column) is each run's own second.
-    let without_time = |p: &str| -> Vec<String> {
-        let text = fs::read_to_string(d.join(p)).unwrap();
-        text.lines().map(|l| l.rsplit_once(',').map_or(l, |(head, _)| head).to_string()).collect()
-    };
-    assert_eq!(without_time("out.csv"), without_time("env.csv"));
+    assert_eq!(without_scored_at(&d.join("out.csv")), without_scored_at(&d.join("env.csv")));
     assert!(score(d, "models/s.json", &[]).status.success());
     let o = run(d, &["inspect", "models/s.json", "--sign-key", "team.key"]);
     assert!(o.status.success(), "{:?}", text(&o));

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{read_csv, run, sample_dir, text, train_sample};
+use crate::common::{read_csv, run, sample_dir, text, train_sample, without_scored_at};
 
 /// The ledgers a test runs against: an SQLite file in `dir`, and a fresh PostgreSQL database
 /// when a server is configured.
@@ -191,17 +191,11 @@ fn an_incremental_night_reuses_unchanged_leads_and_matches_a_full_run() {
         let o =
             run(d, &["score", "--model", "models/m.json", "--data", "data/night2.csv", "--out", "full.csv", "--quiet"]);
         ok(&o);
-        let strip = |p: &str| {
-            let (h, rows) = read_csv(&d.join(p));
-            let at = h.iter().position(|c| c == "scored_at").unwrap();
-            rows.into_iter()
-                .map(|mut r| {
-                    r.remove(at);
-                    r
-                })
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(strip("inc.csv"), strip("full.csv"), "{ledger}: incremental output differs from a full run");
+        assert_eq!(
+            without_scored_at(&d.join("inc.csv")),
+            without_scored_at(&d.join("full.csv")),
+            "{ledger}: incremental output differs from a full run"
+        );
         let runs = runs_json(d, &ledger);
         assert_eq!(runs[1]["reused"], 180);
     }

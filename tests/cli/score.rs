@@ -32,13 +32,6 @@ fn scores_every_lead_with_probability_percentile_grade_and_reasons() {
     assert!(by_p.windows(2).all(|w| w[0].1 <= w[1].1));
 }
 
-/// A score file's lines without `scored_at` (the last column: the run's own second, which two
-/// runs straddle on a loaded machine), for byte-for-byte comparisons of two runs.
-fn without_scored_at(path: &std::path::Path) -> Vec<String> {
-    let text = fs::read_to_string(path).unwrap();
-    text.lines().map(|l| l.rsplit_once(',').map_or(l, |(head, _)| head).to_string()).collect()
-}
-
 #[test]
 fn batch_size_does_not_change_the_output_and_formats_agree() {
     let dir = sample_dir();
