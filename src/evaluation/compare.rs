@@ -6,7 +6,9 @@
 //! [`ScorerReport`] (AUC with a stratified bootstrap interval, PR-AUC, log loss and Brier
 //! for probabilities, decile table, precision/recall at the top k% and at a capacity,
 //! conversion by score band, calibration), and per pair of scorers a DeLong test
-//! ([`PairTest`]) with a verdict in plain words.
+//! ([`PairTest`]) with a verdict in plain words. With several pairs the p-values are
+//! Holm-adjusted for the family, and no winner is called on fewer than
+//! [`MIN_CLASS_FOR_VERDICT`] converted or dead leads.
 //!
 //! Top-k, capacity and decile numbers never depend on the order of the leads: a group of
 //! tied scores straddling a cut counts fractionally (expected value under random
@@ -47,7 +49,7 @@ use super::metrics::{
     average_precision, brier, calibration_table, conversions_at_k, decile_table, log_loss, roc_auc, CalibrationTable,
     Decile, MetricError,
 };
-use super::stats::{auc_bootstrap_ci, delong_test};
+use super::stats::{auc_bootstrap_ci, delong_test, holm_adjust};
 
 /// What a scorer's numbers mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -254,9 +256,14 @@ pub struct PairTest {
     pub se: Option<f64>,
     /// z statistic.
     pub z: Option<f64>,
-    /// Two-sided p-value.
+    /// Two-sided p-value, unadjusted.
     pub p_value: Option<f64>,
-    /// Whether `p_value < alpha`.
+    /// The p-value adjusted for the family of pairs compared in the same run (Holm); equal to
+    /// `p_value` when there is one pair.
+    pub p_adjusted: Option<f64>,
+    /// Pairs tested in the family the adjustment covers.
+    pub family: usize,
+    /// Whether `p_adjusted < alpha` with at least [`MIN_CLASS_FOR_VERDICT`] leads of each class.
     pub significant: bool,
     /// The conclusion in plain words.
     pub verdict: String,
@@ -372,9 +379,14 @@ fn top(scores: &[f64], labels: &[bool], k: usize, share: Option<f64>) -> Result<
     Ok(TopK { share, leads: k, conversions, precision: conversions / k as f64, recall: conversions / positives as f64 })
 }
 
-/// DeLong's test of `a` against `b`, with the verdict at `alpha`. A test that cannot run
-/// (too few leads of a class, zero variance) gives a verdict saying why instead of failing.
-pub fn pair_test(a: &ScorerScores, b: &ScorerScores, auc_a: f64, auc_b: f64, labels: &[bool], alpha: f64) -> PairTest {
+/// The fewest converted and the fewest dead leads for a verdict that one scorer ranks better
+/// than another: below this the tests still run and print, but the verdict says the sample
+/// is too small (a DeLong test on a few dozen conversions swings with a handful of leads).
+pub const MIN_CLASS_FOR_VERDICT: usize = 100;
+
+/// DeLong's test of `a` against `b`, unadjusted: `p_adjusted` is the raw p-value and the
+/// verdict is left empty for [`judge`], which needs the whole family of tests.
+pub fn pair_test(a: &ScorerScores, b: &ScorerScores, auc_a: f64, auc_b: f64, labels: &[bool]) -> PairTest {
     let mut t = PairTest {
         a: a.name.clone(),
         b: b.name.clone(),
@@ -384,6 +396,8 @@ pub fn pair_test(a: &ScorerScores, b: &ScorerScores, auc_a: f64, auc_b: f64, lab
         se: None,
         z: None,
         p_value: None,
+        p_adjusted: None,
+        family: 1,
         significant: false,
         verdict: String::new(),
     };
@@ -392,29 +406,48 @@ pub fn pair_test(a: &ScorerScores, b: &ScorerScores, auc_a: f64, auc_b: f64, lab
             t.se = Some(d.se);
             t.z = Some(d.z);
             t.p_value = Some(d.p_value);
-            t.significant = d.p_value < alpha;
-            let (hi, lo) = if d.diff >= 0.0 { (&a.name, &b.name) } else { (&b.name, &a.name) };
-            t.verdict = if t.significant {
-                format!(
-                    "{hi} ranks leads better than {lo} (AUC {:.3} vs {:.3}, {}): the difference is real, not chance.",
-                    auc_a.max(auc_b),
-                    auc_a.min(auc_b),
-                    fmt_p(d.p_value)
-                )
-            } else {
-                format!(
-                    "no real difference shown between {} and {} (AUC {:.3} vs {:.3}, {}): on these leads the gap could be chance.",
-                    a.name,
-                    b.name,
-                    auc_a,
-                    auc_b,
-                    fmt_p(d.p_value)
-                )
-            };
+            t.p_adjusted = Some(d.p_value);
         }
         Err(e) => t.verdict = format!("cannot test {} against {}: {e}", a.name, b.name),
     }
     t
+}
+
+/// Adjusts the p-values of a family of pair tests by Holm's method
+/// ([`super::stats::holm_adjust`]) and writes each verdict at `alpha`. With fewer than
+/// [`MIN_CLASS_FOR_VERDICT`] converted or dead leads no pair is declared different.
+pub fn judge(tests: &mut [PairTest], labels: &[bool], alpha: f64) {
+    let raw: Vec<f64> = tests.iter().map(|t| t.p_value.unwrap_or(f64::NAN)).collect();
+    let family = raw.iter().filter(|p| !p.is_nan()).count();
+    let adjusted = holm_adjust(&raw);
+    let positives = labels.iter().filter(|&&y| y).count();
+    let smallest = positives.min(labels.len() - positives);
+    for (t, q) in tests.iter_mut().zip(adjusted) {
+        let Some(p) = t.p_value else { continue };
+        t.p_adjusted = Some(q);
+        t.family = family;
+        let shown = if family > 1 { format!("Holm-adjusted {} over {family} comparisons", fmt_p(q)) } else { fmt_p(p) };
+        let (hi, lo) = if t.diff >= 0.0 { (&t.a, &t.b) } else { (&t.b, &t.a) };
+        let (top, bottom) = (t.auc_a.max(t.auc_b), t.auc_a.min(t.auc_b));
+        t.significant = q < alpha && smallest >= MIN_CLASS_FOR_VERDICT;
+        t.verdict = if smallest < MIN_CLASS_FOR_VERDICT {
+            format!(
+                "sample too small to call a winner between {} and {} (AUC {:.3} vs {:.3}, {shown}): {positives} converted and {} dead leads, fewer than {MIN_CLASS_FOR_VERDICT} of a class.",
+                t.a,
+                t.b,
+                t.auc_a,
+                t.auc_b,
+                labels.len() - positives
+            )
+        } else if t.significant {
+            format!("{hi} ranks leads better than {lo} (AUC {top:.3} vs {bottom:.3}, {shown}): the difference is real, not chance.")
+        } else {
+            format!(
+                "no real difference shown between {} and {} (AUC {:.3} vs {:.3}, {shown}): on these leads the gap could be chance.",
+                t.a, t.b, t.auc_a, t.auc_b
+            )
+        };
+    }
 }
 
 /// A p-value for people: `p < 0.0001` below that, else `p = ` with four decimals.
@@ -432,9 +465,10 @@ pub fn compare(scorers: &[ScorerScores], labels: &[bool], opts: &CompareOptions)
     let mut comparisons = Vec::new();
     for i in 0..scorers.len() {
         for j in i + 1..scorers.len() {
-            comparisons.push(pair_test(&scorers[i], &scorers[j], reports[i].auc, reports[j].auc, labels, opts.alpha));
+            comparisons.push(pair_test(&scorers[i], &scorers[j], reports[i].auc, reports[j].auc, labels));
         }
     }
+    judge(&mut comparisons, labels, opts.alpha);
     Ok(Comparison {
         leads: labels.len(),
         conversions: labels.iter().filter(|&&y| y).count(),
@@ -486,8 +520,49 @@ mod tests {
         // Converted leads score 0.70–0.7036 (×100: band 61–80), dead ones at most 0.1039.
         assert_eq!(c.scorers[0].bands[3].conversions, 10);
         let t = &c.comparisons[0];
-        assert!(t.significant, "{t:?}");
-        assert!(t.verdict.starts_with("model ranks leads better than rules"), "{}", t.verdict);
+        // DeLong sees a clear gap, but 10 conversions are too few to call a winner.
+        assert!(t.p_value.unwrap() < 0.001 && !t.significant, "{t:?}");
+        assert!(t.verdict.starts_with("sample too small to call a winner between model and rules"), "{}", t.verdict);
+        assert!(t.verdict.contains("10 converted and 30 dead leads, fewer than 100 of a class"), "{}", t.verdict);
+    }
+
+    #[test]
+    fn pairwise_p_values_are_holm_adjusted_for_the_family() {
+        // 300 leads, 120 converted: three scorers, three pairs. Each adjusted p-value is
+        // Holm's over the three raw DeLong p-values, and the verdicts are read off it.
+        let n = 300;
+        let y: Vec<bool> = (0..n).map(|i| i % 5 < 2).collect();
+        let noise = |i: usize, k: usize| ((i * k + 7) % 97) as f64 / 97.0;
+        let strong: Vec<f64> = (0..n).map(|i| if y[i] { 0.5 } else { 0.0 } + 0.5 * noise(i, 31)).collect();
+        let weak: Vec<f64> = (0..n).map(|i| if y[i] { 0.15 } else { 0.0 } + 0.85 * noise(i, 53)).collect();
+        let weaker: Vec<f64> = (0..n).map(|i| if y[i] { 0.12 } else { 0.0 } + 0.88 * noise(i, 71)).collect();
+        let opts = CompareOptions { n_boot: 20, ..Default::default() };
+        let scorers = [
+            sc("strong", ScoreKind::Probability, &strong),
+            sc("weak", ScoreKind::Probability, &weak),
+            sc("weaker", ScoreKind::Probability, &weaker),
+        ];
+        let c = compare(&scorers, &y, &opts).unwrap();
+        let raw: Vec<f64> = c.comparisons.iter().map(|t| t.p_value.unwrap()).collect();
+        let want = holm_adjust(&raw);
+        for (t, q) in c.comparisons.iter().zip(&want) {
+            assert_eq!(t.p_adjusted, Some(*q));
+            assert_eq!(t.family, 3);
+            assert_eq!(t.significant, *q < 0.05);
+            assert!(t.verdict.contains("Holm-adjusted"), "{}", t.verdict);
+        }
+        // The strong scorer beats both others for real; the two weak ones are not told apart.
+        assert!(c.comparisons[0].significant && c.comparisons[1].significant, "{:?}", c.comparisons);
+        assert!(
+            c.comparisons[0].verdict.starts_with("strong ranks leads better than weak"),
+            "{}",
+            c.comparisons[0].verdict
+        );
+        assert!(!c.comparisons[2].significant, "{:?}", c.comparisons[2]);
+        // One pair: no adjustment, the raw p-value is the one printed.
+        let one = compare(&scorers[..2], &y, &opts).unwrap();
+        assert_eq!(one.comparisons[0].p_adjusted, one.comparisons[0].p_value);
+        assert!(!one.comparisons[0].verdict.contains("Holm"), "{}", one.comparisons[0].verdict);
     }
 
     #[test]

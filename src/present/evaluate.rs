@@ -90,7 +90,14 @@ impl Comparison {
             }
         }
         if !self.comparisons.is_empty() {
-            s.push_str("\nPaired comparison (DeLong test of the AUCs):\n");
+            if self.comparisons.len() > 1 {
+                s.push_str(&format!(
+                    "\nPaired comparison (DeLong test of the AUCs; p-values Holm-adjusted for the {} pairs compared):\n",
+                    self.comparisons.len()
+                ));
+            } else {
+                s.push_str("\nPaired comparison (DeLong test of the AUCs):\n");
+            }
             for c in &self.comparisons {
                 s.push_str(&format!("  {} vs {}: {}\n", c.a, c.b, c.verdict));
             }
