@@ -35,6 +35,7 @@ use crate::evaluation::split::time_ordered_holdout;
 use crate::evaluation::EvaluationMethod;
 use crate::rules::{RulesError, RulesPlan};
 use crate::scorer::{BundleScorer, ScoreError, Scorer};
+use crate::unseen::{unseen_positions, UnseenCounts, UnseenError};
 
 /// What to read and score.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +64,9 @@ pub struct InputPlan {
     pub heldout: bool,
     /// Refuse bundles not signed with this key.
     pub sign_key: Option<SignKey>,
+    /// Keep only the leads no bundle learned from ([`crate::unseen`]); with `Some(column)`,
+    /// also only those created after every bundle's training window by that date column.
+    pub unseen: Option<Option<String>>,
 }
 
 /// Errors while reading and scoring.
@@ -89,6 +93,17 @@ pub enum InputError {
     /// Nothing to evaluate.
     #[error("no scorer given; pass --model BUNDLE and/or --rules FILE")]
     NoScorer,
+    /// The unseen filter failed.
+    #[error(transparent)]
+    Unseen(#[from] UnseenError),
+    /// Every labelled lead was seen by a bundle.
+    #[error("{path}: no labelled lead is one that neither bundle learned from ({why}); compare on leads that closed after both bundles were trained")]
+    NoneUnseen {
+        /// The data file.
+        path: PathBuf,
+        /// The counts.
+        why: String,
+    },
     /// The target cannot be known.
     #[error("{path}: no target column: pass --target COLUMN (no model bundle to take it from)")]
     NoTarget {
@@ -235,6 +250,8 @@ pub struct ScoredSet {
     /// Caveats about the whole set (also attached to the scorers they concern), e.g. that
     /// the leads include rows a bundle was trained on.
     pub warnings: Vec<String>,
+    /// With [`InputPlan::unseen`]: how many leads each bundle had seen, left out.
+    pub unseen: Option<UnseenCounts>,
 }
 
 fn stem(p: &Path) -> String {
@@ -337,24 +354,45 @@ fn heldout_positions(
     Ok((test, how))
 }
 
-/// Per bundle, the in-sample warning when it is scored on the very file it was trained on
-/// without `--heldout`.
-fn in_sample_warnings(plan: &InputPlan, bundles: &[Bundle], data_sha: Option<&str>) -> Vec<Option<String>> {
+/// Per bundle, the in-sample warning when some of the leads are ones it learned from without
+/// `--heldout`: counted through its training digest (format 1.3), else when the file is the
+/// very file it was trained on.
+fn in_sample_warnings(
+    plan: &InputPlan,
+    bundles: &[Bundle],
+    data_sha: Option<&str>,
+    frame: &LeadFrame,
+    l: &Labelled,
+) -> Vec<Option<String>> {
     bundles
         .iter()
         .zip(&plan.models)
         .map(|(b, path)| {
-            (!plan.heldout && data_sha == Some(b.training.data_sha256.as_str())).then(|| {
-                let what_to_do = match b.primary_entry().evaluation.method {
-                    EvaluationMethod::CrossValidation { .. } => {
-                        "it was refitted on every row after cross-validation, so evaluate it on leads newer than the bundle"
-                    }
-                    _ => "pass --heldout to use only the leads it held out",
-                };
-                format!(
+            if plan.heldout {
+                return None;
+            }
+            let same_file = data_sha == Some(b.training.data_sha256.as_str());
+            let what_to_do = match (same_file, &b.primary_entry().evaluation.method) {
+                (true, EvaluationMethod::CrossValidation { .. }) => {
+                    "it was refitted on every row after cross-validation, so evaluate it on leads newer than the bundle"
+                }
+                (true, _) => "pass --heldout to use only the leads it held out",
+                (false, _) => "compare bundles with `leadscore models compare`, which evaluates only leads neither learned from",
+            };
+            if same_file {
+                return Some(format!(
                     "these leads include the rows bundle {} was trained on ({} of them): in-sample numbers, better than it will do on new leads; {what_to_do}",
                     path.display(),
                     b.training.fit_rows
+                ));
+            }
+            let seen = b.training.trained_leads.as_ref().and_then(|_| {
+                unseen_positions(frame, &l.rows, &l.missing, &[(b, path.as_path())], None).ok().map(|(_, c)| c.seen_by_any)
+            })?;
+            (seen > 0).then(|| {
+                format!(
+                    "these leads include {seen} that bundle {} learned from (they were in its training file): in-sample numbers for those; {what_to_do}",
+                    path.display()
                 )
             })
         })
@@ -416,7 +454,25 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
     } else {
         None
     };
-    let in_sample = in_sample_warnings(plan, &bundles, data_sha.as_deref());
+    let unseen = match &plan.unseen {
+        Some(date_column) => {
+            let pairs: Vec<(&Bundle, &Path)> =
+                bundles.iter().zip(&plan.models).map(|(b, p)| (b, p.as_path())).collect();
+            let (keep, counts) = unseen_positions(&frame, &l.rows, &l.missing, &pairs, date_column.as_deref())?;
+            if keep.is_empty() {
+                return Err(InputError::NoneUnseen { path: plan.data.clone(), why: counts.describe().join("; ") });
+            }
+            l.rows = keep.iter().map(|&k| l.rows[k]).collect();
+            l.y = keep.iter().map(|&k| l.y[k]).collect();
+            Some(counts)
+        }
+        None => None,
+    };
+    let in_sample = if unseen.is_some() {
+        vec![None; bundles.len()]
+    } else {
+        in_sample_warnings(plan, &bundles, data_sha.as_deref(), &frame, &l)
+    };
     let (dates, window) = match &plan.date_column {
         Some(col) => {
             let (d, w) = dated(plan, &frame, &mut l, col)?;
@@ -446,6 +502,7 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         heldout,
         scorers,
         warnings: in_sample.into_iter().flatten().collect(),
+        unseen,
     })
 }
 

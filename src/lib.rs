@@ -39,6 +39,7 @@ pub mod models;
 pub mod params;
 pub mod pilot;
 pub mod present;
+pub mod registry;
 pub mod rng;
 pub mod rules;
 pub mod score;
@@ -46,6 +47,7 @@ pub mod scorer;
 pub mod sinks;
 pub mod thresholds;
 pub mod train;
+pub mod unseen;
 
 /// Versions of the crates that shape the numbers, recorded in every bundle.
 pub fn versions() -> Vec<(String, String)> {

@@ -15,11 +15,14 @@
 //! Compatibility: fields added later carry serde defaults, so older bundles still load. A
 //! bundle whose *major* format version differs from ours is refused with a clear message.
 //! Format 1.1 added the score reference; 1.2 the optional signature, which the checksum does
-//! not cover (so a 1.1 reader still loads a signed bundle, without verifying it).
+//! not cover (so a 1.1 reader still loads a signed bundle, without verifying it); 1.3 the
+//! digest of the training leads and the training date window ([`digest`]), which
+//! `models compare` needs to evaluate two bundles on leads neither saw.
 //! Floats are written with serde_json's shortest round-trip form and read back with its
 //! `float_roundtrip` parser, so save → load → predict is bit-identical.
 
 pub mod check;
+pub mod digest;
 pub mod sign;
 
 use std::path::{Path, PathBuf};
@@ -42,8 +45,9 @@ pub const FORMAT: &str = "leadscore-bundle";
 pub const FORMAT_MAJOR: u32 = 1;
 /// Minor version: bumped when fields are added (1: the score reference distribution; 2: each
 /// input column's training distribution, for drift; the base rate each model is judged
-/// against; the leakage guard's verdicts and signal levels; the optional signature).
-pub const FORMAT_MINOR: u32 = 2;
+/// against; the leakage guard's verdicts and signal levels; the optional signature; 3: the
+/// training leads' digest and date window).
+pub const FORMAT_MINOR: u32 = 3;
 
 /// Largest bundle accepted: 64 MiB, refused from the file's size before any parsing. A
 /// 500-tree model beside a logistic one is about 6 MB, so this is ten times the largest
@@ -347,6 +351,12 @@ pub struct TrainingInfo {
     /// Columns the leakage guard flagged and the analyst kept anyway.
     #[serde(default)]
     pub kept_flagged_columns: Vec<String>,
+    /// The labelled leads whose outcomes shaped the bundle (format 1.3; absent before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trained_leads: Option<digest::LeadDigest>,
+    /// First and last creation date of the labelled leads, with a date column (format 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_window: Option<digest::DateWindow>,
 }
 
 /// The whole bundle.
@@ -494,7 +504,7 @@ impl Bundle {
                 found_major: major.unwrap_or(0),
             });
         }
-        let bundle: Bundle = serde_json::from_str(text).map_err(malformed)?;
+        let mut bundle: Bundle = serde_json::from_str(text).map_err(malformed)?;
         let covered = covered_bytes(&bundle);
         if hex(&Sha256::digest(&covered)) != bundle.checksum {
             return Err(BundleError::Checksum { path: path.to_path_buf() });
@@ -508,6 +518,13 @@ impl Bundle {
             field: e.field,
             problem: e.problem,
         })?;
+        if let Some(d) = bundle.training.trained_leads.as_mut() {
+            d.check().map_err(|e| BundleError::Implausible {
+                path: path.to_path_buf(),
+                field: "training.trained_leads".into(),
+                problem: e.to_string(),
+            })?;
+        }
         Ok(bundle)
     }
 

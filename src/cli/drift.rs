@@ -54,7 +54,7 @@ pub fn run(args: DriftArgs) -> anyhow::Result<Outcome> {
     let settings = DriftSettings { min_psi: args.min_psi, ..DriftSettings::default() };
     let report = match (&args.data, &args.ledger) {
         (Some(data), _) => {
-            let model = args.model.clone().expect("clap requires --model with --data");
+            let model = super::model_path(args.model.as_deref().expect("clap requires --model with --data"))?;
             drift_of_data(&model, data, args.batch_rows.max(1), &settings)?
         }
         (None, Some(ledger)) => {
@@ -62,7 +62,7 @@ pub fn run(args: DriftArgs) -> anyhow::Result<Outcome> {
             let mut backend = open(&loc, Mode::Read)?;
             let all = backend.runs()?;
             let model = match &args.model {
-                Some(m) => m.clone(),
+                Some(m) => super::model_path(m)?,
                 None => match all.last().and_then(|r| r.model_path.clone()) {
                     Some(p) => PathBuf::from(p),
                     None => anyhow::bail!("ledger {}: no run with a bundle; pass --model BUNDLE", loc.display()),

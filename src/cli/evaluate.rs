@@ -27,6 +27,7 @@
 //!     "calibration": null | {"bins": [{"lower", "upper", "count", "mean_predicted", "observed_rate"}], "ece"}
 //!   }],
 //!   "comparisons": [{"a", "b", "auc_a", "auc_b", "diff", "se", "z", "p_value",
+//!                    "p_adjusted", "family",                     // Holm over the pairs
 //!                    "significant", "verdict"}]                  // DeLong, every pair
 //! }
 //! ```

@@ -72,7 +72,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
 fn sql(a: SqlArgs) -> anyhow::Result<Outcome> {
     check_outputs(&[("--out", Some(&a.out))], &[("--model", Some(&a.model))])?;
     let started = Instant::now();
-    let bundle = Bundle::load(&a.model)?;
+    let bundle = Bundle::load(&super::model_path(&a.model)?)?;
     let plan = SqlPlan { dialect: a.dialect, table: a.table, view: a.view, id_column: a.id, batch: a.batch as usize };
     let e = export_sql(&bundle, &a.model, &plan)?;
     Staged::bytes(&a.out, e.sql.as_bytes())?.commit()?;

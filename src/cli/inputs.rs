@@ -54,7 +54,7 @@ impl ScorerInputArgs {
             target: self.target.clone(),
             positive: split_list(&self.positive),
             negative: split_list(&self.negative),
-            models: self.models.clone(),
+            models: self.models.iter().map(|m| super::model_path(m)).collect::<anyhow::Result<_>>()?,
             rules: self.rules.clone(),
             activities: self.activities.clone(),
             as_of: self.as_of,
@@ -62,6 +62,7 @@ impl ScorerInputArgs {
             newest_share,
             heldout,
             sign_key: self.sign.load()?,
+            unseen: None,
         })
     }
 }

@@ -12,7 +12,7 @@ use leadscore::present::inspect::inspect;
 /// Arguments of `leadscore inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The model bundle.
+    /// The model bundle (or champion / challenger).
     pub bundle: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -24,7 +24,7 @@ pub struct InspectArgs {
 
 /// Runs `inspect`.
 pub fn run(args: InspectArgs) -> anyhow::Result<Outcome> {
-    let b = Bundle::load_verified(&args.bundle, args.sign.load()?.as_ref())?;
+    let b = Bundle::load_verified(&super::model_path(&args.bundle)?, args.sign.load()?.as_ref())?;
     let i = inspect(&b);
     if args.json {
         print_out(&format!("{}\n", serde_json::to_string_pretty(&i)?))?;

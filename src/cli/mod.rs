@@ -9,6 +9,7 @@ pub mod generate;
 pub mod inputs;
 pub mod inspect;
 pub mod ledger;
+pub mod models;
 pub mod pilot;
 pub mod rules;
 pub mod score;
@@ -57,6 +58,8 @@ pub enum Command {
     Drift(drift::DriftArgs),
     /// Export a bundle's model as SQL that scores leads inside a warehouse.
     Export(export::ExportArgs),
+    /// The model registry: champion and challenger aliases, the promotion gate, revert, history.
+    Models(models::ModelsArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.
@@ -66,6 +69,17 @@ pub enum Outcome {
     Ok,
     /// Exit 1: ran, but found problems (e.g. the leakage guard stopped training).
     Problems,
+}
+
+/// A `--model` value as a bundle path: `champion` and `challenger` resolve through the
+/// registry ([`leadscore::registry::default_dir`]) to the bundle the alias points to; any
+/// other value is a path.
+pub fn model_path(value: &Path) -> anyhow::Result<std::path::PathBuf> {
+    if !leadscore::registry::is_alias(value) {
+        return Ok(value.to_path_buf());
+    }
+    let registry = leadscore::registry::Registry::at(&leadscore::registry::default_dir());
+    Ok(registry.resolve(value.to_str().unwrap_or_default())?.path)
 }
 
 /// Splits a comma-separated flag value, trimming blanks.

@@ -17,7 +17,8 @@ use leadscore::sinks::ledger::{previous_scores, LedgerSink};
 /// Arguments of `leadscore score`.
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
-    /// Model bundle written by `leadscore train` (optional with --rules).
+    /// Model bundle written by `leadscore train` (optional with --rules), or an alias of the
+    /// registry: `champion` or `challenger` (see `leadscore models`).
     #[arg(long, required_unless_present = "rules")]
     pub model: Option<PathBuf>,
     /// Rules file (TOML): adds rule_score, fit_score, engagement_score, rule_grade, stage, action, persona, disqualified, rule_reasons.
@@ -121,6 +122,7 @@ fn ledger_sink(
     ledger: &str,
     plan: &mut ScorePlan,
     as_of: NaiveDate,
+    alias: Option<String>,
     replace: bool,
     incremental: bool,
     wait: std::time::Duration,
@@ -148,7 +150,7 @@ fn ledger_sink(
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         as_of: as_of.to_string(),
         model_id: bundle.as_ref().map(|b| leadscore::score::short_id(&b.checksum)),
-        model_alias: None,
+        model_alias: alias,
         model_path: plan.model.as_ref().map(|p| p.display().to_string()),
         rules_path: plan.rules.as_ref().map(|r| r.file.display().to_string()),
         input_path: plan.data.display().to_string(),
@@ -172,7 +174,9 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     };
     let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let rules = args.rules.map(|file| RulesInput { file, activities: args.activities.clone(), as_of });
-    let mut plan = ScorePlan::new(args.data, args.model, rules, args.batch_rows)?;
+    let alias = args.model.as_deref().filter(|m| leadscore::registry::is_alias(m)).map(|m| m.display().to_string());
+    let model = args.model.as_deref().map(super::model_path).transpose()?;
+    let mut plan = ScorePlan::new(args.data, model, rules, args.batch_rows)?;
     plan.id = args.id;
     plan.reasons = args.reasons;
     plan.grades = grades;
@@ -195,7 +199,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(FileSink::create(&args.out, options)?)];
     if let Some(ledger) = &args.ledger {
         let wait = std::time::Duration::from_secs(args.ledger_wait);
-        sinks.push(ledger_sink(ledger, &mut plan, as_of, args.replace, args.incremental, wait)?);
+        sinks.push(ledger_sink(ledger, &mut plan, as_of, alias, args.replace, args.incremental, wait)?);
     }
     let bar = (!args.quiet && !args.json && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new_spinner();

@@ -45,6 +45,12 @@ const RANDOM_LEN: usize = 6;
 /// locked the new file within microseconds of its creation).
 const ATTEMPTS: usize = 8;
 
+/// Takes an exclusive advisory lock on `file` without waiting: `Ok(false)` when another
+/// process holds it (always `Ok(true)` on systems other than Unix, where nothing is locked).
+pub fn try_lock_exclusive(file: &std::fs::File) -> io::Result<bool> {
+    lock::try_lock(file)
+}
+
 /// Whether `name` is one of our temporary files: a prefix above, then exactly six ASCII
 /// letters or digits.
 pub fn is_ours(name: &str) -> bool {

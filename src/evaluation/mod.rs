@@ -10,6 +10,7 @@ pub mod calibration;
 pub mod compare;
 pub mod lift;
 pub mod metrics;
+pub mod pairs;
 pub mod psi;
 pub mod split;
 pub mod stats;

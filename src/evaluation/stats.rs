@@ -111,7 +111,7 @@ pub fn auc_delong_interval(scores: &[f64], labels: &[bool], level: f64) -> Resul
 }
 
 /// The standard normal quantile, by bisection on [`normal_sf`] (to 1e-12).
-fn normal_quantile(p: f64) -> f64 {
+pub fn normal_quantile(p: f64) -> f64 {
     let (mut lo, mut hi) = (-40.0f64, 40.0f64);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);

@@ -100,6 +100,10 @@ pub struct Inspection<'a> {
     pub kept_flagged_columns: &'a [String],
     /// Crate versions.
     pub crate_versions: &'a [(String, String)],
+    /// The training date window (format 1.3).
+    pub date_window: Option<&'a crate::bundle::digest::DateWindow>,
+    /// The training leads' digest, without its data (format 1.3): key, leads, bits, rate.
+    pub trained_leads: Option<(&'a str, usize, u32, f64)>,
 }
 
 /// The reference distribution in brief.
@@ -184,6 +188,8 @@ pub fn inspect(b: &Bundle) -> Inspection<'_> {
         leakage: &b.leakage,
         kept_flagged_columns: &t.kept_flagged_columns,
         crate_versions: &t.crate_versions,
+        date_window: t.date_window.as_ref(),
+        trained_leads: t.trained_leads.as_ref().map(|d| (d.key.as_str(), d.leads, d.bits, d.false_positive_rate)),
     }
 }
 
@@ -214,6 +220,15 @@ impl Inspection<'_> {
             },
             self.id_column.unwrap_or("(none: rows are numbered)")
         );
+        if let Some(w) = self.date_window {
+            let blank = if w.blank > 0 { format!(" ({} with a blank date)", w.blank) } else { String::new() };
+            s.push_str(&format!("  labelled leads created {} to {} by \"{}\"{blank}\n", w.first, w.last, w.column));
+        }
+        if let Some((key, leads, bits, fpr)) = self.trained_leads {
+            s.push_str(&format!(
+                "  training leads recorded by {key} ({leads} leads, {bits}-bit hashes, false-positive rate {fpr:.1e}) for `models compare`\n"
+            ));
+        }
         match self.signature {
             Some(sig) => s.push_str(&format!("  signed ({}, key id {})\n", sig.algorithm, sig.key_id)),
             None => s.push_str("  not signed (see --sign-key)\n"),

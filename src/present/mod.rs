@@ -16,6 +16,7 @@ pub mod html;
 pub mod inspect;
 pub mod ledger;
 pub mod pilot;
+pub mod registry;
 pub mod rules;
 pub mod score;
 pub mod text;

@@ -149,8 +149,28 @@ fn in_sample_evaluation_is_flagged() {
     // On the hold-out, or on another file, no warning.
     let o = run(d, &["evaluate", "--data", "data/history.csv", "--model", "models/m.json", "--heldout"]);
     assert!(o.status.success() && !text(&o).1.contains("warning:"), "{:?}", text(&o));
+    // A reordered copy is another file, but the same leads: the bundle's training digest
+    // (format 1.3) still recognises every one of them.
     reordered(d, "other.csv", |l| if converted(l) { 0 } else { 1 });
     let o = run(d, &["evaluate", "--data", "other.csv", "--model", "models/m.json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains(
+            "warning: these leads include 800 that bundle models/m.json learned from (they were in its training file)"
+        ),
+        "{:?}",
+        text(&o)
+    );
+    // Leads it never saw (new ids, the history's newest 200 relabelled): no warning.
+    let fresh: String = std::fs::read_to_string(d.join("data/history.csv"))
+        .unwrap()
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || *i > 600)
+        .map(|(i, l)| if i == 0 { format!("{l}\n") } else { format!("N{}\n", &l[1..]) })
+        .collect();
+    std::fs::write(d.join("fresh.csv"), fresh).unwrap();
+    let o = run(d, &["evaluate", "--data", "fresh.csv", "--model", "models/m.json"]);
     assert!(o.status.success() && !text(&o).1.contains("warning:"), "{:?}", text(&o));
     // thresholds prints the same warning, and carries it in its JSON.
     let o = run(d, &["thresholds", "--data", "data/history.csv", "--model", "models/m.json", "--json", "t.json"]);

@@ -18,6 +18,7 @@ mod ledger;
 mod litter;
 mod loading;
 mod logistic_crosscheck;
+mod models;
 mod no_signal;
 mod pilot;
 mod properties;

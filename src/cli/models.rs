@@ -1,0 +1,265 @@
+//! `leadscore models`: the registry (`list`, `show`, `promote`, `revert`, `history`) and the
+//! promotion gate (`compare`). See [`leadscore::registry`] for the layout on disk and
+//! [`leadscore::registry::gate`] for the rule.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use super::{print_out, Outcome};
+use leadscore::bundle::{file_sha256, Bundle};
+use leadscore::evaluate::{load_scored, InputPlan};
+use leadscore::present::inspect::inspect;
+use leadscore::present::registry::{render_entry, render_history, render_list};
+use leadscore::registry::gate::{judge, GateOptions};
+use leadscore::registry::{default_dir, is_alias, GateRecord, Registry};
+
+/// Arguments of `leadscore models`.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// The registry directory [default: models, or LEADSCORE_REGISTRY].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub registry: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ModelsCommand,
+}
+
+/// `leadscore models` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Every bundle in the registry directory and its store, with the aliases on each.
+    List,
+    /// One bundle (an alias, a path, a model_id prefix or a bundle name) and its history.
+    Show {
+        /// champion, challenger, a bundle file, a model_id (checksum) prefix, or a name.
+        name: String,
+    },
+    /// Point an alias at a bundle. To champion, a passing `models compare` against the
+    /// current champion is required (the first champion needs none), unless --force.
+    Promote {
+        /// The bundle file.
+        bundle: PathBuf,
+        /// The alias: champion or challenger.
+        #[arg(long = "as", value_name = "ALIAS")]
+        alias: String,
+        /// Promote without a passing comparison (needs --note).
+        #[arg(long)]
+        force: bool,
+        /// Who/why, recorded in the history.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Point an alias back to the bundle it had before its latest promotion.
+    Revert {
+        /// The alias [default: champion].
+        #[arg(long = "alias", default_value = "champion")]
+        alias: String,
+        /// Who/why, recorded in the history.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The append-only history of promotions, reverts and comparisons.
+    History,
+    /// The promotion gate: evaluate champion and challenger only on labelled leads neither
+    /// learned from, and judge by the documented rule: at least 100 converted and 100 dead
+    /// leads; the lower end of the 95% DeLong interval of AUC(challenger) - AUC(champion)
+    /// at least -MARGIN; log loss at most 0.005 and ECE at most 0.02 above the champion's.
+    /// Exit 0 when the challenger passes, 1 when it does not. The result is recorded in the
+    /// registry's history, where `promote` looks for it.
+    Compare(CompareArgs),
+}
+
+/// Arguments of `leadscore models compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The champion: an alias or a bundle file.
+    #[arg(long, default_value = "champion")]
+    pub champion: PathBuf,
+    /// The challenger: an alias or a bundle file.
+    #[arg(long)]
+    pub challenger: PathBuf,
+    /// Labelled leads (CSV, Parquet, NDJSON), e.g. deals closed since the champion was trained.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Also keep only leads created after both bundles' training windows, by this date column.
+    #[arg(long)]
+    pub date_column: Option<String>,
+    /// Sales capacity: converted leads among the N best-scored, for each model.
+    #[arg(long)]
+    pub capacity: Option<usize>,
+    /// Non-inferiority margin on the AUC.
+    #[arg(long, default_value_t = 0.01)]
+    pub margin: f64,
+    /// Who/why, recorded with the comparison.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Also write the verdict and every number as JSON.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+/// Runs `models`.
+pub fn run(args: ModelsArgs) -> anyhow::Result<Outcome> {
+    let registry = Registry::at(&args.registry.clone().unwrap_or_else(default_dir));
+    match args.command {
+        ModelsCommand::List => print_out(&render_list(&registry.list()?))?,
+        ModelsCommand::Show { name } => show(&registry, &name)?,
+        ModelsCommand::Promote { bundle, alias, force, note } => {
+            let path = resolve(&registry, &bundle)?;
+            let e = registry.promote(&path, &alias, force, note)?;
+            print_out(&format!(
+                "{} is now {alias} (registry entry #{}; stored as {})\n{}",
+                path.display(),
+                e.seq,
+                registry.stored_path(&e.bundle.checksum).display(),
+                render_entry(&e)
+            ))?;
+        }
+        ModelsCommand::Revert { alias, note } => {
+            let e = registry.revert(&alias, note)?;
+            print_out(&format!("{alias} reverted (registry entry #{})\n{}", e.seq, render_entry(&e)))?;
+        }
+        ModelsCommand::History => print_out(&render_history(&registry.history()?))?,
+        ModelsCommand::Compare(c) => return compare(&registry, c),
+    }
+    Ok(Outcome::Ok)
+}
+
+/// An alias through this registry, else the path as given.
+fn resolve(registry: &Registry, value: &Path) -> anyhow::Result<PathBuf> {
+    if is_alias(value) {
+        return Ok(registry.resolve(value.to_str().unwrap_or_default())?.path);
+    }
+    Ok(value.to_path_buf())
+}
+
+fn show(registry: &Registry, name: &str) -> anyhow::Result<()> {
+    let path = if is_alias(Path::new(name)) {
+        registry.resolve(name)?.path
+    } else if Path::new(name).is_file() {
+        PathBuf::from(name)
+    } else {
+        let files = registry.list()?;
+        let hits: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| f.bundle.as_ref().is_ok_and(|b| b.checksum.starts_with(name) || b.name == name))
+            .map(|f| &f.path)
+            .collect();
+        match hits.as_slice() {
+            [one] => (*one).clone(),
+            [] => anyhow::bail!(
+                "registry {}: no bundle is \"{name}\" (not an alias, a file, a model_id prefix or a bundle name); see `leadscore models list`",
+                registry.dir().display()
+            ),
+            many => anyhow::bail!(
+                "registry {}: \"{name}\" matches {} bundles ({}); give a longer model_id prefix or the file",
+                registry.dir().display(),
+                many.len(),
+                many.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    };
+    let b = Bundle::load(&path)?;
+    let mut out = format!("file: {}\n", path.display());
+    out.push_str(&inspect(&b).render());
+    let history = registry.history()?;
+    let mine: Vec<_> = history
+        .iter()
+        .filter(|e| e.bundle.checksum == b.checksum || e.from.as_ref().is_some_and(|f| f.checksum == b.checksum))
+        .collect();
+    out.push_str("\nregistry history of this bundle:\n");
+    if mine.is_empty() {
+        out.push_str("  (never promoted or compared)\n");
+    }
+    for e in mine {
+        out.push_str(&render_entry(e));
+    }
+    print_out(&out)
+}
+
+fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
+    if !(c.margin >= 0.0 && c.margin < 0.5) {
+        anyhow::bail!("--margin {} must be at least 0 and below 0.5 (an AUC difference)", c.margin);
+    }
+    let champion = resolve(registry, &c.champion)?;
+    let challenger = resolve(registry, &c.challenger)?;
+    let inputs = [("--data", Some(c.data.as_path())), ("--champion", Some(champion.as_path()))];
+    super::check_outputs(&[("--json", c.json.as_deref())], &inputs)?;
+    let (a, b) = (Bundle::load(&champion)?, Bundle::load(&challenger)?);
+    if a.checksum == b.checksum {
+        anyhow::bail!(
+            "champion {} and challenger {} are the same bundle (model_id {}): nothing to compare",
+            champion.display(),
+            challenger.display(),
+            &a.checksum[..12]
+        );
+    }
+    let plan = InputPlan {
+        data: c.data.clone(),
+        models: vec![champion.clone(), challenger.clone()],
+        unseen: Some(c.date_column.clone()),
+        ..Default::default()
+    };
+    let set = load_scored(&plan)?;
+    let pa = a.models.iter().position(|m| m.model.kind() == a.primary).unwrap_or(0);
+    let pb = a.models.len() + b.models.iter().position(|m| m.model.kind() == b.primary).unwrap_or(0);
+    let name = |x: &Bundle| format!("{} ({})", x.name, x.primary.as_str());
+    if let Some(k) = c.capacity {
+        if k == 0 || k > set.labels.len() {
+            anyhow::bail!("--capacity {k} must be between 1 and the {} leads compared", set.labels.len());
+        }
+    }
+    let opts = GateOptions { margin: c.margin, ..Default::default() };
+    let v = judge(
+        (&name(&a), &set.scorers[pa].scores),
+        (&name(&b), &set.scorers[pb].scores),
+        &set.labels,
+        c.capacity,
+        &opts,
+    )?;
+    let data_sha256 = file_sha256(&c.data).unwrap_or_default();
+    let record = GateRecord {
+        passed: v.passed,
+        verdict: v.verdict.clone(),
+        data_file: c.data.display().to_string(),
+        data_sha256,
+        leads: v.leads,
+        conversions: v.conversions,
+        checks: v.checks.iter().map(|k| format!("[{}] {}", if k.passed { "pass" } else { "FAIL" }, k.what)).collect(),
+    };
+    if let Some(path) = &c.json {
+        let doc = serde_json::json!({ "champion": champion, "challenger": challenger, "data": c.data,
+            "unseen": set.unseen, "gate": v });
+        super::evaluate::write_atomic(path, format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
+    }
+    let entry = registry.record_comparison((&champion, &a), (&challenger, &b), record, c.note.clone())?;
+    let mut out = format!(
+        "champion:   {} (model_id {}, trained {})\nchallenger: {} (model_id {}, trained {})\ndata: {}\n",
+        champion.display(),
+        &a.checksum[..12],
+        a.training.trained_at,
+        challenger.display(),
+        &b.checksum[..12],
+        b.training.trained_at,
+        c.data.display()
+    );
+    if let Some(u) = &set.unseen {
+        for line in u.describe() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out.push('\n');
+    out.push_str(&v.render());
+    out.push_str(&format!("recorded as registry entry #{}", entry.seq));
+    if v.passed {
+        out.push_str(&format!(
+            "; `leadscore models promote {} --as champion` now passes its gate\n",
+            challenger.display()
+        ));
+    } else {
+        out.push('\n');
+    }
+    print_out(&out)?;
+    Ok(if v.passed { Outcome::Ok } else { Outcome::Problems })
+}
