@@ -16,11 +16,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::data::load::{read_table, LoadError};
-use crate::data::typing::{read_dates, read_labels_with, LeadFrame, MissingTokens, TypingError};
+use crate::data::typing::{read_dates, read_labels_with, Labels, LeadFrame, MissingTokens, TypingError};
 use crate::evaluate::ScoredSet;
 use crate::evaluation::compare::ScoreKind;
 use crate::evaluation::compare::ScorerScores;
-use crate::ledger::{Backend, LedgerError};
+use crate::ledger::{Backend, LedgerError, RunRecord};
 
 /// What to evaluate.
 #[derive(Debug, Clone)]
@@ -54,6 +54,8 @@ pub struct LiveCounts {
     pub runs: usize,
     /// Evaluated leads with a rule score.
     pub with_rule_score: usize,
+    /// Left out because a compared bundle learned from them (its training digest).
+    pub trained_on: usize,
 }
 
 /// Errors.
@@ -121,8 +123,9 @@ fn walk_runs(
     Ok((model, rules, seen_later, runs.len()))
 }
 
-/// Each labelled lead of `plan.data` with its as-scored model probability and rule score.
-pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(ScoredSet, LiveCounts), LiveError> {
+/// The labelled leads of the outcomes file, and by lead id its labelled position and outcome date.
+#[allow(clippy::type_complexity)]
+fn wanted_leads(plan: &LivePlan) -> Result<(Labels, HashMap<String, (usize, Option<NaiveDate>)>), LiveError> {
     let df = read_table(&plan.data)?;
     let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
     let missing = MissingTokens::default();
@@ -149,6 +152,12 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
             wanted.insert(id.to_string(), (k, dates.as_ref().and_then(|d| d[row])));
         }
     }
+    Ok((labels, wanted))
+}
+
+/// Each labelled lead of `plan.data` with its as-scored model probability and rule score.
+pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(ScoredSet, LiveCounts), LiveError> {
+    let (labels, wanted) = wanted_leads(plan)?;
     let (model, rules, seen_later, runs) = walk_runs(backend, &wanted, labels.rows.len())?;
     let mut counts = LiveCounts { labelled: labels.rows.len(), runs, ..LiveCounts::default() };
     let keep: Vec<usize> = (0..labels.rows.len()).filter(|&k| model[k].is_some() || rules[k].is_some()).collect();
@@ -218,4 +227,83 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
         },
         counts,
     ))
+}
+
+/// One model's as-scored probability per wanted lead, over `runs` (oldest first): the last
+/// score on or before the lead's outcome date; and whether a later run scored it.
+fn walk_model(
+    backend: &mut dyn Backend,
+    runs: &[RunRecord],
+    wanted: &HashMap<String, (usize, Option<NaiveDate>)>,
+    n: usize,
+) -> Result<(Vec<Option<f64>>, Vec<bool>), LiveError> {
+    let mut p: Vec<Option<f64>> = vec![None; n];
+    let mut later = vec![false; n];
+    for run in runs {
+        let as_of = NaiveDate::parse_from_str(&run.as_of, "%Y-%m-%d").ok();
+        backend.scores(run.run_id, &mut |r| {
+            let Some(&(k, outcome)) = wanted.get(&r.lead_id) else { return };
+            if let (Some(o), Some(a)) = (outcome, as_of) {
+                if a > o {
+                    later[k] = true;
+                    return;
+                }
+            }
+            p[k] = r.probability.or(p[k]);
+        })?;
+    }
+    Ok((p, later))
+}
+
+/// Champion and shadowed challenger as scored: the champion's probabilities from the
+/// ledger's runs of model `champion` and the challenger's from its shadow runs (`score
+/// --shadow`) of model `challenger`, on the labelled leads both scored before their outcome.
+/// Returns the outcomes, the two probability lists in the same order, and the counts.
+#[allow(clippy::type_complexity)]
+pub fn load_shadow_pair(
+    backend: &mut dyn Backend,
+    plan: &LivePlan,
+    champion: &str,
+    challenger: &str,
+    learned_from: &dyn Fn(&str) -> bool,
+) -> Result<(Vec<bool>, Vec<f64>, Vec<f64>, LiveCounts), LiveError> {
+    let (labels, mut wanted) = wanted_leads(plan)?;
+    let before = wanted.len();
+    wanted.retain(|id, _| !learned_from(id));
+    let trained_on = before - wanted.len();
+    let n = labels.rows.len();
+    let primary: Vec<RunRecord> =
+        backend.runs()?.into_iter().filter(|r| r.model_id.as_deref() == Some(champion)).collect();
+    let shadow: Vec<RunRecord> =
+        backend.shadow_runs()?.into_iter().filter(|r| r.model_id.as_deref() == Some(challenger)).collect();
+    let (a, later_a) = walk_model(backend, &primary, &wanted, n)?;
+    let (b, later_b) = walk_model(backend, &shadow, &wanted, n)?;
+    let mut counts =
+        LiveCounts { labelled: n, runs: primary.len() + shadow.len(), trained_on, ..LiveCounts::default() };
+    let listed: std::collections::HashSet<usize> = wanted.values().map(|w| w.0).collect();
+    let keep: Vec<usize> = (0..n).filter(|&k| a[k].is_some() && b[k].is_some()).collect();
+    for k in (0..n).filter(|&k| listed.contains(&k) && (a[k].is_none() || b[k].is_none())) {
+        if later_a[k] || later_b[k] {
+            counts.scored_only_after += 1;
+        } else {
+            counts.not_in_ledger += 1;
+        }
+    }
+    counts.evaluated = keep.len();
+    if keep.is_empty() {
+        return Err(LiveError::NoneScored {
+            path: plan.data.clone(),
+            labelled: n,
+            not_in_ledger: counts.not_in_ledger,
+            after: counts.scored_only_after,
+        });
+    }
+    let y: Vec<bool> = keep.iter().map(|&k| labels.rows[k].1).collect();
+    let positives = y.iter().filter(|&&v| v).count();
+    if positives == 0 || positives == y.len() {
+        let what = if positives == 0 { "dead" } else { "converted" };
+        return Err(LiveError::OneClass { path: plan.data.clone(), n: y.len(), what });
+    }
+    let pick = |v: &[Option<f64>]| keep.iter().map(|&k| v[k].unwrap_or(0.0)).collect();
+    Ok((y, pick(&a), pick(&b), counts))
 }

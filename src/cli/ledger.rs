@@ -93,11 +93,28 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<Outcome> {
     match args.command {
         LedgerCommand::Runs { ledger, json } => {
             let loc = Location::parse(&ledger);
-            let runs = open(&loc, Mode::Read)?.runs()?;
+            let mut backend = open(&loc, Mode::Read)?;
+            let runs = backend.runs()?;
+            let shadows = backend.shadow_runs()?;
             if json {
-                print_out(&format!("{}\n", serde_json::to_string_pretty(&runs)?))?;
+                let all: Vec<_> = runs.iter().chain(&shadows).collect();
+                print_out(&format!("{}\n", serde_json::to_string_pretty(&all)?))?;
             } else {
-                print_out(&render_runs(&loc.display(), &runs))?;
+                let mut text = render_runs(&loc.display(), &runs);
+                if !shadows.is_empty() {
+                    text.push_str("\nshadow runs (score --shadow: a challenger beside the night's run):\n");
+                    for s in &shadows {
+                        text.push_str(&format!(
+                            "  run {} shadows run {}: {} model {} ({} leads)\n",
+                            s.run_id,
+                            s.shadow_of.unwrap_or(0),
+                            s.as_of,
+                            s.model_id.as_deref().unwrap_or("-"),
+                            s.leads
+                        ));
+                    }
+                }
+                print_out(&text)?;
             }
         }
         LedgerCommand::Prune { ledger, keep_days } => {

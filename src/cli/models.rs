@@ -79,9 +79,20 @@ pub struct CompareArgs {
     /// The challenger: an alias or a bundle file.
     #[arg(long)]
     pub challenger: PathBuf,
-    /// Labelled leads (CSV, Parquet, NDJSON), e.g. deals closed since the champion was trained.
+    /// Labelled leads (CSV, Parquet, NDJSON), e.g. deals closed since the champion was
+    /// trained; with --ledger, the outcomes of leads the two scored (`score --shadow`).
     #[arg(long)]
     pub data: PathBuf,
+    /// As scored: judge each lead by the champion's score and the challenger's shadow score
+    /// from this ledger (its last run on or before the outcome), not by rescoring today.
+    #[arg(long, conflicts_with = "date_column")]
+    pub ledger: Option<String>,
+    /// With --ledger: the outcomes file's lead id column [default: the champion's id column].
+    #[arg(long, requires = "ledger")]
+    pub id: Option<String>,
+    /// With --ledger: the column with each outcome's date.
+    #[arg(long, requires = "ledger")]
+    pub outcome_date_column: Option<String>,
     /// Also keep only leads created after both bundles' training windows, by this date column.
     #[arg(long)]
     pub date_column: Option<String>,
@@ -195,29 +206,31 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
             &a.checksum[..12]
         );
     }
-    let plan = InputPlan {
-        data: c.data.clone(),
-        models: vec![champion.clone(), challenger.clone()],
-        unseen: Some(c.date_column.clone()),
-        ..Default::default()
-    };
-    let set = load_scored(&plan)?;
-    let pa = a.models.iter().position(|m| m.model.kind() == a.primary).unwrap_or(0);
-    let pb = a.models.len() + b.models.iter().position(|m| m.model.kind() == b.primary).unwrap_or(0);
     let name = |x: &Bundle| format!("{} ({})", x.name, x.primary.as_str());
+    let (labels, pa, pb, left_out) = match &c.ledger {
+        Some(l) => as_scored(&c, l, &a, &b)?,
+        None => {
+            let plan = InputPlan {
+                data: c.data.clone(),
+                models: vec![champion.clone(), challenger.clone()],
+                unseen: Some(c.date_column.clone()),
+                ..Default::default()
+            };
+            let set = load_scored(&plan)?;
+            let ka = a.models.iter().position(|m| m.model.kind() == a.primary).unwrap_or(0);
+            let kb = a.models.len() + b.models.iter().position(|m| m.model.kind() == b.primary).unwrap_or(0);
+            let lines = set.unseen.as_ref().map(|u| u.describe()).unwrap_or_default();
+            let (sa, sb) = (set.scorers[ka].scores.clone(), set.scorers[kb].scores.clone());
+            (set.labels, sa, sb, (lines, serde_json::to_value(&set.unseen)?))
+        }
+    };
     if let Some(k) = c.capacity {
-        if k == 0 || k > set.labels.len() {
-            anyhow::bail!("--capacity {k} must be between 1 and the {} leads compared", set.labels.len());
+        if k == 0 || k > labels.len() {
+            anyhow::bail!("--capacity {k} must be between 1 and the {} leads compared", labels.len());
         }
     }
     let opts = GateOptions { margin: c.margin, ..Default::default() };
-    let v = judge(
-        (&name(&a), &set.scorers[pa].scores),
-        (&name(&b), &set.scorers[pb].scores),
-        &set.labels,
-        c.capacity,
-        &opts,
-    )?;
+    let v = judge((&name(&a), &pa), (&name(&b), &pb), &labels, c.capacity, &opts)?;
     let data_sha256 = file_sha256(&c.data).unwrap_or_default();
     let record = GateRecord {
         passed: v.passed,
@@ -230,7 +243,7 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
     };
     if let Some(path) = &c.json {
         let doc = serde_json::json!({ "champion": champion, "challenger": challenger, "data": c.data,
-            "unseen": set.unseen, "gate": v });
+            "unseen": left_out.1, "ledger": c.ledger, "gate": v });
         super::evaluate::write_atomic(path, format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
     }
     let entry = registry.record_comparison((&champion, &a), (&challenger, &b), record, c.note.clone())?;
@@ -244,10 +257,8 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
         b.training.trained_at,
         c.data.display()
     );
-    if let Some(u) = &set.unseen {
-        for line in u.describe() {
-            out.push_str(&format!("  {line}\n"));
-        }
+    for line in &left_out.0 {
+        out.push_str(&format!("  {line}\n"));
     }
     out.push('\n');
     out.push_str(&v.render());
@@ -255,11 +266,56 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
     if v.passed {
         out.push_str(&format!(
             "; `leadscore models promote {} --as champion` now passes its gate\n",
-            challenger.display()
+            c.challenger.display()
         ));
     } else {
         out.push('\n');
     }
     print_out(&out)?;
     Ok(if v.passed { Outcome::Ok } else { Outcome::Problems })
+}
+
+/// Champion and challenger as scored in a ledger (the challenger as shadow), on leads
+/// neither learned from; with the lines saying what was left out.
+#[allow(clippy::type_complexity)]
+fn as_scored(
+    c: &CompareArgs,
+    ledger: &str,
+    a: &Bundle,
+    b: &Bundle,
+) -> anyhow::Result<(Vec<bool>, Vec<f64>, Vec<f64>, (Vec<String>, serde_json::Value))> {
+    use leadscore::ledger::{open, Location, Mode};
+    use leadscore::live::{load_shadow_pair, LivePlan};
+    let loc = Location::parse(ledger);
+    let mut backend = open(&loc, Mode::Read)?;
+    let Some(id) = c.id.clone().or_else(|| a.id_column.clone()) else {
+        anyhow::bail!("pass --id with the outcomes file's lead id column (the champion has no id column)");
+    };
+    let plan = LivePlan {
+        data: c.data.clone(),
+        id,
+        target: a.target.column.clone(),
+        positive: a.target.positive.clone(),
+        negative: a.target.negative.clone(),
+        outcome_date: c.outcome_date_column.clone(),
+    };
+    let learned = |lead: &str| {
+        [a, b]
+            .iter()
+            .any(|x| x.training.trained_leads.as_ref().is_some_and(|d| x.id_column.is_some() && d.contains(lead)))
+    };
+    let (ida, idb) = (leadscore::score::short_id(&a.checksum), leadscore::score::short_id(&b.checksum));
+    let (y, pa, pb, counts) = load_shadow_pair(backend.as_mut(), &plan, &ida, &idb, &learned)?;
+    let lines = vec![
+        format!(
+            "as scored in {}: champion {ida} from its nightly runs, challenger {idb} from its shadow runs ({} runs read)",
+            loc.display(),
+            counts.runs
+        ),
+        format!(
+            "{} of {} labelled leads evaluated; left out: {} a bundle learned from, {} not scored by both, {} scored only after their outcome",
+            counts.evaluated, counts.labelled, counts.trained_on, counts.not_in_ledger, counts.scored_only_after
+        ),
+    ];
+    Ok((y, pa, pb, (lines, serde_json::to_value(&counts)?)))
 }

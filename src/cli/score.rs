@@ -21,6 +21,12 @@ pub struct ScoreArgs {
     /// registry: `champion` or `challenger` (see `leadscore models`).
     #[arg(long, required_unless_present = "rules")]
     pub model: Option<PathBuf>,
+    /// A challenger bundle (or alias) that scores the same leads beside --model: its
+    /// probability and grade go to the ledger (a shadow run) and, with --all-models, to the
+    /// file's shadow_probability, shadow_grade and shadow_model_id columns; never to
+    /// `probability`. `leadscore models compare --ledger` judges the two as scored.
+    #[arg(long, requires = "model")]
+    pub shadow: Option<PathBuf>,
     /// Rules file (TOML): adds rule_score, fit_score, engagement_score, rule_grade, stage, action, persona, disqualified, rule_reasons.
     #[arg(long)]
     pub rules: Option<PathBuf>,
@@ -116,6 +122,7 @@ fn parse_grade(s: &str) -> Result<Grade, String> {
     Grade::parse(s).ok_or_else(|| format!("\"{s}\" is not a grade: use A, B, C or D, e.g. --reasons-for A,B"))
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Opens the ledger, for `--incremental` reads the scores that may be reused, and begins the
 /// run (taking the ledger's write lock, refusing a night already recorded unless `--replace`).
 fn ledger_sink(
@@ -123,6 +130,7 @@ fn ledger_sink(
     plan: &mut ScorePlan,
     as_of: NaiveDate,
     alias: Option<String>,
+    shadow_alias: Option<String>,
     replace: bool,
     incremental: bool,
     wait: std::time::Duration,
@@ -155,8 +163,23 @@ fn ledger_sink(
         rules_path: plan.rules.as_ref().map(|r| r.file.display().to_string()),
         input_path: plan.data.display().to_string(),
         settings,
+        shadow: false,
     };
-    Ok(Box::new(LedgerSink::begin(backend, &run, replace)?))
+    let shadow = match &plan.shadow {
+        Some(path) => {
+            let b = Bundle::load(path)?;
+            Some(NewRun {
+                model_id: Some(leadscore::score::short_id(&b.checksum)),
+                model_alias: shadow_alias,
+                model_path: Some(path.display().to_string()),
+                settings: format!("shadow of {}", run.run_key()),
+                shadow: true,
+                ..run.clone()
+            })
+        }
+        None => None,
+    };
+    Ok(Box::new(LedgerSink::begin_with_shadow(backend, &run, shadow.as_ref(), replace)?))
 }
 
 /// Runs `score`.
@@ -177,6 +200,12 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     let alias = args.model.as_deref().filter(|m| leadscore::registry::is_alias(m)).map(|m| m.display().to_string());
     let model = args.model.as_deref().map(super::model_path).transpose()?;
     let mut plan = ScorePlan::new(args.data, model, rules, args.batch_rows)?;
+    let shadow_alias =
+        args.shadow.as_deref().filter(|m| leadscore::registry::is_alias(m)).map(|m| m.display().to_string());
+    plan.shadow = args.shadow.as_deref().map(super::model_path).transpose()?;
+    if plan.shadow.is_some() && args.ledger.is_none() && !args.all_models {
+        anyhow::bail!("--shadow records the challenger's scores in the ledger or, with --all-models, in the file's shadow_ columns: add --ledger and/or --all-models");
+    }
     plan.id = args.id;
     plan.reasons = args.reasons;
     plan.grades = grades;
@@ -199,7 +228,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(FileSink::create(&args.out, options)?)];
     if let Some(ledger) = &args.ledger {
         let wait = std::time::Duration::from_secs(args.ledger_wait);
-        sinks.push(ledger_sink(ledger, &mut plan, as_of, alias, args.replace, args.incremental, wait)?);
+        sinks.push(ledger_sink(ledger, &mut plan, as_of, alias, shadow_alias, args.replace, args.incremental, wait)?);
     }
     let bar = (!args.quiet && !args.json && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new_spinner();

@@ -39,7 +39,7 @@ use crate::bundle::Grade;
 pub use changes::{diff_runs, Change, ChangeKind, ChangeOptions};
 
 /// The ledger schema this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a run waits for another run's write lock before it is refused.
 pub const LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -199,6 +199,8 @@ pub struct NewRun {
     pub input_path: String,
     /// What decides whether a stored score can be reused (see [`crate::score::ScorePlan`]).
     pub settings: String,
+    /// A shadow run (`score --shadow`): its key is `2026-12-01/shadow <model id>`.
+    pub shadow: bool,
 }
 
 impl NewRun {
@@ -206,6 +208,7 @@ impl NewRun {
     /// bundle). Recording the same key twice needs `--replace`.
     pub fn run_key(&self) -> String {
         match &self.model_id {
+            Some(m) if self.shadow => format!("{}/shadow {m}", self.as_of),
             Some(m) => format!("{}/model {m}", self.as_of),
             None => format!("{}/rules {}", self.as_of, self.rules_path.as_deref().unwrap_or("")),
         }
@@ -265,6 +268,8 @@ pub struct RunRecord {
     /// Summary JSON.
     #[serde(skip)]
     pub summary: String,
+    /// For a shadow run (`score --shadow`), the night's primary run it shadows.
+    pub shadow_of: Option<i64>,
 }
 
 /// One reason as the ledger keeps it.
@@ -327,7 +332,14 @@ pub trait Backend {
     fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError>;
     /// Completes the run's row, then commits the transaction.
     fn commit(&mut self, run_id: i64, finish: &RunFinish) -> Result<(), LedgerError>;
-    /// Every committed run, oldest first.
+    /// Adds a shadow run (a challenger scoring the same leads) to the open transaction of
+    /// run `shadow_of`, refusing (or with `replace` deleting) a run with the same key.
+    fn begin_shadow(&mut self, run: &NewRun, shadow_of: i64, replace: bool) -> Result<i64, LedgerError>;
+    /// Completes a shadow run's row (committed with its night's run).
+    fn finish_shadow(&mut self, run_id: i64, finish: &RunFinish) -> Result<(), LedgerError>;
+    /// Every committed shadow run, oldest first ([`Backend::runs`] lists the others).
+    fn shadow_runs(&mut self) -> Result<Vec<RunRecord>, LedgerError>;
+    /// Every committed run that is not a shadow run, oldest first.
     fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError>;
     /// Every score of a run, in lead id order.
     fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError>;
@@ -424,6 +436,7 @@ mod tests {
             reused: 0,
             settings: String::new(),
             summary: String::new(),
+            shadow_of: None,
         };
         let runs = vec![run(3), run(5), run(9)];
         assert_eq!(find_run(&runs, "latest", "l").unwrap().run_id, 9);

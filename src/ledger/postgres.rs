@@ -27,6 +27,8 @@ pub struct PostgresLedger {
     dictionary: Dictionary,
     in_run: bool,
     wait: Duration,
+    /// The schema version the connection reads (older only when opened to read).
+    schema: i64,
 }
 
 const RUN_COLUMNS: &str = "run_id, run_key, started_at, finished_at, as_of, model_id, model_alias, model_path, rules_path, input_path, input_sha256, leads, rejects, reused, settings, summary";
@@ -42,6 +44,19 @@ fn pg_error(ledger: &str, e: postgres::Error) -> LedgerError {
 }
 
 impl PostgresLedger {
+    /// The committed runs' query: shadow runs or the others. A version 1 ledger opened to
+    /// read (not migrated) has no `shadow_of` column and no shadow runs.
+    fn runs_sql(&self, shadow: bool) -> String {
+        if self.schema < 2 {
+            let none = if shadow { " AND 1 = 0" } else { "" };
+            return format!(
+                "SELECT {RUN_COLUMNS}, NULL FROM leadscore_runs WHERE finished_at IS NOT NULL{none} ORDER BY run_id"
+            );
+        }
+        let which = if shadow { "NOT NULL" } else { "NULL" };
+        format!("SELECT {RUN_COLUMNS}, shadow_of FROM leadscore_runs WHERE finished_at IS NOT NULL AND shadow_of IS {which} ORDER BY run_id")
+    }
+
     /// Connects (within 10 s unless the URL says otherwise) and, for [`Mode::Write`], creates
     /// or migrates the tables.
     pub fn open(url: &str, mode: Mode) -> Result<PostgresLedger, LedgerError> {
@@ -57,14 +72,21 @@ impl PostgresLedger {
             ledger: shown.clone(),
             message: format!("cannot connect ({e}); check the server is running and the URL's host, port, user, password and database"),
         })?;
-        let mut me =
-            PostgresLedger { url: shown, client, dictionary: Dictionary::default(), in_run: false, wait: LOCK_WAIT };
+        let mut me = PostgresLedger {
+            url: shown,
+            client,
+            dictionary: Dictionary::default(),
+            in_run: false,
+            wait: LOCK_WAIT,
+            schema: SCHEMA_VERSION,
+        };
         let version = me.version()?;
         if version > SCHEMA_VERSION {
             return Err(LedgerError::Newer { ledger: me.url.clone(), found: version });
         }
         match mode {
             Mode::Write if version < SCHEMA_VERSION => me.migrate(version)?,
+            Mode::Read if version > 0 => me.schema = version,
             Mode::Read if version == 0 => {
                 return Err(LedgerError::NotALedger {
                     ledger: me.url.clone(),
@@ -217,6 +239,7 @@ fn run_of(r: &postgres::Row) -> RunRecord {
         reused: r.get::<_, i64>(13).max(0) as u64,
         settings: r.get(14),
         summary: r.get::<_, Option<String>>(15).unwrap_or_default(),
+        shadow_of: r.get(16),
     }
 }
 
@@ -252,37 +275,34 @@ impl Backend for PostgresLedger {
         self.in_run = true;
         let result = (|| {
             self.lock()?;
-            let key = run.run_key();
-            let existing = self
-                .client
-                .query_opt("SELECT run_id, started_at FROM leadscore_runs WHERE run_key = $1", &[&key])
-                .map_err(|e| self.err(e))?;
-            if let Some(row) = existing {
-                let (run_id, started): (i64, String) = (row.get(0), row.get(1));
-                if !replace {
-                    return Err(LedgerError::Duplicate { ledger: self.url.clone(), key, run_id, started });
-                }
-                self.client
-                    .execute("DELETE FROM leadscore_scores WHERE run_id = $1", &[&run_id])
-                    .and_then(|_| self.client.execute("DELETE FROM leadscore_runs WHERE run_id = $1", &[&run_id]))
-                    .map_err(|e| self.err(e))?;
-            }
-            let row = self
-                .client
-                .query_one(
-                    "INSERT INTO leadscore_runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING run_id",
-                    &[&key, &run.started_at, &run.as_of, &run.model_id, &run.model_alias, &run.model_path, &run.rules_path, &run.input_path, &run.settings],
-                )
-                .map_err(|e| self.err(e))?;
+            let id = self.insert_run(run, replace, None)?;
             self.load_dictionary()?;
-            Ok(row.get(0))
+            Ok(id)
         })();
         if result.is_err() {
             let _ = self.client.batch_execute("ROLLBACK");
             self.in_run = false;
         }
         result
+    }
+
+    fn begin_shadow(&mut self, run: &NewRun, shadow_of: i64, replace: bool) -> Result<i64, LedgerError> {
+        if !self.in_run {
+            return Err(LedgerError::Database {
+                ledger: self.url.clone(),
+                message: "a shadow run needs the night's run open".into(),
+            });
+        }
+        self.insert_run(run, replace, Some(shadow_of))
+    }
+
+    fn finish_shadow(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.update_run(run_id, f)
+    }
+
+    fn shadow_runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
+        let rows = self.client.query(&self.runs_sql(true), &[]).map_err(|e| self.err(e))?;
+        Ok(rows.iter().map(run_of).collect())
     }
 
     fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
@@ -343,25 +363,14 @@ impl Backend for PostgresLedger {
     }
 
     fn commit(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
-        self.client
-            .execute(
-                "UPDATE leadscore_runs SET finished_at = $2, input_sha256 = $3, leads = $4, rejects = $5, reused = $6, summary = $7 WHERE run_id = $1",
-                &[&run_id, &f.finished_at, &f.input_sha256, &(f.leads as i64), &(f.rejects as i64), &(f.reused as i64), &f.summary],
-            )
-            .map_err(|e| self.err(e))?;
+        self.update_run(run_id, f)?;
         self.client.batch_execute("COMMIT").map_err(|e| self.err(e))?;
         self.in_run = false;
         Ok(())
     }
 
     fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
-        let rows = self
-            .client
-            .query(
-                &format!("SELECT {RUN_COLUMNS} FROM leadscore_runs WHERE finished_at IS NOT NULL ORDER BY run_id"),
-                &[],
-            )
-            .map_err(|e| self.err(e))?;
+        let rows = self.client.query(&self.runs_sql(false), &[]).map_err(|e| self.err(e))?;
         Ok(rows.iter().map(run_of).collect())
     }
 
@@ -438,6 +447,49 @@ impl Backend for PostgresLedger {
 }
 
 impl PostgresLedger {
+    /// Inserts a run in the open transaction, refusing (or with `replace` deleting, with its
+    /// shadow runs) one with the same key.
+    fn insert_run(&mut self, run: &NewRun, replace: bool, shadow_of: Option<i64>) -> Result<i64, LedgerError> {
+        let key = run.run_key();
+        let existing = self
+            .client
+            .query_opt("SELECT run_id, started_at FROM leadscore_runs WHERE run_key = $1", &[&key])
+            .map_err(|e| self.err(e))?;
+        if let Some(row) = existing {
+            let (run_id, started): (i64, String) = (row.get(0), row.get(1));
+            if !replace {
+                return Err(LedgerError::Duplicate { ledger: self.url.clone(), key, run_id, started });
+            }
+            self.client
+                .execute(
+                    "DELETE FROM leadscore_scores WHERE run_id IN (SELECT run_id FROM leadscore_runs WHERE run_id = $1 OR shadow_of = $1)",
+                    &[&run_id],
+                )
+                .and_then(|_| self.client.execute("DELETE FROM leadscore_runs WHERE run_id = $1 OR shadow_of = $1", &[&run_id]))
+                .map_err(|e| self.err(e))?;
+        }
+        let row = self
+            .client
+            .query_one(
+                "INSERT INTO leadscore_runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings, shadow_of)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING run_id",
+                &[&key, &run.started_at, &run.as_of, &run.model_id, &run.model_alias, &run.model_path, &run.rules_path, &run.input_path, &run.settings, &shadow_of],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(row.get(0))
+    }
+
+    /// Completes a run's row.
+    fn update_run(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.client
+            .execute(
+                "UPDATE leadscore_runs SET finished_at = $2, input_sha256 = $3, leads = $4, rejects = $5, reused = $6, summary = $7 WHERE run_id = $1",
+                &[&run_id, &f.finished_at, &f.input_sha256, &(f.leads as i64), &(f.rejects as i64), &(f.reused as i64), &f.summary],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     /// Every score of a run, 50,000 at a time in lead id order (keyset pagination: lead ids
     /// are never blank, so the first page starts after "").
     fn scores_paged(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {

@@ -22,10 +22,15 @@ pub enum Dialect {
 /// The steps from version `k` to `k + 1`, per dialect.
 pub fn migrations(dialect: Dialect) -> Vec<&'static str> {
     match dialect {
-        Dialect::Sqlite => vec![SQLITE_V1],
-        Dialect::Postgres => vec![POSTGRES_V1],
+        Dialect::Sqlite => vec![SQLITE_V1, SQLITE_V2],
+        Dialect::Postgres => vec![POSTGRES_V1, POSTGRES_V2],
     }
 }
+
+/// Version 2: shadow runs (`score --shadow`): a run scored by a challenger beside the
+/// night's primary run, in the same transaction, pointing to it.
+const SQLITE_V2: &str = "ALTER TABLE runs ADD COLUMN shadow_of INTEGER;";
+const POSTGRES_V2: &str = "ALTER TABLE leadscore_runs ADD COLUMN shadow_of BIGINT;";
 
 const SQLITE_V1: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -22,6 +22,8 @@ pub struct SqliteLedger {
     dictionary: Dictionary,
     in_run: bool,
     wait: std::time::Duration,
+    /// The schema version the connection reads (older only when opened to read).
+    schema: i64,
 }
 
 const RUN_COLUMNS: &str = "run_id, run_key, started_at, finished_at, as_of, model_id, model_alias, model_path, rules_path, input_path, input_sha256, leads, rejects, reused, settings, summary";
@@ -29,6 +31,17 @@ const SCORE_COLUMNS: &str =
     "lead_id, input_hash, probability, percentile, grade, rule_score, rule_grade, status, reasons";
 
 impl SqliteLedger {
+    /// The committed runs' query: shadow runs or the others. A version 1 ledger opened to
+    /// read (not migrated) has no `shadow_of` column and no shadow runs.
+    fn runs_sql(&self, shadow: bool) -> String {
+        if self.schema < 2 {
+            let none = if shadow { " AND 1 = 0" } else { "" };
+            return format!("SELECT {RUN_COLUMNS}, NULL FROM runs WHERE finished_at IS NOT NULL{none} ORDER BY run_id");
+        }
+        let which = if shadow { "NOT NULL" } else { "NULL" };
+        format!("SELECT {RUN_COLUMNS}, shadow_of FROM runs WHERE finished_at IS NOT NULL AND shadow_of IS {which} ORDER BY run_id")
+    }
+
     /// Opens (for [`Mode::Write`], creates) the ledger at `path`.
     pub fn open(path: &Path, mode: Mode) -> Result<SqliteLedger, LedgerError> {
         let ledger = path.display().to_string();
@@ -60,6 +73,7 @@ impl SqliteLedger {
             dictionary: Dictionary::default(),
             in_run: false,
             wait: LOCK_WAIT,
+            schema: SCHEMA_VERSION,
         };
         let version = me.version()?;
         if version > SCHEMA_VERSION {
@@ -72,6 +86,8 @@ impl SqliteLedger {
             }
         } else if version == 0 {
             return Err(LedgerError::NotALedger { ledger, why: "an empty SQLite database".into() });
+        } else {
+            me.schema = version;
         }
         // A night of millions of leads inserts into one B-tree: keep its pages in memory.
         me.conn.pragma_update(None, "cache_size", -262_144).map_err(|e| db_error(&ledger, e))?;
@@ -202,6 +218,7 @@ fn run_of(r: &rusqlite::Row) -> rusqlite::Result<RunRecord> {
         reused: r.get::<_, i64>(13)?.max(0) as u64,
         settings: r.get(14)?,
         summary: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+        shadow_of: r.get(16)?,
     })
 }
 
@@ -239,43 +256,35 @@ impl Backend for SqliteLedger {
     fn begin(&mut self, run: &NewRun, replace: bool) -> Result<i64, LedgerError> {
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.err(e))?;
         self.in_run = true;
-        let key = run.run_key();
-        let existing: Option<(i64, String)> = self
-            .conn
-            .query_row("SELECT run_id, started_at FROM runs WHERE run_key = ?1", [&key], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(|e| self.err(e))?;
-        if let Some((run_id, started)) = existing {
-            if !replace {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                self.in_run = false;
-                return Err(LedgerError::Duplicate { ledger: self.name(), key, run_id, started });
-            }
-            self.conn
-                .execute("DELETE FROM scores WHERE run_id = ?1", [run_id])
-                .and_then(|_| self.conn.execute("DELETE FROM runs WHERE run_id = ?1", [run_id]))
-                .map_err(|e| self.err(e))?;
+        let id = self.insert_run(run, replace, None);
+        if id.is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.in_run = false;
         }
-        self.conn
-            .execute(
-                "INSERT INTO runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    key,
-                    run.started_at,
-                    run.as_of,
-                    run.model_id,
-                    run.model_alias,
-                    run.model_path,
-                    run.rules_path,
-                    run.input_path,
-                    run.settings
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-        let id = self.conn.last_insert_rowid();
+        let id = id?;
         self.load_dictionary()?;
         Ok(id)
+    }
+
+    fn begin_shadow(&mut self, run: &NewRun, shadow_of: i64, replace: bool) -> Result<i64, LedgerError> {
+        if !self.in_run {
+            return Err(LedgerError::Database {
+                ledger: self.name(),
+                message: "a shadow run needs the night's run open".into(),
+            });
+        }
+        self.insert_run(run, replace, Some(shadow_of))
+    }
+
+    fn finish_shadow(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.update_run(run_id, f)
+    }
+
+    fn shadow_runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
+        self.conn
+            .prepare(&self.runs_sql(true))
+            .and_then(|mut s| s.query_map([], run_of)?.collect())
+            .map_err(|e| self.err(e))
     }
 
     fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
@@ -323,12 +332,7 @@ impl Backend for SqliteLedger {
     }
 
     fn commit(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
-        self.conn
-            .execute(
-                "UPDATE runs SET finished_at = ?2, input_sha256 = ?3, leads = ?4, rejects = ?5, reused = ?6, summary = ?7 WHERE run_id = ?1",
-                params![run_id, f.finished_at, f.input_sha256, f.leads as i64, f.rejects as i64, f.reused as i64, f.summary],
-            )
-            .map_err(|e| self.err(e))?;
+        self.update_run(run_id, f)?;
         self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
         self.in_run = false;
         Ok(())
@@ -336,7 +340,7 @@ impl Backend for SqliteLedger {
 
     fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
         self.conn
-            .prepare(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE finished_at IS NOT NULL ORDER BY run_id"))
+            .prepare(&self.runs_sql(false))
             .and_then(|mut s| s.query_map([], run_of)?.collect())
             .map_err(|e| self.err(e))
     }
@@ -424,6 +428,61 @@ impl Backend for SqliteLedger {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.err(e)
         })
+    }
+}
+
+impl SqliteLedger {
+    /// Inserts a run in the open transaction, refusing (or with `replace` deleting) one with
+    /// the same key.
+    fn insert_run(&mut self, run: &NewRun, replace: bool, shadow_of: Option<i64>) -> Result<i64, LedgerError> {
+        let key = run.run_key();
+        let existing: Option<(i64, String)> = self
+            .conn
+            .query_row("SELECT run_id, started_at FROM runs WHERE run_key = ?1", [&key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some((run_id, started)) = existing {
+            if !replace {
+                return Err(LedgerError::Duplicate { ledger: self.name(), key, run_id, started });
+            }
+            self.conn
+                .execute(
+                    "DELETE FROM scores WHERE run_id IN (SELECT run_id FROM runs WHERE run_id = ?1 OR shadow_of = ?1)",
+                    [run_id],
+                )
+                .and_then(|_| self.conn.execute("DELETE FROM runs WHERE run_id = ?1 OR shadow_of = ?1", [run_id]))
+                .map_err(|e| self.err(e))?;
+        }
+        self.conn
+            .execute(
+                "INSERT INTO runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings, shadow_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    key,
+                    run.started_at,
+                    run.as_of,
+                    run.model_id,
+                    run.model_alias,
+                    run.model_path,
+                    run.rules_path,
+                    run.input_path,
+                    run.settings,
+                    shadow_of
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Completes a run's row.
+    fn update_run(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET finished_at = ?2, input_sha256 = ?3, leads = ?4, rejects = ?5, reused = ?6, summary = ?7 WHERE run_id = ?1",
+                params![run_id, f.finished_at, f.input_sha256, f.leads as i64, f.rejects as i64, f.reused as i64, f.summary],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 }
 

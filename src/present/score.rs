@@ -20,6 +20,17 @@ impl ScoreSummary {
                 self.mean_probability
             ));
         }
+        if let Some(sh) = &self.shadow {
+            s.push_str(&format!(
+                "shadow {} (model_id {}): grades {}; mean probability {:.3}; {} of {} leads graded differently (not in `probability`)\n",
+                sh.model,
+                sh.model_id,
+                sh.grades.iter().map(|(g, n)| format!("{g} {n}")).collect::<Vec<_>>().join(", "),
+                sh.mean_probability,
+                sh.grade_changes,
+                self.leads
+            ));
+        }
         if let Some(from) = &self.reused_from {
             s.push_str(&format!(
                 "incremental: {} leads unchanged since {from} kept their stored score and reasons; {} scored\n",

@@ -53,6 +53,24 @@ pub struct ModelScores {
     pub by_model: Vec<(String, Vec<f64>)>,
 }
 
+impl ModelScores {
+    /// The scores of only the leads where `keep` holds.
+    pub fn retain(&self, keep: &[bool]) -> ModelScores {
+        fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+            v.iter().zip(keep).filter(|(_, &k)| k).map(|(x, _)| x.clone()).collect()
+        }
+        ModelScores {
+            model_id: self.model_id.clone(),
+            primary: self.primary.clone(),
+            probabilities: pick(&self.probabilities, keep),
+            percentiles: pick(&self.percentiles, keep),
+            grades: pick(&self.grades, keep),
+            reasons: if self.reasons.is_empty() { Vec::new() } else { pick(&self.reasons, keep) },
+            by_model: self.by_model.iter().map(|(n, p)| (n.clone(), pick(p, keep))).collect(),
+        }
+    }
+}
+
 /// One batch of scored leads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoredBatch {
@@ -69,6 +87,8 @@ pub struct ScoredBatch {
     pub model: Option<ModelScores>,
     /// The rules' breakdown of each lead, when a rules file was given.
     pub rules: Option<Vec<Breakdown>>,
+    /// A challenger's scores of the same leads (`--shadow`), never the run's `probability`.
+    pub shadow: Option<ModelScores>,
     /// When the run scored (UTC, RFC 3339).
     pub scored_at: String,
 }
@@ -97,15 +117,8 @@ impl ScoredBatch {
             },
             context: self.context.iter().map(|(n, v)| (n.clone(), pick(v, keep))).collect(),
             input_hashes: if self.input_hashes.is_empty() { Vec::new() } else { pick(&self.input_hashes, keep) },
-            model: self.model.as_ref().map(|m| ModelScores {
-                model_id: m.model_id.clone(),
-                primary: m.primary.clone(),
-                probabilities: pick(&m.probabilities, keep),
-                percentiles: pick(&m.percentiles, keep),
-                grades: pick(&m.grades, keep),
-                reasons: if m.reasons.is_empty() { Vec::new() } else { pick(&m.reasons, keep) },
-                by_model: m.by_model.iter().map(|(n, p)| (n.clone(), pick(p, keep))).collect(),
-            }),
+            model: self.model.as_ref().map(|m| m.retain(keep)),
+            shadow: self.shadow.as_ref().map(|m| m.retain(keep)),
             rules: self.rules.as_ref().map(|r| pick(r, keep)),
             scored_at: self.scored_at,
         }

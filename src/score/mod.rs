@@ -33,6 +33,7 @@ mod availability;
 pub mod batch;
 mod input;
 pub mod reuse;
+pub mod shadow;
 pub mod summary;
 
 use std::collections::BTreeMap;
@@ -51,7 +52,6 @@ use input::{context_columns, id_source, input_hashes, lead_ids, open_rows};
 use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference, SignKey};
 use crate::data::load::{BatchReader, LoadError, ReadOptions};
 use crate::data::typing::{LeadFrame, TypingError};
-use crate::evaluation::Signal;
 use crate::explain::{top_reasons, Contribution};
 use crate::rules::{RulesError, RulesPlan};
 use crate::scorer::{BundleScorer, Probability, ScoreError, Scorer};
@@ -103,6 +103,8 @@ pub struct ScorePlan {
     pub reuse: Option<Reuse>,
     /// Refuse a bundle not signed with this key.
     pub sign_key: Option<SignKey>,
+    /// A challenger bundle scoring the same leads beside the model ([`shadow`]).
+    pub shadow: Option<PathBuf>,
 }
 
 impl ScorePlan {
@@ -134,6 +136,7 @@ impl ScorePlan {
             hash_inputs: false,
             reuse: None,
             sign_key: None,
+            shadow: None,
         })
     }
 
@@ -149,6 +152,14 @@ pub enum ScoreRunError {
     /// Bundle problem.
     #[error(transparent)]
     Bundle(#[from] BundleError),
+    /// The --shadow bundle cannot shadow this run.
+    #[error("--shadow {path}: {why}")]
+    Shadow {
+        /// The shadow bundle.
+        path: PathBuf,
+        /// Why not.
+        why: String,
+    },
     /// Input problem.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -269,9 +280,13 @@ pub fn score(
 ) -> Result<ScoreSummary, ScoreRunError> {
     let run = Run::load(plan)?;
     let bundle_scorer = run.bundle.as_ref().map(BundleScorer::new);
+    let shadow = plan.shadow.as_deref().map(|p| shadow::Shadow::load(p, run.bundle.as_ref())).transpose()?;
+    let shadow_scorer = shadow.as_ref().map(|s| BundleScorer::new(&s.bundle));
+    let mut shadow_sum = 0.0;
     let rules_scorer = run.rules.as_ref().map(|r| r.scorer());
     let mut clock = Clock::default();
-    let mut summary = new_summary(plan, &run, &sinks);
+    let mut summary = summary::new_summary(plan, run.bundle.as_ref(), run.rules.as_ref(), &sinks);
+    summary.shadow = shadow.as_ref().map(shadow::Shadow::summary);
     reuse::check(plan, run.bundle.as_ref())?;
     let options = ReadOptions { sha256: plan.hash_inputs, ..ReadOptions::default() };
     let mut reader = clock.time("read", || BatchReader::open_with(&plan.data, plan.batch_rows, &options))?;
@@ -286,18 +301,10 @@ pub fn score(
     while let Some(df) = clock.time("read", || reader.next_batch())? {
         let frame = LeadFrame { df: &df, path: &plan.data, first_row: seen + 1 };
         seen += df.height();
-        let mut batch = ScoredBatch {
-            rows: (frame.first_row..frame.first_row + df.height()).map(|r| r as u64).collect(),
-            ids: lead_ids(&df, plan, run.id_column.as_deref(), &mut summary)?,
-            context: context_columns(&frame, plan)?,
-            input_hashes: match run.bundle.as_ref().filter(|_| plan.hash_inputs) {
-                Some(b) => clock.time("hash", || input_hashes(&frame, &b.pipeline.input_names())),
-                None => Vec::new(),
-            },
-            model: None,
-            rules: None,
-            scored_at: summary.scored_at.clone(),
-        };
+        let mut batch = new_batch(plan, &run, &frame, &mut summary, &mut clock)?;
+        if let (Some(s), Some(scorer)) = (&shadow, &shadow_scorer) {
+            batch.shadow = Some(clock.time("shadow", || s.scores(scorer, &frame))?);
+        }
         if let (Some(scorer), Some(bundle), Some(grades), Some(ranking)) =
             (&bundle_scorer, &run.bundle, &run.grades, &ranking)
         {
@@ -333,6 +340,9 @@ pub fn score(
         for g in batch.model.iter().flat_map(|m| &m.grades) {
             *summary.grades.entry(g.to_string()).or_default() += 1;
         }
+        if let Some(s) = summary.shadow.as_mut() {
+            shadow::count(s, &batch, &mut shadow_sum);
+        }
         clock.time("write", || sinks.iter_mut().try_for_each(|sink| sink.write(&batch)))?;
         summary.leads += batch.len();
         summary.batches += 1;
@@ -344,6 +354,9 @@ pub fn score(
     summary.warnings.extend(availability.iter().flat_map(|a| a.warnings()));
     if summary.leads > 0 {
         summary.mean_probability = sum_p / summary.leads as f64;
+        if let Some(s) = summary.shadow.as_mut() {
+            s.mean_probability = shadow_sum / summary.leads as f64;
+        }
         if let Some(rs) = summary.rules.as_mut() {
             rs.mean_score = sum_rules / seen as f64;
         }
@@ -356,6 +369,30 @@ pub fn score(
     })?;
     summary.seconds = clock.0;
     Ok(summary)
+}
+
+/// A batch's leads (rows, ids, context columns, input hashes) before any scorer ran.
+fn new_batch(
+    plan: &ScorePlan,
+    run: &Run,
+    frame: &LeadFrame,
+    summary: &mut ScoreSummary,
+    clock: &mut Clock,
+) -> Result<ScoredBatch, ScoreRunError> {
+    let df = frame.df;
+    Ok(ScoredBatch {
+        rows: (frame.first_row..frame.first_row + df.height()).map(|r| r as u64).collect(),
+        ids: lead_ids(df, plan, run.id_column.as_deref(), summary)?,
+        context: context_columns(frame, plan)?,
+        input_hashes: match run.bundle.as_ref().filter(|_| plan.hash_inputs) {
+            Some(b) => clock.time("hash", || input_hashes(frame, &b.pipeline.input_names())),
+            None => Vec::new(),
+        },
+        model: None,
+        rules: None,
+        shadow: None,
+        scored_at: summary.scored_at.clone(),
+    })
 }
 
 /// The rules' breakdown of a batch, counted into the summary.
@@ -538,50 +575,4 @@ fn explain(
         out[i] = top_reasons(&c, plan.reasons, MIN_REASON_EFFECT).into_iter().cloned().collect();
     }
     Ok(out)
-}
-
-fn new_summary(plan: &ScorePlan, run: &Run, sinks: &[Box<dyn Sink>]) -> ScoreSummary {
-    let mut summary = ScoreSummary {
-        input: plan.data.display().to_string(),
-        output: sinks.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
-        model: plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
-        primary: run.bundle.as_ref().map(|b| b.primary.to_string()).unwrap_or_else(|| "rules".into()),
-        leads: 0,
-        batches: 0,
-        grades: if run.bundle.is_some() {
-            Grade::ALL.iter().map(|g| (g.to_string(), 0)).collect()
-        } else {
-            BTreeMap::new()
-        },
-        mean_probability: 0.0,
-        unseen_categories: BTreeMap::new(),
-        rules: run.rules.as_ref().map(|r| RulesSummary {
-            file: r.rules.path.display().to_string(),
-            as_of: plan.rules.as_ref().map(|x| x.as_of.to_string()).unwrap_or_default(),
-            activity_events: r.activities.as_ref().map_or(0, |a| a.events),
-            activity_leads: r.activities.as_ref().map_or(0, |a| a.leads()),
-            status: BTreeMap::new(),
-            grades: BTreeMap::new(),
-            mean_score: 0.0,
-        }),
-        warnings: Vec::new(),
-        model_id: run.bundle.as_ref().map(|b| short_id(&b.checksum)).unwrap_or_default(),
-        scored_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        percentiles: String::new(),
-        closed_rows_skipped: 0,
-        leads_explained: 0,
-        missing_never_seen: BTreeMap::new(),
-        seconds: BTreeMap::new(),
-        input_sha256: None,
-        reused: 0,
-        reused_from: plan.reuse.as_ref().map(|r| r.source.clone()),
-    };
-    if let Some(Signal::Weak(why)) = run.bundle.as_ref().map(|b| b.primary_entry().evaluation.signal()) {
-        summary.warnings.push(format!(
-            "{}: its primary model showed no usable signal in training ({}); its probabilities, percentiles and grades are close to arbitrary",
-            plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
-            why.join("; ")
-        ));
-    }
-    summary
 }

@@ -5,6 +5,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::{short_id, ScorePlan, Sink};
+use crate::bundle::{Bundle, Grade};
+use crate::evaluation::Signal;
+use crate::rules::RulesPlan;
+
 /// What a run did, printed as text or JSON.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoreSummary {
@@ -57,6 +62,9 @@ pub struct ScoreSummary {
     /// SHA-256 of the input file, when the run hashed it (for a ledger).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_sha256: Option<String>,
+    /// The shadow bundle's part (`--shadow`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<super::shadow::ShadowSummary>,
     /// Leads whose stored score was reused (`--incremental`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reused_from: Option<String>,
@@ -86,4 +94,56 @@ pub struct RulesSummary {
     pub grades: BTreeMap<String, usize>,
     /// Mean rule score.
     pub mean_score: f64,
+}
+
+pub(super) fn new_summary(
+    plan: &ScorePlan,
+    bundle: Option<&Bundle>,
+    rules: Option<&RulesPlan>,
+    sinks: &[Box<dyn Sink>],
+) -> ScoreSummary {
+    let mut summary = ScoreSummary {
+        input: plan.data.display().to_string(),
+        output: sinks.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "),
+        model: plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
+        primary: bundle.map(|b| b.primary.to_string()).unwrap_or_else(|| "rules".into()),
+        leads: 0,
+        batches: 0,
+        grades: if bundle.is_some() {
+            Grade::ALL.iter().map(|g| (g.to_string(), 0)).collect()
+        } else {
+            BTreeMap::new()
+        },
+        mean_probability: 0.0,
+        unseen_categories: BTreeMap::new(),
+        rules: rules.map(|r| RulesSummary {
+            file: r.rules.path.display().to_string(),
+            as_of: plan.rules.as_ref().map(|x| x.as_of.to_string()).unwrap_or_default(),
+            activity_events: r.activities.as_ref().map_or(0, |a| a.events),
+            activity_leads: r.activities.as_ref().map_or(0, |a| a.leads()),
+            status: BTreeMap::new(),
+            grades: BTreeMap::new(),
+            mean_score: 0.0,
+        }),
+        warnings: Vec::new(),
+        model_id: bundle.map(|b| short_id(&b.checksum)).unwrap_or_default(),
+        scored_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        percentiles: String::new(),
+        closed_rows_skipped: 0,
+        leads_explained: 0,
+        missing_never_seen: BTreeMap::new(),
+        seconds: BTreeMap::new(),
+        input_sha256: None,
+        reused: 0,
+        reused_from: plan.reuse.as_ref().map(|r| r.source.clone()),
+        shadow: None,
+    };
+    if let Some(Signal::Weak(why)) = bundle.map(|b| b.primary_entry().evaluation.signal()) {
+        summary.warnings.push(format!(
+            "{}: its primary model showed no usable signal in training ({}); its probabilities, percentiles and grades are close to arbitrary",
+            plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
+            why.join("; ")
+        ));
+    }
+    summary
 }

@@ -88,6 +88,13 @@ impl Sink for FileSink {
         if let Some(r) = &batch.rules {
             cols.extend(rule_columns(r));
         }
+        if let (Some(s), true) = (&batch.shadow, self.options.all_models) {
+            let p: Vec<f64> =
+                s.probabilities.iter().map(|x| round(x.get(), self.options.probability_decimals)).collect();
+            cols.push(Column::new("shadow_probability".into(), p));
+            cols.push(Column::new("shadow_grade".into(), s.grades.iter().map(|g| g.as_str()).collect::<Vec<&str>>()));
+            cols.push(Column::new("shadow_model_id".into(), vec![s.model_id.as_str(); batch.len()]));
+        }
         if let Some(m) = &batch.model {
             cols.push(Column::new("model_id".into(), vec![m.model_id.as_str(); batch.len()]));
         }

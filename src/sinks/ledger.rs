@@ -21,14 +21,31 @@ pub struct LedgerSink {
     backend: Rc<RefCell<Box<dyn Backend>>>,
     run_id: i64,
     leads: u64,
+    /// The shadow run (`--shadow`) recorded beside this one, and its leads.
+    shadow: Option<(i64, u64)>,
 }
 
 impl LedgerSink {
     /// Opens the run in the ledger (see [`Backend::begin`]): refused when the same night is
     /// recorded (unless `replace`) or another run holds the ledger.
-    pub fn begin(mut backend: Box<dyn Backend>, run: &NewRun, replace: bool) -> Result<LedgerSink, LedgerError> {
+    pub fn begin(backend: Box<dyn Backend>, run: &NewRun, replace: bool) -> Result<LedgerSink, LedgerError> {
+        LedgerSink::begin_with_shadow(backend, run, None, replace)
+    }
+
+    /// [`LedgerSink::begin`], with a shadow run of the challenger's scores in the same
+    /// transaction (both are recorded, or neither).
+    pub fn begin_with_shadow(
+        mut backend: Box<dyn Backend>,
+        run: &NewRun,
+        shadow: Option<&NewRun>,
+        replace: bool,
+    ) -> Result<LedgerSink, LedgerError> {
         let run_id = backend.begin(run, replace)?;
-        Ok(LedgerSink { backend: Rc::new(RefCell::new(backend)), run_id, leads: 0 })
+        let shadow = match shadow {
+            Some(s) => Some((backend.begin_shadow(s, run_id, replace)?, 0)),
+            None => None,
+        };
+        Ok(LedgerSink { backend: Rc::new(RefCell::new(backend)), run_id, leads: 0, shadow })
     }
 
     /// The run id this sink records.
@@ -96,6 +113,25 @@ impl Sink for LedgerSink {
         let rows = rows_of(batch, &ledger).map_err(sink_error)?;
         self.backend.borrow_mut().append(self.run_id, &rows, &batch.rows).map_err(sink_error)?;
         self.leads += rows.len() as u64;
+        if let (Some((shadow_id, n)), Some(s)) = (self.shadow.as_mut(), &batch.shadow) {
+            let shadow_rows: Vec<ScoreRow> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ScoreRow {
+                    lead_id: r.lead_id.clone(),
+                    input_hash: r.input_hash,
+                    probability: Some(s.probabilities[i].get()),
+                    percentile: Some(s.percentiles[i]),
+                    grade: Some(s.grades[i]),
+                    rule_score: None,
+                    rule_grade: None,
+                    status: None,
+                    reasons: Vec::new(),
+                })
+                .collect();
+            self.backend.borrow_mut().append(*shadow_id, &shadow_rows, &batch.rows).map_err(sink_error)?;
+            *n += shadow_rows.len() as u64;
+        }
         Ok(())
     }
 
@@ -108,10 +144,17 @@ impl Sink for LedgerSink {
             reused: summary.reused as u64,
             summary: serde_json::to_string(summary).unwrap_or_default(),
         };
-        let (backend, run_id) = (self.backend, self.run_id);
+        let (backend, run_id, shadow) = (self.backend, self.run_id, self.shadow);
         Ok(Prepared {
             files: Vec::new(),
-            commit: Some(Box::new(move || backend.borrow_mut().commit(run_id, &finish).map_err(sink_error))),
+            commit: Some(Box::new(move || {
+                let mut b = backend.borrow_mut();
+                if let Some((shadow_id, leads)) = shadow {
+                    let s = RunFinish { leads, reused: 0, ..finish.clone() };
+                    b.finish_shadow(shadow_id, &s).map_err(sink_error)?;
+                }
+                b.commit(run_id, &finish).map_err(sink_error)
+            })),
         })
     }
 }

@@ -514,3 +514,38 @@ fn a_read_only_ledger_is_refused_and_left_as_it_was() {
     assert!(!d.join("n2.csv").exists());
     assert_eq!(fs::read(&ledger).unwrap(), before);
 }
+
+#[test]
+fn a_version_1_ledger_is_read_as_it_is_and_migrated_when_written() {
+    use leadscore::ledger::schema::{migrations, Dialect};
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    // A ledger as leadscore wrote it before shadow runs: schema version 1, one run.
+    let path = d.join("v1.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(migrations(Dialect::Sqlite)[0]).unwrap();
+    c.execute_batch(
+        "INSERT INTO meta VALUES ('schema_version', '1');
+         INSERT INTO runs (run_key, started_at, finished_at, as_of, model_id, input_path, leads, settings)
+           VALUES ('2026-06-01/model abc', '2026-06-01T01:00:00Z', '2026-06-01T01:01:00Z', '2026-06-01', 'abc', 'x.csv', 1, '{}');
+         INSERT INTO scores (run_id, lead_id, probability, percentile, grade) VALUES (1, 'L1', 0.5, 50.0, 'B');",
+    )
+    .unwrap();
+    drop(c);
+    let before = fs::read(&path).unwrap();
+    let ledger = path.display().to_string();
+    let o = run(d, &["ledger", "runs", "--ledger", &ledger, "--json"]);
+    ok(&o);
+    let runs: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    assert!(runs[0]["shadow_of"].is_null());
+    assert_eq!(fs::read(&path).unwrap(), before, "reading never migrates");
+    // The next night migrates it to version 2 and keeps the old run.
+    ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n.csv", &[]));
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let v: String = c.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, "2");
+    let n: i64 = c.query_row("SELECT count(*) FROM runs WHERE shadow_of IS NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 2);
+}

@@ -394,3 +394,129 @@ fn kill_9_during_promote_leaves_the_previous_champion_or_the_new_one() {
     }
     assert!(killed >= 3, "only {killed} of 30 promotes were still running when killed");
 }
+
+#[test]
+fn shadow_scoring_records_the_challenger_beside_the_champion_and_compare_reads_both_as_scored() {
+    let dir = fixture_copy();
+    let d = dir.path();
+    assert_eq!(models(d, &["promote", "models/v1.json", "--as", "champion", "--note", "first"]).0, 0);
+    assert_eq!(models(d, &["promote", "models/v2.json", "--as", "challenger"]).0, 0);
+    // The newest leads, scored as if open: neither model learned from them.
+    let night = |ledger: &str, extra: &[&str]| {
+        let mut args = vec!["score", "--model", "champion", "--shadow", "challenger", "--data", "newest.csv"];
+        args.extend_from_slice(&["--out", "n.csv", "--ledger", ledger, "--as-of", "2026-06-01", "--all-models"]);
+        args.extend_from_slice(extra);
+        run(d, &args)
+    };
+    let mut ledgers = vec![d.join("l.db").display().to_string()];
+    if let Ok(url) = std::env::var("LEADSCORE_TEST_POSTGRES_URL") {
+        let mut client = postgres::Client::connect(url.trim(), postgres::NoTls).expect("the test PostgreSQL server");
+        client.batch_execute("DROP DATABASE IF EXISTS ls_shadow WITH (FORCE)").unwrap();
+        client.batch_execute("CREATE DATABASE ls_shadow").unwrap();
+        ledgers.push(format!("{}/ls_shadow", url.trim().rsplit_once('/').unwrap().0));
+    }
+    for ledger in &ledgers {
+        let o = night(ledger, &[]);
+        assert!(o.status.success(), "{:?}", text(&o));
+        assert!(text(&o).0.contains("graded differently (not in `probability`)"), "{:?}", text(&o));
+        // probability is the champion's; shadow_probability is exactly what v2 scores alone.
+        let o = run(d, &["score", "--model", "models/v1.json", "--data", "newest.csv", "--out", "v1.csv"]);
+        assert!(o.status.success());
+        let o = run(d, &["score", "--model", "models/v2.json", "--data", "newest.csv", "--out", "v2.csv"]);
+        assert!(o.status.success());
+        let col = |file: &str, name: &str| -> Vec<String> {
+            let mut r = csv::Reader::from_path(d.join(file)).unwrap();
+            let at = r.headers().unwrap().iter().position(|h| h == name).unwrap();
+            r.records().map(|x| x.unwrap()[at].to_string()).collect()
+        };
+        assert_eq!(col("n.csv", "probability"), col("v1.csv", "probability"));
+        assert_eq!(col("n.csv", "shadow_probability"), col("v2.csv", "probability"));
+        assert_eq!(col("n.csv", "shadow_grade"), col("v2.csv", "grade"));
+        assert_ne!(col("n.csv", "probability"), col("n.csv", "shadow_probability"));
+        // The ledger lists the night's run and, apart, its shadow run.
+        let o = run(d, &["ledger", "runs", "--ledger", ledger]);
+        let (out, _) = text(&o);
+        assert!(out.contains("ledger") && out.contains(": 1 runs"), "{out}");
+        assert!(out.contains("run 2 shadows run 1: 2026-06-01 model"), "{out}");
+        // Recording the night again needs --replace, which replaces both runs.
+        assert_eq!(night(ledger, &[]).status.code(), Some(2));
+        let o = night(ledger, &["--replace"]);
+        assert!(o.status.success(), "{:?}", text(&o));
+        // Compare as scored: the same numbers as rescoring the same leads now (the models did
+        // not change between the night and today).
+        let (rc, out, err) = models(
+            d,
+            &[
+                "compare",
+                "--challenger",
+                "challenger",
+                "--ledger",
+                ledger,
+                "--data",
+                "newest.csv",
+                "--json",
+                "live.json",
+            ],
+        );
+        assert!(rc == 0 || rc == 1, "{out}{err}");
+        assert!(out.contains("2000 of 2000 labelled leads evaluated; left out: 0 a bundle learned from"), "{out}");
+        let (rc2, out2, err2) =
+            models(d, &["compare", "--challenger", "challenger", "--data", "newest.csv", "--json", "now.json"]);
+        assert_eq!(rc, rc2, "{out2}{err2}");
+        let g = |f: &str| -> serde_json::Value {
+            serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(d.join(f)).unwrap()).unwrap()["gate"]
+                .clone()
+        };
+        let (live, now) = (g("live.json"), g("now.json"));
+        assert_eq!(live["leads"], now["leads"]);
+        for side in ["champion", "challenger"] {
+            let (x, y) = (live[side]["auc"].as_f64().unwrap(), now[side]["auc"].as_f64().unwrap());
+            // The ledger keeps probabilities to full precision; the rescored ones are the same.
+            assert!((x - y).abs() < 1e-12, "{side}: {x} vs {y}");
+        }
+        // evaluate --ledger judges production scores only: the shadow run is not mixed in.
+        let o = run(
+            d,
+            &[
+                "evaluate",
+                "--ledger",
+                ledger,
+                "--data",
+                "newest.csv",
+                "--id",
+                "lead_id",
+                "--target",
+                "converted",
+                "--json",
+                "e.json",
+            ],
+        );
+        assert!(o.status.success(), "{:?}", text(&o));
+        let e: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("e.json")).unwrap()).unwrap();
+        let auc = e["scorers"][0]["auc"].as_f64().unwrap();
+        assert!((auc - now["champion"]["auc"].as_f64().unwrap()).abs() < 1e-12, "{auc} {e}");
+    }
+    // --shadow that would record nowhere, or shadows the model itself: refused.
+    let o =
+        run(d, &["score", "--model", "champion", "--shadow", "challenger", "--data", "newest.csv", "--out", "x.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("add --ledger and/or --all-models"), "{:?}", text(&o));
+    let o = run(
+        d,
+        &[
+            "score",
+            "--model",
+            "models/v1.json",
+            "--shadow",
+            "champion",
+            "--data",
+            "newest.csv",
+            "--out",
+            "x.csv",
+            "--all-models",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("it is the --model bundle itself"), "{:?}", text(&o));
+    assert!(!d.join("x.csv").exists());
+}
