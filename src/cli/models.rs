@@ -247,14 +247,20 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
         super::evaluate::write_atomic(path, format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
     }
     let entry = registry.record_comparison((&champion, &a), (&challenger, &b), record, c.note.clone())?;
+    let shown = |given: &Path, path: &Path, x: &Bundle| {
+        let file = if given == path { String::new() } else { format!(" = {}", path.display()) };
+        format!(
+            "{}{file} (bundle {}, model_id {}, trained {})",
+            given.display(),
+            x.name,
+            &x.checksum[..12],
+            x.training.trained_at
+        )
+    };
     let mut out = format!(
-        "champion:   {} (model_id {}, trained {})\nchallenger: {} (model_id {}, trained {})\ndata: {}\n",
-        champion.display(),
-        &a.checksum[..12],
-        a.training.trained_at,
-        challenger.display(),
-        &b.checksum[..12],
-        b.training.trained_at,
+        "champion:   {}\nchallenger: {}\ndata: {}\n",
+        shown(&c.champion, &champion, &a),
+        shown(&c.challenger, &challenger, &b),
         c.data.display()
     );
     for line in &left_out.0 {
