@@ -33,6 +33,8 @@ fn main() {
         Command::Drift(a) => cli::drift::run(a),
         Command::Export(a) => cli::export::run(a),
         Command::Models(a) => cli::models::run(a),
+        Command::Completions(a) => cli::completions::completions(a),
+        Command::Man(a) => cli::completions::man(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

@@ -2,6 +2,7 @@
 //! (syntax only) and a `run` that turns the arguments into a checked plan and calls the
 //! library. No I/O happens while parsing.
 
+pub mod completions;
 pub mod drift;
 pub mod evaluate;
 pub mod export;
@@ -60,6 +61,10 @@ pub enum Command {
     Export(export::ExportArgs),
     /// The model registry: champion and challenger aliases, the promotion gate, revert, history.
     Models(models::ModelsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, or write one per subcommand with --out-dir.
+    Man(completions::ManArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

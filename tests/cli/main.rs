@@ -6,6 +6,7 @@
 mod architecture;
 mod bundle_roundtrip;
 mod common;
+mod completions;
 mod drift;
 mod evaluate;
 mod export;
