@@ -20,6 +20,14 @@ impl ScoreSummary {
                 self.mean_probability
             ));
         }
+        if !self.missing_rate_moved.is_empty() {
+            let moved: Vec<String> = self
+                .missing_rate_moved
+                .iter()
+                .map(|m| format!("{} {:.0}% -> {:.0}%", m.column, 100.0 * m.training, 100.0 * m.tonight))
+                .collect();
+            s.push_str(&format!("missing rate moved from training (>= 20 points): {}\n", moved.join(", ")));
+        }
         if let Some(sh) = &self.shadow {
             s.push_str(&format!(
                 "shadow {} (model_id {}): grades {}; mean probability {:.3}; {} of {} leads graded differently (not in `probability`)\n",

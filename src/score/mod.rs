@@ -29,7 +29,7 @@
 //! With a rules file ([`crate::rules`]) the activity log is aggregated once, before the
 //! batches, into one entry per lead; without a bundle only the rules run.
 
-mod availability;
+pub mod availability;
 pub mod batch;
 mod input;
 pub mod reuse;
@@ -352,6 +352,7 @@ pub fn score(
         return Err(ScoreRunError::Empty { path: plan.data.clone() });
     }
     summary.warnings.extend(availability.iter().flat_map(|a| a.warnings()));
+    summary.missing_rate_moved = availability.iter().flat_map(|a| a.moved()).collect();
     if summary.leads > 0 {
         summary.mean_probability = sum_p / summary.leads as f64;
         if let Some(s) = summary.shadow.as_mut() {

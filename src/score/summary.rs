@@ -62,6 +62,10 @@ pub struct ScoreSummary {
     /// SHA-256 of the input file, when the run hashed it (for a ledger).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_sha256: Option<String>,
+    /// Input columns whose missing rate tonight is at least 20 points from training's
+    /// (e.g. 0% -> 68%: a broken export, or a column filled in only after contact).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_rate_moved: Vec<super::availability::MissingRateMoved>,
     /// The shadow bundle's part (`--shadow`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shadow: Option<super::shadow::ShadowSummary>,
@@ -137,6 +141,7 @@ pub(super) fn new_summary(
         reused: 0,
         reused_from: plan.reuse.as_ref().map(|r| r.source.clone()),
         shadow: None,
+        missing_rate_moved: Vec::new(),
     };
     if let Some(Signal::Weak(why)) = bundle.map(|b| b.primary_entry().evaluation.signal()) {
         summary.warnings.push(format!(

@@ -145,13 +145,26 @@ fn a_column_present_in_history_but_missing_tonight_is_a_warning_naming_it() {
         "{err}"
     );
     assert!(err.contains("--exclude \"time_on_site_min\""), "{err}");
+    // The --json summary carries the moved missing rate with both numbers (1.9% of the
+    // training leads, as the bundle records it; 100% tonight).
+    let o = run(
+        dir.path(),
+        &["score", "--model", bundle.to_str().unwrap(), "--data", "data/tonight.csv", "--out", "s.csv", "--json"],
+    );
+    let j: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    let moved = j["missing_rate_moved"].as_array().unwrap();
+    assert_eq!(moved.len(), 1, "{j}");
+    assert_eq!(moved[0]["column"], "time_on_site_min");
+    assert_eq!(moved[0]["tonight"], 1.0);
+    assert!((moved[0]["training"].as_f64().unwrap() - 0.019).abs() < 0.0006, "{j}");
     // Tonight's file as usual: no such warning.
     let o = run(
         dir.path(),
         &["score", "--model", bundle.to_str().unwrap(), "--data", "data/open_leads.csv", "--out", "s.csv"],
     );
-    let (_, err) = text(&o);
+    let (out, err) = text(&o);
     assert!(o.status.success() && !err.contains("missing in"), "{err}");
+    assert!(!out.contains("missing rate moved"), "{out}");
 }
 
 #[test]
