@@ -27,6 +27,14 @@ pub struct ScoreArgs {
     /// `probability`. `leadscore models compare --ledger` judges the two as scored.
     #[arg(long, requires = "model")]
     pub shadow: Option<PathBuf>,
+    /// Rows whose values cannot be read (a word in a numeric column, a bad date) set aside
+    /// before the run fails; with N > 0 the run succeeds with a warning when at most N were.
+    #[arg(long, default_value_t = 0)]
+    pub max_bad_rows: usize,
+    /// Write the set-aside rows here (CSV: file, row, column, value, reason), with the run's
+    /// other outputs (all or none).
+    #[arg(long, requires = "max_bad_rows")]
+    pub rejects: Option<PathBuf>,
     /// Rules file (TOML): adds rule_score, fit_score, engagement_score, rule_grade, stage, action, persona, disqualified, rule_reasons.
     #[arg(long)]
     pub rules: Option<PathBuf>,
@@ -214,8 +222,13 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     plan.keep_columns = args.keep_columns.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
     plan.open_only = args.open_only;
     plan.sign_key = args.sign.load()?;
+    plan.max_bad_rows = args.max_bad_rows;
+    plan.rejects = args.rejects.clone();
+    if args.rejects.is_some() && args.max_bad_rows == 0 {
+        anyhow::bail!("--rejects needs --max-bad-rows N (N > 0): with the default 0 the first bad row fails the run");
+    }
     check_outputs(
-        &[("--out", Some(args.out.as_path()))],
+        &[("--out", Some(args.out.as_path())), ("--rejects", args.rejects.as_deref())],
         &[
             ("--data", Some(plan.data.as_path())),
             ("--model", plan.model.as_deref()),

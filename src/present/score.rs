@@ -20,6 +20,9 @@ impl ScoreSummary {
                 self.mean_probability
             ));
         }
+        if self.rejects > 0 {
+            s.push_str(&format!("rejects: {} row(s) set aside (see the warning)\n", self.rejects));
+        }
         if !self.missing_rate_moved.is_empty() {
             let moved: Vec<String> = self
                 .missing_rate_moved

@@ -31,8 +31,11 @@
 
 pub mod availability;
 pub mod batch;
+mod error;
 mod input;
+pub mod rejects;
 pub mod reuse;
+pub use error::ScoreRunError;
 pub mod shadow;
 pub mod summary;
 
@@ -49,11 +52,11 @@ pub use summary::{RulesSummary, ScoreSummary};
 
 use input::{context_columns, id_source, input_hashes, lead_ids, open_rows};
 
-use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference, SignKey};
-use crate::data::load::{BatchReader, LoadError, ReadOptions};
+use crate::bundle::{Bundle, Grade, GradeCuts, ScoreReference, SignKey};
+use crate::data::load::{BatchReader, ReadOptions};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::explain::{top_reasons, Contribution};
-use crate::rules::{RulesError, RulesPlan};
+use crate::rules::RulesPlan;
 use crate::scorer::{BundleScorer, Probability, ScoreError, Scorer};
 
 /// Contributions smaller than this (in log-odds) are never offered as reasons.
@@ -105,6 +108,10 @@ pub struct ScorePlan {
     pub sign_key: Option<SignKey>,
     /// A challenger bundle scoring the same leads beside the model ([`shadow`]).
     pub shadow: Option<PathBuf>,
+    /// Rows that fail typing set aside before the run fails (0: the first fails it).
+    pub max_bad_rows: usize,
+    /// Where the set-aside rows are written (CSV: file, row, column, value, reason).
+    pub rejects: Option<PathBuf>,
 }
 
 impl ScorePlan {
@@ -137,6 +144,8 @@ impl ScorePlan {
             reuse: None,
             sign_key: None,
             shadow: None,
+            max_bad_rows: 0,
+            rejects: None,
         })
     }
 
@@ -144,75 +153,6 @@ impl ScorePlan {
     pub fn batch_rows(&self) -> usize {
         self.batch_rows
     }
-}
-
-/// Errors while scoring.
-#[derive(Debug, thiserror::Error)]
-pub enum ScoreRunError {
-    /// Bundle problem.
-    #[error(transparent)]
-    Bundle(#[from] BundleError),
-    /// The --shadow bundle cannot shadow this run.
-    #[error("--shadow {path}: {why}")]
-    Shadow {
-        /// The shadow bundle.
-        path: PathBuf,
-        /// Why not.
-        why: String,
-    },
-    /// Input problem.
-    #[error(transparent)]
-    Load(#[from] LoadError),
-    /// Value problem.
-    #[error(transparent)]
-    Typing(#[from] TypingError),
-    /// Scoring problem.
-    #[error(transparent)]
-    Score(#[from] ScoreError),
-    /// Output problem.
-    #[error(transparent)]
-    Sink(#[from] SinkError),
-    /// Empty input.
-    #[error("{path}: no leads to score")]
-    Empty {
-        /// The input.
-        path: PathBuf,
-    },
-    /// Rules problem.
-    #[error(transparent)]
-    Rules(#[from] RulesError),
-    /// Neither a model nor rules.
-    #[error("nothing to score with: pass --model BUNDLE, --rules FILE, or both")]
-    NothingToScore,
-    /// A batch size of 0.
-    #[error("--batch-rows must be at least 1")]
-    BatchRows,
-    /// A within-run rank on a source that cannot be read twice.
-    #[error("{path} is a pipe, which can be read only once, but {why} needs two passes over the leads; write the leads to a file first{hint}")]
-    TwoPassesOnPipe {
-        /// The input.
-        path: PathBuf,
-        /// Why two passes.
-        why: String,
-        /// What else to do.
-        hint: String,
-    },
-    /// `--incremental` where stored scores cannot stay valid.
-    #[error("--incremental cannot reuse stored scores: {why}; drop --incremental")]
-    Incremental {
-        /// Why.
-        why: String,
-    },
-    /// `--keep-columns` names a column the file lacks.
-    #[error("{path}: --keep-columns names column \"{column}\", which the file does not have (columns: {available})")]
-    KeepColumn {
-        /// The input.
-        path: PathBuf,
-        /// The column.
-        column: String,
-        /// Columns present.
-        available: String,
-    },
 }
 
 /// The loaded parts of a run.
@@ -298,54 +238,53 @@ pub fn score(
     let mut availability = run.bundle.as_ref().map(availability::Availability::new);
     let (mut sum_p, mut sum_rules) = (0.0, 0.0);
     let mut seen = 0usize;
-    while let Some(df) = clock.time("read", || reader.next_batch())? {
-        let frame = LeadFrame { df: &df, path: &plan.data, first_row: seen + 1 };
-        seen += df.height();
-        let mut batch = new_batch(plan, &run, &frame, &mut summary, &mut clock)?;
-        if let (Some(s), Some(scorer)) = (&shadow, &shadow_scorer) {
-            batch.shadow = Some(clock.time("shadow", || s.scores(scorer, &frame))?);
-        }
-        if let (Some(scorer), Some(bundle), Some(grades), Some(ranking)) =
-            (&bundle_scorer, &run.bundle, &run.grades, &ranking)
-        {
-            let m = match &plan.reuse {
-                Some(r) => reuse::incremental(
-                    plan,
-                    bundle,
-                    scorer,
-                    grades,
-                    ranking,
-                    &frame,
-                    r,
-                    &batch,
-                    &mut summary,
-                    &mut clock,
-                )?,
-                None => model_scores(plan, bundle, scorer, grades, ranking, &frame, &mut summary, &mut clock)?,
+    let scorers = Scorers {
+        run: &run,
+        bundle: bundle_scorer.as_ref(),
+        rules: rules_scorer.as_ref().map(|r| r as &dyn Scorer),
+        shadow: shadow.as_ref().zip(shadow_scorer.as_ref()),
+        ranking: ranking.as_ref(),
+    };
+    let mut rejects = rejects::Rejects::new(plan.max_bad_rows);
+    while let Some(whole) = clock.time("read", || reader.next_batch())? {
+        let first = seen + 1;
+        seen += whole.height();
+        // A row that fails typing is set aside (up to --max-bad-rows) and the rows around it
+        // are scored as their own segments, in file order, with their own row numbers.
+        let mut segments = vec![(0usize, whole.height())];
+        while let Some((start, len)) = segments.pop() {
+            let df = whole.slice(start as i64, len);
+            let frame = LeadFrame { df: &df, path: &plan.data, first_row: first + start };
+            let (before, before_rules) = (summary.clone(), sum_rules);
+            let mut batch = match score_frame(plan, &scorers, &frame, &mut summary, &mut sum_rules, &mut clock) {
+                Ok(b) => b,
+                Err(e) => {
+                    (summary, sum_rules) = (before, before_rules);
+                    let k = rejects.take(e, &plan.data, frame.first_row..frame.first_row + len)? - frame.first_row;
+                    segments.push((start + k + 1, len - k - 1));
+                    segments.push((start, k));
+                    continue;
+                }
             };
-            batch.model = Some(m);
+            let open = open_rows(plan, run.bundle.as_ref(), &frame, &mut summary)?;
+            if let Some(a) = availability.as_mut() {
+                a.count(&frame, open.as_deref());
+            }
+            if let Some(open) = open {
+                summary.closed_rows_skipped += open.iter().filter(|&&o| !o).count();
+                batch = batch.retain(&open);
+            }
+            sum_p += batch.model.iter().flat_map(|m| &m.probabilities).map(|p| p.get()).sum::<f64>();
+            for g in batch.model.iter().flat_map(|m| &m.grades) {
+                *summary.grades.entry(g.to_string()).or_default() += 1;
+            }
+            if let Some(s) = summary.shadow.as_mut() {
+                shadow::count(s, &batch, &mut shadow_sum);
+            }
+            clock.time("write", || sinks.iter_mut().try_for_each(|sink| sink.write(&batch)))?;
+            summary.leads += batch.len();
+            summary.batches += 1;
         }
-        if let Some(rs) = &rules_scorer {
-            batch.rules = Some(rules_part(rs, &frame, &mut summary, &mut sum_rules, &mut clock)?);
-        }
-        let open = open_rows(plan, run.bundle.as_ref(), &frame, &mut summary)?;
-        if let Some(a) = availability.as_mut() {
-            a.count(&frame, open.as_deref());
-        }
-        if let Some(open) = open {
-            summary.closed_rows_skipped += open.iter().filter(|&&o| !o).count();
-            batch = batch.retain(&open);
-        }
-        sum_p += batch.model.iter().flat_map(|m| &m.probabilities).map(|p| p.get()).sum::<f64>();
-        for g in batch.model.iter().flat_map(|m| &m.grades) {
-            *summary.grades.entry(g.to_string()).or_default() += 1;
-        }
-        if let Some(s) = summary.shadow.as_mut() {
-            shadow::count(s, &batch, &mut shadow_sum);
-        }
-        clock.time("write", || sinks.iter_mut().try_for_each(|sink| sink.write(&batch)))?;
-        summary.leads += batch.len();
-        summary.batches += 1;
         tick(2, seen);
     }
     if seen == 0 {
@@ -353,6 +292,7 @@ pub fn score(
     }
     summary.warnings.extend(availability.iter().flat_map(|a| a.warnings()));
     summary.missing_rate_moved = availability.iter().flat_map(|a| a.moved()).collect();
+    let rejects_file = rejects.finish(plan.rejects.as_deref(), &mut summary)?;
     if summary.leads > 0 {
         summary.mean_probability = sum_p / summary.leads as f64;
         if let Some(s) = summary.shadow.as_mut() {
@@ -365,11 +305,49 @@ pub fn score(
     summary.input_sha256 = reader.sha256().map(str::to_string);
     summary.seconds = clock.0.clone();
     clock.time("commit", || -> Result<(), ScoreRunError> {
-        let prepared = sinks.into_iter().map(|s| s.finish(&summary)).collect::<Result<Vec<_>, _>>()?;
+        let mut prepared = sinks.into_iter().map(|s| s.finish(&summary)).collect::<Result<Vec<_>, _>>()?;
+        prepared.extend(rejects_file.map(|f| Prepared { files: vec![f], commit: None }));
         Ok(batch::commit_all(prepared)?)
     })?;
     summary.seconds = clock.0;
     Ok(summary)
+}
+
+/// The scorers of a run.
+struct Scorers<'a> {
+    run: &'a Run,
+    bundle: Option<&'a BundleScorer<'a>>,
+    rules: Option<&'a dyn Scorer>,
+    shadow: Option<(&'a shadow::Shadow, &'a BundleScorer<'a>)>,
+    ranking: Option<&'a Ranking>,
+}
+
+/// One frame of leads through every scorer of the run.
+fn score_frame(
+    plan: &ScorePlan,
+    s: &Scorers,
+    frame: &LeadFrame,
+    summary: &mut ScoreSummary,
+    sum_rules: &mut f64,
+    clock: &mut Clock,
+) -> Result<ScoredBatch, ScoreRunError> {
+    let mut batch = new_batch(plan, s.run, frame, summary, clock)?;
+    if let Some((sh, scorer)) = s.shadow {
+        batch.shadow = Some(clock.time("shadow", || sh.scores(scorer, frame))?);
+    }
+    if let (Some(scorer), Some(bundle), Some(grades), Some(ranking)) =
+        (s.bundle, &s.run.bundle, &s.run.grades, s.ranking)
+    {
+        let m = match &plan.reuse {
+            Some(r) => reuse::incremental(plan, bundle, scorer, grades, ranking, frame, r, &batch, summary, clock)?,
+            None => model_scores(plan, bundle, scorer, grades, ranking, frame, summary, clock)?,
+        };
+        batch.model = Some(m);
+    }
+    if let Some(rs) = s.rules {
+        batch.rules = Some(rules_part(rs, frame, summary, sum_rules, clock)?);
+    }
+    Ok(batch)
 }
 
 /// A batch's leads (rows, ids, context columns, input hashes) before any scorer ran.

@@ -62,6 +62,11 @@ pub struct ScoreSummary {
     /// SHA-256 of the input file, when the run hashed it (for a ledger).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_sha256: Option<String>,
+    /// Rows set aside for values that cannot be read (`--max-bad-rows`).
+    pub rejects: usize,
+    /// The first 20 of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<super::rejects::Reject>,
     /// Input columns whose missing rate tonight is at least 20 points from training's
     /// (e.g. 0% -> 68%: a broken export, or a column filled in only after contact).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -142,6 +147,8 @@ pub(super) fn new_summary(
         reused_from: plan.reuse.as_ref().map(|r| r.source.clone()),
         shadow: None,
         missing_rate_moved: Vec::new(),
+        rejects: 0,
+        rejected: Vec::new(),
     };
     if let Some(Signal::Weak(why)) = bundle.map(|b| b.primary_entry().evaluation.signal()) {
         summary.warnings.push(format!(

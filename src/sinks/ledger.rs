@@ -140,7 +140,7 @@ impl Sink for LedgerSink {
             finished_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             input_sha256: summary.input_sha256.clone(),
             leads: self.leads,
-            rejects: 0,
+            rejects: summary.rejects as u64,
             reused: summary.reused as u64,
             summary: serde_json::to_string(summary).unwrap_or_default(),
         };

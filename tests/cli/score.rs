@@ -635,3 +635,64 @@ fn log_appends_one_json_line_per_run_failed_runs_too() {
     assert_eq!(lines[1]["model_id"], lines[0]["model_id"]);
     assert!(lines[2]["error"].as_str().unwrap().contains("bad.csv"), "{}", lines[2]);
 }
+
+#[test]
+fn bad_rows_go_to_the_rejects_file_up_to_max_bad_rows_and_beyond_it_nothing_is_written() {
+    let dir = sample_dir();
+    let d = dir.path();
+    let bundle = train_sample(d);
+    let b = bundle.to_str().unwrap();
+    // Three bad numbers at data rows 3, 120 and 121 (121 straddles no batch: batches of 50).
+    let text_in = fs::read_to_string(d.join("data/open_leads.csv")).unwrap();
+    let mut lines: Vec<String> = text_in.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let visits = header.iter().position(|h| *h == "visits").unwrap();
+    for (row, value) in [(3usize, "lots"), (120, "n/a?"), (121, "7 visits")] {
+        let mut cells: Vec<String> = lines[row].split(',').map(str::to_string).collect();
+        cells[visits] = value.to_string();
+        lines[row] = cells.join(",");
+    }
+    fs::write(d.join("bad.csv"), lines.join("\n") + "\n").unwrap();
+    // Default: the first bad row fails the run, naming it.
+    let o = run(d, &["score", "--model", b, "--data", "bad.csv", "--out", "s.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("bad.csv: column \"visits\", row 3: \"lots\" is not a number"), "{:?}", text(&o));
+    // Up to 3 allowed: the run succeeds, the other 197 leads are scored as usual.
+    let args = ["score", "--model", b, "--data", "bad.csv", "--out", "s.csv", "--batch-rows", "50", "--json"];
+    let o = run(d, &[&args[..], &["--max-bad-rows", "3", "--rejects", "rejects.csv"]].concat());
+    assert!(o.status.success(), "{:?}", text(&o));
+    let j: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!((j["leads"].as_u64(), j["rejects"].as_u64()), (Some(197), Some(3)));
+    assert!(text(&o)
+        .1
+        .contains("warning: 3 row(s) set aside (at most 3 allowed by --max-bad-rows), listed in rejects.csv"));
+    let rejects = fs::read_to_string(d.join("rejects.csv")).unwrap();
+    let rows: Vec<&str> = rejects.lines().collect();
+    assert_eq!(rows[0], "file,row,column,value,reason");
+    assert!(rows[1].starts_with("bad.csv,3,visits,lots,\"expected a number;"), "{rejects}");
+    assert!(rows[2].starts_with("bad.csv,120,visits,n/a?,") && rows[3].starts_with("bad.csv,121,visits,7 visits,"));
+    // The scored leads are exactly the good rows, with the scores they get in a clean file.
+    let clean = run(d, &["score", "--model", b, "--data", "data/open_leads.csv", "--out", "clean.csv"]);
+    assert!(clean.status.success());
+    let good: Vec<String> = without_scored_at(&d.join("clean.csv"))
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| ![3usize, 120, 121].contains(i))
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(without_scored_at(&d.join("s.csv")), good);
+    // Two allowed, three found: the run fails and writes neither file.
+    fs::remove_file(d.join("s.csv")).unwrap();
+    fs::remove_file(d.join("rejects.csv")).unwrap();
+    let o = run(d, &[&args[..], &["--max-bad-rows", "2", "--rejects", "rejects.csv"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("more than 2 rows have values that cannot be read (--max-bad-rows 2); nothing was written"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(!d.join("s.csv").exists() && !d.join("rejects.csv").exists());
+    // --rejects alone would never be written: refused.
+    let o = run(d, &["score", "--model", b, "--data", "bad.csv", "--out", "s.csv", "--rejects", "r.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+}
