@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::accounts::value::{read_values, LeadValues, ValueError, ValueSpec};
 use crate::bundle::{Bundle, BundleError, SignKey};
+use crate::data::join::{JoinError, JoinSpec, Joiner};
 use crate::data::load::{read_table_hashed, LoadError};
 use crate::data::typing::{day_numbers, read_dates, read_labels_with, LeadFrame, MissingTokens, TypingError};
 use crate::evaluation::compare::ScorerScores;
@@ -63,6 +65,8 @@ pub struct InputPlan {
     pub heldout: bool,
     /// Refuse bundles not signed with this key.
     pub sign_key: Option<SignKey>,
+    /// Money calibration: the deal-value column (and currency) read for each evaluated lead.
+    pub value: Option<ValueSpec>,
 }
 
 /// Errors while reading and scoring.
@@ -85,6 +89,20 @@ pub enum InputError {
         /// The cause.
         #[source]
         source: Box<ScoreError>,
+    },
+    /// A joined table problem.
+    #[error(transparent)]
+    Join(#[from] JoinError),
+    /// A value column problem.
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    /// Bundles that join different tables.
+    #[error("bundles {first} and {other} join different tables; evaluate them separately")]
+    JoinsDiffer {
+        /// The first bundle with joins.
+        first: String,
+        /// One that differs.
+        other: String,
     },
     /// Nothing to evaluate.
     #[error("no scorer given; pass --model BUNDLE and/or --rules FILE")]
@@ -235,6 +253,8 @@ pub struct ScoredSet {
     /// Caveats about the whole set (also attached to the scorers they concern), e.g. that
     /// the leads include rows a bundle was trained on.
     pub warnings: Vec<String>,
+    /// With a value column: each evaluated lead's value and currency.
+    pub values: Option<LeadValues>,
 }
 
 fn stem(p: &Path) -> String {
@@ -405,6 +425,8 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
     // One read gives the rows and the SHA-256 (to rebuild hold-outs and to spot in-sample
     // evaluation), so a pipe works.
     let (df, sha) = read_table_hashed(&plan.data)?;
+    // The first bundle with joins joins its recorded tables (every bundle must join the same).
+    let (df, join_warnings) = join_tables(plan, &bundles, df)?;
     let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
     let mut l = labelled(plan, &frame, bundles.first())?;
     let data_sha = (!bundles.is_empty()).then_some(sha);
@@ -436,6 +458,18 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         });
     }
     let scorers = score_every(plan, &frame, &l.rows, &bundles, &rules, &in_sample)?;
+    let values = match &plan.value {
+        Some(spec) => {
+            let all = read_values(&frame, spec)?;
+            Some(LeadValues {
+                column: all.column.clone(),
+                values: l.rows.iter().map(|&i| all.values[i]).collect(),
+                currencies: l.rows.iter().map(|&i| all.currencies[i].clone()).collect(),
+                stages: Vec::new(),
+            })
+        }
+        None => None,
+    };
     Ok(ScoredSet {
         data: plan.data.clone(),
         target: l.target,
@@ -445,8 +479,28 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         window,
         heldout,
         scorers,
-        warnings: in_sample.into_iter().flatten().collect(),
+        warnings: join_warnings.into_iter().chain(in_sample.into_iter().flatten()).collect(),
+        values,
     })
+}
+
+/// The leads with the bundles' joined tables (from their recorded paths), and the joins'
+/// warnings. Bundles that join different tables cannot be evaluated on one set of columns.
+fn join_tables(
+    plan: &InputPlan,
+    bundles: &[Bundle],
+    df: polars::prelude::DataFrame,
+) -> Result<(polars::prelude::DataFrame, Vec<String>), InputError> {
+    let Some(first) = bundles.iter().find(|b| !b.joins.is_empty()) else { return Ok((df, Vec::new())) };
+    let specs: Vec<JoinSpec> = first.joins.iter().map(|r| r.spec.clone()).collect();
+    if let Some(other) = bundles.iter().find(|b| b.joins.iter().map(|r| &r.spec).ne(specs.iter())) {
+        return Err(InputError::JoinsDiffer { first: first.name.clone(), other: other.name.clone() });
+    }
+    let mut joiner = Joiner::load(&specs)?;
+    let mut warnings = joiner.check_against(&first.joins)?;
+    let df = joiner.apply(df, &plan.data, 1)?;
+    warnings.extend(joiner.reports().iter().flat_map(|r| r.warnings()));
+    Ok((df, warnings))
 }
 
 /// Every row scored by every model of every bundle and every rules file, all through the

@@ -22,6 +22,7 @@
 //! The command line lives in the binary (`src/main.rs`, `src/cli/`), not here: the library
 //! uses neither clap nor anyhow and returns typed errors.
 
+pub mod accounts;
 pub mod bundle;
 pub mod config;
 pub mod data;

@@ -214,6 +214,7 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
             heldout: None,
             scorers,
             warnings: Vec::new(),
+            values: None,
         },
         counts,
     ))

@@ -32,6 +32,7 @@ fn main() {
         Command::History(a) => cli::ledger::history(a),
         Command::Drift(a) => cli::drift::run(a),
         Command::Export(a) => cli::export::run(a),
+        Command::Rollup(a) => cli::rollup::run(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

@@ -62,6 +62,7 @@ impl ScorerInputArgs {
             newest_share,
             heldout,
             sign_key: self.sign.load()?,
+            value: None,
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod inspect;
 pub mod ledger;
 pub mod pilot;
+pub mod rollup;
 pub mod rules;
 pub mod score;
 pub mod thresholds;
@@ -57,6 +58,8 @@ pub enum Command {
     Drift(drift::DriftArgs),
     /// Export a bundle's model as SQL that scores leads inside a warehouse.
     Export(export::ExportArgs),
+    /// Account roll-up of a scored file: P(at least one converts), expected conversions and value, best contact.
+    Rollup(rollup::RollupArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

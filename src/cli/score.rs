@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{check_outputs, print_out, Outcome};
+use leadscore::accounts::value::ValueSpec;
 use leadscore::bundle::{Bundle, Grade, GradeCuts, GradeCutsError};
 use leadscore::ledger::{open, Location, Mode, NewRun, DEFAULT_LEDGER};
 use leadscore::score::{reuse_settings, score, Reuse, RulesInput, ScorePlan, Sink};
@@ -94,6 +95,20 @@ pub struct ScoreArgs {
     /// Signing key the bundle must be signed with.
     #[command(flatten)]
     pub sign: super::SignKeyArg,
+    /// A joined table replacing the bundle's recorded one of the same file name (repeatable);
+    /// the bundle's other joins read their recorded paths.
+    #[arg(long = "join", value_name = "FILE")]
+    pub join: Vec<PathBuf>,
+    /// Deal-value column (may come from a joined table): adds `expected_value` =
+    /// probability x value, and pipeline value by grade and stage to the summary.
+    #[arg(long)]
+    pub value_column: Option<String>,
+    /// Currency column: pipeline totals are kept per currency, never added across them.
+    #[arg(long, requires = "value_column")]
+    pub currency_column: Option<String>,
+    /// Pipeline-stage column the value totals are grouped by [default: the rules' stage].
+    #[arg(long, requires = "value_column")]
+    pub stage_column: Option<String>,
 }
 
 /// Appends `line` and a newline to `path` (created if needed): one write, so lines of runs that
@@ -181,6 +196,21 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     plan.keep_columns = args.keep_columns.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
     plan.open_only = args.open_only;
     plan.sign_key = args.sign.load()?;
+    plan.join_tables = args.join.clone();
+    if let Some(column) = &args.value_column {
+        let spec = ValueSpec {
+            column: column.clone(),
+            currency: args.currency_column.clone(),
+            stage: args.stage_column.clone(),
+        };
+        // The money columns come through to the output, for `rollup` and for people.
+        for c in std::iter::once(&spec.column).chain(&spec.currency).chain(&spec.stage) {
+            if !plan.keep_columns.contains(c) {
+                plan.keep_columns.push(c.clone());
+            }
+        }
+        plan.value = Some(spec);
+    }
     check_outputs(
         &[("--out", Some(args.out.as_path()))],
         &[

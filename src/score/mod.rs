@@ -31,7 +31,9 @@
 
 mod availability;
 pub mod batch;
+mod error;
 mod input;
+mod money;
 pub mod reuse;
 pub mod summary;
 
@@ -42,18 +44,21 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-pub use batch::{LeadIds, ModelScores, Prepared, ScoredBatch, Sink, SinkError};
+pub use batch::{LeadIds, ModelScores, Money, Prepared, ScoredBatch, Sink, SinkError};
+pub use error::ScoreRunError;
 pub use reuse::{reuse_settings, Reuse, StoredLead};
 pub use summary::{RulesSummary, ScoreSummary};
 
 use input::{context_columns, id_source, input_hashes, lead_ids, open_rows};
 
-use crate::bundle::{Bundle, BundleError, Grade, GradeCuts, ScoreReference, SignKey};
-use crate::data::load::{BatchReader, LoadError, ReadOptions};
+use crate::accounts::value::ValueSpec;
+use crate::bundle::{Bundle, Grade, GradeCuts, ScoreReference, SignKey};
+use crate::data::join::{specs_for, JoinSpec, Joiner};
+use crate::data::load::{BatchReader, ReadOptions};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::evaluation::Signal;
 use crate::explain::{top_reasons, Contribution};
-use crate::rules::{RulesError, RulesPlan};
+use crate::rules::RulesPlan;
 use crate::scorer::{BundleScorer, Probability, ScoreError, Scorer};
 
 /// Contributions smaller than this (in log-odds) are never offered as reasons.
@@ -103,6 +108,11 @@ pub struct ScorePlan {
     pub reuse: Option<Reuse>,
     /// Refuse a bundle not signed with this key.
     pub sign_key: Option<SignKey>,
+    /// Tables replacing the bundle's recorded joined tables of the same file name
+    /// (`--join FILE`); the others are read from their recorded paths.
+    pub join_tables: Vec<PathBuf>,
+    /// Expected value: the value column and how it is read ([`crate::accounts::value`]).
+    pub value: Option<ValueSpec>,
 }
 
 impl ScorePlan {
@@ -134,6 +144,8 @@ impl ScorePlan {
             hash_inputs: false,
             reuse: None,
             sign_key: None,
+            join_tables: Vec::new(),
+            value: None,
         })
     }
 
@@ -143,73 +155,14 @@ impl ScorePlan {
     }
 }
 
-/// Errors while scoring.
-#[derive(Debug, thiserror::Error)]
-pub enum ScoreRunError {
-    /// Bundle problem.
-    #[error(transparent)]
-    Bundle(#[from] BundleError),
-    /// Input problem.
-    #[error(transparent)]
-    Load(#[from] LoadError),
-    /// Value problem.
-    #[error(transparent)]
-    Typing(#[from] TypingError),
-    /// Scoring problem.
-    #[error(transparent)]
-    Score(#[from] ScoreError),
-    /// Output problem.
-    #[error(transparent)]
-    Sink(#[from] SinkError),
-    /// Empty input.
-    #[error("{path}: no leads to score")]
-    Empty {
-        /// The input.
-        path: PathBuf,
-    },
-    /// Rules problem.
-    #[error(transparent)]
-    Rules(#[from] RulesError),
-    /// Neither a model nor rules.
-    #[error("nothing to score with: pass --model BUNDLE, --rules FILE, or both")]
-    NothingToScore,
-    /// A batch size of 0.
-    #[error("--batch-rows must be at least 1")]
-    BatchRows,
-    /// A within-run rank on a source that cannot be read twice.
-    #[error("{path} is a pipe, which can be read only once, but {why} needs two passes over the leads; write the leads to a file first{hint}")]
-    TwoPassesOnPipe {
-        /// The input.
-        path: PathBuf,
-        /// Why two passes.
-        why: String,
-        /// What else to do.
-        hint: String,
-    },
-    /// `--incremental` where stored scores cannot stay valid.
-    #[error("--incremental cannot reuse stored scores: {why}; drop --incremental")]
-    Incremental {
-        /// Why.
-        why: String,
-    },
-    /// `--keep-columns` names a column the file lacks.
-    #[error("{path}: --keep-columns names column \"{column}\", which the file does not have (columns: {available})")]
-    KeepColumn {
-        /// The input.
-        path: PathBuf,
-        /// The column.
-        column: String,
-        /// Columns present.
-        available: String,
-    },
-}
-
 /// The loaded parts of a run.
 struct Run {
     bundle: Option<Bundle>,
     rules: Option<RulesPlan>,
     grades: Option<GradeCuts>,
     id_column: Option<String>,
+    /// The bundle's joins, each table at its recorded path or `--join`'s.
+    join_specs: Vec<JoinSpec>,
 }
 
 impl Run {
@@ -225,7 +178,12 @@ impl Run {
             .clone()
             .or_else(|| bundle.as_ref().and_then(|b| b.id_column.clone()))
             .or_else(|| rules.as_ref().and_then(|r| r.rules.id.clone()));
-        Ok(Run { bundle, rules, grades, id_column })
+        let join_specs = match &bundle {
+            Some(b) => specs_for(&b.joins, &plan.join_tables)?,
+            None if !plan.join_tables.is_empty() => specs_for(&[], &plan.join_tables)?,
+            None => Vec::new(),
+        };
+        Ok(Run { bundle, rules, grades, id_column, join_specs })
     }
 }
 
@@ -274,18 +232,22 @@ pub fn score(
     let mut summary = new_summary(plan, &run, &sinks);
     reuse::check(plan, run.bundle.as_ref())?;
     let options = ReadOptions { sha256: plan.hash_inputs, ..ReadOptions::default() };
+    let mut joiner = clock.time("join", || money::joiner(&run.join_specs, run.bundle.as_ref(), &mut summary))?;
     let mut reader = clock.time("read", || BatchReader::open_with(&plan.data, plan.batch_rows, &options))?;
     let ranking = match (&bundle_scorer, &run.bundle) {
-        (Some(s), Some(b)) => Some(ranking(plan, b, s, &reader, run.id_column.as_deref(), &mut summary, tick)?),
+        (Some(s), Some(_)) => Some(ranking(plan, &run, s, &reader, &mut summary, tick)?),
         _ => None,
     };
+    let mut pipeline = money::pipeline(plan, run.bundle.as_ref())?;
     let mut sinks = sinks;
     let mut availability = run.bundle.as_ref().map(availability::Availability::new);
     let (mut sum_p, mut sum_rules) = (0.0, 0.0);
     let mut seen = 0usize;
     while let Some(df) = clock.time("read", || reader.next_batch())? {
+        let df = clock.time("join", || money::joined(joiner.as_mut(), df, &plan.data, seen + 1))?;
         let frame = LeadFrame { df: &df, path: &plan.data, first_row: seen + 1 };
         seen += df.height();
+        let values = money::values(plan, &frame)?;
         let mut batch = ScoredBatch {
             rows: (frame.first_row..frame.first_row + df.height()).map(|r| r as u64).collect(),
             ids: lead_ids(&df, plan, run.id_column.as_deref(), &mut summary)?,
@@ -296,6 +258,7 @@ pub fn score(
             },
             model: None,
             rules: None,
+            money: None,
             scored_at: summary.scored_at.clone(),
         };
         if let (Some(scorer), Some(bundle), Some(grades), Some(ranking)) =
@@ -321,6 +284,7 @@ pub fn score(
         if let Some(rs) = &rules_scorer {
             batch.rules = Some(rules_part(rs, &frame, &mut summary, &mut sum_rules, &mut clock)?);
         }
+        batch.money = money::of_batch(values, &batch);
         let open = open_rows(plan, run.bundle.as_ref(), &frame, &mut summary)?;
         if let Some(a) = availability.as_mut() {
             a.count(&frame, open.as_deref());
@@ -329,10 +293,8 @@ pub fn score(
             summary.closed_rows_skipped += open.iter().filter(|&&o| !o).count();
             batch = batch.retain(&open);
         }
-        sum_p += batch.model.iter().flat_map(|m| &m.probabilities).map(|p| p.get()).sum::<f64>();
-        for g in batch.model.iter().flat_map(|m| &m.grades) {
-            *summary.grades.entry(g.to_string()).or_default() += 1;
-        }
+        sum_p += count_grades(&mut summary, &batch);
+        money::add(pipeline.as_mut(), &batch);
         clock.time("write", || sinks.iter_mut().try_for_each(|sink| sink.write(&batch)))?;
         summary.leads += batch.len();
         summary.batches += 1;
@@ -342,6 +304,7 @@ pub fn score(
         return Err(ScoreRunError::Empty { path: plan.data.clone() });
     }
     summary.warnings.extend(availability.iter().flat_map(|a| a.warnings()));
+    money::finish(&mut summary, joiner.as_ref(), pipeline, run.rules.is_some());
     if summary.leads > 0 {
         summary.mean_probability = sum_p / summary.leads as f64;
         if let Some(rs) = summary.rules.as_mut() {
@@ -356,6 +319,14 @@ pub fn score(
     })?;
     summary.seconds = clock.0;
     Ok(summary)
+}
+
+/// Counts a batch's grades into the summary; returns the sum of its probabilities.
+fn count_grades(summary: &mut ScoreSummary, batch: &ScoredBatch) -> f64 {
+    for g in batch.model.iter().flat_map(|m| &m.grades) {
+        *summary.grades.entry(g.to_string()).or_default() += 1;
+    }
+    batch.model.iter().flat_map(|m| &m.probabilities).map(|p| p.get()).sum::<f64>()
 }
 
 /// The rules' breakdown of a batch, counted into the summary.
@@ -381,13 +352,13 @@ fn rules_part(
 /// or the bundle has none (then a first pass over the file, which a pipe cannot give).
 fn ranking(
     plan: &ScorePlan,
-    bundle: &Bundle,
+    run: &Run,
     scorer: &BundleScorer,
     reader: &BatchReader,
-    id_column: Option<&str>,
     summary: &mut ScoreSummary,
     tick: &mut dyn FnMut(u8, usize),
 ) -> Result<Ranking, ScoreRunError> {
+    let bundle = run.bundle.as_ref().expect("ranking is asked for with a bundle");
     if let (Some(r), false) = (&bundle.reference, plan.rank_in_run) {
         summary.percentiles = format!("against the bundle's reference: its {} {} leads", r.leads, r.source);
         return Ok(Ranking::Reference(r.clone()));
@@ -408,20 +379,27 @@ fn ranking(
         ));
     }
     summary.percentiles = "within this run".to_string();
-    Ok(Ranking::InRun(run_distribution(plan, &scorer.primary(), id_column, tick)?))
+    Ok(Ranking::InRun(run_distribution(plan, run, &scorer.primary(), tick)?))
 }
 
 /// Pass 1 (within-run rank only): the primary model's probability of every lead of the
 /// file, sorted.
 fn run_distribution(
     plan: &ScorePlan,
+    run: &Run,
     primary: &dyn Scorer,
-    id_column: Option<&str>,
     tick: &mut dyn FnMut(u8, usize),
 ) -> Result<Vec<f64>, ScoreRunError> {
+    let id_column = run.id_column.as_deref();
     let mut all = Vec::new();
     let mut reader = BatchReader::open(&plan.data, plan.batch_rows)?;
+    // This pass's own joiner: its counts are not the run's (pass 2 counts every lead).
+    let mut joiner = (!run.join_specs.is_empty()).then(|| Joiner::load(&run.join_specs)).transpose()?;
     while let Some(df) = reader.next_batch()? {
+        let df = match joiner.as_mut() {
+            Some(j) => j.apply(df, &plan.data, all.len() + 1)?,
+            None => df,
+        };
         if all.is_empty() {
             // Fail on a wrong --id before a whole pass over the file.
             id_source(&df, plan, id_column)?;
@@ -574,6 +552,8 @@ fn new_summary(plan: &ScorePlan, run: &Run, sinks: &[Box<dyn Sink>]) -> ScoreSum
         seconds: BTreeMap::new(),
         input_sha256: None,
         reused: 0,
+        joins: Vec::new(),
+        pipeline: None,
         reused_from: plan.reuse.as_ref().map(|r| r.source.clone()),
     };
     if let Some(Signal::Weak(why)) = run.bundle.as_ref().map(|b| b.primary_entry().evaluation.signal()) {

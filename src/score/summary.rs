@@ -63,6 +63,12 @@ pub struct ScoreSummary {
     /// Leads reused.
     #[serde(skip_serializing_if = "is_zero")]
     pub reused: usize,
+    /// What each joined table did (blank and unmatched keys, near-duplicate spellings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<crate::data::join::JoinReport>,
+    /// Pipeline value by grade and stage, per currency (`--value-column`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<crate::accounts::value::PipelineValue>,
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::{labelled_days, pipeline_settings, TrainError, TrainPlan};
+use crate::data::join::{JoinRecord, JoinReport, Joiner};
 use crate::data::load::read_table_hashed;
 use crate::data::typing::{read_labels_with, ColumnKind, Labels, LeadFrame, MissingTokens};
 use crate::features::personal::{personal_kind, Personal};
@@ -51,6 +52,10 @@ pub(super) struct History {
     pub personal: Vec<(String, Personal)>,
     /// With `--dedupe`: (ids that appeared more than once, rows dropped).
     pub deduped: Option<(usize, usize)>,
+    /// The joined tables, as the bundle records them.
+    pub joins: Vec<JoinRecord>,
+    /// What each join did (blank and unmatched keys, near-duplicate spellings).
+    pub join_reports: Vec<JoinReport>,
 }
 
 /// Positions (into `rows`) of the labelled rows sharing an id, for ids seen more than once,
@@ -134,6 +139,16 @@ impl History {
         progress(&format!("reading {}", path.display()));
         // One read gives the rows and the digest the bundle records, so a pipe works.
         let (df, data_sha256) = read_table_hashed(path)?;
+        // The lookup tables are joined before anything reads a column: their columns are
+        // columns of the history like any other.
+        let (df, joins, join_reports) = if cfg.data.join.is_empty() {
+            (df, Vec::new(), Vec::new())
+        } else {
+            progress("joining lookup tables");
+            let mut joiner = Joiner::load(&cfg.data.join)?;
+            let df = joiner.apply(df, path, 1)?;
+            (df, joiner.records(), joiner.reports())
+        };
         let frame = LeadFrame { df: &df, path, first_row: 1 };
         let missing = MissingTokens::new(&cfg.data.missing_values);
         if let Some(id) = &cfg.data.id {
@@ -164,6 +179,8 @@ impl History {
             blank_columns: Vec::new(),
             personal: Vec::new(),
             deduped: None,
+            joins,
+            join_reports,
         };
         h.dedupe(plan)?;
         let frame = h.frame(path);

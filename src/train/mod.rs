@@ -94,6 +94,9 @@ pub enum TrainError {
     /// A value or column problem.
     #[error(transparent)]
     Typing(#[from] TypingError),
+    /// A joined table problem.
+    #[error(transparent)]
+    Join(#[from] crate::data::join::JoinError),
     /// No target column named.
     #[error("{path}: no target column given; pass --target COLUMN or set data.target in the config")]
     NoTarget {
@@ -443,11 +446,12 @@ fn no_signal(plan: &TrainPlan, evaluations: &[Evaluation]) -> Option<Vec<String>
 /// labelled row; fold models may differ by their intercepts).
 fn fit_warnings(plan: &TrainPlan, h: &History, fitted: &Fitted) -> Result<Vec<String>, TrainError> {
     let cfg = &plan.config;
-    let mut warnings: Vec<String> = h
-        .blank_columns
-        .iter()
-        .map(|c| format!("column \"{c}\" is blank in every labelled row: left out of the models"))
-        .collect();
+    let mut warnings: Vec<String> = h.join_reports.iter().flat_map(|r| r.warnings()).collect();
+    warnings.extend(
+        h.blank_columns
+            .iter()
+            .map(|c| format!("column \"{c}\" is blank in every labelled row: left out of the models")),
+    );
     let refit = if cfg.evaluation.cv >= 2 {
         Some(predict_all(&h.frame(&plan.data), &h.rows, &fitted.pipeline, &fitted.models)?)
     } else {
@@ -547,6 +551,7 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             &fitted.heldout[primary],
             if cfg.evaluation.cv >= 2 { "out-of-fold" } else { "hold-out" },
         ),
+        joins: h.joins.clone(),
         checksum: String::new(),
         signature: None,
     };
