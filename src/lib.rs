@@ -33,6 +33,7 @@ pub mod explain;
 pub mod export;
 pub mod features;
 pub mod generate;
+pub mod hygiene;
 pub mod leakage;
 pub mod ledger;
 pub mod live;

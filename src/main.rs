@@ -33,6 +33,7 @@ fn main() {
         Command::Drift(a) => cli::drift::run(a),
         Command::Export(a) => cli::export::run(a),
         Command::Rollup(a) => cli::rollup::run(a),
+        Command::CheckData(a) => cli::check_data::run(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

@@ -3,6 +3,7 @@
 //! ([`rollup`]: a company's numbers from its contacts' or deals' scores, read from a scored
 //! file by [`scored`]), and money calibration on history ([`calibration`]).
 
+pub mod buying_group;
 pub mod calibration;
 pub mod rollup;
 pub mod scored;

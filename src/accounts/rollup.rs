@@ -22,6 +22,9 @@
 //!   60%, D = the rest (`ceil(share x accounts)` accounts each); tied accounts share the
 //!   better grade.
 //!
+//! - with a buying group ([`super::buying_group`]): which of its personas the account's
+//!   engaged contacts cover, and whether the account passes the qualified-account gate.
+//!
 //! Contacts with a blank account are not dropped silently: [`Rollup::unassigned`] counts
 //! them with their expected conversions, expected value and first rows.
 
@@ -49,6 +52,12 @@ pub struct Contact {
     pub reasons: String,
     /// Engaged (rules engagement score above 0), when the file says.
     pub engaged: Option<bool>,
+    /// The rules' persona, when scored with rules and one matched.
+    pub persona: Option<String>,
+    /// The rules' fit letter (A–D, the first of `rule_grade`), when scored with rules.
+    pub fit: Option<char>,
+    /// The rules' funnel stage, when scored with rules.
+    pub stage: Option<String>,
 }
 
 /// One account's roll-up row.
@@ -80,6 +89,14 @@ pub struct AccountRow {
     pub engaged_contacts: Option<usize>,
     /// Each contact's share of `p_any`, largest first: (id, share in 0..=1).
     pub contributions: Vec<(String, f64)>,
+    /// Personas of its engaged contacts (all its contacts without engagement), with counts.
+    pub personas: BTreeMap<String, usize>,
+    /// Fit letters of its contacts.
+    pub fits: Vec<char>,
+    /// Stages of its contacts.
+    pub stages: Vec<String>,
+    /// Buying-group coverage, when a buying group is given ([`super::buying_group`]).
+    pub coverage: Option<super::buying_group::Coverage>,
     /// A–D among the accounts.
     pub grade: char,
     /// 1 = the account to call first.
@@ -116,6 +133,8 @@ pub struct Rollup {
     pub duplicate_contacts: usize,
     /// Contacts rolled up.
     pub contacts: usize,
+    /// The buying group the coverage is measured against, when given.
+    pub buying_group: Option<super::buying_group::BuyingGroup>,
 }
 
 /// Each contact's share of `p_any` (see the module docs), in the order given.
@@ -189,6 +208,26 @@ fn account_row(account: &str, currency: &str, contacts: Vec<Contact>, with_value
         best_reasons: best_c.reasons,
         engaged_contacts: engaged.map(|e| e.iter().filter(|&&x| x).count()),
         contributions: named,
+        personas: contacts.iter().filter(|c| c.engaged != Some(false)).filter_map(|c| c.persona.clone()).fold(
+            BTreeMap::new(),
+            |mut m, p| {
+                *m.entry(p).or_default() += 1;
+                m
+            },
+        ),
+        fits: {
+            let mut f: Vec<char> = contacts.iter().filter_map(|c| c.fit).collect();
+            f.sort();
+            f.dedup();
+            f
+        },
+        stages: {
+            let mut st: Vec<String> = contacts.iter().filter_map(|c| c.stage.clone()).collect();
+            st.sort();
+            st.dedup();
+            st
+        },
+        coverage: None,
         grade: 'D',
         rank: 0,
     }
@@ -257,7 +296,18 @@ mod tests {
     use super::*;
 
     fn c(id: &str, p: f64, value: Option<f64>) -> Contact {
-        Contact { id: id.into(), row: 1, p, value, currency: "-".into(), reasons: format!("r{id}"), engaged: None }
+        Contact {
+            id: id.into(),
+            row: 1,
+            p,
+            value,
+            currency: "-".into(),
+            reasons: format!("r{id}"),
+            engaged: None,
+            persona: None,
+            fit: None,
+            stage: None,
+        }
     }
 
     #[test]

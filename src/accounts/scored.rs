@@ -2,7 +2,8 @@
 //!
 //! The scored file must have the account column (`score --keep-columns account`), the id
 //! column (its first column, as `score` writes it, unless `--id` names another),
-//! `probability` and `scored_at`; `reasons` and `engagement_score` are used when present.
+//! `probability` and `scored_at`; `reasons`, `engagement_score`, and (for buying groups)
+//! `persona`, `rule_grade` and `stage` are used when present.
 //! With a value column, each contact's value is read from it (`score --value-column` passes
 //! it through), and its expected value is computed from the file's probability.
 
@@ -107,6 +108,12 @@ pub fn read_scored(path: &Path, cols: &ScoredColumns) -> Result<Vec<(Option<Stri
     };
     let reasons = column(&df, path, "reasons", "").ok();
     let engagement = column(&df, path, "engagement_score", "").ok();
+    let persona = column(&df, path, "persona", "").ok();
+    let rule_grade = column(&df, path, "rule_grade", "").ok();
+    let stage = column(&df, path, "stage", "").ok();
+    let text_at = |t: Option<&StringChunked>, i: usize| {
+        t.and_then(|t| t.get(i)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    };
     let frame = LeadFrame { df: &df, path, first_row: 1 };
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
@@ -140,6 +147,9 @@ pub fn read_scored(path: &Path, cols: &ScoredColumns) -> Result<Vec<(Option<Stri
             currency: cur,
             reasons: reasons.and_then(|r| r.get(i)).unwrap_or("").to_string(),
             engaged,
+            persona: text_at(persona, i),
+            fit: text_at(rule_grade, i).and_then(|g| g.chars().next()).map(|c| c.to_ascii_uppercase()),
+            stage: text_at(stage, i),
         };
         let account = by.get(i).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         out.push((account, contact));
@@ -182,6 +192,21 @@ pub fn to_frame(r: &Rollup, path: &Path) -> Result<DataFrame, RollupError> {
         cols.push(Column::new(
             "engaged_contacts".into(),
             a.iter().map(|x| x.engaged_contacts.map(|n| n as u64)).collect::<Vec<_>>(),
+        ));
+    }
+    if r.buying_group.is_some() {
+        let cov = |f: &dyn Fn(&super::buying_group::Coverage) -> String| -> Vec<String> {
+            a.iter().map(|x| x.coverage.as_ref().map(f).unwrap_or_default()).collect()
+        };
+        cols.push(Column::new("personas_engaged".into(), cov(&|c| c.engaged.join("; "))));
+        cols.push(Column::new("personas_missing".into(), cov(&|c| c.missing.join("; "))));
+        cols.push(Column::new(
+            "buying_group_coverage".into(),
+            a.iter().map(|x| x.coverage.as_ref().map(|c| round(c.share, 4))).collect::<Vec<_>>(),
+        ));
+        cols.push(Column::new(
+            "qualified".into(),
+            a.iter().map(|x| x.coverage.as_ref().map(|c| c.qualified)).collect::<Vec<_>>(),
         ));
     }
     cols.push(Column::new("best_contact".into(), a.iter().map(|x| x.best_contact.as_str()).collect::<Vec<_>>()));

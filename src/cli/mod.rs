@@ -2,6 +2,7 @@
 //! (syntax only) and a `run` that turns the arguments into a checked plan and calls the
 //! library. No I/O happens while parsing.
 
+pub mod check_data;
 pub mod drift;
 pub mod evaluate;
 pub mod export;
@@ -60,6 +61,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Account roll-up of a scored file: P(at least one converts), expected conversions and value, best contact.
     Rollup(rollup::RollupArgs),
+    /// Lead hygiene: duplicates, junk and spam entries, values spelt several ways; exit 1 when found.
+    CheckData(check_data::CheckDataArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

@@ -13,6 +13,7 @@ pub mod charts;
 pub mod drift;
 pub mod evaluate;
 pub mod html;
+pub mod hygiene;
 pub mod inspect;
 pub mod ledger;
 pub mod money;

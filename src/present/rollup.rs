@@ -50,6 +50,29 @@ pub fn render_rollup(r: &Rollup, top: usize) -> String {
         }
         s.push_str(&format!("  {} ({:.3})\n", a.best_contact, a.best_probability));
     }
+    if let Some(g) = &r.buying_group {
+        let qualified = r.accounts.iter().filter(|a| a.coverage.as_ref().is_some_and(|c| c.qualified)).count();
+        s.push_str(&format!(
+            "buying group: {} ({} personas)\n{}: {qualified} of {} accounts\n",
+            g.personas.join(", "),
+            g.personas.len(),
+            g.gate_rule(),
+            r.accounts.len()
+        ));
+        for a in r.accounts.iter().take(top) {
+            if let Some(c) = &a.coverage {
+                s.push_str(&format!(
+                    "  {:<24} {}/{} engaged: {}; missing: {}{}\n",
+                    a.account.chars().take(24).collect::<String>(),
+                    c.engaged.len(),
+                    g.personas.len(),
+                    if c.engaged.is_empty() { "-".to_string() } else { c.engaged.join(", ") },
+                    if c.missing.is_empty() { "-".to_string() } else { c.missing.join(", ") },
+                    if c.qualified { "  [qualified]" } else { "" }
+                ));
+            }
+        }
+    }
     let u = &r.unassigned;
     if u.contacts > 0 {
         let ev: Vec<String> = u.expected_value.iter().map(|(c, v)| money(*v, c)).collect();

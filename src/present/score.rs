@@ -48,7 +48,7 @@ impl ScoreSummary {
         }
         for j in &self.joins {
             s.push_str(&format!(
-                "joined {} on \"{}\": {} of {} leads matched, {} without a key, {} unmatched\n",
+                "joined {} on \"{}\": {} of {} rows matched, {} without a key, {} unmatched\n",
                 j.file, j.left_on, j.matched, j.rows, j.blank_key, j.unmatched
             ));
         }

@@ -32,7 +32,7 @@ fn a_join_at_train_is_recorded_in_the_bundle_and_applied_again_at_score() {
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     // Counted warnings, naming the file, the key and the near-duplicate spelling.
-    assert!(err.contains("tables/industries.csv: ") && err.contains("leads have no \"industry\""), "{err}");
+    assert!(err.contains("tables/industries.csv: ") && err.contains("rows have no \"industry\""), "{err}");
     assert!(err.contains("\"Software\" ("), "{err}");
     assert!(
         err.contains("\"Financial Services\" (") && err.contains("is spelt \"Financial services\" in the table"),

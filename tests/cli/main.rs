@@ -5,6 +5,7 @@
 
 mod architecture;
 mod bundle_roundtrip;
+mod check_data;
 mod common;
 mod drift;
 mod evaluate;

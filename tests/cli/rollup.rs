@@ -164,3 +164,90 @@ fn bad_input_exits_2_naming_file_column_and_row_and_writes_nothing() {
         assert!(!dir.path().join("a.csv").exists());
     }
 }
+
+#[test]
+fn buying_group_coverage_and_the_qualified_gate_from_the_rules_personas() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/rules/sample.toml"), dir.path().join("rules.toml"))
+        .unwrap();
+    // Acme: an engaged economic buyer (fit A, awareness) and an engaged champion at decision
+    // (fit C): 2 of the 2 personas asked for, qualified (fit A by one, decision by the other).
+    // Beta: a champion who is not engaged (fit A, decision): 0 of 2, qualified anyway.
+    // Cito: an engaged champion, fit B, consideration: 1 of 2, not qualified (no decision).
+    fs::write(
+        dir.path().join("s.csv"),
+        "id,account,probability,engagement_score,rule_grade,stage,persona,scored_at
+1,Acme,0.5,10,A2,awareness,Economic buyer,t
+2,Acme,0.4,5,C1,decision,Champion,t
+3,Beta,0.3,0,A4,decision,Champion,t
+4,Cito,0.2,3,B3,consideration,Champion,t
+",
+    )
+    .unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "rollup",
+            "--scored",
+            "s.csv",
+            "--by",
+            "account",
+            "--out",
+            "a.csv",
+            "--rules",
+            "rules.toml",
+            "--buying-group",
+            "economic buyer,Champion",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("buying group: Economic buyer, Champion (2 personas)"), "{out}");
+    assert!(
+        out.contains(
+            "qualified account = a contact with fit grade A or B and a contact at stage \"decision\": 2 of 3 accounts"
+        ),
+        "{out}"
+    );
+    let (header, rows) = read_csv(&dir.path().join("a.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap_or_else(|| panic!("{n}: {header:?}"));
+    let by: std::collections::HashMap<&str, &Vec<String>> =
+        rows.iter().map(|r| (r[col("account")].as_str(), r)).collect();
+    let cells = |a: &str| {
+        let r = by[a];
+        (
+            r[col("personas_engaged")].clone(),
+            r[col("personas_missing")].clone(),
+            r[col("buying_group_coverage")].clone(),
+            r[col("qualified")].clone(),
+            r[col("engaged_contacts")].clone(),
+        )
+    };
+    assert_eq!(cells("Acme"), ("Economic buyer; Champion".into(), "".into(), "1.0".into(), "true".into(), "2".into()));
+    assert_eq!(cells("Beta"), ("".into(), "Economic buyer; Champion".into(), "0.0".into(), "true".into(), "0".into()));
+    assert_eq!(cells("Cito"), ("Champion".into(), "Economic buyer".into(), "0.5".into(), "false".into(), "1".into()));
+
+    let o = run(
+        dir.path(),
+        &[
+            "rollup",
+            "--scored",
+            "s.csv",
+            "--by",
+            "account",
+            "--out",
+            "b.csv",
+            "--rules",
+            "rules.toml",
+            "--buying-group",
+            "CFO",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("rules.toml: no persona \"CFO\" (it has: Economic buyer, Champion, Founder, Consumer)"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(!dir.path().join("b.csv").exists());
+}

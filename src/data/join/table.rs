@@ -254,7 +254,7 @@ impl JoinReport {
         let mut out = Vec::new();
         if let Some(row) = self.first_blank_row {
             out.push(format!(
-                "join with {}: {} of {} leads have no \"{}\" (first at data row {row}); their columns from the table are blank",
+                "join with {}: {} of {} rows have no \"{}\" (first at data row {row}); their columns from the table are blank",
                 self.file, self.blank_key, self.rows, self.left_on
             ));
         }
@@ -263,10 +263,10 @@ impl JoinReport {
                 .unmatched_keys
                 .iter()
                 .take(5)
-                .map(|(k, n, row)| format!("\"{k}\" ({n} leads, first at data row {row})"))
+                .map(|(k, n, row)| format!("\"{k}\" ({n} rows, first at data row {row})"))
                 .collect();
             out.push(format!(
-                "join with {}: {} of {} leads have a \"{}\" that matches no \"{}\" of the table: {}{}; their columns from the table are blank",
+                "join with {}: {} of {} rows have a \"{}\" that matches no \"{}\" of the table: {}{}; their columns from the table are blank",
                 self.file,
                 self.unmatched,
                 self.rows,
@@ -278,7 +278,7 @@ impl JoinReport {
         }
         for (ours, theirs, n) in &self.near_duplicates {
             out.push(format!(
-                "join with {}: \"{ours}\" ({n} leads) is spelt \"{theirs}\" in the table; fix one spelling or set normalise = \"loose\" in the join",
+                "join with {}: \"{ours}\" ({n} rows) is spelt \"{theirs}\" in the table; fix one spelling or set normalise = \"loose\" in the join",
                 self.file
             ));
         }
@@ -363,7 +363,7 @@ mod tests {
         assert_eq!(r.unmatched_keys, [("GTXPro".to_string(), 2, 2)]);
         assert_eq!(r.near_duplicates, [("GTXPro".to_string(), "GTX Pro".to_string(), 2)]);
         let w = r.warnings().join("\n");
-        assert!(w.contains("\"GTXPro\" (2 leads, first at data row 2)"), "{w}");
+        assert!(w.contains("\"GTXPro\" (2 rows, first at data row 2)"), "{w}");
         assert!(w.contains("is spelt \"GTX Pro\" in the table"), "{w}");
         // Loose keys match the two spellings.
         let mut s = spec(products, "product");
