@@ -34,6 +34,7 @@ fn main() {
         Command::Export(a) => cli::export::run(a),
         Command::Rollup(a) => cli::rollup::run(a),
         Command::CheckData(a) => cli::check_data::run(a),
+        Command::Momentum(a) => cli::momentum::run(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

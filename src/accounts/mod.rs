@@ -5,6 +5,7 @@
 
 pub mod buying_group;
 pub mod calibration;
+pub mod momentum;
 pub mod rollup;
 pub mod scored;
 pub mod value;

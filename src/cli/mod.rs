@@ -10,6 +10,7 @@ pub mod generate;
 pub mod inputs;
 pub mod inspect;
 pub mod ledger;
+pub mod momentum;
 pub mod pilot;
 pub mod rollup;
 pub mod rules;
@@ -63,6 +64,8 @@ pub enum Command {
     Rollup(rollup::RollupArgs),
     /// Lead hygiene: duplicates, junk and spam entries, values spelt several ways; exit 1 when found.
     CheckData(check_data::CheckDataArgs),
+    /// Momentum from the ledger: this week vs the prior three weeks, heating up and cooling down.
+    Momentum(momentum::MomentumArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

@@ -16,6 +16,7 @@ pub mod html;
 pub mod hygiene;
 pub mod inspect;
 pub mod ledger;
+pub mod momentum;
 pub mod money;
 pub mod pilot;
 pub mod rollup;

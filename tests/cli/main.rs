@@ -20,6 +20,7 @@ mod ledger;
 mod litter;
 mod loading;
 mod logistic_crosscheck;
+mod momentum;
 mod no_signal;
 mod pilot;
 mod properties;
