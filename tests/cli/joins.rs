@@ -178,3 +178,25 @@ fn duplicate_keys_unmatched_errors_and_clashing_columns_exit_2_naming_file_key_a
         "{err}"
     );
 }
+
+#[test]
+fn drift_joins_the_bundles_tables_too() {
+    let dir = setup();
+    config(dir.path(), "");
+    let o =
+        run(dir.path(), &["train", "--data", "data/history.csv", "--config", "leads.toml", "--out", "models/j.json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run(dir.path(), &["drift", "--model", "models/j.json", "--data", "data/open_leads.csv", "--json"]);
+    let (out, err) = text(&o);
+    assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tier = v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["column"] == "industry_tier")
+        .unwrap_or_else(|| panic!("{out}"));
+    // Joined at drift as at training: the tier is present wherever the industry matched.
+    let (then, now) = (tier["missing_then"].as_f64().unwrap(), tier["missing_now"].as_f64().unwrap());
+    assert!(now < 0.9 && (now - then).abs() < 0.2, "{tier}");
+}
