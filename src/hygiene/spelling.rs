@@ -110,18 +110,26 @@ fn within_one_edit(a: &str, b: &str) -> bool {
     }
 }
 
-/// Per value of a column: (rows, first row).
-fn tally(t: &StringChunked) -> BTreeMap<String, (usize, usize)> {
+/// Per value of a column: (rows, first row); `None` once it has more than [`MAX_DISTINCT`]
+/// distinct values (an id or free-text column), so memory stays bounded by the limit.
+fn tally(t: &StringChunked) -> Option<BTreeMap<String, (usize, usize)>> {
     let mut m: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (i, v) in t.iter().enumerate() {
         let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else { continue };
-        m.entry(v.to_string()).or_insert((0, i + 1)).0 += 1;
+        let full = m.len() >= MAX_DISTINCT;
+        match m.get_mut(v) {
+            Some(e) => e.0 += 1,
+            None if full => return None,
+            None => {
+                m.insert(v.to_string(), (1, i + 1));
+            }
+        }
     }
-    m
+    Some(m)
 }
 
 fn category_like(m: &BTreeMap<String, (usize, usize)>) -> bool {
-    !m.is_empty() && m.len() <= MAX_DISTINCT && m.values().any(|(n, _)| *n > 1)
+    m.values().any(|(n, _)| *n > 1)
 }
 
 /// The spelling groups of `df` (named `file`) and of its same-named columns in `others`.
@@ -130,10 +138,9 @@ pub fn spellings(file: &str, df: &DataFrame, others: &[(String, DataFrame)]) -> 
     let mut by_column: BTreeMap<String, Vec<(String, BTreeMap<String, (usize, usize)>)>> = BTreeMap::new();
     for (name, frame) in std::iter::once((file.to_string(), df)).chain(others.iter().map(|(n, d)| (n.clone(), d))) {
         for c in frame.columns() {
-            let Ok(t) = c.str() else { continue };
-            let m = tally(t);
+            let Some(m) = c.str().ok().and_then(tally) else { continue };
             // A joined table's key column is unique by design: compared when another file has it.
-            if category_like(&m) || (m.len() <= MAX_DISTINCT && !m.is_empty() && name != file) {
+            if category_like(&m) || (!m.is_empty() && name != file) {
                 by_column.entry(c.name().to_string()).or_default().push((name.clone(), m));
             }
         }
@@ -183,6 +190,17 @@ pub fn spellings(file: &str, df: &DataFrame, others: &[(String, DataFrame)]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_with_too_many_distinct_values_are_skipped() {
+        let ids: Vec<String> = (0..MAX_DISTINCT + 1).map(|i| format!("id{i}")).collect();
+        let mut col = ids.clone();
+        col.push("id0".into());
+        assert!(tally(&StringChunked::from_iter(col.iter().map(|s| Some(s.as_str())))).is_none());
+        let few = StringChunked::from_iter([Some("a"), Some("a"), None, Some(" b ")]);
+        let m = tally(&few).unwrap();
+        assert_eq!((m["a"], m["b"]), ((2, 1), (1, 4)));
+    }
 
     #[test]
     fn one_edit() {
