@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::data::join::JoinSpec;
 use crate::data::limited::{read_text_limited, Limit, ReadError};
 use crate::data::typing::ColumnKind;
 use crate::features::FeatureParams;
@@ -118,6 +119,10 @@ pub struct DataSection {
     /// Column kinds that override inference.
     #[serde(default)]
     pub types: BTreeMap<String, ColumnKind>,
+    /// `[[data.join]]`: lookup tables joined to the leads, many-to-one, in order
+    /// ([`crate::data::join`]); recorded in the bundle and applied again at score.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub join: Vec<JoinSpec>,
 }
 
 /// Reads a date written as a TOML date literal or as a `YYYY-MM-DD` string.
@@ -234,7 +239,12 @@ impl TrainConfig {
     /// checks the result once.
     pub fn parse_file(path: &Path) -> Result<Self, ConfigError> {
         let text = read_text_limited(path, CONFIG_LIMIT)?;
-        TrainConfig::from_toml(&text, path)
+        let mut config = TrainConfig::from_toml(&text, path)?;
+        // A joined table's relative path is read from the config file's directory, wherever
+        // leadscore runs from.
+        let base = path.parent().filter(|d| !d.as_os_str().is_empty());
+        config.data.join = config.data.join.iter().map(|j| j.resolved(base)).collect();
+        Ok(config)
     }
 
     /// Parses config text (`path` is named in errors); ranges are not checked yet.
@@ -304,6 +314,15 @@ impl TrainConfig {
             }
             if d.exclude.contains(t) {
                 return Err(bad("data.exclude", format!("\"{t}\""), "must not list the target column"));
+            }
+        }
+        for j in &d.join {
+            if j.keys().is_err() {
+                return Err(bad(
+                    "data.join",
+                    format!("{{ file = \"{}\" }}", j.file.display()),
+                    "give either on = \"COLUMN\" or both left_on and right_on",
+                ));
             }
         }
         let leakage = self.leakage.clone().check().map_err(|e| named(e.within("leakage")))?;

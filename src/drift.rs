@@ -23,6 +23,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::bundle::{Bundle, BundleError};
+use crate::data::join::{JoinError, Joiner};
 use crate::data::load::{BatchReader, LoadError};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::evaluation::psi::{null_threshold, psi};
@@ -161,6 +162,9 @@ pub enum DriftError {
     /// Scoring.
     #[error(transparent)]
     Score(#[from] ScoreError),
+    /// A joined table of the bundle.
+    #[error(transparent)]
+    Join(#[from] JoinError),
     /// Ledger.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
@@ -262,8 +266,15 @@ pub fn drift_of_data(
     let mut observed = vec![Observed::default(); columns.len()];
     let mut scores = ScoreBins::new(&bundle);
     let mut reader = BatchReader::open(data, batch_rows)?;
+    // The bundle's joined tables, from their recorded paths, as at score.
+    let specs: Vec<_> = bundle.joins.iter().map(|r| r.spec.clone()).collect();
+    let mut joiner = (!specs.is_empty()).then(|| Joiner::load(&specs)).transpose()?;
     let mut seen = 0usize;
     while let Some(df) = reader.next_batch()? {
+        let df = match joiner.as_mut() {
+            Some(j) => j.apply(df, data, seen + 1)?,
+            None => df,
+        };
         let frame = LeadFrame { df: &df, path: data, first_row: seen + 1 };
         seen += df.height();
         bundle.pipeline.observe(&frame, &mut observed)?;

@@ -22,6 +22,7 @@
 //! The command line lives in the binary (`src/main.rs`, `src/cli/`), not here: the library
 //! uses neither clap nor anyhow and returns typed errors.
 
+pub mod accounts;
 pub mod bundle;
 pub mod config;
 pub mod data;
@@ -32,6 +33,7 @@ pub mod explain;
 pub mod export;
 pub mod features;
 pub mod generate;
+pub mod hygiene;
 pub mod leakage;
 pub mod ledger;
 pub mod live;

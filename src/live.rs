@@ -224,6 +224,7 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
             scorers,
             warnings: Vec::new(),
             unseen: None,
+            values: None,
         },
         counts,
     ))

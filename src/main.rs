@@ -35,6 +35,9 @@ fn main() {
         Command::Models(a) => cli::models::run(a),
         Command::Completions(a) => cli::completions::completions(a),
         Command::Man(a) => cli::completions::man(a),
+        Command::Rollup(a) => cli::rollup::run(a),
+        Command::CheckData(a) => cli::check_data::run(a),
+        Command::Momentum(a) => cli::momentum::run(a),
     };
     match result {
         Ok(Outcome::Ok) => {}

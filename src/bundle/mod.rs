@@ -391,6 +391,11 @@ pub struct Bundle {
     /// `percentile` ranks a lead against. Absent in bundles before format 1.1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<ScoreReference>,
+    /// The lookup tables joined to the leads at training (`[[data.join]]`), each with its
+    /// spec, SHA-256, columns and rows: `score`, `evaluate` and `thresholds` join the same
+    /// tables. Empty for bundles trained without joins (and before joins existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<crate::data::join::JoinRecord>,
     /// SHA-256 (hex) of the bundle serialised with this field and `signature` empty.
     #[serde(default)]
     pub checksum: String,

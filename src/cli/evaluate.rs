@@ -39,10 +39,14 @@ use serde::Serialize;
 
 use super::inputs::ScorerInputArgs;
 use super::{check_outputs, print_out, Outcome};
+use leadscore::accounts::calibration::money_calibration;
+use leadscore::accounts::value::ValueSpec;
 use leadscore::data::output::{commit_all, Staged};
 use leadscore::evaluate::{load_scored, TimeWindow};
 use leadscore::evaluation::compare::{compare, CompareOptions, Comparison};
 use leadscore::present::html::render_report;
+use leadscore::present::money::render_money_calibration;
+use leadscore::scorer::ScoreKind;
 
 /// Arguments of `leadscore evaluate`.
 #[derive(Debug, Args)]
@@ -87,6 +91,13 @@ pub struct EvaluateArgs {
     /// from on or before that date.
     #[arg(long, requires = "ledger")]
     pub outcome_date_column: Option<String>,
+    /// Deal-value column (may come from a joined table): adds the money calibration,
+    /// predicted expected value vs value won per decile and in total.
+    #[arg(long)]
+    pub value_column: Option<String>,
+    /// Currency column: money calibration per currency.
+    #[arg(long, requires = "value_column")]
+    pub currency_column: Option<String>,
 }
 
 /// The as-scored set of `--ledger`: target, positive/negative values and id from the flags,
@@ -171,11 +182,16 @@ pub fn input_paths(input: &ScorerInputArgs) -> Vec<(&'static str, Option<&Path>)
 
 /// Runs `evaluate`.
 pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
-    let plan = args.input.plan(
+    let mut plan = args.input.plan(
         args.date_column.clone(),
         args.date_column.as_ref().map(|_| args.newest_share),
         args.heldout,
     )?;
+    plan.value = args.value_column.clone().map(|column| ValueSpec {
+        column,
+        currency: args.currency_column.clone(),
+        stage: None,
+    });
     let opts = CompareOptions { n_boot: args.n_boot, seed: args.seed, capacity: args.capacity, ..Default::default() }
         .check()?;
     check_outputs(
@@ -242,6 +258,12 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<Outcome> {
     }
     super::print_warnings(cmp.warnings());
     out.push_str(&cmp.render());
+    if let Some(v) = &set.values {
+        for sc in set.scorers.iter().filter(|s| s.kind == ScoreKind::Probability) {
+            let m = money_calibration(&sc.name, &v.column, &sc.scores, &set.labels, &v.values, &v.currencies);
+            out.push_str(&render_money_calibration(&m));
+        }
+    }
     for (what, p) in [("JSON", &args.json), ("report", &args.report)] {
         if let Some(p) = p {
             out.push_str(&format!("{what} written to {}\n", p.display()));

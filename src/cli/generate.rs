@@ -29,6 +29,10 @@ pub struct GenerateArgs {
     /// Skip the activity log.
     #[arg(long)]
     pub no_activities: bool,
+    /// Also write contacts.csv with this many contacts, hygiene defects planted at known rows
+    /// (listed in contacts_defects.csv), for `leadscore check-data`.
+    #[arg(long, default_value_t = 0)]
+    pub contacts: usize,
 }
 
 /// Runs `generate`.
@@ -60,6 +64,15 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<Outcome> {
     );
     if let Some(a) = &files.activities {
         s.push_str(&format!(", {} ({} events)", a.display(), files.activity_rows));
+    }
+    if args.contacts > 0 {
+        let (c, d, planted) = leadscore::generate::contacts::write_contacts(&args.out_dir, args.contacts)?;
+        s.push_str(&format!(
+            ", {} ({} contacts, {planted} with planted defects listed in {})",
+            c.display(),
+            args.contacts,
+            d.display()
+        ));
     }
     s.push('\n');
     print_out(&s)?;

@@ -63,6 +63,7 @@ impl ScorerInputArgs {
             heldout,
             sign_key: self.sign.load()?,
             unseen: None,
+            value: None,
         })
     }
 }

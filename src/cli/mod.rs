@@ -2,6 +2,7 @@
 //! (syntax only) and a `run` that turns the arguments into a checked plan and calls the
 //! library. No I/O happens while parsing.
 
+pub mod check_data;
 pub mod completions;
 pub mod drift;
 pub mod evaluate;
@@ -11,7 +12,9 @@ pub mod inputs;
 pub mod inspect;
 pub mod ledger;
 pub mod models;
+pub mod momentum;
 pub mod pilot;
+pub mod rollup;
 pub mod rules;
 pub mod score;
 pub mod thresholds;
@@ -65,6 +68,12 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page, or write one per subcommand with --out-dir.
     Man(completions::ManArgs),
+    /// Account roll-up of a scored file: P(at least one converts), expected conversions and value, best contact.
+    Rollup(rollup::RollupArgs),
+    /// Lead hygiene: duplicates, junk and spam entries, values spelt several ways; exit 1 when found.
+    CheckData(check_data::CheckDataArgs),
+    /// Momentum from the ledger: this week vs the prior three weeks, heating up and cooling down.
+    Momentum(momentum::MomentumArgs),
 }
 
 /// How a subcommand ended, mapped to the exit code by `main`.

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::{check_outputs, print_out, Outcome};
+use leadscore::accounts::value::ValueSpec;
 use leadscore::bundle::{Bundle, Grade, GradeCuts, GradeCutsError};
 use leadscore::ledger::{open, Location, Mode, NewRun, DEFAULT_LEDGER};
 use leadscore::score::{reuse_settings, score, Reuse, RulesInput, ScorePlan, Sink};
@@ -109,6 +110,20 @@ pub struct ScoreArgs {
     /// Signing key the bundle must be signed with.
     #[command(flatten)]
     pub sign: super::SignKeyArg,
+    /// A joined table replacing the bundle's recorded one of the same file name (repeatable);
+    /// the bundle's other joins read their recorded paths.
+    #[arg(long = "join", value_name = "FILE")]
+    pub join: Vec<PathBuf>,
+    /// Deal-value column (may come from a joined table): adds `expected_value` =
+    /// probability x value, and pipeline value by grade and stage to the summary.
+    #[arg(long)]
+    pub value_column: Option<String>,
+    /// Currency column: pipeline totals are kept per currency, never added across them.
+    #[arg(long, requires = "value_column")]
+    pub currency_column: Option<String>,
+    /// Pipeline-stage column the value totals are grouped by [default: the rules' stage].
+    #[arg(long, requires = "value_column")]
+    pub stage_column: Option<String>,
 }
 
 /// Appends `line` and a newline to `path` (created if needed): one write, so lines of runs that
@@ -190,34 +205,49 @@ fn ledger_sink(
     Ok(Box::new(LedgerSink::begin_with_shadow(backend, &run, shadow.as_ref(), replace)?))
 }
 
+/// `--grade-cuts A,B,C`, checked.
+fn grade_cuts(args: &ScoreArgs) -> anyhow::Result<Option<GradeCuts>> {
+    let Some(v) = &args.grade_cuts else { return Ok(None) };
+    let given = format!("--grade-cuts {}", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","));
+    match v.as_slice() {
+        [a, b, c] => Ok(Some(GradeCuts::new(*a, *b, *c, "--grade-cuts", &given)?)),
+        _ => Err(GradeCutsError { given }.into()),
+    }
+}
+
+/// `--value-column` (with its currency and stage columns) into the plan; the money columns
+/// come through to the output, for `rollup` and for people.
+fn value_spec(args: &ScoreArgs, plan: &mut ScorePlan) {
+    let Some(column) = &args.value_column else { return };
+    let spec =
+        ValueSpec { column: column.clone(), currency: args.currency_column.clone(), stage: args.stage_column.clone() };
+    for c in std::iter::once(&spec.column).chain(&spec.currency).chain(&spec.stage) {
+        if !plan.keep_columns.contains(c) {
+            plan.keep_columns.push(c.clone());
+        }
+    }
+    plan.value = Some(spec);
+}
+
 /// Runs `score`.
 pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     let data_display = args.data.display().to_string();
-    let grades = match &args.grade_cuts {
-        None => None,
-        Some(v) => {
-            let given = format!("--grade-cuts {}", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","));
-            match v.as_slice() {
-                [a, b, c] => Some(GradeCuts::new(*a, *b, *c, "--grade-cuts", &given)?),
-                _ => return Err(GradeCutsError { given }.into()),
-            }
-        }
-    };
+    let grades = grade_cuts(&args)?;
     let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let rules = args.rules.map(|file| RulesInput { file, activities: args.activities.clone(), as_of });
+    let rules = args.rules.clone().map(|file| RulesInput { file, activities: args.activities.clone(), as_of });
     let alias = args.model.as_deref().filter(|m| leadscore::registry::is_alias(m)).map(|m| m.display().to_string());
     let model = args.model.as_deref().map(super::model_path).transpose()?;
-    let mut plan = ScorePlan::new(args.data, model, rules, args.batch_rows)?;
+    let mut plan = ScorePlan::new(args.data.clone(), model, rules, args.batch_rows)?;
     let shadow_alias =
         args.shadow.as_deref().filter(|m| leadscore::registry::is_alias(m)).map(|m| m.display().to_string());
     plan.shadow = args.shadow.as_deref().map(super::model_path).transpose()?;
     if plan.shadow.is_some() && args.ledger.is_none() && !args.all_models {
         anyhow::bail!("--shadow records the challenger's scores in the ledger or, with --all-models, in the file's shadow_ columns: add --ledger and/or --all-models");
     }
-    plan.id = args.id;
+    plan.id = args.id.clone();
     plan.reasons = args.reasons;
     plan.grades = grades;
-    plan.reasons_for = args.reasons_for;
+    plan.reasons_for = args.reasons_for.clone();
     plan.rank_in_run = args.rank_in_run;
     plan.keep_columns = args.keep_columns.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
     plan.open_only = args.open_only;
@@ -227,15 +257,17 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     if args.rejects.is_some() && args.max_bad_rows == 0 {
         anyhow::bail!("--rejects needs --max-bad-rows N (N > 0): with the default 0 the first bad row fails the run");
     }
-    check_outputs(
-        &[("--out", Some(args.out.as_path())), ("--rejects", args.rejects.as_deref())],
-        &[
-            ("--data", Some(plan.data.as_path())),
-            ("--model", plan.model.as_deref()),
-            ("--rules", plan.rules.as_ref().map(|r| r.file.as_path())),
-            ("--activities", args.activities.as_deref()),
-        ],
-    )?;
+    plan.join_tables = args.join.clone();
+    value_spec(&args, &mut plan);
+    let mut inputs = vec![
+        ("--data", Some(plan.data.as_path())),
+        ("--model", plan.model.as_deref()),
+        ("--shadow", plan.shadow.as_deref()),
+        ("--rules", plan.rules.as_ref().map(|r| r.file.as_path())),
+        ("--activities", args.activities.as_deref()),
+    ];
+    inputs.extend(args.join.iter().map(|j| ("--join", Some(j.as_path()))));
+    check_outputs(&[("--out", Some(args.out.as_path())), ("--rejects", args.rejects.as_deref())], &inputs)?;
     let options =
         FileOptions { probability_decimals: args.precision, percentile_decimals: 1, all_models: args.all_models };
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(FileSink::create(&args.out, options)?)];

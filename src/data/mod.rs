@@ -1,9 +1,10 @@
 //! Data in and out: opening files ([`source`]; small whole files under a size limit:
 //! [`limited`]), loading lead files ([`load`], which reads
-//! CSV through [`csv_read`] and NDJSON through [`ndjson`]), typing values ([`typing`]), and
+//! CSV through [`csv_read`] and NDJSON through [`ndjson`]), typing values ([`typing`]), joining lookup tables ([`join`]), and
 //! writing scored output ([`output`], staged through [`staging`]'s temporary files).
 
 pub mod csv_read;
+pub mod join;
 pub mod limited;
 pub mod load;
 pub mod ndjson;

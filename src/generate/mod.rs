@@ -39,6 +39,7 @@
 //! ```
 
 pub mod activity;
+pub mod contacts;
 mod dist;
 pub mod lead;
 pub mod outcome;

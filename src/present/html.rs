@@ -45,7 +45,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const STYLE: &str =
+pub(crate) const STYLE: &str =
     "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;max-width:1200px}\
 h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}\

@@ -65,6 +65,15 @@ impl ScoreSummary {
                 join(&r.grades)
             ));
         }
+        if let Some(p) = &self.pipeline {
+            s.push_str(&super::money::render_pipeline(p));
+        }
+        for j in &self.joins {
+            s.push_str(&format!(
+                "joined {} on \"{}\": {} of {} rows matched, {} without a key, {} unmatched\n",
+                j.file, j.left_on, j.matched, j.rows, j.blank_key, j.unmatched
+            ));
+        }
         if !self.unseen_categories.is_empty() {
             s.push_str(&format!(
                 "values never seen in training, scored as \"other\": {}\n",

@@ -4,13 +4,16 @@
 //! `max` read the cell as a number (a cell that is not a number does not match); `matches`
 //! is a regular expression compiled with size limits, so a hostile pattern is refused when
 //! the file is checked instead of exhausting memory; `missing` tests for an empty cell
-//! (blank, null or one of `[score] missing`). Every operator but `missing` is false on a
-//! missing cell.
+//! (blank, null or one of `[score] missing`); `junk = "email" | "name" | "phone"` applies
+//! `check-data`'s cell checks ([`crate::hygiene::cell`]: disposable or role e-mail, test or
+//! keyboard-mash name, impossible phone), so a `[[disqualify]]` or a negative rule can catch
+//! junk. Every operator but `missing` is false on a missing cell.
 
 use regex::{Regex, RegexBuilder};
 
 use super::spec::ConditionParams;
 use crate::data::typing::parse_number;
+use crate::hygiene::cell::{email_flag, name_flag, phone_flag};
 
 /// Longest regular expression accepted, in bytes.
 pub const MAX_PATTERN_LEN: usize = 500;
@@ -37,6 +40,19 @@ pub enum Test {
     Matches(Regex),
     /// Missing (`true`) or present (`false`).
     Missing(bool),
+    /// Junk by the hygiene checks of this kind of cell.
+    Junk(JunkKind),
+}
+
+/// Which hygiene check a `junk` condition applies ([`crate::hygiene::cell`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JunkKind {
+    /// Invalid, disposable or role e-mail address.
+    Email,
+    /// Test or keyboard-mash name.
+    Name,
+    /// Impossible phone number.
+    Phone,
 }
 
 /// A checked condition.
@@ -74,9 +90,12 @@ impl Condition {
         if p.missing.is_some() {
             ops.push("missing");
         }
+        if p.junk.is_some() {
+            ops.push("junk");
+        }
         if ops.len() != 1 {
             return Err(format!(
-                "condition on \"{field}\" needs exactly one of equals, one_of, between, min/max, matches, missing (found {})",
+                "condition on \"{field}\" needs exactly one of equals, one_of, between, min/max, matches, missing, junk (found {})",
                 if ops.is_empty() { "none".to_string() } else { ops.join(", ") }
             ));
         }
@@ -118,6 +137,17 @@ impl Condition {
             Test::Range { min: p.min, max: p.max }
         } else if let Some(pat) = &p.matches {
             Test::Matches(compile_regex(pat).map_err(|e| format!("condition on \"{field}\": {e}"))?)
+        } else if let Some(kind) = &p.junk {
+            Test::Junk(match kind.trim().to_lowercase().as_str() {
+                "email" => JunkKind::Email,
+                "name" => JunkKind::Name,
+                "phone" => JunkKind::Phone,
+                other => {
+                    return Err(format!(
+                    "condition on \"{field}\": junk = \"{other}\" is not a check; use \"email\", \"name\" or \"phone\""
+                ))
+                }
+            })
         } else {
             Test::Missing(p.missing.unwrap_or(true))
         };
@@ -136,6 +166,9 @@ impl Condition {
                 None => false,
             },
             (Test::Matches(re), Some(c)) => re.is_match(c),
+            (Test::Junk(JunkKind::Email), Some(c)) => email_flag(c).is_some(),
+            (Test::Junk(JunkKind::Name), Some(c)) => name_flag(c).is_some(),
+            (Test::Junk(JunkKind::Phone), Some(c)) => phone_flag(c).is_some(),
         }
     }
 
@@ -201,6 +234,19 @@ mod tests {
     }
 
     #[test]
+    fn junk_conditions_apply_the_hygiene_checks() {
+        let e = cond("field = \"email\"\njunk = \"email\"").unwrap();
+        assert!(e.holds(Some("x@mailinator.com")) && e.holds(Some("info@acme.com")) && e.holds(Some("nope")));
+        assert!(!e.holds(Some("anna.berg@acme.com")) && !e.holds(None));
+        let n = cond("field = \"first_name\"\njunk = \"name\"").unwrap();
+        assert!(n.holds(Some("asdf")) && n.holds(Some("Test")) && !n.holds(Some("Anna")));
+        let p = cond("field = \"phone\"\njunk = \"phone\"").unwrap();
+        assert!(p.holds(Some("123")) && !p.holds(Some("+44 20 7946 0958")));
+        assert!(cond("field = \"x\"\njunk = \"spam\"").unwrap_err().contains("junk = \"spam\" is not a check"));
+        assert!(cond("field = \"x\"\njunk = \"name\"\nmissing = true").unwrap_err().contains("found missing, junk"));
+    }
+
+    #[test]
     fn equals_is_trimmed_and_case_insensitive() {
         let c = cond("field = 'x'\nequals = 'Personal'").unwrap();
         assert!(c.holds(Some("personal")));
@@ -245,7 +291,7 @@ mod tests {
     fn bad_conditions_say_what_is_wrong() {
         assert_eq!(
             cond("field = 'x'\nequals = 'a'\nmin = 3").unwrap_err(),
-            "condition on \"x\" needs exactly one of equals, one_of, between, min/max, matches, missing (found equals, min/max)"
+            "condition on \"x\" needs exactly one of equals, one_of, between, min/max, matches, missing, junk (found equals, min/max)"
         );
         assert_eq!(
             cond("field = 'x'\nmin = 5\nmax = 1").unwrap_err(),

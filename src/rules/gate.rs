@@ -253,7 +253,7 @@ mod tests {
                 (6, "`or` alternative 2: condition on \"job_title\": bad regex \"(\": unclosed group".to_string()),
                 (
                     7,
-                    "`or` alternative 3: condition on \"title\" needs exactly one of equals, one_of, between, min/max, matches, missing (found equals, min/max)"
+                    "`or` alternative 3: condition on \"title\" needs exactly one of equals, one_of, between, min/max, matches, missing, junk (found equals, min/max)"
                         .to_string()
                 ),
             ]

@@ -167,6 +167,10 @@ pub struct ConditionParams {
     pub matches: Option<String>,
     /// `true`: the cell is missing; `false`: it is present.
     pub missing: Option<bool>,
+    /// The cell is junk by `check-data`'s checks ([`crate::hygiene::cell`]): `"email"`
+    /// (invalid, disposable or role address), `"name"` (test or keyboard-mash name) or
+    /// `"phone"` (impossible number).
+    pub junk: Option<String>,
 }
 
 /// A `[[fit]]` or `[[engagement]]` rule.

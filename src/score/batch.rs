@@ -12,6 +12,7 @@
 //! ([`commit_all`]): staged files move into place together, then any transaction commits,
 //! and if that fails the files are moved back.
 
+use crate::accounts::value::LeadValues;
 use crate::bundle::Grade;
 use crate::data::output::{commit_all_then, OutputError, Staged};
 use crate::explain::Contribution;
@@ -71,6 +72,15 @@ impl ModelScores {
     }
 }
 
+/// The money of a batch: each lead's value, currency and stage, and its expected value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Money {
+    /// The values read.
+    pub values: LeadValues,
+    /// Per lead, `probability x value` (`None` where the value is blank).
+    pub expected: Vec<Option<f64>>,
+}
+
 /// One batch of scored leads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoredBatch {
@@ -89,6 +99,8 @@ pub struct ScoredBatch {
     pub rules: Option<Vec<Breakdown>>,
     /// A challenger's scores of the same leads (`--shadow`), never the run's `probability`.
     pub shadow: Option<ModelScores>,
+    /// Each lead's value and expected value (`probability x value`), with `--value-column`.
+    pub money: Option<Money>,
     /// When the run scored (UTC, RFC 3339).
     pub scored_at: String,
 }
@@ -120,6 +132,15 @@ impl ScoredBatch {
             model: self.model.as_ref().map(|m| m.retain(keep)),
             shadow: self.shadow.as_ref().map(|m| m.retain(keep)),
             rules: self.rules.as_ref().map(|r| pick(r, keep)),
+            money: self.money.as_ref().map(|m| Money {
+                values: LeadValues {
+                    column: m.values.column.clone(),
+                    values: pick(&m.values.values, keep),
+                    currencies: pick(&m.values.currencies, keep),
+                    stages: pick(&m.values.stages, keep),
+                },
+                expected: pick(&m.expected, keep),
+            }),
             scored_at: self.scored_at,
         }
     }

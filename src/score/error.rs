@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::accounts::value::ValueError;
 use crate::bundle::BundleError;
+use crate::data::join::JoinError;
 use crate::data::load::LoadError;
 use crate::data::typing::TypingError;
 use crate::rules::RulesError;
@@ -87,4 +89,13 @@ pub enum ScoreRunError {
         /// Columns present.
         available: String,
     },
+    /// A joined table problem.
+    #[error(transparent)]
+    Join(#[from] JoinError),
+    /// A value column problem.
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    /// `--value-column` with rules only: expected value needs a probability.
+    #[error("--value-column needs --model: expected value is probability x value, and points are not a probability")]
+    ValueNeedsModel,
 }

@@ -33,6 +33,7 @@ pub mod availability;
 pub mod batch;
 mod error;
 mod input;
+mod money;
 pub mod rejects;
 pub mod reuse;
 pub use error::ScoreRunError;
@@ -46,13 +47,15 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-pub use batch::{LeadIds, ModelScores, Prepared, ScoredBatch, Sink, SinkError};
+pub use batch::{LeadIds, ModelScores, Money, Prepared, ScoredBatch, Sink, SinkError};
 pub use reuse::{reuse_settings, Reuse, StoredLead};
 pub use summary::{RulesSummary, ScoreSummary};
 
 use input::{context_columns, id_source, input_hashes, lead_ids, open_rows};
 
+use crate::accounts::value::ValueSpec;
 use crate::bundle::{Bundle, Grade, GradeCuts, ScoreReference, SignKey};
+use crate::data::join::{specs_for, JoinSpec, Joiner};
 use crate::data::load::{BatchReader, ReadOptions};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::explain::{top_reasons, Contribution};
@@ -112,6 +115,11 @@ pub struct ScorePlan {
     pub max_bad_rows: usize,
     /// Where the set-aside rows are written (CSV: file, row, column, value, reason).
     pub rejects: Option<PathBuf>,
+    /// Tables replacing the bundle's recorded joined tables of the same file name
+    /// (`--join FILE`); the others are read from their recorded paths.
+    pub join_tables: Vec<PathBuf>,
+    /// Expected value: the value column and how it is read ([`crate::accounts::value`]).
+    pub value: Option<ValueSpec>,
 }
 
 impl ScorePlan {
@@ -146,6 +154,8 @@ impl ScorePlan {
             shadow: None,
             max_bad_rows: 0,
             rejects: None,
+            join_tables: Vec::new(),
+            value: None,
         })
     }
 
@@ -161,6 +171,8 @@ struct Run {
     rules: Option<RulesPlan>,
     grades: Option<GradeCuts>,
     id_column: Option<String>,
+    /// The bundle's joins, each table at its recorded path or `--join`'s.
+    join_specs: Vec<JoinSpec>,
 }
 
 impl Run {
@@ -176,7 +188,12 @@ impl Run {
             .clone()
             .or_else(|| bundle.as_ref().and_then(|b| b.id_column.clone()))
             .or_else(|| rules.as_ref().and_then(|r| r.rules.id.clone()));
-        Ok(Run { bundle, rules, grades, id_column })
+        let join_specs = match &bundle {
+            Some(b) => specs_for(&b.joins, &plan.join_tables)?,
+            None if !plan.join_tables.is_empty() => specs_for(&[], &plan.join_tables)?,
+            None => Vec::new(),
+        };
+        Ok(Run { bundle, rules, grades, id_column, join_specs })
     }
 }
 
@@ -222,18 +239,19 @@ pub fn score(
     let bundle_scorer = run.bundle.as_ref().map(BundleScorer::new);
     let shadow = plan.shadow.as_deref().map(|p| shadow::Shadow::load(p, run.bundle.as_ref())).transpose()?;
     let shadow_scorer = shadow.as_ref().map(|s| BundleScorer::new(&s.bundle));
-    let mut shadow_sum = 0.0;
     let rules_scorer = run.rules.as_ref().map(|r| r.scorer());
     let mut clock = Clock::default();
     let mut summary = summary::new_summary(plan, run.bundle.as_ref(), run.rules.as_ref(), &sinks);
     summary.shadow = shadow.as_ref().map(shadow::Shadow::summary);
     reuse::check(plan, run.bundle.as_ref())?;
     let options = ReadOptions { sha256: plan.hash_inputs, ..ReadOptions::default() };
+    let mut joiner = clock.time("join", || money::joiner(&run.join_specs, run.bundle.as_ref(), &mut summary))?;
     let mut reader = clock.time("read", || BatchReader::open_with(&plan.data, plan.batch_rows, &options))?;
     let ranking = match (&bundle_scorer, &run.bundle) {
-        (Some(s), Some(b)) => Some(ranking(plan, b, s, &reader, run.id_column.as_deref(), &mut summary, tick)?),
+        (Some(s), Some(_)) => Some(ranking(plan, &run, s, &reader, &mut summary, tick)?),
         _ => None,
     };
+    let mut pipeline = money::pipeline(plan, run.bundle.as_ref())?;
     let mut sinks = sinks;
     let mut availability = run.bundle.as_ref().map(availability::Availability::new);
     let (mut sum_p, mut sum_rules) = (0.0, 0.0);
@@ -247,6 +265,7 @@ pub fn score(
     };
     let mut rejects = rejects::Rejects::new(plan.max_bad_rows);
     while let Some(whole) = clock.time("read", || reader.next_batch())? {
+        let whole = clock.time("join", || money::joined(joiner.as_mut(), whole, &plan.data, seen + 1))?;
         let first = seen + 1;
         seen += whole.height();
         // A row that fails typing is set aside (up to --max-bad-rows) and the rows around it
@@ -274,13 +293,8 @@ pub fn score(
                 summary.closed_rows_skipped += open.iter().filter(|&&o| !o).count();
                 batch = batch.retain(&open);
             }
-            sum_p += batch.model.iter().flat_map(|m| &m.probabilities).map(|p| p.get()).sum::<f64>();
-            for g in batch.model.iter().flat_map(|m| &m.grades) {
-                *summary.grades.entry(g.to_string()).or_default() += 1;
-            }
-            if let Some(s) = summary.shadow.as_mut() {
-                shadow::count(s, &batch, &mut shadow_sum);
-            }
+            sum_p += summary::count_grades(&mut summary, &batch);
+            money::add(pipeline.as_mut(), &batch);
             clock.time("write", || sinks.iter_mut().try_for_each(|sink| sink.write(&batch)))?;
             summary.leads += batch.len();
             summary.batches += 1;
@@ -292,16 +306,9 @@ pub fn score(
     }
     summary.warnings.extend(availability.iter().flat_map(|a| a.warnings()));
     summary.missing_rate_moved = availability.iter().flat_map(|a| a.moved()).collect();
+    money::finish(&mut summary, joiner.as_ref(), pipeline, run.rules.is_some());
     let rejects_file = rejects.finish(plan.rejects.as_deref(), &mut summary)?;
-    if summary.leads > 0 {
-        summary.mean_probability = sum_p / summary.leads as f64;
-        if let Some(s) = summary.shadow.as_mut() {
-            s.mean_probability = shadow_sum / summary.leads as f64;
-        }
-        if let Some(rs) = summary.rules.as_mut() {
-            rs.mean_score = sum_rules / seen as f64;
-        }
-    }
+    summary::means(&mut summary, sum_p, sum_rules, seen);
     summary.input_sha256 = reader.sha256().map(str::to_string);
     summary.seconds = clock.0.clone();
     clock.time("commit", || -> Result<(), ScoreRunError> {
@@ -331,6 +338,7 @@ fn score_frame(
     sum_rules: &mut f64,
     clock: &mut Clock,
 ) -> Result<ScoredBatch, ScoreRunError> {
+    let values = money::values(plan, frame)?;
     let mut batch = new_batch(plan, s.run, frame, summary, clock)?;
     if let Some((sh, scorer)) = s.shadow {
         batch.shadow = Some(clock.time("shadow", || sh.scores(scorer, frame))?);
@@ -347,6 +355,7 @@ fn score_frame(
     if let Some(rs) = s.rules {
         batch.rules = Some(rules_part(rs, frame, summary, sum_rules, clock)?);
     }
+    batch.money = money::of_batch(values, &batch);
     Ok(batch)
 }
 
@@ -370,6 +379,7 @@ fn new_batch(
         model: None,
         rules: None,
         shadow: None,
+        money: None,
         scored_at: summary.scored_at.clone(),
     })
 }
@@ -397,13 +407,13 @@ fn rules_part(
 /// or the bundle has none (then a first pass over the file, which a pipe cannot give).
 fn ranking(
     plan: &ScorePlan,
-    bundle: &Bundle,
+    run: &Run,
     scorer: &BundleScorer,
     reader: &BatchReader,
-    id_column: Option<&str>,
     summary: &mut ScoreSummary,
     tick: &mut dyn FnMut(u8, usize),
 ) -> Result<Ranking, ScoreRunError> {
+    let bundle = run.bundle.as_ref().expect("ranking is asked for with a bundle");
     if let (Some(r), false) = (&bundle.reference, plan.rank_in_run) {
         summary.percentiles = format!("against the bundle's reference: its {} {} leads", r.leads, r.source);
         return Ok(Ranking::Reference(r.clone()));
@@ -424,20 +434,27 @@ fn ranking(
         ));
     }
     summary.percentiles = "within this run".to_string();
-    Ok(Ranking::InRun(run_distribution(plan, &scorer.primary(), id_column, tick)?))
+    Ok(Ranking::InRun(run_distribution(plan, run, &scorer.primary(), tick)?))
 }
 
 /// Pass 1 (within-run rank only): the primary model's probability of every lead of the
 /// file, sorted.
 fn run_distribution(
     plan: &ScorePlan,
+    run: &Run,
     primary: &dyn Scorer,
-    id_column: Option<&str>,
     tick: &mut dyn FnMut(u8, usize),
 ) -> Result<Vec<f64>, ScoreRunError> {
+    let id_column = run.id_column.as_deref();
     let mut all = Vec::new();
     let mut reader = BatchReader::open(&plan.data, plan.batch_rows)?;
+    // This pass's own joiner: its counts are not the run's (pass 2 counts every lead).
+    let mut joiner = (!run.join_specs.is_empty()).then(|| Joiner::load(&run.join_specs)).transpose()?;
     while let Some(df) = reader.next_batch()? {
+        let df = match joiner.as_mut() {
+            Some(j) => j.apply(df, &plan.data, all.len() + 1)?,
+            None => df,
+        };
         if all.is_empty() {
             // Fail on a wrong --id before a whole pass over the file.
             id_source(&df, plan, id_column)?;

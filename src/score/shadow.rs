@@ -28,6 +28,9 @@ pub struct ShadowSummary {
     pub mean_probability: f64,
     /// Leads whose grade differs between the primary and the shadow.
     pub grade_changes: usize,
+    /// The sum of the shadow's probabilities so far (for the mean).
+    #[serde(skip)]
+    pub sum: f64,
 }
 
 /// The loaded shadow bundle.
@@ -97,12 +100,12 @@ impl Shadow {
     }
 }
 
-/// Counts a written batch into the shadow summary (`sum` accumulates the probabilities).
-pub fn count(summary: &mut ShadowSummary, batch: &ScoredBatch, sum: &mut f64) {
+/// Counts a written batch into the shadow summary.
+pub fn count(summary: &mut ShadowSummary, batch: &ScoredBatch) {
     let (Some(s), Some(m)) = (&batch.shadow, &batch.model) else { return };
     for (g, primary) in s.grades.iter().zip(&m.grades) {
         *summary.grades.entry(g.to_string()).or_default() += 1;
         summary.grade_changes += usize::from(g != primary);
     }
-    *sum += s.probabilities.iter().map(|p| p.get()).sum::<f64>();
+    summary.sum += s.probabilities.iter().map(|p| p.get()).sum::<f64>();
 }

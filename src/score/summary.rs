@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{short_id, ScorePlan, Sink};
+use super::{shadow, short_id, ScorePlan, ScoredBatch, Sink};
 use crate::bundle::{Bundle, Grade};
 use crate::evaluation::Signal;
 use crate::rules::RulesPlan;
@@ -80,6 +80,12 @@ pub struct ScoreSummary {
     /// Leads reused.
     #[serde(skip_serializing_if = "is_zero")]
     pub reused: usize,
+    /// What each joined table did (blank and unmatched keys, near-duplicate spellings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<crate::data::join::JoinReport>,
+    /// Pipeline value by grade and stage, per currency (`--value-column`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<crate::accounts::value::PipelineValue>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -149,6 +155,8 @@ pub(super) fn new_summary(
         missing_rate_moved: Vec::new(),
         rejects: 0,
         rejected: Vec::new(),
+        joins: Vec::new(),
+        pipeline: None,
     };
     if let Some(Signal::Weak(why)) = bundle.map(|b| b.primary_entry().evaluation.signal()) {
         summary.warnings.push(format!(
@@ -158,4 +166,32 @@ pub(super) fn new_summary(
         ));
     }
     summary
+}
+
+/// Counts a batch's grades (and the shadow's) into the summary; returns the sum of its
+/// probabilities.
+pub(super) fn count_grades(summary: &mut ScoreSummary, batch: &ScoredBatch) -> f64 {
+    for g in batch.model.iter().flat_map(|m| &m.grades) {
+        *summary.grades.entry(g.to_string()).or_default() += 1;
+    }
+    if let Some(s) = summary.shadow.as_mut() {
+        shadow::count(s, batch);
+    }
+    batch.model.iter().flat_map(|m| &m.probabilities).map(|p| p.get()).sum::<f64>()
+}
+
+/// The mean probability (primary and shadow) over the scored leads and the mean rule score
+/// over the rows read.
+pub(super) fn means(summary: &mut ScoreSummary, sum_p: f64, sum_rules: f64, seen: usize) {
+    if summary.leads == 0 {
+        return;
+    }
+    summary.mean_probability = sum_p / summary.leads as f64;
+    let leads = summary.leads as f64;
+    if let Some(s) = summary.shadow.as_mut() {
+        s.mean_probability = s.sum / leads;
+    }
+    if let Some(rs) = summary.rules.as_mut() {
+        rs.mean_score = sum_rules / seen as f64;
+    }
 }

@@ -18,6 +18,8 @@
 //!   `rule_status` (sql / mql / lead / disqualified), `stage`, `action`, `persona`,
 //!   `disqualified`, `top_product` and `rule_reasons` (each rule that fired with its points,
 //!   decay and cap noted); points are rounded to two decimals;
+//! - with `--value-column`: `expected_value` (probability x value, to cents; blank where the
+//!   value is blank); the value and currency columns come through as context columns;
 //! - `model_id` (the bundle's short checksum, with a bundle) and `scored_at` (UTC).
 //!
 //! Rounding happens here, for people; the numbers in a [`ScoredBatch`] stay unrounded.
@@ -84,6 +86,14 @@ impl Sink for FileSink {
         cols.extend(batch.context.iter().map(|(name, v)| Column::new(name.as_str().into(), v)));
         if let Some(m) = &batch.model {
             cols.extend(model_columns(m, batch.len(), &self.options));
+        }
+        if let Some(m) = &batch.money {
+            // Money to cents: people read it; the sums in the summary are unrounded.
+            let cents = |x: f64| (x * 100.0).round() / 100.0;
+            cols.push(Column::new(
+                "expected_value".into(),
+                m.expected.iter().map(|e| e.map(cents)).collect::<Vec<Option<f64>>>(),
+            ));
         }
         if let Some(r) = &batch.rules {
             cols.extend(rule_columns(r));

@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::{labelled_days, pipeline_settings, TrainError, TrainPlan};
+use crate::bundle::digest::{lead_keys, DateWindow, LeadDigest};
+use crate::data::join::{JoinRecord, JoinReport, Joiner};
 use crate::data::load::read_table_hashed;
-use crate::data::typing::{read_labels_with, ColumnKind, Labels, LeadFrame, MissingTokens};
+use crate::data::typing::{read_dates, read_labels_with, ColumnKind, Labels, LeadFrame, MissingTokens};
 use crate::features::personal::{personal_kind, Personal};
 use crate::features::schema::{resolve_columns, InputColumn, SchemaRules};
 use crate::leakage::{check_columns, ColumnCheck, GuardInput};
@@ -51,6 +53,10 @@ pub(super) struct History {
     pub personal: Vec<(String, Personal)>,
     /// With `--dedupe`: (ids that appeared more than once, rows dropped).
     pub deduped: Option<(usize, usize)>,
+    /// The joined tables, as the bundle records them.
+    pub joins: Vec<JoinRecord>,
+    /// What each join did (blank and unmatched keys, near-duplicate spellings).
+    pub join_reports: Vec<JoinReport>,
 }
 
 /// Positions (into `rows`) of the labelled rows sharing an id, for ids seen more than once,
@@ -77,6 +83,30 @@ fn duplicate_groups(
 }
 
 impl History {
+    /// The digest of every labelled lead ([`crate::bundle::digest`]): trained on, held out to
+    /// choose the primary model and the grade cuts, or calibrated on, each shaped the bundle.
+    pub fn trained_leads(&self, plan: &TrainPlan) -> Result<LeadDigest, TrainError> {
+        let columns: Vec<&str> = self.inputs.iter().map(|c| c.name.as_str()).collect();
+        let id = plan.config.data.id.as_deref();
+        let keys = lead_keys(&self.frame(&plan.data), id, &columns, &self.rows, &self.missing)?;
+        Ok(LeadDigest::of_keys(if id.is_some() { "id" } else { "row" }, keys.into_iter()))
+    }
+
+    /// The first and last date of the labelled leads by the date column, if one is set.
+    pub fn date_window(&self, plan: &TrainPlan) -> Result<Option<DateWindow>, TrainError> {
+        let Some(column) = &plan.config.data.date_column else { return Ok(None) };
+        let fix = "--date-column must name a column of dates (YYYY-MM-DD, YYYY/MM/DD or DD.MM.YYYY)";
+        let dates = read_dates(&self.frame(&plan.data), column, &self.rows, &self.missing, "fix --date-column", fix)?;
+        let known = dates.iter().flatten();
+        let (Some(first), Some(last)) = (known.clone().min(), known.max()) else { return Ok(None) };
+        Ok(Some(DateWindow {
+            column: column.clone(),
+            first: first.format("%Y-%m-%d").to_string(),
+            last: last.format("%Y-%m-%d").to_string(),
+            blank: dates.iter().filter(|d| d.is_none()).count(),
+        }))
+    }
+
     pub fn frame<'a>(&'a self, path: &'a Path) -> LeadFrame<'a> {
         LeadFrame { df: &self.df, path, first_row: 1 }
     }
@@ -134,6 +164,16 @@ impl History {
         progress(&format!("reading {}", path.display()));
         // One read gives the rows and the digest the bundle records, so a pipe works.
         let (df, data_sha256) = read_table_hashed(path)?;
+        // The lookup tables are joined before anything reads a column: their columns are
+        // columns of the history like any other.
+        let (df, joins, join_reports) = if cfg.data.join.is_empty() {
+            (df, Vec::new(), Vec::new())
+        } else {
+            progress("joining lookup tables");
+            let mut joiner = Joiner::load(&cfg.data.join)?;
+            let df = joiner.apply(df, path, 1)?;
+            (df, joiner.records(), joiner.reports())
+        };
         let frame = LeadFrame { df: &df, path, first_row: 1 };
         let missing = MissingTokens::new(&cfg.data.missing_values);
         if let Some(id) = &cfg.data.id {
@@ -164,6 +204,8 @@ impl History {
             blank_columns: Vec::new(),
             personal: Vec::new(),
             deduped: None,
+            joins,
+            join_reports,
         };
         h.dedupe(plan)?;
         let frame = h.frame(path);

@@ -16,7 +16,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bundle::digest::{lead_keys, DateWindow, LeadDigest};
 use crate::bundle::{
     Bundle, BundleError, GradeCuts, ModelEntry, ScoreReference, SignKey, TrainingInfo, FORMAT, FORMAT_MAJOR,
     FORMAT_MINOR,
@@ -95,6 +94,9 @@ pub enum TrainError {
     /// A value or column problem.
     #[error(transparent)]
     Typing(#[from] TypingError),
+    /// A joined table problem.
+    #[error(transparent)]
+    Join(#[from] crate::data::join::JoinError),
     /// No target column named.
     #[error("{path}: no target column given; pass --target COLUMN or set data.target in the config")]
     NoTarget {
@@ -444,11 +446,12 @@ fn no_signal(plan: &TrainPlan, evaluations: &[Evaluation]) -> Option<Vec<String>
 /// labelled row; fold models may differ by their intercepts).
 fn fit_warnings(plan: &TrainPlan, h: &History, fitted: &Fitted) -> Result<Vec<String>, TrainError> {
     let cfg = &plan.config;
-    let mut warnings: Vec<String> = h
-        .blank_columns
-        .iter()
-        .map(|c| format!("column \"{c}\" is blank in every labelled row: left out of the models"))
-        .collect();
+    let mut warnings: Vec<String> = h.join_reports.iter().flat_map(|r| r.warnings()).collect();
+    warnings.extend(
+        h.blank_columns
+            .iter()
+            .map(|c| format!("column \"{c}\" is blank in every labelled row: left out of the models")),
+    );
     let refit = if cfg.evaluation.cv >= 2 {
         Some(predict_all(&h.frame(&plan.data), &h.rows, &fitted.pipeline, &fitted.models)?)
     } else {
@@ -543,13 +546,14 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             leadscore_version: env!("CARGO_PKG_VERSION").into(),
             crate_versions: crate::versions(),
             kept_flagged_columns: kept_flagged,
-            trained_leads: Some(trained_leads(plan, &h)?),
-            date_window: date_window(plan, &h)?,
+            trained_leads: Some(h.trained_leads(plan)?),
+            date_window: h.date_window(plan)?,
         },
         reference: ScoreReference::new(
             &fitted.heldout[primary],
             if cfg.evaluation.cv >= 2 { "out-of-fold" } else { "hold-out" },
         ),
+        joins: h.joins.clone(),
         checksum: String::new(),
         signature: None,
     };
@@ -565,30 +569,6 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     }
     bundle.save_signed(&plan.out, plan.sign_key.as_ref())?;
     Ok(TrainOutcome { bundle, warnings, notes })
-}
-
-/// The digest of every labelled lead ([`crate::bundle::digest`]): trained on, held out to
-/// choose the primary model and the grade cuts, or calibrated on, each shaped the bundle.
-fn trained_leads(plan: &TrainPlan, h: &History) -> Result<LeadDigest, TrainError> {
-    let columns: Vec<&str> = h.inputs.iter().map(|c| c.name.as_str()).collect();
-    let id = plan.config.data.id.as_deref();
-    let keys = lead_keys(&h.frame(&plan.data), id, &columns, &h.rows, &h.missing)?;
-    Ok(LeadDigest::of_keys(if id.is_some() { "id" } else { "row" }, keys.into_iter()))
-}
-
-/// The first and last date of the labelled leads by the date column, if one is set.
-fn date_window(plan: &TrainPlan, h: &History) -> Result<Option<DateWindow>, TrainError> {
-    let Some(column) = &plan.config.data.date_column else { return Ok(None) };
-    let fix = "--date-column must name a column of dates (YYYY-MM-DD, YYYY/MM/DD or DD.MM.YYYY)";
-    let dates = read_dates(&h.frame(&plan.data), column, &h.rows, &h.missing, "fix --date-column", fix)?;
-    let known = dates.iter().flatten();
-    let (Some(first), Some(last)) = (known.clone().min(), known.max()) else { return Ok(None) };
-    Ok(Some(DateWindow {
-        column: column.clone(),
-        first: first.format("%Y-%m-%d").to_string(),
-        last: last.format("%Y-%m-%d").to_string(),
-        blank: dates.iter().filter(|d| d.is_none()).count(),
-    }))
 }
 
 /// The default bundle path for a name: `models/<name>.json`.

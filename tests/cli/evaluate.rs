@@ -1,6 +1,7 @@
 //! `leadscore evaluate`: reference values for the new tables (score bands, calibration via
 //! scikit-learn's calibration_curve), and the real binary on generated samples.
 
+use std::fs;
 use std::path::Path;
 
 use crate::common::{read_csv, run, sample_dir, text, train_sample};
@@ -388,4 +389,66 @@ fn heldout_on_the_training_file_reproduces_the_bundles_recorded_auc_exactly() {
             assert_eq!(eval["leads"].as_u64(), m["evaluation"]["rows"].as_u64(), "{out} {kind}");
         }
     }
+}
+
+#[test]
+fn value_column_gives_money_calibration_that_matches_the_scores_by_hand() {
+    let dir = sample_dir();
+    train_sample(dir.path());
+    // A value per lead: 10 x (row number); blank on every 7th row.
+    let text_in = fs::read_to_string(dir.path().join("data/history.csv")).unwrap();
+    let mut lines = text_in.lines();
+    let mut body = format!("{},deal_value\n", lines.next().unwrap());
+    for (i, l) in lines.enumerate() {
+        let v = if (i + 1) % 7 == 0 { String::new() } else { (10 * (i + 1)).to_string() };
+        body.push_str(&format!("{l},{v}\n"));
+    }
+    fs::write(dir.path().join("deals.csv"), &body).unwrap();
+    let o = run(
+        dir.path(),
+        &["evaluate", "--model", "models/m.json", "--data", "deals.csv", "--value-column", "deal_value"],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    // By hand: every lead's probability from `score`, summed with its value.
+    let o = run(
+        dir.path(),
+        &[
+            "score",
+            "--model",
+            "models/m.json",
+            "--data",
+            "deals.csv",
+            "--out",
+            "s.csv",
+            "--keep-columns",
+            "converted,deal_value",
+            "--precision",
+            "17",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let (header, rows) = read_csv(&dir.path().join("s.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let (mut predicted, mut realised, mut without) = (0.0, 0.0, 0);
+    for r in &rows {
+        if r[col("converted")].is_empty() {
+            continue;
+        }
+        let Ok(v) = r[col("deal_value")].parse::<f64>() else {
+            without += 1;
+            continue;
+        };
+        predicted += r[col("probability")].parse::<f64>().unwrap() * v;
+        if r[col("converted")] == "1" {
+            realised += v;
+        }
+    }
+    let amount = |x: f64| leadscore::present::money::amount(x);
+    let total = out.lines().find(|l| l.trim_start().starts_with("all ")).unwrap_or_else(|| panic!("{out}"));
+    let fields: Vec<&str> = total.split_whitespace().collect();
+    assert_eq!(fields[3], amount(predicted), "{total}");
+    assert_eq!(fields[4], amount(realised), "{total}");
+    assert!(out.contains(&format!("{without} deals have no value (blank \"deal_value\"): left out")), "{out}");
+    assert!(out.contains("money calibration of "), "{out}");
 }

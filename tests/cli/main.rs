@@ -5,6 +5,7 @@
 
 mod architecture;
 mod bundle_roundtrip;
+mod check_data;
 mod common;
 mod completions;
 mod drift;
@@ -14,15 +15,18 @@ mod forged_bundles;
 mod formats;
 mod honest_numbers;
 mod inspect;
+mod joins;
 mod leakage;
 mod ledger;
 mod litter;
 mod loading;
 mod logistic_crosscheck;
 mod models;
+mod momentum;
 mod no_signal;
 mod pilot;
 mod properties;
+mod rollup;
 mod rules;
 mod safety_outputs;
 mod score;

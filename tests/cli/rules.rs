@@ -74,7 +74,7 @@ fn bad_rules_files_give_their_line_and_exit_1() {
     assert_eq!(code, 1);
     assert_eq!(
         err,
-        "error: r.toml:2:23: unknown field `equal`, expected one of `field`, `equals`, `one_of`, `between`, `min`, `max`, `matches`, `missing`\n"
+        "error: r.toml:2:23: unknown field `equal`, expected one of `field`, `equals`, `one_of`, `between`, `min`, `max`, `matches`, `missing`, `junk`\n"
     );
     let (code, _, err) = check_text(
         d,

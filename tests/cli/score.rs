@@ -696,3 +696,111 @@ fn bad_rows_go_to_the_rejects_file_up_to_max_bad_rows_and_beyond_it_nothing_is_w
     let o = run(d, &["score", "--model", b, "--data", "bad.csv", "--out", "s.csv", "--rejects", "r.csv"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn value_column_gives_expected_value_and_pipeline_totals_by_grade_and_stage() {
+    let dir = sample_dir();
+    train_sample(dir.path());
+    // A deal value per lead: 100 x (row number), blank for every 10th row; a stage column.
+    let src = dir.path().join("data/open_leads.csv");
+    let text_in = fs::read_to_string(&src).unwrap();
+    let mut lines = text_in.lines();
+    let mut body = format!("{},deal_value,stage\n", lines.next().unwrap());
+    for (i, l) in lines.enumerate() {
+        let v = if (i + 1) % 10 == 0 { String::new() } else { (100 * (i + 1)).to_string() };
+        body.push_str(&format!("{l},{v},{}\n", if i % 2 == 0 { "Engaging" } else { "Prospecting" }));
+    }
+    fs::write(dir.path().join("deals.csv"), &body).unwrap();
+    let o = run(
+        dir.path(),
+        &[
+            "score",
+            "--model",
+            "models/m.json",
+            "--data",
+            "deals.csv",
+            "--out",
+            "s.csv",
+            "--value-column",
+            "deal_value",
+            "--stage-column",
+            "stage",
+            "--precision",
+            "17",
+            "--json",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    let (header, rows) = read_csv(&dir.path().join("s.csv"));
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap_or_else(|| panic!("{n} in {header:?}"));
+    let (v, p, e, g, st) = (col("deal_value"), col("probability"), col("expected_value"), col("grade"), col("stage"));
+    let mut total = 0.0;
+    let mut grade_a = 0.0;
+    let mut engaging = 0usize;
+    for r in &rows {
+        if r[v].is_empty() {
+            assert_eq!(r[e], "", "blank value, blank expected value");
+            continue;
+        }
+        let ev = r[p].parse::<f64>().unwrap() * r[v].parse::<f64>().unwrap();
+        assert!((r[e].parse::<f64>().unwrap() - ev).abs() <= 0.005 + 1e-9, "{r:?}");
+        total += ev;
+        if r[g] == "A" {
+            grade_a += ev;
+        }
+        engaging += usize::from(r[st] == "Engaging");
+    }
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let pv = &s["pipeline"];
+    assert_eq!(pv["leads_without_value"], 20);
+    let all = &pv["currencies"]["-"];
+    assert_eq!(all["total"]["leads"], 180);
+    let sum_v: f64 = (1..=200).filter(|i| i % 10 != 0).map(|i| 100.0 * i as f64).sum();
+    assert_eq!(all["total"]["value"].as_f64().unwrap(), sum_v);
+    assert!((all["total"]["expected_value"].as_f64().unwrap() - total).abs() < 1e-6);
+    let a = all["by_grade"]["A"]["expected_value"].as_f64().unwrap_or(0.0);
+    assert!((a - grade_a).abs() < 1e-6);
+    assert_eq!(all["by_stage"]["Engaging"]["leads"].as_u64().unwrap() as usize, engaging);
+
+    // Text summary, and bad values: a negative or non-numeric value is an error naming the row.
+    let o = run(
+        dir.path(),
+        &["score", "--model", "models/m.json", "--data", "deals.csv", "--out", "t.csv", "--value-column", "deal_value"],
+    );
+    let (out, _) = text(&o);
+    assert!(out.contains("pipeline value (\"deal_value\"; expected value = probability x value)"), "{out}");
+    assert!(out.contains("20 leads have no value (blank \"deal_value\")"), "{out}");
+    for (bad, want) in [("-100", "-100 is negative"), ("1.000,50", "\"1.000,50\" is not a number")] {
+        fs::write(
+            dir.path().join("bad.csv"),
+            body.replacen(",100,Engaging", &format!(",{bad},Engaging"), 1)
+                .replace("1.000,50,Engaging", "\"1.000,50\",Engaging"),
+        )
+        .unwrap();
+        let o = run(
+            dir.path(),
+            &[
+                "score",
+                "--model",
+                "models/m.json",
+                "--data",
+                "bad.csv",
+                "--out",
+                "u.csv",
+                "--value-column",
+                "deal_value",
+            ],
+        );
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("bad.csv: value column \"deal_value\", row 1: {want}")), "{err}");
+        assert!(!dir.path().join("u.csv").exists());
+    }
+    let o = run(
+        dir.path(),
+        &["score", "--model", "models/m.json", "--data", "deals.csv", "--out", "u.csv", "--value-column", "amount"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("deals.csv: value column \"amount\" not found"), "{:?}", text(&o));
+}

@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::accounts::value::{read_values, LeadValues, ValueError, ValueSpec};
 use crate::bundle::{Bundle, BundleError, SignKey};
+use crate::data::join::{JoinError, JoinSpec, Joiner};
 use crate::data::load::{read_table_hashed, LoadError};
 use crate::data::typing::{day_numbers, read_dates, read_labels_with, LeadFrame, MissingTokens, TypingError};
 use crate::evaluation::compare::ScorerScores;
@@ -36,6 +38,9 @@ use crate::evaluation::EvaluationMethod;
 use crate::rules::{RulesError, RulesPlan};
 use crate::scorer::{BundleScorer, ScoreError, Scorer};
 use crate::unseen::{unseen_positions, UnseenCounts, UnseenError};
+
+mod heldout;
+use heldout::heldout_positions;
 
 /// What to read and score.
 #[derive(Debug, Clone, Default)]
@@ -67,6 +72,8 @@ pub struct InputPlan {
     /// Keep only the leads no bundle learned from ([`crate::unseen`]); with `Some(column)`,
     /// also only those created after every bundle's training window by that date column.
     pub unseen: Option<Option<String>>,
+    /// Money calibration: the deal-value column (and currency) read for each evaluated lead.
+    pub value: Option<ValueSpec>,
 }
 
 /// Errors while reading and scoring.
@@ -89,6 +96,20 @@ pub enum InputError {
         /// The cause.
         #[source]
         source: Box<ScoreError>,
+    },
+    /// A joined table problem.
+    #[error(transparent)]
+    Join(#[from] JoinError),
+    /// A value column problem.
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    /// Bundles that join different tables.
+    #[error("bundles {first} and {other} join different tables; evaluate them separately")]
+    JoinsDiffer {
+        /// The first bundle with joins.
+        first: String,
+        /// One that differs.
+        other: String,
     },
     /// Nothing to evaluate.
     #[error("no scorer given; pass --model BUNDLE and/or --rules FILE")]
@@ -252,6 +273,8 @@ pub struct ScoredSet {
     pub warnings: Vec<String>,
     /// With [`InputPlan::unseen`]: how many leads each bundle had seen, left out.
     pub unseen: Option<UnseenCounts>,
+    /// With a value column: each evaluated lead's value and currency.
+    pub values: Option<LeadValues>,
 }
 
 fn stem(p: &Path) -> String {
@@ -306,52 +329,6 @@ fn labelled(plan: &InputPlan, frame: &LeadFrame, first: Option<&Bundle>) -> Resu
         target,
         missing,
     })
-}
-
-/// With `--heldout`: the positions (into the labelled rows) every bundle held out, which must
-/// be the very same leads for every bundle, and how they were held out.
-fn heldout_positions(
-    plan: &InputPlan,
-    bundles: &[Bundle],
-    sha: &str,
-    frame: &LeadFrame,
-    l: &Labelled,
-) -> Result<(Vec<usize>, String), InputError> {
-    let (first, first_path) = bundles.first().zip(plan.models.first()).ok_or(InputError::HeldoutNeedsBundle)?;
-    let (test, how) = bundle_holdout(first, first_path, plan, sha, frame, l)?;
-    // Every bundle must have held out exactly these leads, or it is judged on leads it
-    // trained on.
-    for (b, path) in bundles.iter().zip(&plan.models).skip(1) {
-        let (other, other_how) = bundle_holdout(b, path, plan, sha, frame, l)?;
-        if other != test {
-            // Both lists are sorted (split indices are).
-            let differ = test.iter().filter(|i| other.binary_search(i).is_err()).count();
-            let reverse = other.iter().filter(|i| test.binary_search(i).is_err()).count();
-            return Err(InputError::HeldoutDiffers(Box::new(HeldoutDiffers {
-                data: plan.data.clone(),
-                first: first_path.clone(),
-                other: path.clone(),
-                first_how: how,
-                other_how,
-                differ,
-                reverse,
-                held: test.len(),
-            })));
-        }
-    }
-    if let (Some(column), EvaluationMethod::Holdout { share }) =
-        (&plan.date_column, &first.primary_entry().evaluation.method)
-    {
-        return Err(InputError::HeldoutSampleNotFlow(Box::new(HeldoutSampleNotFlow {
-            data: plan.data.clone(),
-            bundle: first_path.clone(),
-            column: column.clone(),
-            share_pct: 100.0 * share,
-            inflate: 1.0 / share,
-            how,
-        })));
-    }
-    Ok((test, how))
 }
 
 /// Per bundle, the in-sample warning when some of the leads are ones it learned from without
@@ -443,6 +420,8 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
     // One read gives the rows and the SHA-256 (to rebuild hold-outs and to spot in-sample
     // evaluation), so a pipe works.
     let (df, sha) = read_table_hashed(&plan.data)?;
+    // The first bundle with joins joins its recorded tables (every bundle must join the same).
+    let (df, join_warnings) = join_tables(plan, &bundles, df)?;
     let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
     let mut l = labelled(plan, &frame, bundles.first())?;
     let data_sha = (!bundles.is_empty()).then_some(sha);
@@ -492,6 +471,18 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         });
     }
     let scorers = score_every(plan, &frame, &l.rows, &bundles, &rules, &in_sample)?;
+    let values = match &plan.value {
+        Some(spec) => {
+            let all = read_values(&frame, spec)?;
+            Some(LeadValues {
+                column: all.column.clone(),
+                values: l.rows.iter().map(|&i| all.values[i]).collect(),
+                currencies: l.rows.iter().map(|&i| all.currencies[i].clone()).collect(),
+                stages: Vec::new(),
+            })
+        }
+        None => None,
+    };
     Ok(ScoredSet {
         data: plan.data.clone(),
         target: l.target,
@@ -501,9 +492,29 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         window,
         heldout,
         scorers,
-        warnings: in_sample.into_iter().flatten().collect(),
+        warnings: join_warnings.into_iter().chain(in_sample.into_iter().flatten()).collect(),
         unseen,
+        values,
     })
+}
+
+/// The leads with the bundles' joined tables (from their recorded paths), and the joins'
+/// warnings. Bundles that join different tables cannot be evaluated on one set of columns.
+fn join_tables(
+    plan: &InputPlan,
+    bundles: &[Bundle],
+    df: polars::prelude::DataFrame,
+) -> Result<(polars::prelude::DataFrame, Vec<String>), InputError> {
+    let Some(first) = bundles.iter().find(|b| !b.joins.is_empty()) else { return Ok((df, Vec::new())) };
+    let specs: Vec<JoinSpec> = first.joins.iter().map(|r| r.spec.clone()).collect();
+    if let Some(other) = bundles.iter().find(|b| b.joins.iter().map(|r| &r.spec).ne(specs.iter())) {
+        return Err(InputError::JoinsDiffer { first: first.name.clone(), other: other.name.clone() });
+    }
+    let mut joiner = Joiner::load(&specs)?;
+    let mut warnings = joiner.check_against(&first.joins)?;
+    let df = joiner.apply(df, &plan.data, 1)?;
+    warnings.extend(joiner.reports().iter().flat_map(|r| r.warnings()));
+    Ok((df, warnings))
 }
 
 /// Every row scored by every model of every bundle and every rules file, all through the
@@ -537,52 +548,4 @@ fn score_every(
         push(name, path.display().to_string(), &r.scorer(), Vec::new())?;
     }
     Ok(scorers)
-}
-
-/// Rebuilds the hold-out `train` made for `bundle` from the same file: the same labelled
-/// rows, split the same way with the same seed, through the same function
-/// ([`EvaluationMethod::holdout`]). Returns the held-out positions (into the labelled rows)
-/// and a description.
-fn bundle_holdout(
-    bundle: &Bundle,
-    path: &Path,
-    plan: &InputPlan,
-    sha: &str,
-    frame: &LeadFrame,
-    l: &Labelled,
-) -> Result<(Vec<usize>, String), InputError> {
-    if sha != bundle.training.data_sha256
-        || l.target != bundle.target.column
-        || l.rows.len() != bundle.training.labelled_rows
-    {
-        return Err(InputError::HeldoutOtherData {
-            path: plan.data.clone(),
-            bundle: path.to_path_buf(),
-            trained_on: bundle.training.data_file.clone(),
-            sha256: bundle.training.data_sha256.clone(),
-        });
-    }
-    let seed = bundle.training.seed;
-    let method = &bundle.primary_entry().evaluation.method;
-    let (days, how) = match method {
-        EvaluationMethod::Holdout { share } => {
-            (None, format!("stratified {:.0}% hold-out, seed {seed}", 100.0 * share))
-        }
-        EvaluationMethod::TimeOrdered { share, column } => {
-            let hint = "the bundle's date column must be in the file";
-            let fix = "the bundle was trained on this file with every date valid; is it the same file?";
-            let dates = read_dates(frame, column, &l.rows, &bundle.pipeline.missing, hint, fix)?;
-            (Some(day_numbers(&dates)), format!("newest {:.0}% by \"{column}\"", 100.0 * share))
-        }
-        EvaluationMethod::CrossValidation { folds, .. } => {
-            return Err(InputError::HeldoutNone {
-                bundle: path.to_path_buf(),
-                detail: format!("{folds}-fold cross-validation and refitted on all rows"),
-            })
-        }
-    };
-    match method.holdout(&l.y, days.as_deref(), seed) {
-        Some(split) => Ok((split.test, how)),
-        None => Err(InputError::HeldoutNone { bundle: path.to_path_buf(), detail: how }),
-    }
 }
