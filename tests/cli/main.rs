@@ -27,3 +27,4 @@ mod score;
 mod thresholds;
 mod train;
 mod train_data;
+mod train_defaults;
