@@ -43,6 +43,13 @@ if rows and "what" in rows[0]:
     for e, ns in notes.items():
         for n in ns:
             print(f"- {e}: {n}")
+elif rows and "auc_mean" in rows[0] and "log_loss" in rows[0]:
+    # defaults_peers.sh: markdown, with log loss.
+    print("| engine | AUC (mean ± sd) | Brier | log loss | fit s/fold |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['engine']} | {r['auc_mean']:.4f} ± {r['auc_sd']:.4f} | {r['brier']:.4f} | {r['log_loss']:.4f} "
+              f"| {r['fit_s']:.2f} |")
 elif rows and "auc_mean" in rows[0]:
     head = f"{'engine':<30} {'AUC (mean ± sd)':>18} {'Brier':>8} {'fit s/fold':>11}"
     print(head)

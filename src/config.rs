@@ -275,6 +275,14 @@ impl TrainConfig {
             return Err(bad("evaluation.cv", e.cv.to_string(), "must be 0 (hold-out) or 2..=100"));
         }
         self.features.check().map_err(|e| named(e.within("features")))?;
+        let budget = self.gbm.time_budget;
+        if !(budget.is_finite() && (1.0..=86400.0).contains(&budget)) {
+            return Err(bad(
+                "gbm.time_budget (--time-budget)",
+                budget.to_string(),
+                "must be a number of seconds between 1 and 86400",
+            ));
+        }
         let g = &self.grades;
         let cuts = [g.a, g.b, g.c];
         if cuts.iter().any(|c| c.is_some()) {

@@ -207,6 +207,21 @@ fn calibrator(field: &str, c: &Calibrator) -> Result<(), Implausible> {
             }
             Ok(())
         }
+        Calibrator::Beta { a, b, c } => {
+            for (name, v) in [("a", a), ("b", b), ("c", c)] {
+                if !v.is_finite() || v.abs() > MAX_PLATT {
+                    let problem = format!("{} is beyond ±{MAX_PLATT:e} or not finite", num(*v));
+                    return Err(implausible(format!("{field}.Beta.{name}"), problem));
+                }
+            }
+            if *a < 0.0 || *b < 0.0 {
+                return Err(implausible(
+                    format!("{field}.Beta"),
+                    "a and b must be >= 0 (else the map is not monotone)",
+                ));
+            }
+            Ok(())
+        }
         Calibrator::Isotonic { x, y } => {
             let field = format!("{field}.Isotonic");
             if x.is_empty() {

@@ -105,6 +105,11 @@ pub struct TrainArgs {
     /// Boosted trees: early-stopping patience in trees, 0 = off [default 50].
     #[arg(long, allow_negative_numbers = true)]
     pub early_stopping_rounds: Option<usize>,
+    /// Boosted trees: seconds the inner cross-validation and the search of settings may take,
+    /// planned from the data's size before fitting (the bundle does not depend on the
+    /// machine's load) [config gbm.time_budget; default 180].
+    #[arg(long, allow_negative_numbers = true)]
+    pub time_budget: Option<f64>,
     /// Boosted trees: monotone constraints, e.g. "webinars_attended=+1,unsubscribed=-1".
     #[arg(long)]
     pub monotone: Vec<String>,
@@ -229,6 +234,9 @@ impl TrainArgs {
         }
         if let Some(v) = self.early_stopping_rounds {
             g.early_stopping_rounds = v;
+        }
+        if let Some(v) = self.time_budget {
+            g.time_budget = v;
         }
         for m in split_list(&self.monotone) {
             let (col, dir) = m

@@ -187,6 +187,24 @@ fn calibration_ctes(d: Dialect, c: &Calibrator, ln: &str, exp: &str) -> Result<V
                 Cte::new("ls_prob", p(format!("1e0 / (1e0 + {exp}(-({m})))"), "ls_clamped")),
             ]
         }
+        Calibrator::Beta { a, b, c } => {
+            let (lo, hi) = (1e-15f64, 1.0 - 1e-15f64);
+            let clamp = format!(
+                "CASE WHEN ls_u < {lo} THEN {lo} WHEN ls_u > {hi} THEN {hi} ELSE ls_u END AS ls_c",
+                lo = d.float(lo, "clamp")?,
+                hi = d.float(hi, "clamp")?
+            );
+            let m = format!(
+                "{} * {ln}(ls_c) + {} * (-{ln}(1e0 - ls_c)) + {}",
+                d.float(*a, "beta calibration a")?,
+                d.float(*b, "beta calibration b")?,
+                d.float(*c, "beta calibration c")?
+            );
+            vec![
+                Cte::new("ls_clamped", select(&["ls_id".into(), clamp], "ls_raw")),
+                Cte::new("ls_prob", p(format!("1e0 / (1e0 + {exp}(-({m})))"), "ls_clamped")),
+            ]
+        }
         Calibrator::Isotonic { x, y } if x.is_empty() || x.len() != y.len() => {
             vec![Cte::new("ls_prob", p("ls_u".into(), "ls_raw"))]
         }

@@ -10,8 +10,14 @@
 //!   to "other" (unseen ones are counted at scoring time, never an error); missing values
 //!   get their own "missing" column.
 //!
-//! Every design column is then standardised with its training mean and standard deviation
-//! (a constant column gets standard deviation 1 so it contributes nothing).
+//! Every design column is then centred on its training mean; number columns (and their
+//! missing indicators) are also divided by their training standard deviation (a constant
+//! column gets standard deviation 1 so it contributes nothing). One-hot columns of a
+//! categorical column stay on their 0/1 scale: dividing by `sqrt(share · (1 − share))`
+//! would shrink the L2 penalty on rare levels (a level on 1% of leads would be penalised 10×
+//! less per unit of effect than one on half of them), which let the logistic regression fit
+//! noise on rare levels (Leads.csv, 5-fold CV: AUC 0.8612 with scaled one-hot columns,
+//! 0.8647 unscaled, scikit-learn's usual pipeline; `bench/defaults_peers.sh`).
 
 use std::collections::HashMap;
 
@@ -92,7 +98,8 @@ pub struct DesignColumn {
     pub role: DesignRole,
     /// Training mean.
     pub mean: f64,
-    /// Training standard deviation (1 when constant).
+    /// Training standard deviation for number columns and missing indicators (1 when
+    /// constant); 1 for one-hot columns of categories, which are centred only.
     pub std: f64,
 }
 
@@ -332,7 +339,10 @@ impl FittedPipeline {
             let col = &raw.0[j * raw.1..(j + 1) * raw.1];
             let (m, s) = mean_std(col);
             d.mean = m;
-            d.std = s;
+            d.std = match d.role {
+                DesignRole::Level(_) | DesignRole::Other | DesignRole::MissingLevel => 1.0,
+                DesignRole::Value | DesignRole::MissingIndicator => s,
+            };
         }
         Ok(pipeline)
     }

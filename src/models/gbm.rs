@@ -1,12 +1,18 @@
 //! Gradient-boosted trees (our engine, `leadscore-gbm`) wired into leadscore: fitting with
 //! early stopping and calibration, calibrated prediction, and TreeSHAP contributions.
 //!
-//! Fitting on the training rows it is given:
+//! Fitting on the training rows it is given, by default ([`super::gbm_cv`]): the number of
+//! trees by `inner_folds`-fold cross-validated early stopping, the calibrator (none, Platt,
+//! isotonic or beta) by cross-validated log loss and Brier on the out-of-fold
+//! probabilities ([`super::calibrate`]), then one refit on all of the rows.
+//!
+//! With `inner_folds = 0` (the behaviour before), or when an outcome has too few rows for
+//! two folds:
 //! 1. a stratified, seeded inner split holds out `inner_share` of them;
 //! 2. trees are grown on the rest, with early stopping on the inner hold-out's log loss
 //!    (the number of trees kept is recorded in the model);
 //! 3. a calibrator (Platt or isotonic, chosen by cross-validated Brier on the inner
-//!    hold-out) maps the trees' probabilities to calibrated ones.
+//!    hold-out) maps the trees' probabilities to calibrated ones. No refit.
 //!
 //! The outer hold-out that `train` evaluates on is never seen by any of these steps.
 //!
@@ -16,6 +22,8 @@
 use leadscore_gbm::{CalibrationReport, Calibrator, ColMatrix, GbmError, GbmModel, GbmParams};
 use serde::{Deserialize, Serialize};
 
+pub use super::calibrate::CalibrationCandidate;
+pub use super::gbm_cv::TreeChoice;
 use crate::evaluation::split::stratified_holdout;
 use crate::features::FeatureMatrix;
 
@@ -46,8 +54,17 @@ pub struct GbmSettings {
     pub max_bins: usize,
     /// Stop when the inner hold-out's log loss has not improved for this many trees (0 = off).
     pub early_stopping_rounds: usize,
-    /// Share of the training rows held out for early stopping and calibration.
+    /// Folds of the cross-validation inside the training rows that chooses the number of
+    /// trees and the calibrator before one refit on all of them (0 = one inner hold-out of
+    /// `inner_share`, no refit: the behaviour before).
+    pub inner_folds: usize,
+    /// With `inner_folds = 0`: share of the training rows held out for early stopping and calibration.
     pub inner_share: f64,
+    /// Seconds the cross-validation and search may take, planned from the data's size before
+    /// fitting (so the bundle does not depend on the machine's load; see `gbm_search`).
+    pub time_budget: f64,
+    /// Most settings the search tries, the configured ones included (1 = no search).
+    pub search_trials: usize,
     /// Monotone constraints by column name: +1 never lowers the score as the value grows, -1 never raises it.
     pub monotone: std::collections::BTreeMap<String, i8>,
 }
@@ -66,7 +83,10 @@ impl Default for GbmSettings {
             bagging_freq: 0,
             max_bins: 255,
             early_stopping_rounds: 50,
+            inner_folds: 5,
             inner_share: 0.2,
+            time_budget: 180.0,
+            search_trials: 8,
             monotone: Default::default(),
         }
     }
@@ -102,6 +122,15 @@ pub enum GbmFitError {
     /// inner_share out of range.
     #[error("gbm.inner_share = {0}: must be between 0.05 and 0.5")]
     InnerShare(f64),
+    /// inner_folds out of range.
+    #[error("gbm.inner_folds = {0}: must be 0 (one inner hold-out) or 2..=20")]
+    InnerFolds(usize),
+    /// time_budget out of range.
+    #[error("--time-budget {0} (gbm.time_budget): must be a number of seconds between 1 and 86400")]
+    TimeBudget(f64),
+    /// search_trials out of range.
+    #[error("gbm.search_trials = {0}: must be between 1 (no search) and 64")]
+    SearchTrials(usize),
 }
 
 /// Calibration outcome, stored with the model (NaN-free for JSON).
@@ -115,10 +144,17 @@ pub struct CalibrationSummary {
     pub platt_brier: Option<f64>,
     /// Cross-validated Brier of isotonic regression.
     pub isotonic_brier: Option<f64>,
-    /// "platt", "isotonic" or "identity".
+    /// "none", "platt", "isotonic" or "beta" ("identity" in bundles before inner folds).
     pub chosen: String,
     /// Why calibration fell back to identity, if it did.
     pub note: Option<String>,
+    /// Folds the candidates were cross-validated over on out-of-fold probabilities (0: the
+    /// inner hold-out of bundles before).
+    #[serde(default)]
+    pub folds: usize,
+    /// Every candidate's cross-validated log loss and Brier, none first (empty in bundles before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<CalibrationCandidate>,
 }
 
 impl From<CalibrationReport> for CalibrationSummary {
@@ -131,6 +167,8 @@ impl From<CalibrationReport> for CalibrationSummary {
             isotonic_brier: finite(r.isotonic_brier),
             chosen: format!("{:?}", r.chosen).to_lowercase(),
             note: r.fallback_reason,
+            folds: 0,
+            candidates: Vec::new(),
         }
     }
 }
@@ -148,6 +186,10 @@ pub struct GbmScorerModel {
     pub settings: GbmSettings,
     /// Gain importance per input column.
     pub importance: Vec<f64>,
+    /// How cross-validation chose the number of trees before the refit (absent for one inner
+    /// hold-out, and in bundles before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree_choice: Option<TreeChoice>,
 }
 
 fn view(x: &FeatureMatrix) -> Result<ColMatrix<'_>, GbmError> {
@@ -166,6 +208,15 @@ impl GbmSettings {
     pub fn engine_params(&self, names: &[String], categorical: &[usize], seed: u64) -> Result<GbmParams, GbmFitError> {
         if !(0.05..=0.5).contains(&self.inner_share) {
             return Err(GbmFitError::InnerShare(self.inner_share));
+        }
+        if self.inner_folds == 1 || self.inner_folds > 20 {
+            return Err(GbmFitError::InnerFolds(self.inner_folds));
+        }
+        if !(self.time_budget.is_finite() && (1.0..=86400.0).contains(&self.time_budget)) {
+            return Err(GbmFitError::TimeBudget(self.time_budget));
+        }
+        if !(1..=64).contains(&self.search_trials) {
+            return Err(GbmFitError::SearchTrials(self.search_trials));
         }
         let mut monotone = vec![0i8; names.len()];
         for (col, &v) in &self.monotone {
@@ -200,7 +251,7 @@ impl GbmSettings {
         })
     }
 
-    /// Fits trees and calibrator on `x` (tree matrix) and `y`.
+    /// Fits trees and calibrator on `x` (tree matrix) and `y` (module docs).
     pub fn fit(
         &self,
         x: &FeatureMatrix,
@@ -208,6 +259,9 @@ impl GbmSettings {
         categorical: &[usize],
         seed: u64,
     ) -> Result<GbmScorerModel, GbmFitError> {
+        if let Some(k) = super::gbm_cv::usable_folds(self, y) {
+            return self.fit_cv(x, y, categorical, seed, k);
+        }
         let params = self.engine_params(&x.names, categorical, seed)?.check(x.n_cols())?;
         let inner = stratified_holdout(y, self.inner_share, seed ^ 0x6762_6d00);
         let xt = x.select_rows(&inner.train);
@@ -218,7 +272,14 @@ impl GbmSettings {
         let raw = trees.predict_proba(&view(&xv)?);
         let (calibrator, report) = Calibrator::fit_best(&raw, &yv, seed);
         let importance = trees.feature_importance_gain();
-        Ok(GbmScorerModel { trees, calibrator, calibration: report.into(), settings: self.clone(), importance })
+        Ok(GbmScorerModel {
+            trees,
+            calibrator,
+            calibration: report.into(),
+            settings: self.clone(),
+            importance,
+            tree_choice: None,
+        })
     }
 }
 

@@ -4,7 +4,10 @@
 //! Models see only the column-major feature matrices of [`crate::features::Encoded`]; pairing
 //! a model with the bundle's feature pipeline to score raw leads is [`crate::scorer`]'s job.
 
+pub mod calibrate;
 pub mod gbm;
+mod gbm_cv;
+mod gbm_search;
 pub mod logistic;
 
 use leadscore_gbm::GbmError;

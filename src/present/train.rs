@@ -156,23 +156,13 @@ pub fn train_report(b: &Bundle, notes: &[String]) -> String {
             let mut terms: Vec<(f64, String)> =
                 m.coefficients.iter().zip(&b.pipeline.design).map(|(w, d)| (*w, b.pipeline.design_name(d))).collect();
             terms.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
-            s.push_str("  strongest terms (log-odds per standard deviation):\n");
+            s.push_str("  strongest terms (log-odds per standard deviation of a number, per category present):\n");
             for (w, n) in terms.iter().take(10) {
                 s.push_str(&format!("    {w:+.3}  {n}\n"));
             }
         }
         if let FittedModel::Gbm(m) = &e.model {
-            let c = &m.calibration;
-            let fmt = |v: Option<f64>| v.map(|b| format!("{b:.4}")).unwrap_or_else(|| "-".into());
-            s.push_str(&format!(
-                "  {} trees kept (early stopping{}); calibration: {} (inner hold-out Brier: raw {:.4}, Platt {}, isotonic {})\n",
-                m.trees.num_trees(),
-                m.trees.best_iteration().map(|b| format!(" chose {b}")).unwrap_or_else(|| " off or not triggered".into()),
-                c.chosen,
-                c.uncalibrated_brier,
-                fmt(c.platt_brier),
-                fmt(c.isotonic_brier)
-            ));
+            s.push_str(&gbm_choices(m));
             let total: f64 = m.importance.iter().sum::<f64>().max(f64::MIN_POSITIVE);
             let mut imp: Vec<(f64, &str)> =
                 m.importance.iter().zip(&b.pipeline.columns).map(|(g, c)| (*g / total, c.name.as_str())).collect();
@@ -188,6 +178,81 @@ pub fn train_report(b: &Bundle, notes: &[String]) -> String {
     }
     let g = &b.grades;
     s.push_str(&format!("\ngrades: A >= {:.3}, B >= {:.3}, C >= {:.3}, else D ({})\n", g.a, g.b, g.c, g.source));
+    s
+}
+
+/// How the boosted trees' number of trees and calibrator were chosen, one line each.
+pub fn gbm_choices(m: &crate::models::gbm::GbmScorerModel) -> String {
+    let c = &m.calibration;
+    let Some(t) = &m.tree_choice else {
+        let fmt = |v: Option<f64>| v.map(|b| format!("{b:.4}")).unwrap_or_else(|| "-".into());
+        return format!(
+            "  {} trees kept (early stopping{}); calibration: {} (inner hold-out Brier: raw {:.4}, Platt {}, isotonic {})\n",
+            m.trees.num_trees(),
+            m.trees.best_iteration().map(|b| format!(" chose {b}")).unwrap_or_else(|| " off or not triggered".into()),
+            c.chosen,
+            c.uncalibrated_brier,
+            fmt(c.platt_brier),
+            fmt(c.isotonic_brier)
+        );
+    };
+    let how = if m.settings.early_stopping_rounds > 0 {
+        format!(
+            "chosen by {}-fold cross-validated early stopping on the training rows (mean validation log loss {:.4}; the folds' own bests {})",
+            t.folds,
+            t.cv_log_loss,
+            t.fold_best.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        "as configured (early stopping off)".to_string()
+    };
+    let mut s = String::new();
+    if t.trials.len() > 1 {
+        let won = &t.trials[t.chosen_trial.min(t.trials.len() - 1)];
+        let first = &t.trials[0];
+        let vs = if t.chosen_trial == 0 {
+            "the configured settings won".to_string()
+        } else {
+            format!("configured {}: {:.4}", first.describe(), first.cv_log_loss)
+        };
+        s.push_str(&format!(
+            "  search: {} settings tried on the same {} folds (time budget {} s); chosen {} (CV log loss {:.4}; {vs})\n",
+            t.trials.len(),
+            t.folds,
+            t.time_budget,
+            won.describe(),
+            won.cv_log_loss
+        ));
+    } else if t.time_budget > 0.0 {
+        s.push_str(&format!(
+            "  search: none (time budget {} s covers {}-fold cross-validation of the configured settings only)\n",
+            t.time_budget, t.folds
+        ));
+    }
+    s.push_str(&format!("  trees: {} {how}, refitted on all {} training rows\n", t.chosen, t.refit_rows));
+    let name = |m: &str| match m {
+        "platt" => "Platt".to_string(),
+        other => other.to_string(),
+    };
+    let others: Vec<String> = c
+        .candidates
+        .iter()
+        .filter(|k| k.method != c.chosen)
+        .map(|k| format!("{} {:.4} / {:.4}", name(&k.method), k.log_loss, k.brier))
+        .collect();
+    let mine = c.candidates.iter().find(|k| k.method == c.chosen);
+    let why = if c.chosen == "none" {
+        "no calibrator lowers both"
+    } else {
+        "lowest log loss of those that lower both against none"
+    };
+    s.push_str(&format!(
+        "  calibration: {} ({}-fold CV log loss / Brier on out-of-fold probabilities: {}{}; {why})\n",
+        name(&c.chosen),
+        c.folds,
+        mine.map(|k| format!("{:.4} / {:.4} vs ", k.log_loss, k.brier)).unwrap_or_default(),
+        others.join(", ")
+    ));
     s
 }
 

@@ -268,3 +268,25 @@ fn export_header_says_what_is_not_exported() {
         assert!(sql.contains(&format!("dialect: {dialect}; model: logistic")), "{dialect}");
     }
 }
+
+#[test]
+fn sqlite_export_applies_a_beta_calibrator_like_score() {
+    // Training ships a beta calibrator only when cross-validation says it helps; the export
+    // must apply one exactly as `score` does whichever way the sample falls.
+    let dir = sample_dir();
+    let d = dir.path();
+    let both = train_both(d, "lead_id", "converted");
+    let mut b = leadscore::bundle::Bundle::load(&d.join(both)).unwrap();
+    for e in &mut b.models {
+        if let leadscore::models::FittedModel::Gbm(m) = &mut e.model {
+            m.calibrator = leadscore_gbm::Calibrator::Beta { a: 0.8, b: 1.3, c: -0.2 };
+        }
+    }
+    b.primary = leadscore::models::ModelKind::Gbm;
+    b.save(&d.join("models/beta.json")).unwrap();
+    let want = score_file(d, "models/beta.json", "data/open_leads.csv", "lead_id");
+    let sql = export(d, "models/beta.json", "sqlite", &[]);
+    assert!(sql.contains("ls_clamped"), "the beta map clamps before its logarithms");
+    let db = sqlite_with(&d.join("data/open_leads.csv"));
+    assert_same("SQLite, beta calibrator", &sqlite_rows(&db, &sql), &want);
+}

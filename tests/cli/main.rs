@@ -33,3 +33,4 @@ mod score;
 mod thresholds;
 mod train;
 mod train_data;
+mod train_defaults;

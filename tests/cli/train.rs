@@ -312,16 +312,18 @@ fn both_models_in_one_bundle_with_the_better_one_primary() {
     );
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
-    assert!(out.contains("trees kept") && out.contains("feature importance"), "{out}");
+    assert!(out.contains("trees: ") && out.contains("feature importance"), "{out}");
     let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
     let models = b["models"].as_array().unwrap();
     assert_eq!(models.len(), 2);
     let auc = |k: usize| models[k]["evaluation"]["auc"].as_f64().unwrap();
     let better = if auc(0) >= auc(1) { "logistic" } else { "gbm" };
     assert_eq!(b["primary"], better);
-    // Early stopping chose the number of trees, recorded in the bundle.
+    // Cross-validated early stopping chose the number of trees, recorded in the bundle.
     let trees = &models[1]["model"]["trees"];
     assert!(trees.is_object());
+    let chosen = models[1]["model"]["tree_choice"]["chosen"].as_u64().unwrap() as usize;
+    assert_eq!(trees["trees"].as_array().unwrap().len(), chosen);
     // Scoring writes both probabilities beside the primary one.
     let s = run(
         dir.path(),

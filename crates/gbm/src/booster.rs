@@ -46,6 +46,31 @@ impl ValidGbmParams {
     ///
     /// Deterministic for a fixed `seed`, whatever the thread count.
     pub fn fit(&self, x: &ColMatrix, y: &[f64], valid: Option<(&ColMatrix, &[f64])>) -> Result<GbmModel, GbmError> {
+        self.fit_with(x, y, valid, true)
+    }
+
+    /// As [`ValidGbmParams::fit`], but keeps every tree grown: early stopping still ends the
+    /// loop `early_stopping_rounds` after the best round, but the trees after it are not
+    /// dropped (and `best_iteration` is `None`: the validation curve in
+    /// [`GbmModel::valid_log_loss`] says where it was). Cross-validation uses this to read
+    /// each fold's validation curve past its own best round and to predict its fold at the
+    /// number of trees chosen over all folds ([`GbmModel::truncated`]).
+    pub fn fit_keeping_all_trees(
+        &self,
+        x: &ColMatrix,
+        y: &[f64],
+        valid: Option<(&ColMatrix, &[f64])>,
+    ) -> Result<GbmModel, GbmError> {
+        self.fit_with(x, y, valid, false)
+    }
+
+    fn fit_with(
+        &self,
+        x: &ColMatrix,
+        y: &[f64],
+        valid: Option<(&ColMatrix, &[f64])>,
+        truncate: bool,
+    ) -> Result<GbmModel, GbmError> {
         check_matrix("training matrix", x, self.n_features)?;
         check_labels("training labels", y, x.n_rows)?;
         if x.n_rows == 0 {
@@ -65,13 +90,13 @@ impl ValidGbmParams {
                 .num_threads(self.params.n_threads)
                 .build()
                 .map_err(|source| GbmError::ThreadPool { n_threads: self.params.n_threads, source })?;
-            Ok(pool.install(|| self.fit_inner(x, y, valid)))
+            Ok(pool.install(|| self.fit_inner(x, y, valid, truncate)))
         } else {
-            Ok(self.fit_inner(x, y, valid))
+            Ok(self.fit_inner(x, y, valid, truncate))
         }
     }
 
-    fn fit_inner(&self, x: &ColMatrix, y: &[f64], valid: Option<(&ColMatrix, &[f64])>) -> GbmModel {
+    fn fit_inner(&self, x: &ColMatrix, y: &[f64], valid: Option<(&ColMatrix, &[f64])>, truncate: bool) -> GbmModel {
         let p = &self.params;
         let n = x.n_rows;
         let data = bin_training(x, &self.is_categorical, p.max_bins, p.seed);
@@ -174,7 +199,7 @@ impl ValidGbmParams {
                 }
             }
         }
-        let best_iteration = if p.early_stopping_rounds.is_some() && !trees.is_empty() {
+        let best_iteration = if truncate && p.early_stopping_rounds.is_some() && !trees.is_empty() {
             trees.truncate(best_iter + 1);
             Some(best_iter + 1)
         } else {
