@@ -190,7 +190,7 @@ impl LeadDigest {
     pub fn check(&mut self) -> Result<(), DigestError> {
         let hashes = LeadDigest::decode_checked(&self.encoded, self.bits, self.leads)?;
         let fpr = self.leads as f64 / 2f64.powi(self.bits as i32);
-        if (self.false_positive_rate - fpr).abs() > fpr * 1e-9 {
+        if !((self.false_positive_rate - fpr).abs() <= fpr * 1e-9) {
             return Err(DigestError::Damaged(format!(
                 "false_positive_rate is {}, but {} leads in {} bits give {fpr}",
                 self.false_positive_rate, self.leads, self.bits
@@ -295,6 +295,8 @@ mod tests {
         assert!(LeadDigest::decode_checked(&b64(&[0xff; 11]), 64, 1).is_err());
         let mut wrong = d.clone();
         wrong.false_positive_rate = 0.5;
+        assert!(wrong.check().is_err());
+        wrong.false_positive_rate = f64::NAN;
         assert!(wrong.check().is_err());
     }
 
