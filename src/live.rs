@@ -94,33 +94,52 @@ pub enum LiveError {
     },
 }
 
-/// Per labelled lead: its as-scored probability and rule score (the last run on or before
-/// its outcome date), whether a later run scored it, and the runs read.
+/// As-scored values per wanted lead.
+struct Walked {
+    /// The model's probability from the last run on or before the lead's outcome date.
+    model: Vec<Option<f64>>,
+    /// The rule score from the same runs.
+    rules: Vec<Option<f64>>,
+    /// Whether a run after the outcome date scored the lead.
+    later: Vec<bool>,
+}
+
+/// Walks `runs` (oldest first) for the wanted leads.
+fn walk(
+    backend: &mut dyn Backend,
+    runs: &[RunRecord],
+    wanted: &HashMap<String, (usize, Option<NaiveDate>)>,
+    n: usize,
+) -> Result<Walked, LiveError> {
+    let mut w = Walked { model: vec![None; n], rules: vec![None; n], later: vec![false; n] };
+    for run in runs {
+        let as_of = NaiveDate::parse_from_str(&run.as_of, "%Y-%m-%d").ok();
+        backend.scores(run.run_id, &mut |r| {
+            let Some(&(k, outcome)) = wanted.get(&r.lead_id) else { return };
+            if let (Some(o), Some(a)) = (outcome, as_of) {
+                if a > o {
+                    w.later[k] = true;
+                    return;
+                }
+            }
+            w.model[k] = r.probability.or(w.model[k]);
+            w.rules[k] = r.rule_score.or(w.rules[k]);
+        })?;
+    }
+    Ok(w)
+}
+
+/// Per labelled lead: its as-scored probability and rule score over the nightly runs, whether
+/// a later run scored it, and the runs read.
 #[allow(clippy::type_complexity)]
 fn walk_runs(
     backend: &mut dyn Backend,
     wanted: &HashMap<String, (usize, Option<NaiveDate>)>,
     n: usize,
 ) -> Result<(Vec<Option<f64>>, Vec<Option<f64>>, Vec<bool>, usize), LiveError> {
-    let mut model: Vec<Option<f64>> = vec![None; n];
-    let mut rules: Vec<Option<f64>> = vec![None; n];
-    let mut seen_later = vec![false; n];
     let runs = backend.runs()?;
-    for run in &runs {
-        let as_of = NaiveDate::parse_from_str(&run.as_of, "%Y-%m-%d").ok();
-        backend.scores(run.run_id, &mut |r| {
-            let Some(&(k, outcome)) = wanted.get(&r.lead_id) else { return };
-            if let (Some(o), Some(a)) = (outcome, as_of) {
-                if a > o {
-                    seen_later[k] = true;
-                    return;
-                }
-            }
-            model[k] = r.probability.or(model[k]);
-            rules[k] = r.rule_score.or(rules[k]);
-        })?;
-    }
-    Ok((model, rules, seen_later, runs.len()))
+    let w = walk(backend, &runs, wanted, n)?;
+    Ok((w.model, w.rules, w.later, runs.len()))
 }
 
 /// The labelled leads of the outcomes file, and by lead id its labelled position and outcome date.
@@ -230,32 +249,6 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
     ))
 }
 
-/// One model's as-scored probability per wanted lead, over `runs` (oldest first): the last
-/// score on or before the lead's outcome date; and whether a later run scored it.
-fn walk_model(
-    backend: &mut dyn Backend,
-    runs: &[RunRecord],
-    wanted: &HashMap<String, (usize, Option<NaiveDate>)>,
-    n: usize,
-) -> Result<(Vec<Option<f64>>, Vec<bool>), LiveError> {
-    let mut p: Vec<Option<f64>> = vec![None; n];
-    let mut later = vec![false; n];
-    for run in runs {
-        let as_of = NaiveDate::parse_from_str(&run.as_of, "%Y-%m-%d").ok();
-        backend.scores(run.run_id, &mut |r| {
-            let Some(&(k, outcome)) = wanted.get(&r.lead_id) else { return };
-            if let (Some(o), Some(a)) = (outcome, as_of) {
-                if a > o {
-                    later[k] = true;
-                    return;
-                }
-            }
-            p[k] = r.probability.or(p[k]);
-        })?;
-    }
-    Ok((p, later))
-}
-
 /// Champion and shadowed challenger as scored: the champion's probabilities from the
 /// ledger's runs of model `champion` and the challenger's from its shadow runs (`score
 /// --shadow`) of model `challenger`, on the labelled leads both scored before their outcome.
@@ -277,8 +270,8 @@ pub fn load_shadow_pair(
         backend.runs()?.into_iter().filter(|r| r.model_id.as_deref() == Some(champion)).collect();
     let shadow: Vec<RunRecord> =
         backend.shadow_runs()?.into_iter().filter(|r| r.model_id.as_deref() == Some(challenger)).collect();
-    let (a, later_a) = walk_model(backend, &primary, &wanted, n)?;
-    let (b, later_b) = walk_model(backend, &shadow, &wanted, n)?;
+    let Walked { model: a, later: later_a, .. } = walk(backend, &primary, &wanted, n)?;
+    let Walked { model: b, later: later_b, .. } = walk(backend, &shadow, &wanted, n)?;
     let mut counts =
         LiveCounts { labelled: n, runs: primary.len() + shadow.len(), trained_on, ..LiveCounts::default() };
     let listed: std::collections::HashSet<usize> = wanted.values().map(|w| w.0).collect();

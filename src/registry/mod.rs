@@ -136,6 +136,31 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A new entry of `action` (its sequence number and hashes are filled in when appended).
+    fn new(
+        action: Action,
+        alias: Option<&str>,
+        bundle: BundleRef,
+        from: Option<BundleRef>,
+        note: Option<String>,
+    ) -> Entry {
+        Entry {
+            seq: 0,
+            at: now(),
+            action,
+            alias: alias.map(str::to_string),
+            bundle,
+            from,
+            gate: None,
+            gate_entry: None,
+            forced: false,
+            by: user(),
+            note,
+            prev: String::new(),
+            hash: String::new(),
+        }
+    }
+
     /// The entry's own hash: SHA-256 of its JSON with `hash` empty.
     pub fn compute_hash(&self) -> String {
         let mut copy = self.clone();
@@ -403,19 +428,10 @@ impl Registry {
         }
         self.store(bundle_path, &bundle)?;
         let entry = Entry {
-            seq: 0,
-            at: now(),
-            action: Action::Promote,
-            alias: Some(alias.into()),
-            bundle: new,
-            from,
             gate,
             gate_entry,
             forced: force && gate_entry.is_none(),
-            by: user(),
-            note,
-            prev: String::new(),
-            hash: String::new(),
+            ..Entry::new(Action::Promote, Some(alias), new, from, note)
         };
         self.append(&lock, &mut entries, entry)
     }
@@ -451,21 +467,7 @@ impl Registry {
                 })
             }
         }
-        let entry = Entry {
-            seq: 0,
-            at: now(),
-            action: Action::Revert,
-            alias: Some(alias.into()),
-            bundle: restored,
-            from: Some(current),
-            gate: None,
-            gate_entry: None,
-            forced: false,
-            by: user(),
-            note,
-            prev: String::new(),
-            hash: String::new(),
-        };
+        let entry = Entry::new(Action::Revert, Some(alias), restored, Some(current), note);
         self.append(&lock, &mut entries, entry)
     }
 
@@ -480,19 +482,14 @@ impl Registry {
         let lock = self.lock()?;
         let mut entries = self.history()?;
         let entry = Entry {
-            seq: 0,
-            at: now(),
-            action: Action::Compare,
-            alias: None,
-            bundle: bundle_ref(challenger.0, challenger.1),
-            from: Some(bundle_ref(champion.0, champion.1)),
             gate: Some(gate),
-            gate_entry: None,
-            forced: false,
-            by: user(),
-            note,
-            prev: String::new(),
-            hash: String::new(),
+            ..Entry::new(
+                Action::Compare,
+                None,
+                bundle_ref(challenger.0, challenger.1),
+                Some(bundle_ref(champion.0, champion.1)),
+                note,
+            )
         };
         self.append(&lock, &mut entries, entry)
     }
