@@ -75,6 +75,17 @@ fn sql(a: SqlArgs) -> anyhow::Result<Outcome> {
     let bundle = Bundle::load(&super::model_path(&a.model)?)?;
     let plan = SqlPlan { dialect: a.dialect, table: a.table, view: a.view, id_column: a.id, batch: a.batch as usize };
     let e = export_sql(&bundle, &a.model, &plan)?;
+    // The SQL reads one table: columns the bundle joined in from other tables at training
+    // must already be in it (joined in the warehouse), or the query fails there.
+    for j in &bundle.joins {
+        let joined: Vec<&str> = j.columns.iter().skip(1).map(String::as_str).collect();
+        super::print_warnings([&format!(
+            "the bundle joined {} at training; the exported query reads its columns ({}) from {} itself: join the table in the warehouse first (e.g. a view over both)",
+            j.spec.file.display(),
+            joined.join(", "),
+            plan.table
+        )]);
+    }
     Staged::bytes(&a.out, e.sql.as_bytes())?.commit()?;
     if !a.quiet {
         let trees = if e.trees > 0 { format!(", {} trees", e.trees) } else { String::new() };

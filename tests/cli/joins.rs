@@ -200,3 +200,23 @@ fn drift_joins_the_bundles_tables_too() {
     let (then, now) = (tier["missing_then"].as_f64().unwrap(), tier["missing_now"].as_f64().unwrap());
     assert!(now < 0.9 && (now - then).abs() < 0.2, "{tier}");
 }
+
+#[test]
+fn export_sql_of_a_bundle_with_joins_says_which_columns_the_table_must_carry() {
+    let dir = setup();
+    config(dir.path(), "");
+    let o =
+        run(dir.path(), &["train", "--data", "data/history.csv", "--config", "leads.toml", "--out", "models/j.json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run(
+        dir.path(),
+        &["export", "sql", "--model", "models/j.json", "--dialect", "duckdb", "--table", "leads", "--out", "s.sql"],
+    );
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning: the bundle joined tables/industries.csv at training; the exported query reads its columns (industry_tier) from leads itself"),
+        "{err}"
+    );
+    assert!(fs::read_to_string(dir.path().join("s.sql")).unwrap().contains("industry_tier"));
+}
