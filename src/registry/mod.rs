@@ -292,6 +292,12 @@ impl Registry {
                     return Err(tampered(format!("alias \"{a}\" is not one leadscore writes")));
                 }
             }
+            let is_sha = |c: &str| c.len() == 64 && c.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            for b in std::iter::once(&e.bundle).chain(&e.from) {
+                if !is_sha(&b.checksum) {
+                    return Err(tampered(format!("\"{}\" is not a bundle checksum (64 hex digits)", b.checksum)));
+                }
+            }
             prev = e.hash.clone();
         }
         Ok(file.entries)

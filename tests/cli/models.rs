@@ -331,6 +331,17 @@ fn a_registry_edited_by_hand_or_with_a_missing_bundle_is_refused_and_left_unchan
     j["entries"].as_array_mut().unwrap().remove(0);
     std::fs::write(&path, serde_json::to_string(&j).unwrap()).unwrap();
     assert!(models(d, &["history"]).2.contains("entry 1 was edited by hand (its sequence number is 2, expected 1)"));
+    // A forged entry with its hashes recomputed (the chain is not a secret) still cannot
+    // point outside the store: a checksum is 64 hex digits.
+    let mut forged: leadscore::registry::HistoryFile = serde_json::from_str(&good).unwrap();
+    forged.entries.truncate(1);
+    forged.entries[0].bundle.checksum = "../../../etc/passwd".into();
+    forged.entries[0].hash = String::new();
+    forged.entries[0].hash = forged.entries[0].compute_hash();
+    std::fs::write(&path, serde_json::to_string(&forged).unwrap()).unwrap();
+    let (rc, _, err) = models(d, &["history"]);
+    assert_eq!(rc, 2);
+    assert!(err.contains("entry 1 was edited by hand (\"../../../etc/passwd\" is not a bundle checksum"), "{err}");
     // Not JSON at all.
     std::fs::write(&path, "garbage").unwrap();
     let (rc, _, err) = models(d, &["list"]);
