@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::data::load::{read_table, LoadError};
+use crate::data::load::{read_table_hashed, LoadError};
 use crate::data::typing::{read_dates, read_labels_with, Labels, LeadFrame, MissingTokens, TypingError};
 use crate::evaluate::ScoredSet;
 use crate::evaluation::compare::ScoreKind;
@@ -144,8 +144,8 @@ fn walk_runs(
 
 /// The labelled leads of the outcomes file, and by lead id its labelled position and outcome date.
 #[allow(clippy::type_complexity)]
-fn wanted_leads(plan: &LivePlan) -> Result<(Labels, HashMap<String, (usize, Option<NaiveDate>)>), LiveError> {
-    let df = read_table(&plan.data)?;
+fn wanted_leads(plan: &LivePlan) -> Result<(Labels, HashMap<String, (usize, Option<NaiveDate>)>, String), LiveError> {
+    let (df, sha) = read_table_hashed(&plan.data)?;
     let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
     let missing = MissingTokens::default();
     let labels = read_labels_with(&frame, &plan.target, &plan.positive, &plan.negative, &missing)?;
@@ -171,22 +171,27 @@ fn wanted_leads(plan: &LivePlan) -> Result<(Labels, HashMap<String, (usize, Opti
             wanted.insert(id.to_string(), (k, dates.as_ref().and_then(|d| d[row])));
         }
     }
-    Ok((labels, wanted))
+    Ok((labels, wanted, sha))
 }
 
-/// Each labelled lead of `plan.data` with its as-scored model probability and rule score.
-pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(ScoredSet, LiveCounts), LiveError> {
-    let (labels, wanted) = wanted_leads(plan)?;
-    let (model, rules, seen_later, runs) = walk_runs(backend, &wanted, labels.rows.len())?;
-    let mut counts = LiveCounts { labelled: labels.rows.len(), runs, ..LiveCounts::default() };
-    let keep: Vec<usize> = (0..labels.rows.len()).filter(|&k| model[k].is_some() || rules[k].is_some()).collect();
-    for k in 0..labels.rows.len() {
-        if model[k].is_none() && rules[k].is_none() {
-            if seen_later[k] {
-                counts.scored_only_after += 1;
-            } else {
-                counts.not_in_ledger += 1;
-            }
+/// The labelled positions with a score (`scored`), counting the others that `counted` admits
+/// as scored only after their outcome (`later`) or never; an error when none is left or
+/// those left are all of one outcome.
+fn evaluable(
+    plan: &LivePlan,
+    labels: &Labels,
+    scored: &dyn Fn(usize) -> bool,
+    later: &dyn Fn(usize) -> bool,
+    counted: &dyn Fn(usize) -> bool,
+    counts: &mut LiveCounts,
+) -> Result<Vec<usize>, LiveError> {
+    let n = labels.rows.len();
+    let keep: Vec<usize> = (0..n).filter(|&k| scored(k)).collect();
+    for k in (0..n).filter(|&k| !scored(k) && counted(k)) {
+        if later(k) {
+            counts.scored_only_after += 1;
+        } else {
+            counts.not_in_ledger += 1;
         }
     }
     counts.evaluated = keep.len();
@@ -198,12 +203,21 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
             after: counts.scored_only_after,
         });
     }
-    let y: Vec<bool> = keep.iter().map(|&k| labels.rows[k].1).collect();
-    let positives = y.iter().filter(|&&v| v).count();
-    if positives == 0 || positives == y.len() {
+    let positives = keep.iter().filter(|&&k| labels.rows[k].1).count();
+    if positives == 0 || positives == keep.len() {
         let what = if positives == 0 { "dead" } else { "converted" };
-        return Err(LiveError::OneClass { path: plan.data.clone(), n: y.len(), what });
+        return Err(LiveError::OneClass { path: plan.data.clone(), n: keep.len(), what });
     }
+    Ok(keep)
+}
+
+/// Each labelled lead of `plan.data` with its as-scored model probability and rule score.
+pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(ScoredSet, LiveCounts), LiveError> {
+    let (labels, wanted, _) = wanted_leads(plan)?;
+    let (model, rules, seen_later, runs) = walk_runs(backend, &wanted, labels.rows.len())?;
+    let mut counts = LiveCounts { labelled: labels.rows.len(), runs, ..LiveCounts::default() };
+    let scored = |k: usize| model[k].is_some() || rules[k].is_some();
+    let keep = evaluable(plan, &labels, &scored, &|k| seen_later[k], &|_| true, &mut counts)?;
     let mut scorers = Vec::new();
     // A scorer needs a score for every evaluated lead: a lead scored by rules only (or by the
     // model only) is left out of that scorer's comparison by keeping the leads both have.
@@ -243,6 +257,7 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
             scorers,
             warnings: Vec::new(),
             unseen: None,
+            data_sha256: None,
             values: None,
         },
         counts,
@@ -252,7 +267,8 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
 /// Champion and shadowed challenger as scored: the champion's probabilities from the
 /// ledger's runs of model `champion` and the challenger's from its shadow runs (`score
 /// --shadow`) of model `challenger`, on the labelled leads both scored before their outcome.
-/// Returns the outcomes, the two probability lists in the same order, and the counts.
+/// Returns the outcomes, the two probability lists in the same order, the counts, and the
+/// SHA-256 of the outcomes file (from the same read).
 #[allow(clippy::type_complexity)]
 pub fn load_shadow_pair(
     backend: &mut dyn Backend,
@@ -260,8 +276,8 @@ pub fn load_shadow_pair(
     champion: &str,
     challenger: &str,
     learned_from: &dyn Fn(&str) -> bool,
-) -> Result<(Vec<bool>, Vec<f64>, Vec<f64>, LiveCounts), LiveError> {
-    let (labels, mut wanted) = wanted_leads(plan)?;
+) -> Result<(Vec<bool>, Vec<f64>, Vec<f64>, LiveCounts, String), LiveError> {
+    let (labels, mut wanted, sha) = wanted_leads(plan)?;
     let before = wanted.len();
     wanted.retain(|id, _| !learned_from(id));
     let trained_on = before - wanted.len();
@@ -274,30 +290,12 @@ pub fn load_shadow_pair(
     let Walked { model: b, later: later_b, .. } = walk(backend, &shadow, &wanted, n)?;
     let mut counts =
         LiveCounts { labelled: n, runs: primary.len() + shadow.len(), trained_on, ..LiveCounts::default() };
+    // Leads a bundle learned from were taken out of `wanted`: counted there, not as unscored.
     let listed: std::collections::HashSet<usize> = wanted.values().map(|w| w.0).collect();
-    let keep: Vec<usize> = (0..n).filter(|&k| a[k].is_some() && b[k].is_some()).collect();
-    for k in (0..n).filter(|&k| listed.contains(&k) && (a[k].is_none() || b[k].is_none())) {
-        if later_a[k] || later_b[k] {
-            counts.scored_only_after += 1;
-        } else {
-            counts.not_in_ledger += 1;
-        }
-    }
-    counts.evaluated = keep.len();
-    if keep.is_empty() {
-        return Err(LiveError::NoneScored {
-            path: plan.data.clone(),
-            labelled: n,
-            not_in_ledger: counts.not_in_ledger,
-            after: counts.scored_only_after,
-        });
-    }
+    let scored = |k: usize| a[k].is_some() && b[k].is_some();
+    let later = |k: usize| later_a[k] || later_b[k];
+    let keep = evaluable(plan, &labels, &scored, &later, &|k| listed.contains(&k), &mut counts)?;
     let y: Vec<bool> = keep.iter().map(|&k| labels.rows[k].1).collect();
-    let positives = y.iter().filter(|&&v| v).count();
-    if positives == 0 || positives == y.len() {
-        let what = if positives == 0 { "dead" } else { "converted" };
-        return Err(LiveError::OneClass { path: plan.data.clone(), n: y.len(), what });
-    }
     let pick = |v: &[Option<f64>]| keep.iter().map(|&k| v[k].unwrap_or(0.0)).collect();
-    Ok((y, pick(&a), pick(&b), counts))
+    Ok((y, pick(&a), pick(&b), counts, sha))
 }

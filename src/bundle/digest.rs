@@ -21,6 +21,8 @@
 //! assert_eq!(back, d.hashes());
 //! ```
 
+use std::sync::OnceLock;
+
 use base64::Engine;
 
 use crate::data::typing::{LeadFrame, MissingTokens, TypingError};
@@ -41,9 +43,10 @@ pub struct LeadDigest {
     pub false_positive_rate: f64,
     /// The sorted hashes' gaps as LEB128 varints, base64 (standard alphabet, padded).
     pub encoded: String,
-    /// Decoded hashes, sorted (not serialised; filled by [`LeadDigest::hashes`] users).
+    /// Decoded hashes, sorted: not serialised; decoded once, by [`LeadDigest::check`] at load
+    /// or on first use.
     #[serde(skip)]
-    cache: Option<Vec<u64>>,
+    cache: OnceLock<Vec<u64>>,
 }
 
 impl PartialEq for LeadDigest {
@@ -138,7 +141,7 @@ impl LeadDigest {
             bits,
             false_positive_rate: hashes.len() as f64 / 2f64.powi(bits as i32),
             encoded: base64::engine::general_purpose::STANDARD.encode(bytes),
-            cache: Some(hashes),
+            cache: OnceLock::from(hashes),
         }
     }
 
@@ -196,27 +199,20 @@ impl LeadDigest {
                 self.false_positive_rate, self.leads, self.bits
             )));
         }
-        self.cache = Some(hashes);
+        self.cache = OnceLock::from(hashes);
         Ok(())
     }
 
-    /// The sorted hashes (decoding them if [`LeadDigest::check`] has not run; a damaged
-    /// digest gives an empty set, which [`LeadDigest::check`] at load rules out).
-    pub fn hashes(&self) -> Vec<u64> {
-        match &self.cache {
-            Some(h) => h.clone(),
-            None => LeadDigest::decode_checked(&self.encoded, self.bits, self.leads).unwrap_or_default(),
-        }
+    /// The sorted hashes, decoded once (a damaged digest gives an empty set, which
+    /// [`LeadDigest::check`] at load rules out).
+    pub fn hashes(&self) -> &[u64] {
+        self.cache.get_or_init(|| LeadDigest::decode_checked(&self.encoded, self.bits, self.leads).unwrap_or_default())
     }
 
     /// Whether a lead with this key (trimmed) may be in the set: always true for a lead that
     /// is, and true with probability [`LeadDigest::false_positive_rate`] for one that is not.
     pub fn contains(&self, key: &str) -> bool {
-        let h = hash_key(key, self.bits);
-        match &self.cache {
-            Some(c) => c.binary_search(&h).is_ok(),
-            None => self.hashes().binary_search(&h).is_ok(),
-        }
+        self.hashes().binary_search(&hash_key(key, self.bits)).is_ok()
     }
 }
 

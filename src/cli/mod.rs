@@ -89,11 +89,7 @@ pub enum Outcome {
 /// registry ([`leadscore::registry::default_dir`]) to the bundle the alias points to; any
 /// other value is a path.
 pub fn model_path(value: &Path) -> anyhow::Result<std::path::PathBuf> {
-    if !leadscore::registry::is_alias(value) {
-        return Ok(value.to_path_buf());
-    }
-    let registry = leadscore::registry::Registry::at(&leadscore::registry::default_dir());
-    Ok(registry.resolve(value.to_str().unwrap_or_default())?.path)
+    Ok(leadscore::registry::Registry::at(&leadscore::registry::default_dir()).path_of(value)?)
 }
 
 /// Splits a comma-separated flag value, trimming blanks.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::{print_out, Outcome};
-use leadscore::bundle::{file_sha256, Bundle};
+use leadscore::bundle::Bundle;
 use leadscore::evaluate::{load_scored, InputPlan};
 use leadscore::present::inspect::inspect;
 use leadscore::present::registry::{render_entry, render_history, render_list};
@@ -117,7 +117,7 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<Outcome> {
         ModelsCommand::List => print_out(&render_list(&registry.list()?))?,
         ModelsCommand::Show { name } => show(&registry, &name)?,
         ModelsCommand::Promote { bundle, alias, force, note } => {
-            let path = resolve(&registry, &bundle)?;
+            let path = registry.path_of(&bundle)?;
             let e = registry.promote(&path, &alias, force, note)?;
             print_out(&format!(
                 "{} is now {alias} (registry entry #{}; stored as {})\n{}",
@@ -135,14 +135,6 @@ pub fn run(args: ModelsArgs) -> anyhow::Result<Outcome> {
         ModelsCommand::Compare(c) => return compare(&registry, c),
     }
     Ok(Outcome::Ok)
-}
-
-/// An alias through this registry, else the path as given.
-fn resolve(registry: &Registry, value: &Path) -> anyhow::Result<PathBuf> {
-    if is_alias(value) {
-        return Ok(registry.resolve(value.to_str().unwrap_or_default())?.path);
-    }
-    Ok(value.to_path_buf())
 }
 
 fn show(registry: &Registry, name: &str) -> anyhow::Result<()> {
@@ -193,8 +185,8 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
     if !(c.margin >= 0.0 && c.margin < 0.5) {
         anyhow::bail!("--margin {} must be at least 0 and below 0.5 (an AUC difference)", c.margin);
     }
-    let champion = resolve(registry, &c.champion)?;
-    let challenger = resolve(registry, &c.challenger)?;
+    let champion = registry.path_of(&c.champion)?;
+    let challenger = registry.path_of(&c.challenger)?;
     let inputs = [("--data", Some(c.data.as_path())), ("--champion", Some(champion.as_path()))];
     super::check_outputs(&[("--json", c.json.as_deref())], &inputs)?;
     let (a, b) = (Bundle::load(&champion)?, Bundle::load(&challenger)?);
@@ -207,7 +199,7 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
         );
     }
     let name = |x: &Bundle| format!("{} ({})", x.name, x.primary.as_str());
-    let (labels, pa, pb, left_out) = match &c.ledger {
+    let (labels, pa, pb, left_out, data_sha256) = match &c.ledger {
         Some(l) => as_scored(&c, l, &a, &b)?,
         None => {
             let plan = InputPlan {
@@ -221,7 +213,8 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
             let kb = a.models.len() + b.models.iter().position(|m| m.model.kind() == b.primary).unwrap_or(0);
             let lines = set.unseen.as_ref().map(|u| u.describe()).unwrap_or_default();
             let (sa, sb) = (set.scorers[ka].scores.clone(), set.scorers[kb].scores.clone());
-            (set.labels, sa, sb, (lines, serde_json::to_value(&set.unseen)?))
+            let sha = set.data_sha256.unwrap_or_default();
+            (set.labels, sa, sb, (lines, serde_json::to_value(&set.unseen)?), sha)
         }
     };
     if let Some(k) = c.capacity {
@@ -231,7 +224,6 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
     }
     let opts = GateOptions { margin: c.margin, ..Default::default() };
     let v = judge((&name(&a), &pa), (&name(&b), &pb), &labels, c.capacity, &opts)?;
-    let data_sha256 = file_sha256(&c.data).unwrap_or_default();
     let record = GateRecord {
         passed: v.passed,
         verdict: v.verdict.clone(),
@@ -289,7 +281,7 @@ fn as_scored(
     ledger: &str,
     a: &Bundle,
     b: &Bundle,
-) -> anyhow::Result<(Vec<bool>, Vec<f64>, Vec<f64>, (Vec<String>, serde_json::Value))> {
+) -> anyhow::Result<(Vec<bool>, Vec<f64>, Vec<f64>, (Vec<String>, serde_json::Value), String)> {
     use leadscore::ledger::{open, Location, Mode};
     use leadscore::live::{load_shadow_pair, LivePlan};
     let loc = Location::parse(ledger);
@@ -311,7 +303,7 @@ fn as_scored(
             .any(|x| x.training.trained_leads.as_ref().is_some_and(|d| x.id_column.is_some() && d.contains(lead)))
     };
     let (ida, idb) = (leadscore::score::short_id(&a.checksum), leadscore::score::short_id(&b.checksum));
-    let (y, pa, pb, counts) = load_shadow_pair(backend.as_mut(), &plan, &ida, &idb, &learned)?;
+    let (y, pa, pb, counts, sha) = load_shadow_pair(backend.as_mut(), &plan, &ida, &idb, &learned)?;
     let lines = vec![
         format!(
             "as scored in {}: champion {ida} from its nightly runs, challenger {idb} from its shadow runs ({} runs read)",
@@ -323,5 +315,5 @@ fn as_scored(
             counts.evaluated, counts.labelled, counts.trained_on, counts.not_in_ledger, counts.scored_only_after
         ),
     ];
-    Ok((y, pa, pb, (lines, serde_json::to_value(&counts)?)))
+    Ok((y, pa, pb, (lines, serde_json::to_value(&counts)?), sha))
 }

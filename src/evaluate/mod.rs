@@ -273,6 +273,8 @@ pub struct ScoredSet {
     pub warnings: Vec<String>,
     /// With [`InputPlan::unseen`]: how many leads each bundle had seen, left out.
     pub unseen: Option<UnseenCounts>,
+    /// SHA-256 of the data file, from the read that scored it (`None` when not hashed).
+    pub data_sha256: Option<String>,
     /// With a value column: each evaluated lead's value and currency.
     pub values: Option<LeadValues>,
 }
@@ -424,7 +426,7 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
     let (df, join_warnings) = join_tables(plan, &bundles, df)?;
     let frame = LeadFrame { df: &df, path: &plan.data, first_row: 1 };
     let mut l = labelled(plan, &frame, bundles.first())?;
-    let data_sha = (!bundles.is_empty()).then_some(sha);
+    let data_sha = (!bundles.is_empty()).then(|| sha.clone());
     let heldout = if plan.heldout {
         let (test, how) = heldout_positions(plan, &bundles, data_sha.as_deref().unwrap_or_default(), &frame, &l)?;
         l.rows = test.iter().map(|&i| l.rows[i]).collect();
@@ -495,6 +497,7 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         warnings: join_warnings.into_iter().chain(in_sample.into_iter().flatten()).collect(),
         unseen,
         values,
+        data_sha256: Some(sha),
     })
 }
 

@@ -326,6 +326,15 @@ impl Registry {
         Ok(Registry::stack(&self.history()?, alias).pop())
     }
 
+    /// A `--model` value as a bundle path: an alias ([`is_alias`]) resolved to its stored
+    /// bundle, any other value as the path it is.
+    pub fn path_of(&self, value: &Path) -> Result<PathBuf, RegistryError> {
+        match value.to_str().filter(|_| is_alias(value)) {
+            Some(alias) => Ok(self.resolve(alias)?.path),
+            None => Ok(value.to_path_buf()),
+        }
+    }
+
     /// Resolves an alias to its stored bundle, checking the copy is there and intact.
     pub fn resolve(&self, alias: &str) -> Result<Resolved, RegistryError> {
         let bundle = self

@@ -274,12 +274,15 @@ pub fn score(
         while let Some((start, len)) = segments.pop() {
             let df = whole.slice(start as i64, len);
             let frame = LeadFrame { df: &df, path: &plan.data, first_row: first + start };
-            let (before, before_rules) = (summary.clone(), sum_rules);
+            // What a failed segment counted is undone; only worth keeping when rows may be set aside.
+            let before = (plan.max_bad_rows > 0).then(|| (summary.clone(), sum_rules));
             let mut batch = match score_frame(plan, &scorers, &frame, &mut summary, &mut sum_rules, &mut clock) {
                 Ok(b) => b,
                 Err(e) => {
-                    (summary, sum_rules) = (before, before_rules);
                     let k = rejects.take(e, &plan.data, frame.first_row..frame.first_row + len)? - frame.first_row;
+                    if let Some(b) = before {
+                        (summary, sum_rules) = b;
+                    }
                     segments.push((start + k + 1, len - k - 1));
                     segments.push((start, k));
                     continue;
