@@ -300,8 +300,8 @@ pub fn score(
             money::add(pipeline.as_mut(), &batch);
             clock.time("write", || sinks.iter_mut().try_for_each(|sink| sink.write(&batch)))?;
             summary.leads += batch.len();
-            summary.batches += 1;
         }
+        summary.batches += 1;
         tick(2, seen);
     }
     if seen == 0 {

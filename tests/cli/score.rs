@@ -663,6 +663,8 @@ fn bad_rows_go_to_the_rejects_file_up_to_max_bad_rows_and_beyond_it_nothing_is_w
     assert!(o.status.success(), "{:?}", text(&o));
     let j: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
     assert_eq!((j["leads"].as_u64(), j["rejects"].as_u64()), (Some(197), Some(3)));
+    // Batches are the file's batches of 50, however many segments a bad row split them into.
+    assert_eq!(j["batches"], 4);
     assert!(text(&o)
         .1
         .contains("warning: 3 row(s) set aside (at most 3 allowed by --max-bad-rows), listed in rejects.csv"));
