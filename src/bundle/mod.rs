@@ -8,7 +8,8 @@
 //! ([`sign`]).
 //!
 //! Loading ([`Bundle::load_verified`]): the file's size (at most [`MAX_BUNDLE_BYTES`], checked
-//! before reading), the format and version, the checksum, the signature when a key is given,
+//! before reading), the format and version, the checksum (over the file's own JSON, so fields
+//! added since it was written do not break it), the signature when a key is given,
 //! then the content's shape and meaning ([`check`]: every leaf, coefficient, calibrator and
 //! quantile within bounds training can reach).
 //!
@@ -31,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::data::limited::{read_text_limited, Limit, ReadError};
+use crate::data::ordered_json::OrderedJson;
 use crate::data::output::{OutputError, Staged};
 use crate::data::typing::TargetSpec;
 use crate::evaluation::Evaluation;
@@ -405,12 +407,31 @@ pub struct Bundle {
     pub signature: Option<Signature>,
 }
 
-/// The bytes the checksum and the signature cover: the bundle without either.
+/// The bytes the checksum and the signature cover: the bundle without either, serialised
+/// compactly.
 fn covered_bytes(bundle: &Bundle) -> Vec<u8> {
     let mut copy = bundle.clone();
     copy.checksum = String::new();
     copy.signature = None;
     serde_json::to_vec(&copy).expect("a bundle always serialises")
+}
+
+/// The same bytes taken from a bundle file's own text: its JSON, keys in the order written,
+/// with the checksum emptied and the signature removed, written compactly. These equal
+/// [`covered_bytes`] of the bundle that wrote the file, whatever fields this leadscore has
+/// added since (re-serialising the parsed [`Bundle`] would write those too, with their
+/// defaults, and so refuse every older bundle).
+fn covered_text(text: &str) -> Result<Vec<u8>, serde_json::Error> {
+    let mut tree: OrderedJson = serde_json::from_str(text)?;
+    if let Some(entries) = tree.entries_mut() {
+        entries.retain(|(k, _)| k != "signature");
+        for (k, v) in entries.iter_mut() {
+            if k == "checksum" {
+                *v = OrderedJson::String(String::new());
+            }
+        }
+    }
+    serde_json::to_vec(&tree)
 }
 
 /// A bundle's file header: read before the whole, so another format or version gets its own
@@ -510,7 +531,7 @@ impl Bundle {
             });
         }
         let mut bundle: Bundle = serde_json::from_str(text).map_err(malformed)?;
-        let covered = covered_bytes(&bundle);
+        let covered = covered_text(text).map_err(malformed)?;
         if hex(&Sha256::digest(&covered)) != bundle.checksum {
             return Err(BundleError::Checksum { path: path.to_path_buf() });
         }

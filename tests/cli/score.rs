@@ -431,6 +431,43 @@ fn a_bundle_without_a_reference_still_scores_ranking_within_the_run_with_a_note(
 }
 
 #[test]
+fn boosted_tree_bundles_saved_before_the_cv_settings_were_added_failed_their_checksum() {
+    // Saved by the release of the morning of 2026-12-01 (format 1.0, boosted trees, 8 trees):
+    // its `[gbm]` settings lack inner_folds, time_budget and search_trials. The checksum was
+    // verified over the parsed bundle written again, which added those three with defaults,
+    // so the file was refused as "changed or damaged". It is verified over the file's own
+    // text now, and scores as it did then: the same grades, and probabilities to 1e-15 (the
+    // faster predictor since then adds the trees in another order, which moves 32 of the
+    // 1,000 by one unit in the last place).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = root.join("tests/fixtures/score/bundle_format_1.0_gbm.json");
+    let data = root.join("data/open_leads.csv");
+    let args = ["score", "--model", bundle.to_str().unwrap(), "--data", data.to_str().unwrap(), "--out", "s.csv"];
+    let o = run(dir.path(), &[&args[..], &["--precision", "17", "--reasons", "0"]].concat());
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let (head, rows) = read_csv(&dir.path().join("s.csv"));
+    let (_, want) = read_csv(&root.join("tests/fixtures/score/scores_format_1.0_gbm_open_leads.csv"));
+    assert_eq!(&head[..4], ["lead_id", "probability", "percentile", "grade"]);
+    assert_eq!(rows.len(), 1000);
+    assert_eq!(rows.len(), want.len());
+    for (r, w) in rows.iter().zip(&want) {
+        assert_eq!(r[0], w[0]);
+        let (a, b): (f64, f64) = (r[1].parse().unwrap(), w[1].parse().unwrap());
+        assert!((a - b).abs() <= 1e-15, "{}: {a} vs {b}", r[0]);
+        assert_eq!(r[3], w[3], "{}", r[0]);
+    }
+    // Changing a byte of the content is still caught.
+    let edited = std::fs::read_to_string(&bundle).unwrap().replacen("\"num_leaves\": 4", "\"num_leaves\": 5", 1);
+    std::fs::write(dir.path().join("edited.json"), edited).unwrap();
+    let o = run(dir.path(), &["score", "--model", "edited.json", "--data", data.to_str().unwrap(), "--out", "e.csv"]);
+    assert!(!o.status.success());
+    let (_, err) = text(&o);
+    assert!(err.contains("checksum mismatch"), "{err}");
+}
+
+#[test]
 fn reasons_for_explains_only_those_grades_and_reasons_0_none() {
     let dir = sample_dir();
     let d = dir.path();
