@@ -275,7 +275,7 @@ impl TrainConfig {
             return Err(bad("evaluation.cv", e.cv.to_string(), "must be 0 (hold-out) or 2..=100"));
         }
         self.features.check().map_err(|e| named(e.within("features")))?;
-        let budget = self.gbm.time_budget;
+        let budget = self.gbm.fitting.time_budget;
         if !(budget.is_finite() && (1.0..=86400.0).contains(&budget)) {
             return Err(bad(
                 "gbm.time_budget (--time-budget)",

@@ -18,7 +18,9 @@
 //! Format 1.1 added the score reference; 1.2 the optional signature, which the checksum does
 //! not cover (so a 1.1 reader still loads a signed bundle, without verifying it); 1.3 the
 //! digest of the training leads and the training date window ([`digest`]), which
-//! `models compare` needs to evaluate two bundles on leads neither saw.
+//! `models compare` needs to evaluate two bundles on leads neither saw; 1.4 every parameter of
+//! the tree engine in a boosted-tree model's settings (before, twelve of them; the others read
+//! as the engine's defaults, which those bundles were trained with).
 //! Floats are written with serde_json's shortest round-trip form and read back with its
 //! `float_roundtrip` parser, so save → load → predict is bit-identical.
 
@@ -48,8 +50,9 @@ pub const FORMAT_MAJOR: u32 = 1;
 /// Minor version: bumped when fields are added (1: the score reference distribution; 2: each
 /// input column's training distribution, for drift; the base rate each model is judged
 /// against; the leakage guard's verdicts and signal levels; the optional signature; 3: the
-/// training leads' digest and date window).
-pub const FORMAT_MINOR: u32 = 3;
+/// training leads' digest and date window; 4: every engine parameter in a boosted-tree model's
+/// settings, where before twelve were).
+pub const FORMAT_MINOR: u32 = 4;
 
 /// Largest bundle accepted: 64 MiB, refused from the file's size before any parsing. A
 /// 500-tree model beside a logistic one is about 6 MB, so this is ten times the largest

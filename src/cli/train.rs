@@ -218,25 +218,25 @@ impl TrainArgs {
     /// The boosted-tree flags over the config's `[gbm]`.
     fn apply_gbm_flags(&self, g: &mut GbmSettings) -> anyhow::Result<()> {
         if let Some(v) = self.num_trees {
-            g.num_trees = v;
+            g.engine.num_trees = v;
         }
         if let Some(v) = self.learning_rate {
-            g.learning_rate = v;
+            g.engine.learning_rate = v;
         }
         if let Some(v) = self.num_leaves {
-            g.num_leaves = v;
+            g.engine.num_leaves = v;
         }
         if let Some(v) = self.max_depth {
-            g.max_depth = v;
+            g.engine.max_depth = v;
         }
         if let Some(v) = self.min_data_in_leaf {
-            g.min_data_in_leaf = v;
+            g.engine.min_data_in_leaf = v;
         }
         if let Some(v) = self.early_stopping_rounds {
-            g.early_stopping_rounds = v;
+            g.engine.early_stopping_rounds = (v > 0).then_some(v);
         }
         if let Some(v) = self.time_budget {
-            g.time_budget = v;
+            g.fitting.time_budget = v;
         }
         for m in split_list(&self.monotone) {
             let (col, dir) = m
@@ -248,7 +248,7 @@ impl TrainArgs {
                 "0" => 0,
                 other => anyhow::bail!("--monotone \"{m}\": direction \"{other}\" must be +1, -1 or 0"),
             };
-            g.monotone.insert(col.trim().to_string(), dir);
+            g.fitting.monotone.insert(col.trim().to_string(), dir);
         }
         Ok(())
     }

@@ -23,74 +23,10 @@ use leadscore_gbm::{CalibrationReport, Calibrator, ColMatrix, GbmError, GbmModel
 use serde::{Deserialize, Serialize};
 
 pub use super::calibrate::CalibrationCandidate;
+pub use super::gbm_settings::{FittingSettings, GbmSettings};
 pub use super::gbm_cv::TreeChoice;
 use crate::evaluation::split::stratified_holdout;
 use crate::features::FeatureMatrix;
-
-/// Hyper-parameters of the boosted trees as leadscore exposes them (`[gbm]` in the config).
-/// Defaults suit lead histories of thousands to millions of rows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct GbmSettings {
-    /// Maximum number of trees (early stopping usually keeps fewer).
-    pub num_trees: usize,
-    /// Shrinkage per tree.
-    pub learning_rate: f64,
-    /// Maximum leaves per tree (leaf-wise growth).
-    pub num_leaves: usize,
-    /// Maximum depth (-1 = unlimited).
-    pub max_depth: i32,
-    /// Minimum training rows per leaf.
-    pub min_data_in_leaf: usize,
-    /// L2 regularisation on leaf values.
-    pub lambda_l2: f64,
-    /// Share of columns sampled per tree.
-    pub feature_fraction: f64,
-    /// Share of rows sampled (every `bagging_freq` trees).
-    pub bagging_fraction: f64,
-    /// Resample rows every this many trees (0 = no bagging).
-    pub bagging_freq: usize,
-    /// Histogram bins per numeric column.
-    pub max_bins: usize,
-    /// Stop when the inner hold-out's log loss has not improved for this many trees (0 = off).
-    pub early_stopping_rounds: usize,
-    /// Folds of the cross-validation inside the training rows that chooses the number of
-    /// trees and the calibrator before one refit on all of them (0 = one inner hold-out of
-    /// `inner_share`, no refit: the behaviour before).
-    pub inner_folds: usize,
-    /// With `inner_folds = 0`: share of the training rows held out for early stopping and calibration.
-    pub inner_share: f64,
-    /// Seconds the cross-validation and search may take, planned from the data's size before
-    /// fitting (so the bundle does not depend on the machine's load; see `gbm_search`).
-    pub time_budget: f64,
-    /// Most settings the search tries, the configured ones included (1 = no search).
-    pub search_trials: usize,
-    /// Monotone constraints by column name: +1 never lowers the score as the value grows, -1 never raises it.
-    pub monotone: std::collections::BTreeMap<String, i8>,
-}
-
-impl Default for GbmSettings {
-    fn default() -> Self {
-        GbmSettings {
-            num_trees: 500,
-            learning_rate: 0.05,
-            num_leaves: 31,
-            max_depth: -1,
-            min_data_in_leaf: 20,
-            lambda_l2: 0.0,
-            feature_fraction: 1.0,
-            bagging_fraction: 1.0,
-            bagging_freq: 0,
-            max_bins: 255,
-            early_stopping_rounds: 50,
-            inner_folds: 5,
-            inner_share: 0.2,
-            time_budget: 180.0,
-            search_trials: 8,
-            monotone: Default::default(),
-        }
-    }
-}
 
 /// Errors while fitting the boosted trees.
 #[derive(Debug, thiserror::Error)]
@@ -206,20 +142,21 @@ impl GbmSettings {
 
     /// Turns the settings into engine params for input columns `names`.
     pub fn engine_params(&self, names: &[String], categorical: &[usize], seed: u64) -> Result<GbmParams, GbmFitError> {
-        if !(0.05..=0.5).contains(&self.inner_share) {
-            return Err(GbmFitError::InnerShare(self.inner_share));
+        let fit = &self.fitting;
+        if !(0.05..=0.5).contains(&fit.inner_share) {
+            return Err(GbmFitError::InnerShare(fit.inner_share));
         }
-        if self.inner_folds == 1 || self.inner_folds > 20 {
-            return Err(GbmFitError::InnerFolds(self.inner_folds));
+        if fit.inner_folds == 1 || fit.inner_folds > 20 {
+            return Err(GbmFitError::InnerFolds(fit.inner_folds));
         }
-        if !(self.time_budget.is_finite() && (1.0..=86400.0).contains(&self.time_budget)) {
-            return Err(GbmFitError::TimeBudget(self.time_budget));
+        if !(fit.time_budget.is_finite() && (1.0..=86400.0).contains(&fit.time_budget)) {
+            return Err(GbmFitError::TimeBudget(fit.time_budget));
         }
-        if !(1..=64).contains(&self.search_trials) {
-            return Err(GbmFitError::SearchTrials(self.search_trials));
+        if !(1..=64).contains(&fit.search_trials) {
+            return Err(GbmFitError::SearchTrials(fit.search_trials));
         }
         let mut monotone = vec![0i8; names.len()];
-        for (col, &v) in &self.monotone {
+        for (col, &v) in &fit.monotone {
             let j = names
                 .iter()
                 .position(|n| n == col)
@@ -233,21 +170,12 @@ impl GbmSettings {
             monotone[j] = v;
         }
         Ok(GbmParams {
-            num_trees: self.num_trees,
-            learning_rate: self.learning_rate,
-            num_leaves: self.num_leaves,
-            max_depth: self.max_depth,
-            min_data_in_leaf: self.min_data_in_leaf,
-            lambda_l2: self.lambda_l2,
-            feature_fraction: self.feature_fraction,
-            bagging_fraction: self.bagging_fraction,
-            bagging_freq: self.bagging_freq,
-            max_bins: self.max_bins,
-            early_stopping_rounds: (self.early_stopping_rounds > 0).then_some(self.early_stopping_rounds),
+            // 0 rounds is off, as in `[gbm]` (a library user may build the settings by hand).
+            early_stopping_rounds: self.engine.early_stopping_rounds.filter(|&r| r > 0),
             seed,
             categorical: categorical.to_vec(),
-            monotone: if self.monotone.is_empty() { Vec::new() } else { monotone },
-            ..GbmParams::default()
+            monotone: if fit.monotone.is_empty() { Vec::new() } else { monotone },
+            ..self.engine.clone()
         })
     }
 
@@ -263,7 +191,7 @@ impl GbmSettings {
             return self.fit_cv(x, y, categorical, seed, k);
         }
         let params = self.engine_params(&x.names, categorical, seed)?.check(x.n_cols())?;
-        let inner = stratified_holdout(y, self.inner_share, seed ^ 0x6762_6d00);
+        let inner = stratified_holdout(y, self.fitting.inner_share, seed ^ 0x6762_6d00);
         let xt = x.select_rows(&inner.train);
         let xv = x.select_rows(&inner.test);
         let yt: Vec<f64> = inner.train.iter().map(|&i| y[i] as u8 as f64).collect();
@@ -321,7 +249,8 @@ mod tests {
     #[test]
     fn contributions_sum_to_the_trees_log_odds_and_probabilities_are_calibrated_maps() {
         let (x, y) = data();
-        let s = GbmSettings { num_trees: 60, min_data_in_leaf: 10, ..GbmSettings::default() };
+        let mut s = GbmSettings::default();
+        (s.engine.num_trees, s.engine.min_data_in_leaf) = (60, 10);
         let m = s.fit(&x, &y, &[1], 3).unwrap();
         let shap = m.shap(&x).unwrap();
         let raw = m.trees.predict_proba(&ColMatrix::new(&x.data, x.n_rows, 2).unwrap());
@@ -342,7 +271,8 @@ mod tests {
     #[test]
     fn same_seed_same_model() {
         let (x, y) = data();
-        let s = GbmSettings { num_trees: 30, ..GbmSettings::default() };
+        let mut s = GbmSettings::default();
+        s.engine.num_trees = 30;
         assert_eq!(s.fit(&x, &y, &[1], 9).unwrap(), s.fit(&x, &y, &[1], 9).unwrap());
     }
 }

@@ -78,7 +78,7 @@ fn view(x: &FeatureMatrix) -> Result<ColMatrix<'_>, GbmFitError> {
 /// fewer rows than that; `None` below 2 (the caller falls back to one inner hold-out).
 pub fn usable_folds(settings: &GbmSettings, y: &[bool]) -> Option<usize> {
     let pos = y.iter().filter(|&&c| c).count();
-    let k = settings.inner_folds.min(pos).min(y.len() - pos);
+    let k = settings.fitting.inner_folds.min(pos).min(y.len() - pos);
     (k >= 2).then_some(k)
 }
 
@@ -111,8 +111,8 @@ impl GbmSettings {
     fn score_trial(&self, models: Vec<GbmModel>, y01: &[f64], folds: &[Split]) -> Trial {
         let curves: Vec<&[f64]> = models.iter().map(|m| m.valid_log_loss()).collect();
         let mean = mean_curve(&curves);
-        let chosen = match (self.early_stopping_rounds, mean.is_empty()) {
-            (0, _) => self.num_trees,
+        let chosen = match (self.engine.early_stopping_rounds.filter(|&r| r > 0), mean.is_empty()) {
+            (None, _) => self.engine.num_trees,
             (_, true) => 1,
             _ => first_min(&mean) + 1,
         };
@@ -169,10 +169,10 @@ impl GbmSettings {
             let rest = models.split_off(k);
             let t = s.score_trial(std::mem::replace(&mut models, rest), &y01, &folds);
             tried.push(SearchTrial {
-                num_leaves: s.num_leaves,
-                min_data_in_leaf: s.min_data_in_leaf,
-                lambda_l2: s.lambda_l2,
-                feature_fraction: s.feature_fraction,
+                num_leaves: s.engine.num_leaves,
+                min_data_in_leaf: s.engine.min_data_in_leaf,
+                lambda_l2: s.engine.lambda_l2,
+                feature_fraction: s.engine.feature_fraction,
                 trees: t.chosen,
                 cv_log_loss: t.cv_log_loss,
             });
@@ -214,7 +214,7 @@ impl GbmSettings {
             refit_rows: y.len(),
             trials: tried,
             chosen_trial: winner,
-            time_budget: self.time_budget,
+            time_budget: self.fitting.time_budget,
         };
         let importance = trees.feature_importance_gain();
         Ok(GbmScorerModel {
@@ -231,6 +231,7 @@ impl GbmSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::gbm::FittingSettings;
 
     #[test]
     fn the_number_of_trees_is_the_minimum_of_the_mean_curve_over_common_rounds() {
@@ -254,6 +255,6 @@ mod tests {
         assert_eq!(usable_folds(&s, &y(40, 100)), Some(5));
         assert_eq!(usable_folds(&s, &y(3, 100)), Some(3));
         assert_eq!(usable_folds(&s, &y(1, 100)), None);
-        assert_eq!(usable_folds(&GbmSettings { inner_folds: 0, ..s }, &y(40, 100)), None);
+        assert_eq!(usable_folds(&GbmSettings { fitting: FittingSettings { inner_folds: 0, ..s.fitting }, ..s }, &y(40, 100)), None);
     }
 }

@@ -67,12 +67,12 @@ pub struct Plan {
 
 /// The plan for `rows` × `cols` under `settings` (module docs); `max_folds` >= 2.
 pub fn plan(settings: &GbmSettings, rows: usize, cols: usize, max_folds: usize) -> Plan {
-    let one_fit = rows as f64 * cols.max(1) as f64 * settings.num_trees.max(1) as f64;
+    let one_fit = rows as f64 * cols.max(1) as f64 * settings.engine.num_trees.max(1) as f64;
     // A k-fold trial grows k fits on (k-1)/k of the rows: k-1 full fits of work; the refit one more.
-    let units = settings.time_budget * CELLS_PER_SECOND / one_fit.max(1.0);
+    let units = settings.fitting.time_budget * CELLS_PER_SECOND / one_fit.max(1.0);
     let folds = (units.floor() as usize).clamp(2, max_folds.max(2));
     let trials =
-        (((units - 1.0) / (folds - 1) as f64).floor().max(1.0) as usize).clamp(1, settings.search_trials.max(1));
+        (((units - 1.0) / (folds - 1) as f64).floor().max(1.0) as usize).clamp(1, settings.fitting.search_trials.max(1));
     Plan { folds, trials }
 }
 
@@ -80,23 +80,19 @@ pub fn plan(settings: &GbmSettings, rows: usize, cols: usize, max_folds: usize) 
 pub fn trials(base: &GbmSettings, n: usize, seed: u64) -> Vec<GbmSettings> {
     let d = GbmSettings::default();
     let pick = |fixed: bool, at: usize, grid: &[usize]| if fixed { vec![at] } else { grid.to_vec() };
-    let leaves = pick(base.num_leaves != d.num_leaves, base.num_leaves, &[7, 15, 31, 63]);
-    let per_leaf = pick(base.min_data_in_leaf != d.min_data_in_leaf, base.min_data_in_leaf, &[10, 20, 50, 100]);
-    let l2: Vec<f64> = if base.lambda_l2 != d.lambda_l2 { vec![base.lambda_l2] } else { vec![0.0, 1.0, 10.0] };
+    let leaves = pick(base.engine.num_leaves != d.engine.num_leaves, base.engine.num_leaves, &[7, 15, 31, 63]);
+    let per_leaf = pick(base.engine.min_data_in_leaf != d.engine.min_data_in_leaf, base.engine.min_data_in_leaf, &[10, 20, 50, 100]);
+    let l2: Vec<f64> = if base.engine.lambda_l2 != d.engine.lambda_l2 { vec![base.engine.lambda_l2] } else { vec![0.0, 1.0, 10.0] };
     let ff: Vec<f64> =
-        if base.feature_fraction != d.feature_fraction { vec![base.feature_fraction] } else { vec![0.6, 0.8, 1.0] };
+        if base.engine.feature_fraction != d.engine.feature_fraction { vec![base.engine.feature_fraction] } else { vec![0.6, 0.8, 1.0] };
     let mut grid = Vec::new();
     for &a in &leaves {
         for &b in &per_leaf {
             for &c in &l2 {
                 for &f in &ff {
-                    let s = GbmSettings {
-                        num_leaves: a,
-                        min_data_in_leaf: b,
-                        lambda_l2: c,
-                        feature_fraction: f,
-                        ..base.clone()
-                    };
+                    let mut s = base.clone();
+                    (s.engine.num_leaves, s.engine.min_data_in_leaf) = (a, b);
+                    (s.engine.lambda_l2, s.engine.feature_fraction) = (c, f);
                     if !same_knobs(&s, base) {
                         grid.push(s);
                     }
@@ -109,10 +105,10 @@ pub fn trials(base: &GbmSettings, n: usize, seed: u64) -> Vec<GbmSettings> {
 }
 
 fn same_knobs(a: &GbmSettings, b: &GbmSettings) -> bool {
-    a.num_leaves == b.num_leaves
-        && a.min_data_in_leaf == b.min_data_in_leaf
-        && a.lambda_l2 == b.lambda_l2
-        && a.feature_fraction == b.feature_fraction
+    a.engine.num_leaves == b.engine.num_leaves
+        && a.engine.min_data_in_leaf == b.engine.min_data_in_leaf
+        && a.engine.lambda_l2 == b.engine.lambda_l2
+        && a.engine.feature_fraction == b.engine.feature_fraction
 }
 
 #[cfg(test)]
@@ -131,7 +127,8 @@ mod tests {
         // 100k × 30: 14.4 fits: 5 folds (4 fits each), then (14.4 - 1) / 4 = 3 trials.
         assert_eq!(plan(&s, 100_000, 30, 5), Plan { folds: 5, trials: 3 });
         // A tiny budget still cross-validates with 2 folds and the configured settings.
-        let tiny = GbmSettings { time_budget: 1.0, ..s.clone() };
+        let mut tiny = s.clone();
+        tiny.fitting.time_budget = 1.0;
         assert_eq!(plan(&tiny, 7392, 25, 5), Plan { folds: 2, trials: 1 });
     }
 
@@ -150,8 +147,9 @@ mod tests {
                 assert!(!same_knobs(&t[i], &t[j]), "{i} and {j}");
             }
         }
-        let set = GbmSettings { num_leaves: 12, ..GbmSettings::default() };
-        assert!(trials(&set, 8, 42).iter().all(|s| s.num_leaves == 12));
+        let mut set = GbmSettings::default();
+        set.engine.num_leaves = 12;
+        assert!(trials(&set, 8, 42).iter().all(|s| s.engine.num_leaves == 12));
         assert_eq!(trials(&base, 1, 42), vec![base]);
     }
 }

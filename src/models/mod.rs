@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod gbm;
 mod gbm_cv;
 mod gbm_search;
+mod gbm_settings;
 pub mod logistic;
 
 use leadscore_gbm::GbmError;

@@ -196,7 +196,7 @@ pub fn gbm_choices(m: &crate::models::gbm::GbmScorerModel) -> String {
             fmt(c.isotonic_brier)
         );
     };
-    let how = if m.settings.early_stopping_rounds > 0 {
+    let how = if m.settings.engine.early_stopping_rounds.is_some_and(|r| r > 0) {
         format!(
             "chosen by {}-fold cross-validated early stopping on the training rows (mean validation log loss {:.4}; the folds' own bests {})",
             t.folds,

@@ -287,10 +287,10 @@ pub fn flat_model_warning(model: &FittedModel, probs: &[f64], on: &str, cfg: &Tr
     let advice = match model {
         FittedModel::Gbm(m) if m.trees.num_trees() == 0 => format!(
             "it kept 0 trees: no split met --min-data-in-leaf {} (or the gain threshold); lower --min-data-in-leaf or raise --num-trees",
-            cfg.gbm.min_data_in_leaf
+            cfg.gbm.engine.min_data_in_leaf
         ),
         FittedModel::Gbm(_) => {
-            format!("lower --min-data-in-leaf (now {}) or --l2 of the trees, or add columns that carry signal", cfg.gbm.min_data_in_leaf)
+            format!("lower --min-data-in-leaf (now {}) or --l2 of the trees, or add columns that carry signal", cfg.gbm.engine.min_data_in_leaf)
         }
         FittedModel::Logistic(_) => {
             let l2 = cfg.logistic.l2;

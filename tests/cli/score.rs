@@ -141,7 +141,7 @@ fn damaged_or_foreign_bundles_are_refused_with_a_clear_message() {
         ("tampered.json", text_b.replacen("\"rows_in_file\": 800", "\"rows_in_file\": 801", 1), "checksum mismatch"),
         (
             "future.json",
-            text_b.replacen("\"format_version\": \"1.3\"", "\"format_version\": \"2.0\"", 1),
+            text_b.replacen("\"format_version\": \"1.4\"", "\"format_version\": \"2.0\"", 1),
             "bundle format version 2.0 cannot be read",
         ),
         ("other.json", "{\"format\": \"something-else\"}".into(), "format is \"something-else\""),

@@ -130,3 +130,32 @@ fn one_inner_hold_out_is_still_available() {
     assert!(b["models"][0]["model"].get("tree_choice").is_none());
     assert!(out.contains("inner hold-out Brier"), "{out}");
 }
+
+#[test]
+fn every_engine_parameter_is_settable_in_gbm_and_recorded_in_the_bundle() {
+    // The settings embed the engine's parameters, so one it has and `[gbm]` did not list
+    // before reaches the trees and the bundle; a typo or a per-fit key is refused by name.
+    let dir = sample_dir();
+    let d = dir.path();
+    let config = "[gbm]\ninner_folds = 0\nnum_trees = 20\nmin_gain_to_split = 1e9\n";
+    fs::write(d.join("c.toml"), config).unwrap();
+    let (o, out) = train_gbm(d, "b.json", &["--config", "c.toml", "--allow-weak"]);
+    assert!(o.status.success(), "{out}");
+    let b: serde_json::Value = serde_json::from_str(&fs::read_to_string(d.join("b.json")).unwrap()).unwrap();
+    let settings = &b["models"][0]["model"]["settings"];
+    assert_eq!(settings["min_gain_to_split"], 1e9, "{settings}");
+    assert_eq!(settings["cat_smooth"], 10.0, "{settings}");
+    assert_eq!(settings["num_trees"], 20, "{settings}");
+    // No split gains 1e9: every tree is a single leaf, so no column was ever used.
+    assert!(out.contains("it kept 0 trees") && out.contains("0 trees kept"), "{out}");
+    for (toml, want) in [
+        ("[gbm]\nnum_tress = 3\n", "unknown key gbm.num_tress; the keys are:"),
+        ("[gbm]\nseed = 3\n", "gbm.seed cannot be set"),
+    ] {
+        fs::write(d.join("bad.toml"), toml).unwrap();
+        let (o, out) = train_gbm(d, "x.json", &["--config", "bad.toml"]);
+        assert_eq!(o.status.code(), Some(2), "{out}");
+        assert!(out.contains("bad.toml") && out.contains(want), "{out}");
+        assert!(!d.join("x.json").exists());
+    }
+}
