@@ -20,6 +20,7 @@ use crate::bundle::Bundle;
 use crate::data::typing::{LeadFrame, TypingError};
 pub use crate::evaluation::compare::ScoreKind;
 pub use crate::explain::Contribution;
+use crate::features::unseen_levels::UnseenLevels;
 use crate::features::{Encoded, FittedPipeline};
 use crate::models::FittedModel;
 use crate::rules::{Breakdown, RulesScorer};
@@ -49,7 +50,7 @@ pub struct Scored {
     /// Per lead, per-column contributions (empty when not requested).
     pub contributions: Vec<Vec<Contribution>>,
     /// Per input column, values never seen in training that were mapped to "other".
-    pub unseen: Vec<(String, usize)>,
+    pub unseen: Vec<(String, UnseenLevels)>,
     /// A composite scorer's parts: each model's own probabilities (a bundle with several
     /// models), in the bundle's order. Empty for a single model or rules.
     pub components: Vec<(String, Vec<f64>)>,
@@ -162,9 +163,10 @@ pub fn points_per_log_odds(model: &FittedModel, base: f64, total: f64) -> f64 {
     }
 }
 
-/// Per input column of `pipeline`, how many values of the batch were never seen in training.
-fn unseen(pipeline: &FittedPipeline, enc: &Encoded) -> Vec<(String, usize)> {
-    pipeline.columns.iter().zip(&enc.unseen).filter(|(_, &n)| n > 0).map(|(c, &n)| (c.name.clone(), n)).collect()
+/// Per input column of `pipeline`, the batch's values never seen in training.
+fn unseen(pipeline: &FittedPipeline, enc: &Encoded) -> Vec<(String, UnseenLevels)> {
+    let columns = pipeline.columns.iter().zip(&enc.unseen);
+    columns.filter(|(_, u)| u.count > 0).map(|(c, u)| (c.name.clone(), u.clone())).collect()
 }
 
 /// Every model of a bundle: each batch is encoded once (the models share the pipeline), the

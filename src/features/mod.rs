@@ -14,6 +14,7 @@ pub mod personal;
 pub mod pipeline;
 pub mod profile;
 pub mod schema;
+pub mod unseen_levels;
 
 pub use pipeline::{Encoded, FittedPipeline};
 

@@ -25,6 +25,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::schema::InputColumn;
+use super::unseen_levels::UnseenLevels;
 use super::FeatureMatrix;
 use crate::data::typing::{parse_bool, parse_date, parse_number, ColumnKind, LeadFrame, MissingTokens, TypingError};
 
@@ -135,12 +136,12 @@ pub struct Encoded {
     /// Raw-valued matrix, one column per input column (tree models).
     pub tree: FeatureMatrix,
     /// Per input column: values never seen in training (mapped to "other", like rare ones).
-    pub unseen: Vec<usize>,
+    pub unseen: Vec<UnseenLevels>,
 }
 
 /// Unstandardised design values (column-major), the number of rows, the tree values
-/// (column-major) and the unseen-category count per input column.
-type RawDesign = (Vec<f64>, usize, Vec<f64>, Vec<usize>);
+/// (column-major) and the unseen values per input column.
+type RawDesign = (Vec<f64>, usize, Vec<f64>, Vec<UnseenLevels>);
 
 /// Parsed values of one column: a number per row, NaN for missing; categorical text kept.
 pub(super) enum Parsed<'a> {
@@ -381,13 +382,13 @@ impl FittedPipeline {
         }
     }
 
-    /// Tree-matrix values (NaN = missing, categorical codes) and unseen-category counts.
-    fn tree_values(&self, frame: &LeadFrame, rows: &[usize]) -> Result<(Vec<f64>, Vec<usize>), TypingError> {
+    /// Tree-matrix values (NaN = missing, categorical codes) and unseen values.
+    fn tree_values(&self, frame: &LeadFrame, rows: &[usize]) -> Result<(Vec<f64>, Vec<UnseenLevels>), TypingError> {
         let n = rows.len();
         let mut data = Vec::with_capacity(n * self.columns.len());
         let mut unseen = Vec::with_capacity(self.columns.len());
         for c in &self.columns {
-            let mut count = 0;
+            let mut count = UnseenLevels::default();
             match (
                 parse_column(frame, &c.name, c.kind, rows, &self.missing, self.reference_date, Reading::Apply)?,
                 &c.encoding,
@@ -402,7 +403,7 @@ impl FittedPipeline {
                                 Some(&i) => i as f64,
                                 None => {
                                     if rare.binary_search_by(|r| r.as_str().cmp(l)).is_err() {
-                                        count += 1;
+                                        count.add(l);
                                     }
                                     levels.len() as f64
                                 }
@@ -551,7 +552,7 @@ mod tests {
         let f = LeadFrame { df: &new, path: Path::new("n.csv"), first_row: 1 };
         let e = p.transform(&f, None).unwrap();
         // "tv" was never seen: counted; "ads" was seen but rare: other, not counted.
-        assert_eq!(e.unseen, vec![0, 1, 0]);
+        assert_eq!(e.unseen.iter().map(|u| u.count).collect::<Vec<_>>(), vec![0, 1, 0]);
         assert_eq!(e.tree.column(1), &[1.0, 1.0]);
     }
 

@@ -77,9 +77,20 @@ impl ScoreSummary {
         if !self.unseen_categories.is_empty() {
             s.push_str(&format!(
                 "values never seen in training, scored as \"other\": {}\n",
-                self.unseen_categories.iter().map(|(c, n)| format!("{c}: {n}")).collect::<Vec<_>>().join(", ")
+                self.unseen_categories.iter().map(|(c, n)| self.unseen_column(c, *n)).collect::<Vec<_>>().join("; ")
             ));
         }
         s
+    }
+
+    /// `country: 5 ("Atlantis" 3, "Narnia" 2)`: leads, then the most frequent values.
+    fn unseen_column(&self, column: &str, leads: usize) -> String {
+        const SHOWN: usize = 3;
+        let Some(levels) = self.unseen_values.get(column) else { return format!("{column}: {leads}") };
+        let mut values: Vec<String> = levels.top(SHOWN).iter().map(|(v, n)| format!("{v:?} {n}")).collect();
+        if levels.values.len() > SHOWN || levels.uncounted > 0 {
+            values.push("...".to_string());
+        }
+        format!("{column}: {leads} ({})", values.join(", "))
     }
 }

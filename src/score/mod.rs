@@ -491,8 +491,9 @@ fn model_scores(
     let explain_all = plan.reasons > 0 && plan.reasons_for.is_empty();
     let mut scored = clock.time(if explain_all { "explain" } else { "score" }, || scorer.score(frame, explain_all))?;
     let all_contributions = std::mem::take(&mut scored.contributions);
-    for (col, count) in &scored.unseen {
-        *summary.unseen_categories.entry(col.clone()).or_default() += count;
+    for (col, levels) in &scored.unseen {
+        *summary.unseen_categories.entry(col.clone()).or_default() += levels.count;
+        summary.unseen_values.entry(col.clone()).or_default().merge(levels);
     }
     let probabilities = scored
         .scores

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{shadow, short_id, ScorePlan, ScoredBatch, Sink};
 use crate::bundle::{Bundle, Grade};
 use crate::evaluation::Signal;
+use crate::features::unseen_levels::UnseenLevels;
 use crate::rules::RulesPlan;
 
 /// What a run did, printed as text or JSON.
@@ -29,8 +30,11 @@ pub struct ScoreSummary {
     pub grades: BTreeMap<String, usize>,
     /// Mean probability.
     pub mean_probability: f64,
-    /// Per column, values never seen in training (scored as "other").
+    /// Per column, leads with a value never seen in training (scored as "other").
     pub unseen_categories: BTreeMap<String, usize>,
+    /// Per column, those values, most frequent first, with their leads.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unseen_values: BTreeMap<String, UnseenLevels>,
     /// What the rules did, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<RulesSummary>,
@@ -131,6 +135,7 @@ pub(super) fn new_summary(
         },
         mean_probability: 0.0,
         unseen_categories: BTreeMap::new(),
+        unseen_values: BTreeMap::new(),
         rules: rules.map(|r| RulesSummary {
             file: r.rules.path.display().to_string(),
             as_of: plan.rules.as_ref().map(|x| x.as_of.to_string()).unwrap_or_default(),

@@ -98,15 +98,25 @@ fn json_summary_counts_unseen_categories_and_grades() {
     let dir = sample_dir();
     train_sample(dir.path());
     let open = dir.path().join("data/open_leads.csv");
-    write_with_cells(&open, &dir.path().join("new.csv"), "country", |i| i <= 5, "Atlantis");
-    let o = run(dir.path(), &["score", "--model", "models/m.json", "--data", "new.csv", "--out", "s.csv", "--json"]);
+    write_with_cells(&open, &dir.path().join("one.csv"), "country", |i| i <= 3, "Atlantis");
+    write_with_cells(&dir.path().join("one.csv"), &dir.path().join("new.csv"), "country", |i| i == 4 || i == 150, "Narnia");
+    // Batches of 2 rows: the values are counted per batch and added up.
+    let args = ["score", "--model", "models/m.json", "--data", "new.csv", "--out", "s.csv", "--batch-rows", "2"];
+    let o = run(dir.path(), &[&args[..], &["--json"]].concat());
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["leads"], 200);
     assert_eq!(v["unseen_categories"]["country"], 5);
+    let values = serde_json::json!({"leads": 5, "distinct": 2, "values": [
+        {"value": "Atlantis", "leads": 3}, {"value": "Narnia", "leads": 2}]});
+    assert_eq!(v["unseen_values"]["country"], values);
     let total: u64 = v["grades"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum();
     assert_eq!(total, 200);
+    let o = run(dir.path(), &args);
+    let (out, err) = text(&o);
+    let said = format!("{out}{err}");
+    assert!(said.contains(r#"scored as "other": country: 5 ("Atlantis" 3, "Narnia" 2)"#), "{said}");
 }
 
 #[test]
