@@ -16,6 +16,8 @@
 //!
 //! [features]
 //! min_category_count = 10
+//! [features.groups]            # columns offered as one reason
+//! engagement = ["TotalVisits", "Total Time Spent on Website"]
 //!
 //! [logistic]
 //! l2 = 1.0

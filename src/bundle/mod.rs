@@ -20,7 +20,8 @@
 //! digest of the training leads and the training date window ([`digest`]), which
 //! `models compare` needs to evaluate two bundles on leads neither saw; 1.4 every parameter of
 //! the tree engine in a boosted-tree model's settings (before, twelve of them; the others read
-//! as the engine's defaults, which those bundles were trained with).
+//! as the engine's defaults, which those bundles were trained with) and the reason groups
+//! (`[features.groups]`).
 //! Floats are written with serde_json's shortest round-trip form and read back with its
 //! `float_roundtrip` parser, so save → load → predict is bit-identical.
 
@@ -51,7 +52,7 @@ pub const FORMAT_MAJOR: u32 = 1;
 /// input column's training distribution, for drift; the base rate each model is judged
 /// against; the leakage guard's verdicts and signal levels; the optional signature; 3: the
 /// training leads' digest and date window; 4: every engine parameter in a boosted-tree model's
-/// settings, where before twelve were).
+/// settings, where before twelve were, and the pipeline's reason groups).
 pub const FORMAT_MINOR: u32 = 4;
 
 /// Largest bundle accepted: 64 MiB, refused from the file's size before any parsing. A

@@ -158,6 +158,7 @@ mod tests {
                 DesignColumn { source: 1, role: DesignRole::Level(1), mean: 0.5, std: 0.5 },
                 DesignColumn { source: 1, role: DesignRole::Other, mean: 0.1, std: 0.3 },
             ],
+            groups: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@
 //! - `tree`: for boosted trees — one column per input column, raw values with NaN for
 //!   missing, categoricals as integer codes (`levels.len()` = "other").
 
+pub mod groups;
 pub mod personal;
 pub mod pipeline;
 pub mod profile;
@@ -59,11 +60,14 @@ pub struct FeatureParams {
     pub min_category_count: usize,
     /// At most this many levels per categorical column (the most frequent), >= 1.
     pub max_categories: usize,
+    /// `[features.groups]`: columns offered as one reason, by group name ([`groups`]).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub groups: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Default for FeatureParams {
     fn default() -> Self {
-        FeatureParams { min_category_count: 10, max_categories: 50 }
+        FeatureParams { min_category_count: 10, max_categories: 50, groups: Default::default() }
     }
 }
 

@@ -25,6 +25,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::schema::InputColumn;
+use super::groups::ReasonGroup;
 use super::unseen_levels::UnseenLevels;
 use super::FeatureMatrix;
 use crate::data::typing::{parse_bool, parse_date, parse_number, ColumnKind, LeadFrame, MissingTokens, TypingError};
@@ -126,6 +127,9 @@ pub struct FittedPipeline {
     pub columns: Vec<FittedColumn>,
     /// Design-matrix columns (for linear models).
     pub design: Vec<DesignColumn>,
+    /// Columns offered as one reason (`[features.groups]`; absent before format 1.4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ReasonGroup>,
 }
 
 /// A batch turned into model inputs.
@@ -332,7 +336,7 @@ impl FittedPipeline {
             columns.push(FittedColumn { name: c.name.clone(), kind: c.kind, encoding, missing_share, profile });
         }
         let mut pipeline =
-            FittedPipeline { missing: missing.clone(), reference_date: reference, columns, design: Vec::new() };
+            FittedPipeline { missing: missing.clone(), reference_date: reference, columns, design: Vec::new(), groups: Vec::new() };
         pipeline.design = pipeline.design_layout();
         // Standardise with training statistics.
         let raw = pipeline.raw_design(frame, rows)?;

@@ -59,6 +59,7 @@ use crate::data::join::{specs_for, JoinSpec, Joiner};
 use crate::data::load::{BatchReader, ReadOptions};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::explain::{top_reasons, Contribution};
+use crate::features::groups;
 use crate::rules::RulesPlan;
 use crate::scorer::{BundleScorer, Probability, ScoreError, Scorer};
 
@@ -572,6 +573,7 @@ fn explain(
             }
             !drop
         });
+        let c = groups::merge(&bundle.pipeline.groups, c);
         out[i] = top_reasons(&c, plan.reasons, MIN_REASON_EFFECT).into_iter().cloned().collect();
     }
     Ok(out)

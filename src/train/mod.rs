@@ -88,6 +88,9 @@ pub enum TrainError {
     /// Config problem.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// `[features.groups]` does not fit the model's inputs.
+    #[error(transparent)]
+    Groups(#[from] crate::features::groups::GroupError),
     /// The file could not be read.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -223,7 +226,9 @@ fn fit_models(
     let cfg = &plan.config;
     let settings = pipeline_settings(plan);
     let frame = h.frame(&plan.data);
-    let pipeline = FittedPipeline::fit(&frame, rows, &h.inputs, &h.missing, &settings)?;
+    let mut pipeline = FittedPipeline::fit(&frame, rows, &h.inputs, &h.missing, &settings)?;
+    let inputs: Vec<String> = pipeline.columns.iter().map(|c| c.name.clone()).collect();
+    pipeline.groups = crate::features::groups::resolve(&cfg.features.groups, &inputs)?;
     let enc = pipeline.transform(&frame, Some(rows))?;
     let mut models = Vec::new();
     for &kind in plan.models.kinds() {

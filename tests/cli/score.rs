@@ -853,3 +853,62 @@ fn value_column_gives_expected_value_and_pipeline_totals_by_grade_and_stage() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("deals.csv: value column \"amount\" not found"), "{:?}", text(&o));
 }
+
+#[test]
+fn grouped_columns_are_one_reason_with_their_summed_points() {
+    // `[features.groups]` merges the reasons of the columns it names; the model and its
+    // probabilities are the same as without it, and the group's points are its members' sum.
+    let dir = sample_dir();
+    let d = dir.path();
+    fs::write(d.join("g.toml"), "[features.groups]\nengagement = [\"visits\", \"time_on_site_min\"]\n").unwrap();
+    let train = |out: &str, extra: &[&str]| {
+        let base = ["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id"];
+        let o = run(d, &[&base[..], &["--model", "logistic", "--out", out], extra].concat());
+        assert!(o.status.success(), "{:?}", text(&o));
+    };
+    train("plain.json", &[]);
+    train("grouped.json", &["--config", "g.toml"]);
+    let score = |model: &str, out: &str| {
+        let args = ["score", "--model", model, "--data", "data/open_leads.csv", "--out", out, "--reasons", "30"];
+        let o = run(d, &args);
+        assert!(o.status.success(), "{:?}", text(&o));
+        read_csv(&d.join(out))
+    };
+    let (head, plain) = score("plain.json", "p.csv");
+    let (_, grouped) = score("grouped.json", "g.csv");
+    let (p, r) = (head.iter().position(|h| h == "probability").unwrap(), head.iter().position(|h| h == "reasons").unwrap());
+    // "col = value (+1.2 pp)" -> (col, value, pp)
+    let parse = |cell: &str| -> Vec<(String, String, f64)> {
+        cell.split("; ")
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let (col, rest) = s.split_once(" = ").unwrap();
+                let (value, pp) = rest.rsplit_once(" (").unwrap();
+                (col.to_string(), value.to_string(), pp.trim_end_matches(" pp)").parse::<f64>().unwrap())
+            })
+            .collect()
+    };
+    let mut compared = 0;
+    for (a, b) in plain.iter().zip(&grouped) {
+        assert_eq!(a[p], b[p], "the grouping changed a probability");
+        let (ra, rb) = (parse(&a[r]), parse(&b[r]));
+        assert!(rb.iter().all(|(c, _, _)| c != "visits" && c != "time_on_site_min"), "{rb:?}");
+        let member = |c: &str| ra.iter().find(|x| x.0 == c).cloned();
+        let group = rb.iter().find(|x| x.0 == "engagement");
+        if let (Some(v), Some(t), Some(g)) = (member("visits"), member("time_on_site_min"), group) {
+            assert_eq!(g.1, format!("visits {}, time_on_site_min {}", v.1, t.1));
+            // Each printed to 0.1 pp: the sum of two roundings is within 0.1 of the rounded sum.
+            assert!((g.2 - (v.2 + t.2)).abs() <= 0.1 + 1e-9, "{g:?} vs {v:?} + {t:?}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "only {compared} leads had both members as reasons");
+    // A group member that is not a model input is refused at training, by name.
+    fs::write(d.join("bad.toml"), "[features.groups]\nengagement = [\"visits\", \"vists\"]\n").unwrap();
+    let base = ["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id", "--out", "x.json"];
+    let o = run(d, &[&base[..], &["--model", "logistic", "--config", "bad.toml"]].concat());
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("features.groups.engagement: \"vists\" is not a model input"), "{err}");
+    assert!(!d.join("x.json").exists());
+}
