@@ -6,6 +6,10 @@
 //! `persona`, `rule_grade` and `stage` are used when present.
 //! With a value column, each contact's value is read from it (`score --value-column` passes
 //! it through), and its expected value is computed from the file's probability.
+//!
+//! The same reading serves a ledger run ([`contacts_of`] of
+//! `leadscore::sinks::replay::scored_frame`): the run's recorded columns, shown as its scored
+//! file showed them, give the same contacts as that night's file.
 
 use std::path::{Path, PathBuf};
 
@@ -82,7 +86,16 @@ fn column<'a>(df: &'a DataFrame, path: &Path, name: &str, hint: &str) -> Result<
 
 /// Reads a scored file's contacts with their accounts (`None` for a blank account).
 pub fn read_scored(path: &Path, cols: &ScoredColumns) -> Result<Vec<(Option<String>, Contact)>, RollupError> {
-    let df = read_table(path)?;
+    contacts_of(&read_table(path)?, path, cols)
+}
+
+/// The contacts of a scored file's table, every column as text (a file read by
+/// [`read_scored`], or a ledger run as its scored file showed it); `path` names it in errors.
+pub fn contacts_of(
+    df: &DataFrame,
+    path: &Path,
+    cols: &ScoredColumns,
+) -> Result<Vec<(Option<String>, Contact)>, RollupError> {
     let scored =
         "this is not a scored file of `leadscore score --model` (or one from an older version): score the leads again";
     column(&df, path, "scored_at", scored)?;

@@ -545,7 +545,7 @@ fn a_version_1_ledger_is_read_as_it_is_and_migrated_when_written() {
     ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n.csv", &[]));
     let c = rusqlite::Connection::open(&path).unwrap();
     let v: String = c.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).unwrap();
-    assert_eq!(v, "2");
+    assert_eq!(v, "3");
     let n: i64 = c.query_row("SELECT count(*) FROM runs WHERE shadow_of IS NULL", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 2);
 }
