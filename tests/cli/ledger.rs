@@ -11,7 +11,7 @@ use crate::common::{read_csv, run, sample_dir, text, train_sample, without_score
 
 /// The ledgers a test runs against: an SQLite file in `dir`, and a fresh PostgreSQL database
 /// when a server is configured.
-fn ledgers(dir: &Path, test: &str) -> Vec<String> {
+pub(crate) fn ledgers(dir: &Path, test: &str) -> Vec<String> {
     let mut v = vec![dir.join("ledger.db").display().to_string()];
     match std::env::var("LEADSCORE_TEST_POSTGRES_URL") {
         Ok(url) if !url.trim().is_empty() => v.push(fresh_database(url.trim(), test)),
