@@ -98,10 +98,10 @@ pub fn contacts_of(
 ) -> Result<Vec<(Option<String>, Contact)>, RollupError> {
     let scored =
         "this is not a scored file of `leadscore score --model` (or one from an older version): score the leads again";
-    column(&df, path, "scored_at", scored)?;
-    let p = column(&df, path, "probability", scored)?;
+    column(df, path, "scored_at", scored)?;
+    let p = column(df, path, "probability", scored)?;
     let by = column(
-        &df,
+        df,
         path,
         &cols.by,
         &format!(
@@ -110,24 +110,24 @@ pub fn contacts_of(
         ),
     )?;
     let id_name = cols.id.clone().unwrap_or_else(|| df.columns()[0].name().to_string());
-    let id = column(&df, path, &id_name, "pass --id with the scored file's id column")?;
+    let id = column(df, path, &id_name, "pass --id with the scored file's id column")?;
     let value = match &cols.value {
-        Some(v) => Some(column(&df, path, v, "score with --value-column so the scored file carries the value, or pass --value-column with one of these columns")?),
+        Some(v) => Some(column(df, path, v, "score with --value-column so the scored file carries the value, or pass --value-column with one of these columns")?),
         None => None,
     };
     let currency = match &cols.currency {
-        Some(c) => Some(column(&df, path, c, "pass --currency-column with one of these columns")?),
+        Some(c) => Some(column(df, path, c, "pass --currency-column with one of these columns")?),
         None => None,
     };
-    let reasons = column(&df, path, "reasons", "").ok();
-    let engagement = column(&df, path, "engagement_score", "").ok();
-    let persona = column(&df, path, "persona", "").ok();
-    let rule_grade = column(&df, path, "rule_grade", "").ok();
-    let stage = column(&df, path, "stage", "").ok();
+    let reasons = column(df, path, "reasons", "").ok();
+    let engagement = column(df, path, "engagement_score", "").ok();
+    let persona = column(df, path, "persona", "").ok();
+    let rule_grade = column(df, path, "rule_grade", "").ok();
+    let stage = column(df, path, "stage", "").ok();
     let text_at = |t: Option<&StringChunked>, i: usize| {
         t.and_then(|t| t.get(i)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
     };
-    let frame = LeadFrame { df: &df, path, first_row: 1 };
+    let frame = LeadFrame { df, path, first_row: 1 };
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let row = i + 1;

@@ -116,9 +116,12 @@ fn buying_group(args: &RollupArgs) -> anyhow::Result<Option<BuyingGroup>> {
     Ok(Some(BuyingGroup { personas: group, fit_grades: fits, stages: stage }))
 }
 
+/// Contacts with their accounts.
+type Accounts = Vec<(Option<String>, Contact)>;
+
 /// The contacts of the ledger's run, and the name the roll-up shows as its source
 /// (`ledger L run N`).
-fn ledger_contacts(ledger: &str, args: &RollupArgs) -> anyhow::Result<(Vec<(Option<String>, Contact)>, String)> {
+fn ledger_contacts(ledger: &str, args: &RollupArgs) -> anyhow::Result<(Accounts, String)> {
     let loc = Location::parse(ledger);
     let mut backend = open(&loc, Mode::Read)?;
     let runs = backend.runs()?;
