@@ -6,7 +6,7 @@
 //! runs, `change` = `score_now - score_before`; the same for the rules' points (the ledger's
 //! `rule_score`, its engagement-driven score) when recorded. A lead needs a score in both
 //! windows to have a change (others are counted as new or gone). Per account (with a lead →
-//! account map): per run, the account's P(at least one converts) over its leads scored in
+//! account map: one for every run, or each run's own, as the ledger recorded it): per run, the account's P(at least one converts) over its leads scored in
 //! that run, then the same two means. *Heating up*: change at or above `min_change`, largest
 //! first; *cooling down*: at or below `-min_change`, largest fall first.
 
@@ -22,6 +22,9 @@ pub struct RunScores {
     pub as_of: NaiveDate,
     /// Lead id → (probability, rule score).
     pub leads: Vec<(String, Option<f64>, Option<f64>)>,
+    /// Lead id → account in this run (the account column the ledger recorded; empty when
+    /// not recorded or when one map serves every run).
+    pub accounts: HashMap<String, String>,
 }
 
 /// One lead's or account's momentum.
@@ -109,7 +112,9 @@ fn finish(sums: BTreeMap<String, Sums>) -> (Vec<Momentum>, usize, usize) {
     (out, new, gone)
 }
 
-/// Momentum at `as_of` over `runs`; `accounts` maps lead ids to accounts (empty: leads only).
+/// Momentum at `as_of` over `runs`; `accounts` maps lead ids to accounts for every run (an
+/// override: when empty, each run's own [`RunScores::accounts`] is used; both empty: leads
+/// only).
 pub fn momentum(
     as_of: NaiveDate,
     runs: &[RunScores],
@@ -134,6 +139,7 @@ pub fn momentum(
         } else {
             runs_before += 1;
         }
+        let map = if accounts.is_empty() { &run.accounts } else { accounts };
         let mut survive: BTreeMap<&str, f64> = BTreeMap::new();
         for (id, p, points) in &run.leads {
             let s = leads.entry(id.clone()).or_default();
@@ -143,7 +149,7 @@ pub fn momentum(
             };
             if let Some(p) = p {
                 add(if now { &mut s.now } else { &mut s.before }, *p);
-                if let Some(a) = accounts.get(id) {
+                if let Some(a) = map.get(id) {
                     *survive.entry(a.as_str()).or_insert(1.0) *= 1.0 - p;
                 }
             }
@@ -185,6 +191,7 @@ mod tests {
         let run = |date: &str, leads: &[(&str, f64)]| RunScores {
             as_of: d(date),
             leads: leads.iter().map(|(id, p)| (id.to_string(), Some(*p), Some(100.0 * p))).collect(),
+            accounts: HashMap::new(),
         };
         let runs = vec![
             run("2026-05-01", &[("a", 0.9)]), // 30 days before: outside both windows
@@ -211,5 +218,29 @@ mod tests {
         assert!((acme.score_now - 0.825).abs() < 1e-12 && (acme.score_before - 0.69).abs() < 1e-12, "{acme:?}");
         assert_eq!(MomentumReport::heating(&r.leads, 0.1).iter().map(|m| m.key.as_str()).collect::<Vec<_>>(), ["a"]);
         assert_eq!(MomentumReport::cooling(&r.leads, 0.1).iter().map(|m| m.key.as_str()).collect::<Vec<_>>(), ["b"]);
+    }
+
+    #[test]
+    fn each_run_s_own_accounts_are_used_unless_one_map_overrides_them() {
+        let run = |date: &str, leads: &[(&str, f64, &str)]| RunScores {
+            as_of: d(date),
+            leads: leads.iter().map(|(id, p, _)| (id.to_string(), Some(*p), None)).collect(),
+            accounts: leads.iter().map(|(id, _, a)| (id.to_string(), a.to_string())).collect(),
+        };
+        // Lead b moves from Beta to Acme this week.
+        let runs = vec![
+            run("2026-06-15", &[("a", 0.5, "Acme"), ("b", 0.5, "Beta")]),
+            run("2026-06-30", &[("a", 0.5, "Acme"), ("b", 0.5, "Acme")]),
+        ];
+        let r = momentum(d("2026-06-30"), &runs, &HashMap::new(), 0.1);
+        // Acme: before 0.5 (a alone), now 1 - 0.5 * 0.5 = 0.75; Beta has no score this week.
+        let acme = r.accounts.iter().find(|m| m.key == "Acme").unwrap();
+        assert!((acme.score_before - 0.5).abs() < 1e-12 && (acme.score_now - 0.75).abs() < 1e-12, "{acme:?}");
+        assert!(r.accounts.iter().all(|m| m.key != "Beta"));
+        // One map for every run: Acme holds both leads in both weeks, no change.
+        let one: HashMap<String, String> =
+            [("a", "Acme"), ("b", "Acme")].iter().map(|(l, a)| (l.to_string(), a.to_string())).collect();
+        let r = momentum(d("2026-06-30"), &runs, &one, 0.1);
+        assert!(r.accounts[0].change.abs() < 1e-12, "{:?}", r.accounts);
     }
 }

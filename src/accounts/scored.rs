@@ -6,6 +6,10 @@
 //! `persona`, `rule_grade` and `stage` are used when present.
 //! With a value column, each contact's value is read from it (`score --value-column` passes
 //! it through), and its expected value is computed from the file's probability.
+//!
+//! The same reading serves a ledger run ([`contacts_of`] of
+//! `leadscore::sinks::replay::scored_frame`): the run's recorded columns, shown as its scored
+//! file showed them, give the same contacts as that night's file.
 
 use std::path::{Path, PathBuf};
 
@@ -82,13 +86,22 @@ fn column<'a>(df: &'a DataFrame, path: &Path, name: &str, hint: &str) -> Result<
 
 /// Reads a scored file's contacts with their accounts (`None` for a blank account).
 pub fn read_scored(path: &Path, cols: &ScoredColumns) -> Result<Vec<(Option<String>, Contact)>, RollupError> {
-    let df = read_table(path)?;
+    contacts_of(&read_table(path)?, path, cols)
+}
+
+/// The contacts of a scored file's table, every column as text (a file read by
+/// [`read_scored`], or a ledger run as its scored file showed it); `path` names it in errors.
+pub fn contacts_of(
+    df: &DataFrame,
+    path: &Path,
+    cols: &ScoredColumns,
+) -> Result<Vec<(Option<String>, Contact)>, RollupError> {
     let scored =
         "this is not a scored file of `leadscore score --model` (or one from an older version): score the leads again";
-    column(&df, path, "scored_at", scored)?;
-    let p = column(&df, path, "probability", scored)?;
+    column(df, path, "scored_at", scored)?;
+    let p = column(df, path, "probability", scored)?;
     let by = column(
-        &df,
+        df,
         path,
         &cols.by,
         &format!(
@@ -97,24 +110,24 @@ pub fn read_scored(path: &Path, cols: &ScoredColumns) -> Result<Vec<(Option<Stri
         ),
     )?;
     let id_name = cols.id.clone().unwrap_or_else(|| df.columns()[0].name().to_string());
-    let id = column(&df, path, &id_name, "pass --id with the scored file's id column")?;
+    let id = column(df, path, &id_name, "pass --id with the scored file's id column")?;
     let value = match &cols.value {
-        Some(v) => Some(column(&df, path, v, "score with --value-column so the scored file carries the value, or pass --value-column with one of these columns")?),
+        Some(v) => Some(column(df, path, v, "score with --value-column so the scored file carries the value, or pass --value-column with one of these columns")?),
         None => None,
     };
     let currency = match &cols.currency {
-        Some(c) => Some(column(&df, path, c, "pass --currency-column with one of these columns")?),
+        Some(c) => Some(column(df, path, c, "pass --currency-column with one of these columns")?),
         None => None,
     };
-    let reasons = column(&df, path, "reasons", "").ok();
-    let engagement = column(&df, path, "engagement_score", "").ok();
-    let persona = column(&df, path, "persona", "").ok();
-    let rule_grade = column(&df, path, "rule_grade", "").ok();
-    let stage = column(&df, path, "stage", "").ok();
+    let reasons = column(df, path, "reasons", "").ok();
+    let engagement = column(df, path, "engagement_score", "").ok();
+    let persona = column(df, path, "persona", "").ok();
+    let rule_grade = column(df, path, "rule_grade", "").ok();
+    let stage = column(df, path, "stage", "").ok();
     let text_at = |t: Option<&StringChunked>, i: usize| {
         t.and_then(|t| t.get(i)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
     };
-    let frame = LeadFrame { df: &df, path, first_row: 1 };
+    let frame = LeadFrame { df, path, first_row: 1 };
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let row = i + 1;

@@ -1,6 +1,10 @@
 //! `leadscore momentum`: per lead and per account, this week's scores against the prior three
 //! weeks' in the score ledger, and the heating-up / cooling-down lists
 //! ([`leadscore::accounts::momentum`]).
+//!
+//! Accounts: `--by COL` reads each lead's account from the column each run recorded
+//! (`score --ledger --keep-columns COL`), so a lead that moved account counts for the one it
+//! was in that night; `--accounts FILE --by COL` overrides that with one map for every run.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,7 +18,7 @@ use leadscore::accounts::momentum::{momentum, RunScores};
 use leadscore::data::load::read_table;
 use leadscore::data::output::BatchWriter;
 use leadscore::data::typing::column_list;
-use leadscore::ledger::{open, Location, Mode, DEFAULT_LEDGER};
+use leadscore::ledger::{context_column, open, Backend, Location, Mode, RunRecord, DEFAULT_LEDGER};
 use leadscore::present::momentum::render_momentum;
 
 /// Arguments of `leadscore momentum`.
@@ -26,11 +30,13 @@ pub struct MomentumArgs {
     /// The date "this week" ends on (YYYY-MM-DD) [default: the latest run's].
     #[arg(long, value_parser = super::parse_as_of)]
     pub as_of: Option<NaiveDate>,
-    /// A file mapping lead ids to accounts (e.g. the scored file with --keep-columns account).
+    /// A file mapping lead ids to accounts for every run (e.g. the scored file with
+    /// --keep-columns account), overriding the account each run recorded.
     #[arg(long, requires = "by")]
     pub accounts: Option<PathBuf>,
-    /// The account column of --accounts.
-    #[arg(long, requires = "accounts")]
+    /// The account column: as each run recorded it (`score --ledger --keep-columns COL`), or
+    /// of --accounts.
+    #[arg(long)]
     pub by: Option<String>,
     /// The id column of --accounts [default: its first column].
     #[arg(long, requires = "accounts")]
@@ -63,6 +69,58 @@ fn account_map(args: &MomentumArgs) -> anyhow::Result<HashMap<String, String>> {
         .collect())
 }
 
+/// The runs within four weeks of `as_of` with their scores and, with `--by` and no
+/// `--accounts`, each run's recorded accounts. A run that did not record the column is
+/// warned about; when none in the windows did, it is an error naming the latest.
+fn window_runs(
+    backend: &mut dyn Backend,
+    records: &[RunRecord],
+    as_of: NaiveDate,
+    by: Option<&str>,
+) -> anyhow::Result<Vec<RunScores>> {
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let ledger = backend.ledger();
+    let hint = format!(
+        "score with --ledger --keep-columns {} so each night records it, or pass --accounts FILE with a lead -> account map",
+        by.unwrap_or_default()
+    );
+    let (mut runs, mut without) = (Vec::new(), Vec::new());
+    for r in records {
+        let Some(d) = date(&r.as_of) else { continue };
+        if !(0..28).contains(&(as_of - d).num_days()) {
+            continue;
+        }
+        let column = match by {
+            Some(c) => match context_column(&ledger, r, c, &hint) {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    without.push(e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let (mut leads, mut accounts) = (Vec::new(), HashMap::new());
+        backend.scores(r.run_id, &mut |row| {
+            let account = column.and_then(|k| row.context.get(k).cloned().flatten());
+            if let Some(a) = account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty()) {
+                accounts.insert(row.lead_id.clone(), a);
+            }
+            leads.push((row.lead_id, row.probability, row.rule_score));
+        })?;
+        runs.push(RunScores { as_of: d, leads, accounts });
+    }
+    if let Some(last) = without.pop() {
+        if without.len() + 1 == runs.len() {
+            return Err(last.into());
+        }
+        for e in without.iter().chain([&last]) {
+            eprintln!("warning: {e}; its leads count for no account");
+        }
+    }
+    Ok(runs)
+}
+
 /// Runs `momentum`.
 pub fn run(args: MomentumArgs) -> anyhow::Result<Outcome> {
     if !(args.min_change > 0.0 && args.min_change < 1.0) {
@@ -83,17 +141,8 @@ pub fn run(args: MomentumArgs) -> anyhow::Result<Outcome> {
         Some(d) => d,
         None => anyhow::bail!("{}: the ledger has no runs; record nights with `score --ledger`", loc.display()),
     };
-    let mut runs = Vec::new();
-    for r in &records {
-        let Some(d) = date(&r.as_of) else { continue };
-        let age = (as_of - d).num_days();
-        if !(0..28).contains(&age) {
-            continue;
-        }
-        let mut leads = Vec::new();
-        backend.scores(r.run_id, &mut |row| leads.push((row.lead_id, row.probability, row.rule_score)))?;
-        runs.push(RunScores { as_of: d, leads });
-    }
+    let by = args.by.as_deref().filter(|_| args.accounts.is_none());
+    let runs = window_runs(backend.as_mut(), &records, as_of, by)?;
     let report = momentum(as_of, &runs, &accounts, args.min_change);
     if let Some(out) = &args.out {
         let l = &report.leads;

@@ -1,31 +1,47 @@
-//! `leadscore rollup`: account roll-up of a scored file — per account, P(at least one
-//! converts), expected conversions, expected value, the best contact and each contact's share
-//! (formulas in [`leadscore::accounts::rollup`]).
+//! `leadscore rollup`: account roll-up of a scored file, or of a night in the score ledger
+//! — per account, P(at least one converts), expected conversions, expected value, the best
+//! contact and each contact's share (formulas in [`leadscore::accounts::rollup`]).
+//!
+//! `--ledger L [--run ID]` reads the run's recorded context columns
+//! ([`leadscore::ledger::context`]) as that night's scored file showed them
+//! ([`leadscore::sinks::replay`]), so it gives the roll-up `--scored` gives on the file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{ArgGroup, Args};
 
 use super::{check_outputs, print_out, Outcome};
 use leadscore::accounts::buying_group::BuyingGroup;
 use leadscore::accounts::rollup::roll_up;
-use leadscore::accounts::scored::{read_scored, to_frame, ScoredColumns};
+use leadscore::accounts::rollup::Contact;
+use leadscore::accounts::scored::{contacts_of, read_scored, to_frame, ScoredColumns};
 use leadscore::data::output::{commit_all, BatchWriter, Staged};
+use leadscore::ledger::{find_run, open, Location, Mode};
 use leadscore::present::rollup::{render_rollup, rollup_page};
 use leadscore::rules::RuleSet;
+use leadscore::sinks::replay::{scored_frame, LEAD_ID};
 
 /// Arguments of `leadscore rollup`.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["scored", "ledger"])))]
 pub struct RollupArgs {
     /// Scored file written by `leadscore score --model` with the account column kept
     /// (`--keep-columns account`).
     #[arg(long)]
-    pub scored: PathBuf,
+    pub scored: Option<PathBuf>,
+    /// Or a score ledger (an SQLite file or a postgres:// URL): roll up a recorded night, as
+    /// its scored file would (the run must have been scored with `--ledger` and the account
+    /// column kept).
+    #[arg(long)]
+    pub ledger: Option<String>,
+    /// The ledger's run: an id, `latest`, `previous` or `latest-N`.
+    #[arg(long, default_value = "latest", requires = "ledger")]
+    pub run: String,
     /// Account column to roll up by.
     #[arg(long)]
     pub by: String,
     /// Id column of the scored file [default: its first column].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ledger")]
     pub id: Option<String>,
     /// Value column: adds pipeline value and expected value (probability x value) per account.
     #[arg(long)]
@@ -100,20 +116,62 @@ fn buying_group(args: &RollupArgs) -> anyhow::Result<Option<BuyingGroup>> {
     Ok(Some(BuyingGroup { personas: group, fit_grades: fits, stages: stage }))
 }
 
-/// Runs `rollup`.
-pub fn run(args: RollupArgs) -> anyhow::Result<Outcome> {
-    check_outputs(
-        &[("--out", Some(args.out.as_path())), ("--html", args.html.as_deref())],
-        &[("--scored", Some(args.scored.as_path()))],
-    )?;
+/// Contacts with their accounts.
+type Accounts = Vec<(Option<String>, Contact)>;
+
+/// The contacts of the ledger's run, and the name the roll-up shows as its source
+/// (`ledger L run N`).
+fn ledger_contacts(ledger: &str, args: &RollupArgs) -> anyhow::Result<(Accounts, String)> {
+    let loc = Location::parse(ledger);
+    let mut backend = open(&loc, Mode::Read)?;
+    let runs = backend.runs()?;
+    let run = find_run(&runs, &args.run, &loc.display())?;
+    let again = format!(
+        "score that night again with `leadscore score ... --ledger {} --as-of {} --replace` keeping the column (--keep-columns {}), or roll up its scored file with --scored",
+        loc.display(),
+        run.as_of,
+        args.by
+    );
+    let mut need = vec![(args.by.as_str(), again.as_str())];
+    let value_hint = "score with --value-column so the run records the value, or leave out --value-column";
+    need.extend(args.value_column.as_deref().map(|v| (v, value_hint)));
+    let currency_hint = "score with --currency-column so the run records it, or leave out --currency-column";
+    need.extend(args.currency_column.as_deref().map(|c| (c, currency_hint)));
+    let df = scored_frame(backend.as_mut(), run, &need)?;
+    let source = format!("ledger {} run {}", loc.display(), run.run_id);
     let cols = ScoredColumns {
         by: args.by.clone(),
-        id: args.id.clone(),
+        id: Some(LEAD_ID.to_string()),
         value: args.value_column.clone(),
         currency: args.currency_column.clone(),
     };
+    Ok((contacts_of(&df, Path::new(&source), &cols)?, source))
+}
+
+/// Runs `rollup`.
+pub fn run(args: RollupArgs) -> anyhow::Result<Outcome> {
+    let ledger_file = args.ledger.as_deref().map(Location::parse).and_then(|l| match l {
+        Location::Sqlite(p) => Some(p),
+        Location::Postgres(_) => None,
+    });
+    check_outputs(
+        &[("--out", Some(args.out.as_path())), ("--html", args.html.as_deref())],
+        &[("--scored", args.scored.as_deref()), ("--ledger", ledger_file.as_deref())],
+    )?;
     let group = buying_group(&args)?;
-    let contacts = read_scored(&args.scored, &cols)?;
+    let (contacts, source) = match (&args.scored, &args.ledger) {
+        (Some(scored), _) => {
+            let cols = ScoredColumns {
+                by: args.by.clone(),
+                id: args.id.clone(),
+                value: args.value_column.clone(),
+                currency: args.currency_column.clone(),
+            };
+            (read_scored(scored, &cols)?, scored.display().to_string())
+        }
+        (None, Some(ledger)) => ledger_contacts(ledger, &args)?,
+        (None, None) => anyhow::bail!("give --scored FILE or --ledger LEDGER"),
+    };
     let mut rollup = roll_up(&args.by, contacts, args.value_column.is_some());
     if let Some(g) = group {
         g.apply(&mut rollup);
@@ -123,7 +181,7 @@ pub fn run(args: RollupArgs) -> anyhow::Result<Outcome> {
     writer.write(&mut df)?;
     let mut staged = vec![writer.finish_staged()?];
     if let Some(h) = &args.html {
-        staged.push(Staged::bytes(h, rollup_page(&rollup, &args.scored.display().to_string()).as_bytes())?);
+        staged.push(Staged::bytes(h, rollup_page(&rollup, &source).as_bytes())?);
     }
     commit_all(staged)?;
     if args.json {

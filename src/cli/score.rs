@@ -13,7 +13,7 @@ use leadscore::bundle::{Bundle, Grade, GradeCuts, GradeCutsError};
 use leadscore::ledger::{open, Location, Mode, NewRun, DEFAULT_LEDGER};
 use leadscore::score::{reuse_settings, score, Reuse, RulesInput, ScorePlan, Sink};
 use leadscore::sinks::file::{FileOptions, FileSink};
-use leadscore::sinks::ledger::{previous_scores, LedgerSink};
+use leadscore::sinks::ledger::{previous_scores, run_context, LedgerSink};
 
 /// Arguments of `leadscore score`.
 #[derive(Debug, Args)]
@@ -157,6 +157,7 @@ fn ledger_sink(
     replace: bool,
     incremental: bool,
     wait: std::time::Duration,
+    probability_decimals: u32,
 ) -> anyhow::Result<Box<dyn Sink>> {
     let location = Location::parse(ledger);
     if let Location::Sqlite(path) = &location {
@@ -187,6 +188,7 @@ fn ledger_sink(
         input_path: plan.data.display().to_string(),
         settings,
         shadow: false,
+        context: run_context(plan, probability_decimals),
     };
     let shadow = match &plan.shadow {
         Some(path) => {
@@ -197,6 +199,7 @@ fn ledger_sink(
                 model_path: Some(path.display().to_string()),
                 settings: format!("shadow of {}", run.run_key()),
                 shadow: true,
+                context: Default::default(),
                 ..run.clone()
             })
         }
@@ -273,7 +276,18 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
     let mut sinks: Vec<Box<dyn Sink>> = vec![Box::new(FileSink::create(&args.out, options)?)];
     if let Some(ledger) = &args.ledger {
         let wait = std::time::Duration::from_secs(args.ledger_wait);
-        sinks.push(ledger_sink(ledger, &mut plan, as_of, alias, shadow_alias, args.replace, args.incremental, wait)?);
+        let (replace, incremental) = (args.replace, args.incremental);
+        sinks.push(ledger_sink(
+            ledger,
+            &mut plan,
+            as_of,
+            alias,
+            shadow_alias,
+            replace,
+            incremental,
+            wait,
+            args.precision,
+        )?);
     }
     let bar = (!args.quiet && !args.json && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new_spinner();

@@ -257,6 +257,8 @@ mod tests {
                 .iter()
                 .map(|(c, v, pp)| StoredReason { column: (*c).into(), value: (*v).into(), pp: *pp })
                 .collect(),
+            position: None,
+            context: Vec::new(),
         }
     }
 

@@ -47,6 +47,11 @@ impl Dictionary {
         id
     }
 
+    /// The (column, value) of an id.
+    pub fn value_of(&self, id: i64) -> Option<(&str, &str)> {
+        self.names.get(&id).map(|(c, v)| (c.as_str(), v.as_str()))
+    }
+
     /// Whether no entry is known (not loaded yet, or a ledger without reasons).
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()

@@ -14,8 +14,14 @@
 //!   over the model's input columns, [`crate::score`]), probability, percentile, grade, rule
 //!   score, rule grade, rule status, and the top reasons as JSON `[[reason_id, pp], ...]`
 //!   (strongest up, then down; pp is the change in percentage points of conversion
-//!   probability, to one decimal as the output file shows it). The view `scores_readable` (SQLite and PostgreSQL) spells the
-//!   reasons out.
+//!   probability, to one decimal as the output file shows it), and for a run that records
+//!   context columns the lead's row in the scored file and its context values (below). The
+//!   view `scores_readable` (SQLite and PostgreSQL) spells the reasons and the context out;
+//! - `context_values` (version 3): the dictionary of context values, as `reasons` is of
+//!   reasons. `runs.context` names a run's recorded columns ([`context::RunContext`]): the
+//!   `--keep-columns` columns (the account, value, currency and stage columns the roll-up
+//!   reads) and, with rules, the rules' persona, stage and engagement score. Runs recorded
+//!   before version 3 have none, and say so when a read needs them.
 //!
 //! One transaction per run: [`Backend::begin`] takes the ledger's write lock (SQLite `BEGIN
 //! IMMEDIATE`; PostgreSQL an advisory lock), rows stream in batch by batch, and the run becomes
@@ -25,6 +31,7 @@
 
 pub mod changes;
 pub mod codec;
+pub mod context;
 mod postgres;
 pub mod schema;
 mod sqlite;
@@ -37,9 +44,10 @@ use serde::Serialize;
 use crate::bundle::Grade;
 
 pub use changes::{diff_runs, Change, ChangeKind, ChangeOptions};
+pub use context::RunContext;
 
 /// The ledger schema this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long a run waits for another run's write lock before it is refused.
 pub const LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -153,6 +161,23 @@ pub enum LedgerError {
         /// The row.
         row: u64,
     },
+    /// A run that did not record a column a read needs (a run of an older leadscore, or one
+    /// scored without the column kept).
+    #[error("ledger {ledger}: run {run_id} ({run_key}) did not record column \"{column}\" (it recorded: {recorded}); {hint}")]
+    NoContext {
+        /// The ledger.
+        ledger: String,
+        /// The run.
+        run_id: i64,
+        /// Its key.
+        run_key: String,
+        /// The column asked for.
+        column: String,
+        /// What it recorded.
+        recorded: String,
+        /// What to do.
+        hint: String,
+    },
     /// A run id that does not exist.
     #[error("ledger {ledger}: no run {run}{hint}")]
     NoRun {
@@ -201,6 +226,8 @@ pub struct NewRun {
     pub settings: String,
     /// A shadow run (`score --shadow`): its key is `2026-12-01/shadow <model id>`.
     pub shadow: bool,
+    /// The context columns the run records per lead (none: nothing but the scores).
+    pub context: RunContext,
 }
 
 impl NewRun {
@@ -270,6 +297,8 @@ pub struct RunRecord {
     pub summary: String,
     /// For a shadow run (`score --shadow`), the night's primary run it shadows.
     pub shadow_of: Option<i64>,
+    /// The context columns it recorded (none for a run recorded before schema version 3).
+    pub context: Option<RunContext>,
 }
 
 /// One reason as the ledger keeps it.
@@ -304,6 +333,13 @@ pub struct ScoreRow {
     pub status: Option<String>,
     /// Top reasons, strongest up then down.
     pub reasons: Vec<StoredReason>,
+    /// Its 1-based row in the run's scored file, when the run records context.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
+    /// Its context values, aligned with the run's [`RunContext::columns`] (empty when the run
+    /// records none; read only by [`Backend::scores`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<Option<String>>,
 }
 
 /// A score read with its reasons still encoded (`[[reason_id, pp], ...]`), for passes over
@@ -341,7 +377,7 @@ pub trait Backend {
     fn shadow_runs(&mut self) -> Result<Vec<RunRecord>, LedgerError>;
     /// Every committed run that is not a shadow run, oldest first.
     fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError>;
-    /// Every score of a run, in lead id order.
+    /// Every score of a run, in lead id order, with its position and context values.
     fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError>;
     /// Every lead of either run with its score in each (earlier, later), in no particular
     /// order, streamed by the database's join (memory does not grow with the runs).
@@ -396,6 +432,24 @@ pub fn find_run<'a>(runs: &'a [RunRecord], which: &str, ledger: &str) -> Result<
     })
 }
 
+/// Where `column` is among the columns `run` recorded, or an error naming the ledger, the
+/// run, what it did record, and what to do (`hint`).
+pub fn context_column(ledger: &str, run: &RunRecord, column: &str, hint: &str) -> Result<usize, LedgerError> {
+    let found = run.context.as_ref().and_then(|c| c.index_of(column));
+    found.ok_or_else(|| LedgerError::NoContext {
+        ledger: ledger.to_string(),
+        run_id: run.run_id,
+        run_key: run.run_key.clone(),
+        column: column.to_string(),
+        recorded: match &run.context {
+            None => "no context columns: it was recorded before leadscore kept them (ledger schema 3)".to_string(),
+            Some(c) if c.is_empty() => "no context columns: it was scored without --keep-columns or rules".to_string(),
+            Some(c) => c.columns.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", "),
+        },
+        hint: hint.to_string(),
+    })
+}
+
 /// Whether `path` exists as a file, for reading commands.
 pub(crate) fn require_file(path: &Path) -> Result<(), LedgerError> {
     if path.exists() {
@@ -437,6 +491,7 @@ mod tests {
             settings: String::new(),
             summary: String::new(),
             shadow_of: None,
+            context: None,
         };
         let runs = vec![run(3), run(5), run(9)];
         assert_eq!(find_run(&runs, "latest", "l").unwrap().run_id, 9);

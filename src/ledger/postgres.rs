@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use postgres::{Client, Config, NoTls};
 
 use super::codec::Dictionary;
+use super::context::{self, RunContext};
 use super::schema::{migrations, Dialect};
 use super::{
     redact, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, LOCK_WAIT, SCHEMA_VERSION,
@@ -25,10 +26,14 @@ pub struct PostgresLedger {
     url: String,
     client: Client,
     dictionary: Dictionary,
+    /// The context values' dictionary ([`context`]).
+    values: Dictionary,
     in_run: bool,
     wait: Duration,
     /// The schema version the connection reads (older only when opened to read).
     schema: i64,
+    /// The context columns of the run being recorded.
+    recording: Vec<String>,
 }
 
 const RUN_COLUMNS: &str = "run_id, run_key, started_at, finished_at, as_of, model_id, model_alias, model_path, rules_path, input_path, input_sha256, leads, rejects, reused, settings, summary";
@@ -47,14 +52,15 @@ impl PostgresLedger {
     /// The committed runs' query: shadow runs or the others. A version 1 ledger opened to
     /// read (not migrated) has no `shadow_of` column and no shadow runs.
     fn runs_sql(&self, shadow: bool) -> String {
+        let context = if self.schema < 3 { "NULL::text" } else { "context" };
         if self.schema < 2 {
             let none = if shadow { " AND 1 = 0" } else { "" };
             return format!(
-                "SELECT {RUN_COLUMNS}, NULL FROM leadscore_runs WHERE finished_at IS NOT NULL{none} ORDER BY run_id"
+                "SELECT {RUN_COLUMNS}, NULL::bigint, NULL::text FROM leadscore_runs WHERE finished_at IS NOT NULL{none} ORDER BY run_id"
             );
         }
         let which = if shadow { "NOT NULL" } else { "NULL" };
-        format!("SELECT {RUN_COLUMNS}, shadow_of FROM leadscore_runs WHERE finished_at IS NOT NULL AND shadow_of IS {which} ORDER BY run_id")
+        format!("SELECT {RUN_COLUMNS}, shadow_of, {context} FROM leadscore_runs WHERE finished_at IS NOT NULL AND shadow_of IS {which} ORDER BY run_id")
     }
 
     /// Connects (within 10 s unless the URL says otherwise) and, for [`Mode::Write`], creates
@@ -76,9 +82,11 @@ impl PostgresLedger {
             url: shown,
             client,
             dictionary: Dictionary::default(),
+            values: Dictionary::default(),
             in_run: false,
             wait: LOCK_WAIT,
             schema: SCHEMA_VERSION,
+            recording: Vec::new(),
         };
         let version = me.version()?;
         if version > SCHEMA_VERSION {
@@ -179,6 +187,13 @@ impl PostgresLedger {
             .query("SELECT reason_id, column_name, value FROM leadscore_reasons", &[])
             .map_err(|e| self.err(e))?;
         self.dictionary = Dictionary::from_entries(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))));
+        if self.schema >= 3 {
+            let rows = self
+                .client
+                .query("SELECT value_id, column_name, value FROM leadscore_context_values", &[])
+                .map_err(|e| self.err(e))?;
+            self.values = Dictionary::from_entries(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))));
+        }
         Ok(())
     }
 
@@ -216,13 +231,16 @@ fn raw_of(r: &postgres::Row, at: usize) -> Option<RawScore> {
             rule_grade: r.get(at + 6),
             status: r.get(at + 7),
             reasons: Vec::new(),
+            position: None,
+            context: Vec::new(),
         },
         reasons: r.get(at + 8),
     })
 }
 
-fn run_of(r: &postgres::Row) -> RunRecord {
-    RunRecord {
+/// A run row; its context JSON is checked by the caller ([`runs_of`]).
+fn run_of(r: &postgres::Row) -> Result<RunRecord, String> {
+    Ok(RunRecord {
         run_id: r.get(0),
         run_key: r.get(1),
         started_at: r.get(2),
@@ -240,7 +258,15 @@ fn run_of(r: &postgres::Row) -> RunRecord {
         settings: r.get(14),
         summary: r.get::<_, Option<String>>(15).unwrap_or_default(),
         shadow_of: r.get(16),
-    }
+        context: RunContext::from_json(r.get::<_, Option<String>>(17).as_deref())?,
+    })
+}
+
+/// The run rows, or the ledger's error for an unreadable one.
+fn runs_of(ledger: &str, rows: &[postgres::Row]) -> Result<Vec<RunRecord>, LedgerError> {
+    rows.iter()
+        .map(|r| run_of(r).map_err(|message| LedgerError::Database { ledger: ledger.to_string(), message }))
+        .collect()
 }
 
 /// One value of `COPY ... FROM STDIN` text format (`\N` for none).
@@ -302,13 +328,15 @@ impl Backend for PostgresLedger {
 
     fn shadow_runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
         let rows = self.client.query(&self.runs_sql(true), &[]).map_err(|e| self.err(e))?;
-        Ok(rows.iter().map(run_of).collect())
+        runs_of(&self.url, &rows)
     }
 
     fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
         let mut buf = Vec::with_capacity(rows.len() * 96);
+        let columns = self.recording.clone();
         for r in rows {
             let reasons = if r.reasons.is_empty() { None } else { Some(self.dictionary.encode(&r.reasons)) };
+            let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &columns, &r.context));
             let fields = [
                 Some(run_id.to_string()),
                 Some(r.lead_id.clone()),
@@ -320,6 +348,8 @@ impl Backend for PostgresLedger {
                 r.rule_grade.clone(),
                 r.status.clone(),
                 reasons,
+                r.position.map(|p| p.to_string()),
+                ctx,
             ];
             for (k, f) in fields.iter().enumerate() {
                 if k > 0 {
@@ -329,16 +359,22 @@ impl Backend for PostgresLedger {
             }
             buf.push(b'\n');
         }
-        for (id, column, value) in self.dictionary.take_new() {
-            self.client
-                .execute(
-                    "INSERT INTO leadscore_reasons (reason_id, column_name, value) VALUES ($1, $2, $3)",
-                    &[&id, &column, &value],
-                )
-                .map_err(|e| self.err(e))?;
+        let new = [
+            ("leadscore_reasons", "reason_id", self.dictionary.take_new()),
+            ("leadscore_context_values", "value_id", self.values.take_new()),
+        ];
+        for (table, key, entries) in new {
+            for (id, column, value) in entries {
+                self.client
+                    .execute(
+                        &format!("INSERT INTO {table} ({key}, column_name, value) VALUES ($1, $2, $3)"),
+                        &[&id, &column, &value],
+                    )
+                    .map_err(|e| self.err(e))?;
+            }
         }
         let url = self.url.clone();
-        let copy = format!("COPY leadscore_scores (run_id, {SCORE_COLUMNS}) FROM STDIN");
+        let copy = format!("COPY leadscore_scores (run_id, {SCORE_COLUMNS}, position, context) FROM STDIN");
         let mut writer = self.client.copy_in(&copy).map_err(|e| pg_error(&url, e))?;
         writer
             .write_all(&buf)
@@ -371,7 +407,7 @@ impl Backend for PostgresLedger {
 
     fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
         let rows = self.client.query(&self.runs_sql(false), &[]).map_err(|e| self.err(e))?;
-        Ok(rows.iter().map(run_of).collect())
+        runs_of(&self.url, &rows)
     }
 
     fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {
@@ -471,11 +507,14 @@ impl PostgresLedger {
         let row = self
             .client
             .query_one(
-                "INSERT INTO leadscore_runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings, shadow_of)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING run_id",
-                &[&key, &run.started_at, &run.as_of, &run.model_id, &run.model_alias, &run.model_path, &run.rules_path, &run.input_path, &run.settings, &shadow_of],
+                "INSERT INTO leadscore_runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings, shadow_of, context)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING run_id",
+                &[&key, &run.started_at, &run.as_of, &run.model_id, &run.model_alias, &run.model_path, &run.rules_path, &run.input_path, &run.settings, &shadow_of, &run.context.to_json()],
             )
             .map_err(|e| self.err(e))?;
+        if shadow_of.is_none() {
+            self.recording = run.context.columns.clone();
+        }
         Ok(row.get(0))
     }
 
@@ -494,8 +533,9 @@ impl PostgresLedger {
     /// are never blank, so the first page starts after "").
     fn scores_paged(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {
         const PAGE: usize = 50_000;
+        let extra = if self.schema < 3 { "NULL::bigint, NULL::text" } else { "position, context" };
         let sql = format!(
-            "SELECT {SCORE_COLUMNS} FROM leadscore_scores WHERE run_id = $1 AND lead_id > $2 ORDER BY lead_id LIMIT {PAGE}"
+            "SELECT {SCORE_COLUMNS}, {extra} FROM leadscore_scores WHERE run_id = $1 AND lead_id > $2 ORDER BY lead_id LIMIT {PAGE}"
         );
         let mut after = String::new();
         loop {
@@ -503,7 +543,11 @@ impl PostgresLedger {
             let Some(last) = rows.last() else { return Ok(()) };
             after = last.get(0);
             for r in &rows {
-                each(self.row_of(r)?);
+                let mut row = self.row_of(r)?;
+                row.position = r.get::<_, Option<i64>>(9).map(|p| p.max(0) as u64);
+                row.context = context::decode(&self.values, r.get::<_, Option<String>>(10).as_deref())
+                    .map_err(|message| LedgerError::Database { ledger: self.url.clone(), message })?;
+                each(row);
             }
             if rows.len() < PAGE {
                 return Ok(());

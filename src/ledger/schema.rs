@@ -22,10 +22,56 @@ pub enum Dialect {
 /// The steps from version `k` to `k + 1`, per dialect.
 pub fn migrations(dialect: Dialect) -> Vec<&'static str> {
     match dialect {
-        Dialect::Sqlite => vec![SQLITE_V1, SQLITE_V2],
-        Dialect::Postgres => vec![POSTGRES_V1, POSTGRES_V2],
+        Dialect::Sqlite => vec![SQLITE_V1, SQLITE_V2, SQLITE_V3],
+        Dialect::Postgres => vec![POSTGRES_V1, POSTGRES_V2, POSTGRES_V3],
     }
 }
+
+/// Version 3: context columns ([`super::context`]): the run's recorded columns
+/// (`runs.context`), each lead's row in the scored file and its values as ids into a
+/// dictionary (`scores.position`, `scores.context`, `context_values`). Added columns are NULL
+/// for the runs before, which read as runs without context. The readable view gains the
+/// position and the context spelled out as a JSON object.
+const SQLITE_V3: &str = "
+ALTER TABLE runs ADD COLUMN context TEXT;
+ALTER TABLE scores ADD COLUMN position INTEGER;
+ALTER TABLE scores ADD COLUMN context TEXT;
+CREATE TABLE context_values (
+    value_id INTEGER PRIMARY KEY,
+    column_name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (column_name, value)
+);
+DROP VIEW scores_readable;
+CREATE VIEW scores_readable AS
+SELECT s.run_id, s.lead_id, s.probability, s.percentile, s.grade, s.rule_score, s.rule_grade, s.status,
+       (SELECT json_group_array(json_object('column', r.column_name, 'value', r.value, 'pp', json_extract(j.value, '$[1]')))
+          FROM json_each(s.reasons) j JOIN reasons r ON r.reason_id = json_extract(j.value, '$[0]')) AS reasons,
+       s.position,
+       (SELECT json_group_object(v.column_name, v.value)
+          FROM json_each(s.context) j JOIN context_values v ON v.value_id = j.value) AS context
+  FROM scores s;
+";
+const POSTGRES_V3: &str = "
+ALTER TABLE leadscore_runs ADD COLUMN context TEXT;
+ALTER TABLE leadscore_scores ADD COLUMN position BIGINT;
+ALTER TABLE leadscore_scores ADD COLUMN context TEXT;
+CREATE TABLE leadscore_context_values (
+    value_id BIGINT PRIMARY KEY,
+    column_name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (column_name, value)
+);
+DROP VIEW leadscore_scores_readable;
+CREATE VIEW leadscore_scores_readable AS
+SELECT s.run_id, s.lead_id, s.probability, s.percentile, s.grade, s.rule_score, s.rule_grade, s.status,
+       (SELECT json_agg(json_build_object('column', r.column_name, 'value', r.value, 'pp', (j.value->>1)::float8))
+          FROM json_array_elements(s.reasons::json) j JOIN leadscore_reasons r ON r.reason_id = (j.value->>0)::bigint) AS reasons,
+       s.position,
+       (SELECT json_object_agg(v.column_name, v.value)
+          FROM json_array_elements_text(s.context::json) j JOIN leadscore_context_values v ON v.value_id = j.value::bigint) AS context
+  FROM leadscore_scores s;
+";
 
 /// Version 2: shadow runs (`score --shadow`): a run scored by a challenger beside the
 /// night's primary run, in the same transaction, pointing to it.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 use super::codec::Dictionary;
+use super::context::{self, RunContext};
 use super::schema::{migrations, Dialect};
 use super::{
     require_file, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, LOCK_WAIT,
@@ -20,10 +21,14 @@ pub struct SqliteLedger {
     path: PathBuf,
     conn: Connection,
     dictionary: Dictionary,
+    /// The context values' dictionary ([`context`]).
+    values: Dictionary,
     in_run: bool,
     wait: std::time::Duration,
     /// The schema version the connection reads (older only when opened to read).
     schema: i64,
+    /// The context columns of the run being recorded.
+    recording: Vec<String>,
 }
 
 const RUN_COLUMNS: &str = "run_id, run_key, started_at, finished_at, as_of, model_id, model_alias, model_path, rules_path, input_path, input_sha256, leads, rejects, reused, settings, summary";
@@ -34,12 +39,15 @@ impl SqliteLedger {
     /// The committed runs' query: shadow runs or the others. A version 1 ledger opened to
     /// read (not migrated) has no `shadow_of` column and no shadow runs.
     fn runs_sql(&self, shadow: bool) -> String {
+        let context = if self.schema < 3 { "NULL" } else { "context" };
         if self.schema < 2 {
             let none = if shadow { " AND 1 = 0" } else { "" };
-            return format!("SELECT {RUN_COLUMNS}, NULL FROM runs WHERE finished_at IS NOT NULL{none} ORDER BY run_id");
+            return format!(
+                "SELECT {RUN_COLUMNS}, NULL, NULL FROM runs WHERE finished_at IS NOT NULL{none} ORDER BY run_id"
+            );
         }
         let which = if shadow { "NOT NULL" } else { "NULL" };
-        format!("SELECT {RUN_COLUMNS}, shadow_of FROM runs WHERE finished_at IS NOT NULL AND shadow_of IS {which} ORDER BY run_id")
+        format!("SELECT {RUN_COLUMNS}, shadow_of, {context} FROM runs WHERE finished_at IS NOT NULL AND shadow_of IS {which} ORDER BY run_id")
     }
 
     /// Opens (for [`Mode::Write`], creates) the ledger at `path`.
@@ -71,9 +79,11 @@ impl SqliteLedger {
             path: path.to_path_buf(),
             conn,
             dictionary: Dictionary::default(),
+            values: Dictionary::default(),
             in_run: false,
             wait: LOCK_WAIT,
             schema: SCHEMA_VERSION,
+            recording: Vec::new(),
         };
         let version = me.version()?;
         if version > SCHEMA_VERSION {
@@ -157,6 +167,14 @@ impl SqliteLedger {
             .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
             .map_err(|e| self.err(e))?;
         self.dictionary = Dictionary::from_entries(entries);
+        if self.schema >= 3 {
+            let entries: Vec<(i64, String, String)> = self
+                .conn
+                .prepare("SELECT value_id, column_name, value FROM context_values")
+                .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
+                .map_err(|e| self.err(e))?;
+            self.values = Dictionary::from_entries(entries);
+        }
         Ok(())
     }
 
@@ -195,9 +213,20 @@ fn raw_of(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<RawScore>> {
             rule_grade: r.get(at + 6)?,
             status: r.get(at + 7)?,
             reasons: Vec::new(),
+            position: None,
+            context: Vec::new(),
         },
         reasons: r.get(at + 8)?,
     }))
+}
+
+/// The score of [`raw_of`] with its position and context (columns `at + 9`, `at + 10`).
+fn with_context(r: &rusqlite::Row, at: usize, values: &Dictionary, mut row: ScoreRow) -> rusqlite::Result<ScoreRow> {
+    row.position = r.get::<_, Option<i64>>(at + 9)?.map(|p| p.max(0) as u64);
+    let text: Option<String> = r.get(at + 10)?;
+    row.context = context::decode(values, text.as_deref())
+        .map_err(|m| rusqlite::Error::FromSqlConversionFailure(at + 10, rusqlite::types::Type::Text, m.into()))?;
+    Ok(row)
 }
 
 fn run_of(r: &rusqlite::Row) -> rusqlite::Result<RunRecord> {
@@ -219,6 +248,8 @@ fn run_of(r: &rusqlite::Row) -> rusqlite::Result<RunRecord> {
         settings: r.get(14)?,
         summary: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
         shadow_of: r.get(16)?,
+        context: RunContext::from_json(r.get::<_, Option<String>>(17)?.as_deref())
+            .map_err(|m| rusqlite::Error::FromSqlConversionFailure(17, rusqlite::types::Type::Text, m.into()))?,
     })
 }
 
@@ -290,22 +321,31 @@ impl Backend for SqliteLedger {
     fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
         let name = self.name();
         let mut encoded = Vec::with_capacity(rows.len());
+        let columns = self.recording.clone();
         for r in rows {
-            encoded.push(if r.reasons.is_empty() { None } else { Some(self.dictionary.encode(&r.reasons)) });
+            let reasons = if r.reasons.is_empty() { None } else { Some(self.dictionary.encode(&r.reasons)) };
+            let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &columns, &r.context));
+            encoded.push((reasons, ctx));
         }
-        for (id, column, value) in self.dictionary.take_new() {
-            self.conn
-                .prepare_cached("INSERT INTO reasons (reason_id, column_name, value) VALUES (?1, ?2, ?3)")
-                .and_then(|mut s| s.execute(params![id, column, value]))
-                .map_err(|e| db_error(&name, e))?;
+        let new = [
+            ("reasons", "reason_id", self.dictionary.take_new()),
+            ("context_values", "value_id", self.values.take_new()),
+        ];
+        for (table, key, entries) in new {
+            for (id, column, value) in entries {
+                self.conn
+                    .prepare_cached(&format!("INSERT INTO {table} ({key}, column_name, value) VALUES (?1, ?2, ?3)"))
+                    .and_then(|mut s| s.execute(params![id, column, value]))
+                    .map_err(|e| db_error(&name, e))?;
+            }
         }
         let mut insert = self
             .conn
             .prepare_cached(&format!(
-                "INSERT INTO scores (run_id, {SCORE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                "INSERT INTO scores (run_id, {SCORE_COLUMNS}, position, context) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
             ))
             .map_err(|e| db_error(&name, e))?;
-        for (i, (r, reasons)) in rows.iter().zip(&encoded).enumerate() {
+        for (i, (r, (reasons, ctx))) in rows.iter().zip(&encoded).enumerate() {
             insert
                 .execute(params![
                     run_id,
@@ -317,7 +357,9 @@ impl Backend for SqliteLedger {
                     r.rule_score,
                     r.rule_grade,
                     r.status,
-                    reasons
+                    reasons,
+                    r.position.map(|p| p as i64),
+                    ctx
                 ])
                 .map_err(|e| match e.sqlite_error_code() {
                     Some(ErrorCode::ConstraintViolation) => LedgerError::DuplicateLead {
@@ -348,13 +390,15 @@ impl Backend for SqliteLedger {
     fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {
         self.load_dictionary()?;
         let name = self.name();
+        let extra = if self.schema < 3 { "NULL, NULL" } else { "position, context" };
         let mut stmt = self
             .conn
-            .prepare(&format!("SELECT {SCORE_COLUMNS} FROM scores WHERE run_id = ?1 ORDER BY lead_id"))
+            .prepare(&format!("SELECT {SCORE_COLUMNS}, {extra} FROM scores WHERE run_id = ?1 ORDER BY lead_id"))
             .map_err(|e| db_error(&name, e))?;
         let mut rows = stmt.query([run_id]).map_err(|e| db_error(&name, e))?;
         while let Some(r) = rows.next().map_err(|e| db_error(&name, e))? {
-            each(self.row_of(r)?);
+            let row = self.row_of(r)?;
+            each(with_context(r, 0, &self.values, row).map_err(|e| db_error(&name, e))?);
         }
         Ok(())
     }
@@ -455,8 +499,8 @@ impl SqliteLedger {
         }
         self.conn
             .execute(
-                "INSERT INTO runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings, shadow_of)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings, shadow_of, context)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     key,
                     run.started_at,
@@ -467,10 +511,14 @@ impl SqliteLedger {
                     run.rules_path,
                     run.input_path,
                     run.settings,
-                    shadow_of
+                    shadow_of,
+                    run.context.to_json()
                 ],
             )
             .map_err(|e| self.err(e))?;
+        if shadow_of.is_none() {
+            self.recording = run.context.columns.clone();
+        }
         Ok(self.conn.last_insert_rowid())
     }
 

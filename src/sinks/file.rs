@@ -70,8 +70,14 @@ impl FileSink {
     }
 }
 
-/// `x` rounded to `decimals` decimals.
-fn round(x: f64, decimals: u32) -> f64 {
+/// Points (the rules' scores) as the file shows them: to two decimals.
+pub fn round_points(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// `x` rounded to `decimals` decimals, as the file shows a probability with
+/// [`FileOptions::probability_decimals`].
+pub fn round(x: f64, decimals: u32) -> f64 {
     let f = 10f64.powi(decimals as i32);
     (x * f).round() / f
 }
@@ -157,9 +163,7 @@ fn model_columns(m: &ModelScores, len: usize, o: &FileOptions) -> Vec<Column> {
 /// The rules' columns for a batch.
 fn rule_columns(b: &[Breakdown]) -> Vec<Column> {
     // Points to two decimals: the score is read by people, and the math stays unrounded.
-    let f = |name: &str, v: Vec<f64>| {
-        Column::new(name.into(), v.into_iter().map(|x| (x * 100.0).round() / 100.0).collect::<Vec<f64>>())
-    };
+    let f = |name: &str, v: Vec<f64>| Column::new(name.into(), v.into_iter().map(round_points).collect::<Vec<f64>>());
     let t = |name: &str, v: Vec<String>| Column::new(name.into(), v);
     vec![
         f("rule_score", b.iter().map(|x| x.total).collect()),

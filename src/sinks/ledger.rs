@@ -4,16 +4,23 @@
 //! transaction commits as the run's last step, after the files are in place (if it fails, the
 //! files are moved back), so a night is in the ledger and in its output file, or in neither.
 //!
+//! Context (ledger schema 3, [`crate::ledger::context`]): a run records the columns of its
+//! scored file that reads without the file need ([`run_context`]: the `--keep-columns`
+//! columns, and with rules [`RULES_CONTEXT`]), as the file shows them, and each lead's row in
+//! the file.
+//!
 //! Also here, because it joins the ledger to the scoring job: [`previous_scores`], the stored
 //! scores an `--incremental` run may reuse.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::file::round_points;
 use crate::explain::Contribution;
-use crate::ledger::{Backend, LedgerError, NewRun, RunFinish, ScoreRow, StoredReason};
+use crate::ledger::{Backend, LedgerError, NewRun, RunContext, RunFinish, ScoreRow, StoredReason};
+use crate::rules::Breakdown;
 use crate::score::reuse::effect_of_pp;
-use crate::score::{LeadIds, Prepared, Reuse, ScoreSummary, ScoredBatch, Sink, SinkError, StoredLead};
+use crate::score::{LeadIds, Prepared, Reuse, ScorePlan, ScoreSummary, ScoredBatch, Sink, SinkError, StoredLead};
 use crate::scorer::Probability;
 
 /// Records a run into a ledger.
@@ -23,6 +30,23 @@ pub struct LedgerSink {
     leads: u64,
     /// The shadow run (`--shadow`) recorded beside this one, and its leads.
     shadow: Option<(i64, u64)>,
+    /// The context columns recorded per lead.
+    context: RunContext,
+}
+
+/// The rules' columns of the scored file a run records when it scored with rules (the
+/// roll-up's buying groups read them).
+pub const RULES_CONTEXT: [&str; 3] = ["persona", "stage", "engagement_score"];
+
+/// The context a run of `plan` records: its `--keep-columns` (which hold the value, currency
+/// and stage columns of `--value-column`), then with rules [`RULES_CONTEXT`];
+/// `probability_decimals` as the scored file shows them.
+pub fn run_context(plan: &ScorePlan, probability_decimals: u32) -> RunContext {
+    let mut columns = plan.keep_columns.clone();
+    if plan.rules.is_some() {
+        columns.extend(RULES_CONTEXT.iter().map(|c| c.to_string()).filter(|c| !plan.keep_columns.contains(c)));
+    }
+    RunContext { columns, probability_decimals }
 }
 
 impl LedgerSink {
@@ -45,7 +69,13 @@ impl LedgerSink {
             Some(s) => Some((backend.begin_shadow(s, run_id, replace)?, 0)),
             None => None,
         };
-        Ok(LedgerSink { backend: Rc::new(RefCell::new(backend)), run_id, leads: 0, shadow })
+        Ok(LedgerSink {
+            backend: Rc::new(RefCell::new(backend)),
+            run_id,
+            leads: 0,
+            shadow,
+            context: run.context.clone(),
+        })
     }
 
     /// The run id this sink records.
@@ -61,8 +91,30 @@ fn sink_error(e: LedgerError) -> SinkError {
     }
 }
 
-/// The ledger's rows for a batch.
-fn rows_of(batch: &ScoredBatch, ledger: &str) -> Result<Vec<ScoreRow>, LedgerError> {
+/// A rules column of the scored file, as it shows it (blank as none).
+fn rules_value(b: &Breakdown, column: &str) -> Option<String> {
+    let text = match column {
+        "persona" => b.persona.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
+        "stage" => b.stage.clone(),
+        _ => round_points(b.engagement_score).to_string(),
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// Lead `i`'s values of the recorded context columns.
+fn context_of(batch: &ScoredBatch, context: &RunContext, i: usize) -> Vec<Option<String>> {
+    context
+        .columns
+        .iter()
+        .map(|c| match batch.context.iter().find(|(name, _)| name == c) {
+            Some((_, values)) => values[i].clone(),
+            None => batch.rules.as_ref().and_then(|r| rules_value(&r[i], c)),
+        })
+        .collect()
+}
+
+/// The ledger's rows for a batch; `first` is the scored file's row of its first lead.
+fn rows_of(batch: &ScoredBatch, ledger: &str, context: &RunContext, first: u64) -> Result<Vec<ScoreRow>, LedgerError> {
     let LeadIds::Column { values, .. } = &batch.ids else {
         return Err(LedgerError::Database {
             ledger: ledger.to_string(),
@@ -98,6 +150,8 @@ fn rows_of(batch: &ScoredBatch, ledger: &str) -> Result<Vec<ScoreRow>, LedgerErr
                         .collect()
                 })
                 .unwrap_or_default(),
+            position: (!context.is_empty()).then_some(first + i as u64),
+            context: if context.is_empty() { Vec::new() } else { context_of(batch, context, i) },
         });
     }
     Ok(rows)
@@ -110,7 +164,7 @@ impl Sink for LedgerSink {
 
     fn write(&mut self, batch: &ScoredBatch) -> Result<(), SinkError> {
         let ledger = self.backend.borrow().ledger();
-        let rows = rows_of(batch, &ledger).map_err(sink_error)?;
+        let rows = rows_of(batch, &ledger, &self.context, self.leads + 1).map_err(sink_error)?;
         self.backend.borrow_mut().append(self.run_id, &rows, &batch.rows).map_err(sink_error)?;
         self.leads += rows.len() as u64;
         if let (Some((shadow_id, n)), Some(s)) = (self.shadow.as_mut(), &batch.shadow) {
@@ -127,6 +181,8 @@ impl Sink for LedgerSink {
                     rule_grade: None,
                     status: None,
                     reasons: Vec::new(),
+                    position: None,
+                    context: Vec::new(),
                 })
                 .collect();
             self.backend.borrow_mut().append(*shadow_id, &shadow_rows, &batch.rows).map_err(sink_error)?;

@@ -11,7 +11,7 @@ use crate::common::{read_csv, run, sample_dir, text, train_sample, without_score
 
 /// The ledgers a test runs against: an SQLite file in `dir`, and a fresh PostgreSQL database
 /// when a server is configured.
-fn ledgers(dir: &Path, test: &str) -> Vec<String> {
+pub(crate) fn ledgers(dir: &Path, test: &str) -> Vec<String> {
     let mut v = vec![dir.join("ledger.db").display().to_string()];
     match std::env::var("LEADSCORE_TEST_POSTGRES_URL") {
         Ok(url) if !url.trim().is_empty() => v.push(fresh_database(url.trim(), test)),
@@ -545,7 +545,7 @@ fn a_version_1_ledger_is_read_as_it_is_and_migrated_when_written() {
     ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n.csv", &[]));
     let c = rusqlite::Connection::open(&path).unwrap();
     let v: String = c.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).unwrap();
-    assert_eq!(v, "2");
+    assert_eq!(v, "3");
     let n: i64 = c.query_row("SELECT count(*) FROM runs WHERE shadow_of IS NULL", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 2);
 }

@@ -27,6 +27,7 @@ mod no_signal;
 mod pilot;
 mod properties;
 mod rollup;
+mod rollup_ledger;
 mod rules;
 mod safety_outputs;
 mod score;
