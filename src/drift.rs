@@ -145,6 +145,10 @@ pub struct DriftReport {
     pub quantile: f64,
     /// Settings.
     pub alpha: f64,
+    /// Things to know: a table the bundle joined at training that changed since, and the
+    /// join's unmatched keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Errors of a drift check.
@@ -266,9 +270,11 @@ pub fn drift_of_data(
     let mut observed = vec![Observed::default(); columns.len()];
     let mut scores = ScoreBins::new(&bundle);
     let mut reader = BatchReader::open(data, batch_rows)?;
-    // The bundle's joined tables, from their recorded paths, as at score.
-    let specs: Vec<_> = bundle.joins.iter().map(|r| r.spec.clone()).collect();
-    let mut joiner = (!specs.is_empty()).then(|| Joiner::load(&specs)).transpose()?;
+    // The bundle's joined tables, from their recorded paths and checked against them, as at score.
+    let (mut joiner, mut warnings) = match Joiner::load_recorded(&bundle.joins)? {
+        Some((j, notes)) => (Some(j), notes),
+        None => (None, Vec::new()),
+    };
     let mut seen = 0usize;
     while let Some(df) = reader.next_batch()? {
         let df = match joiner.as_mut() {
@@ -286,6 +292,9 @@ pub fn drift_of_data(
     }
     if seen == 0 {
         return Err(DriftError::Empty { what: data.display().to_string() });
+    }
+    if let Some(j) = &joiner {
+        warnings.extend(j.reports().iter().flat_map(|r| r.warnings()));
     }
     let checks = columns.iter().filter(|c| c.profile.is_some()).count() + scores.is_some() as usize;
     let s = &s.for_checks(checks);
@@ -315,6 +324,7 @@ pub fn drift_of_data(
         min_psi: s.min_psi,
         quantile: s.quantile,
         alpha: s.alpha,
+        warnings,
     })
 }
 
@@ -353,5 +363,6 @@ pub fn drift_of_ledger(
         min_psi: s.min_psi,
         quantile: s.quantile,
         alpha: s.alpha,
+        warnings: Vec::new(),
     })
 }

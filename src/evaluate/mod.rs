@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::accounts::value::{read_values, LeadValues, ValueError, ValueSpec};
 use crate::bundle::{Bundle, BundleError, SignKey};
-use crate::data::join::{JoinError, JoinSpec, Joiner};
+use crate::data::join::{JoinError, Joiner};
 use crate::data::load::{read_table_hashed, LoadError};
 use crate::data::typing::{day_numbers, read_dates, read_labels_with, LeadFrame, MissingTokens, TypingError};
 use crate::evaluation::compare::ScorerScores;
@@ -509,12 +509,11 @@ fn join_tables(
     df: polars::prelude::DataFrame,
 ) -> Result<(polars::prelude::DataFrame, Vec<String>), InputError> {
     let Some(first) = bundles.iter().find(|b| !b.joins.is_empty()) else { return Ok((df, Vec::new())) };
-    let specs: Vec<JoinSpec> = first.joins.iter().map(|r| r.spec.clone()).collect();
-    if let Some(other) = bundles.iter().find(|b| b.joins.iter().map(|r| &r.spec).ne(specs.iter())) {
+    let specs = first.joins.iter().map(|r| &r.spec);
+    if let Some(other) = bundles.iter().find(|b| b.joins.iter().map(|r| &r.spec).ne(specs.clone())) {
         return Err(InputError::JoinsDiffer { first: first.name.clone(), other: other.name.clone() });
     }
-    let mut joiner = Joiner::load(&specs)?;
-    let mut warnings = joiner.check_against(&first.joins)?;
+    let Some((mut joiner, mut warnings)) = Joiner::load_recorded(&first.joins)? else { return Ok((df, Vec::new())) };
     let df = joiner.apply(df, &plan.data, 1)?;
     warnings.extend(joiner.reports().iter().flat_map(|r| r.warnings()));
     Ok((df, warnings))

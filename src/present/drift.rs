@@ -52,6 +52,9 @@ impl DriftReport {
                 self.unprofiled.join(", ")
             ));
         }
+        for w in &self.warnings {
+            s.push_str(&format!("\nnote: {w}\n"));
+        }
         s.push_str(&format!("\nverdict: {}\n", self.verdict.as_str()));
         s
     }

@@ -199,6 +199,21 @@ fn drift_joins_the_bundles_tables_too() {
     // Joined at drift as at training: the tier is present wherever the industry matched.
     let (then, now) = (tier["missing_then"].as_f64().unwrap(), tier["missing_now"].as_f64().unwrap());
     assert!(now < 0.9 && (now - then).abs() < 0.2, "{tier}");
+    assert!(v.get("warnings").is_none() || !out.contains("changed since training"), "{out}");
+
+    // Regression: drift joined the recorded tables without checking them against what
+    // training recorded (score and evaluate did). A table refreshed since is a note; one that
+    // lost the joined column is refused, with the file named.
+    fs::write(dir.path().join("tables/industries.csv"), INDUSTRIES.replace("Media,low", "Media,mid")).unwrap();
+    let o = run(dir.path(), &["drift", "--model", "models/j.json", "--data", "data/open_leads.csv"]);
+    let (out, err) = text(&o);
+    assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{out}\n{err}");
+    assert!(out.contains("note: join with tables/industries.csv: the table changed since training"), "{out}");
+    fs::write(dir.path().join("tables/industries.csv"), "industry,segment_tier\nMedia,low\n").unwrap();
+    let o = run(dir.path(), &["drift", "--model", "models/j.json", "--data", "data/open_leads.csv"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}\n{err}");
+    assert!(err.contains("tables/industries.csv") && err.contains("industry_tier"), "{err}");
 }
 
 #[test]

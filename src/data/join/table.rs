@@ -147,6 +147,20 @@ impl Joiner {
         Ok(Joiner { tables, reports, unmatched })
     }
 
+    /// Loads the tables a bundle joined at training, from the paths it recorded, and checks
+    /// them against what it recorded ([`Joiner::check_against`]): the one way `evaluate` and
+    /// `drift` re-apply a bundle's joins (`score` also takes them from the command line).
+    /// `None` for a bundle without joins; otherwise the joiner and the notes of the check.
+    pub fn load_recorded(records: &[JoinRecord]) -> Result<Option<(Joiner, Vec<String>)>, JoinError> {
+        if records.is_empty() {
+            return Ok(None);
+        }
+        let specs: Vec<JoinSpec> = records.iter().map(|r| r.spec.clone()).collect();
+        let joiner = Joiner::load(&specs)?;
+        let notes = joiner.check_against(records)?;
+        Ok(Some((joiner, notes)))
+    }
+
     /// Whether there is nothing to join.
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
