@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{check_outputs, print_out, Outcome};
 use leadscore::accounts::value::ValueSpec;
-use leadscore::bundle::{Bundle, Grade, GradeCuts, GradeCutsError};
+use leadscore::bundle::{Grade, GradeCuts, GradeCutsError};
 use leadscore::ledger::{open, Location, Mode, NewRun, DEFAULT_LEDGER};
 use leadscore::score::{reuse_settings, score, Reuse, RulesInput, ScorePlan, Sink};
 use leadscore::sinks::file::{FileOptions, FileSink};
@@ -166,7 +166,9 @@ fn ledger_sink(
             &[("--data", Some(plan.data.as_path())), ("--model", plan.model.as_deref())],
         )?;
     }
-    let bundle = plan.model.as_deref().map(Bundle::load).transpose()?;
+    // The very bundles the run scores with (read once), so the run records their ids.
+    let (bundle, shadow_bundle) = plan.load_bundles()?;
+    let (bundle, shadow_bundle) = (bundle.cloned(), shadow_bundle.map(|b| leadscore::score::short_id(&b.checksum)));
     let settings = reuse_settings(plan, bundle.as_ref());
     let mut backend = open(&location, Mode::Write)?;
     backend.set_lock_wait(wait);
@@ -190,11 +192,10 @@ fn ledger_sink(
         shadow: false,
         context: run_context(plan, probability_decimals),
     };
-    let shadow = match &plan.shadow {
-        Some(path) => {
-            let b = Bundle::load(path)?;
+    let shadow = match (&plan.shadow, shadow_bundle) {
+        (Some(path), Some(id)) => {
             Some(NewRun {
-                model_id: Some(leadscore::score::short_id(&b.checksum)),
+                model_id: Some(id),
                 model_alias: shadow_alias,
                 model_path: Some(path.display().to_string()),
                 settings: format!("shadow of {}", run.run_key()),
@@ -203,7 +204,7 @@ fn ledger_sink(
                 ..run.clone()
             })
         }
-        None => None,
+        _ => None,
     };
     Ok(Box::new(LedgerSink::begin_with_shadow(backend, &run, shadow.as_ref(), replace)?))
 }

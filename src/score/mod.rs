@@ -121,9 +121,25 @@ pub struct ScorePlan {
     pub join_tables: Vec<PathBuf>,
     /// Expected value: the value column and how it is read ([`crate::accounts::value`]).
     pub value: Option<ValueSpec>,
+    /// The model and shadow bundles once read ([`ScorePlan::load_bundles`]).
+    loaded: Option<(Option<Bundle>, Option<Bundle>)>,
 }
 
 impl ScorePlan {
+    /// Reads the model bundle (checked with `sign_key`) and the shadow bundle, once: the run
+    /// scores with these very bundles. A caller that needs them before scoring (a ledger
+    /// records the model id) reads them here, so what it records is what scored even if a
+    /// file is replaced in between.
+    pub fn load_bundles(&mut self) -> Result<(Option<&Bundle>, Option<&Bundle>), ScoreRunError> {
+        if self.loaded.is_none() {
+            let model = self.model.as_deref().map(|p| Bundle::load_verified(p, self.sign_key.as_ref())).transpose()?;
+            let shadow = self.shadow.as_deref().map(Bundle::load).transpose()?;
+            self.loaded = Some((model, shadow));
+        }
+        let (model, shadow) = self.loaded.as_ref().expect("just loaded");
+        Ok((model.as_ref(), shadow.as_ref()))
+    }
+
     /// A plan scoring `data` with a bundle and/or rules; `batch_rows` must be at least 1.
     pub fn new(
         data: PathBuf,
@@ -157,6 +173,7 @@ impl ScorePlan {
             rejects: None,
             join_tables: Vec::new(),
             value: None,
+            loaded: None,
         })
     }
 
@@ -178,7 +195,10 @@ struct Run {
 
 impl Run {
     fn load(plan: &ScorePlan) -> Result<Run, ScoreRunError> {
-        let bundle = plan.model.as_deref().map(|p| Bundle::load_verified(p, plan.sign_key.as_ref())).transpose()?;
+        let bundle = match &plan.loaded {
+            Some((model, _)) => model.clone(),
+            None => plan.model.as_deref().map(|p| Bundle::load_verified(p, plan.sign_key.as_ref())).transpose()?,
+        };
         let rules = match &plan.rules {
             Some(r) => Some(RulesPlan::load(&r.file, r.activities.as_deref(), r.as_of, plan.id.clone())?),
             None => None,
@@ -238,7 +258,11 @@ pub fn score(
 ) -> Result<ScoreSummary, ScoreRunError> {
     let run = Run::load(plan)?;
     let bundle_scorer = run.bundle.as_ref().map(BundleScorer::new);
-    let shadow = plan.shadow.as_deref().map(|p| shadow::Shadow::load(p, run.bundle.as_ref())).transpose()?;
+    let shadow = match (&plan.shadow, plan.loaded.as_ref().and_then(|l| l.1.clone())) {
+        (Some(p), Some(b)) => Some(shadow::Shadow::new(p, b, run.bundle.as_ref())?),
+        (Some(p), None) => Some(shadow::Shadow::new(p, Bundle::load(p)?, run.bundle.as_ref())?),
+        (None, _) => None,
+    };
     let shadow_scorer = shadow.as_ref().map(|s| BundleScorer::new(&s.bundle));
     let rules_scorer = run.rules.as_ref().map(|r| r.scorer());
     let mut clock = Clock::default();

@@ -42,10 +42,9 @@ pub struct Shadow {
 }
 
 impl Shadow {
-    /// Loads the shadow bundle; it must differ from the primary and carry a reference
-    /// distribution (a shadow is never ranked within the run).
-    pub fn load(path: &std::path::Path, primary: Option<&Bundle>) -> Result<Shadow, ScoreRunError> {
-        let bundle = Bundle::load(path)?;
+    /// The shadow bundle read from `path`, checked: it must differ from the primary and
+    /// carry a reference distribution (a shadow is never ranked within the run).
+    pub fn new(path: &std::path::Path, bundle: Bundle, primary: Option<&Bundle>) -> Result<Shadow, ScoreRunError> {
         let shadow_error = |why: String| ScoreRunError::Shadow { path: path.to_path_buf(), why };
         let Some(primary) = primary else {
             return Err(shadow_error("--shadow needs --model: a shadow scores beside a primary bundle".into()));
