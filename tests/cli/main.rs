@@ -11,6 +11,7 @@ mod completions;
 mod drift;
 mod evaluate;
 mod export;
+mod export_rules;
 mod forged_bundles;
 mod formats;
 mod honest_numbers;
