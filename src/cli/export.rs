@@ -8,7 +8,8 @@ use clap::{Args, Subcommand};
 
 use super::{check_outputs, print_out, Outcome};
 use leadscore::bundle::Bundle;
-use leadscore::data::output::Staged;
+use leadscore::data::output::{commit_all, Staged};
+use leadscore::export::schema::{self, SCHEMAS};
 use leadscore::export::{export_sql_with_rules, Dialect, RulesExport, SqlPlan, SqliteRegexp, DEFAULT_BATCH};
 use leadscore::rules::RuleSet;
 
@@ -25,6 +26,25 @@ pub struct ExportArgs {
 pub enum ExportWhat {
     /// The bundle's primary model as SQL: id, probability, percentile and grade per lead.
     Sql(SqlArgs),
+    /// JSON Schemas (draft 2020-12) of the model bundle and of the rules file (its JSON form).
+    Schema(SchemaArgs),
+}
+
+/// Arguments of `leadscore export schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Write bundle.schema.json and rules.schema.json into this directory (created if needed).
+    #[arg(long, conflicts_with_all = ["what", "out"], required_unless_present = "what")]
+    pub out_dir: Option<PathBuf>,
+    /// Only one schema: bundle or rules (with --out).
+    #[arg(long, value_parser = ["bundle", "rules"], requires = "out")]
+    pub what: Option<String>,
+    /// Output file for --what.
+    #[arg(long, requires = "what")]
+    pub out: Option<PathBuf>,
+    /// No summary line.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `leadscore export sql`.
@@ -81,7 +101,32 @@ fn parse_dialect(s: &str) -> Result<Dialect, String> {
 pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     match args.what {
         ExportWhat::Sql(a) => sql(a),
+        ExportWhat::Schema(a) => schema(a),
     }
+}
+
+fn schema(a: SchemaArgs) -> anyhow::Result<Outcome> {
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    for (name, make) in SCHEMAS {
+        match (&a.out_dir, a.what.as_deref(), &a.out) {
+            (Some(dir), _, _) => files.push((dir.join(name), schema::to_text(&make()))),
+            (None, Some(what), Some(out)) if name.starts_with(what) => {
+                files.push((out.clone(), schema::to_text(&make())))
+            }
+            _ => {}
+        }
+    }
+    if let Some(dir) = &a.out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("--out-dir {}: {e}", dir.display()))?;
+    }
+    let staged =
+        files.iter().map(|(path, text)| Staged::bytes(path, text.as_bytes())).collect::<Result<Vec<_>, _>>()?;
+    commit_all(staged)?;
+    if !a.quiet {
+        let names: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+        print_out(&format!("wrote {} (JSON Schema draft 2020-12)\n", names.join(", ")))?;
+    }
+    Ok(Outcome::Ok)
 }
 
 fn sql(a: SqlArgs) -> anyhow::Result<Outcome> {

@@ -38,6 +38,8 @@ pub mod pipeline;
 pub mod query;
 pub mod regex;
 pub mod rules;
+pub mod schema;
+pub mod schema_rules;
 pub mod trees;
 
 use std::path::Path;
