@@ -50,28 +50,27 @@ fn train(dir: &Path, id: &str) {
 }
 
 /// `score --rules` with --precision 17: the file's rows by id, as header → value.
-fn score_rules(dir: &Path, id: &str) -> HashMap<String, HashMap<String, String>> {
-    let o = run(
-        dir,
-        &[
-            "score",
-            "--model",
-            "m.json",
-            "--rules",
-            "rules.toml",
-            "--activities",
-            "data/activities.csv",
-            "--as-of",
-            AS_OF,
-            "--data",
-            "data/open_leads.csv",
-            "--out",
-            "scored.csv",
-            "--precision",
-            "17",
-            "--quiet",
-        ],
-    );
+fn score_rules(dir: &Path, id: &str, data: &str, log: Option<&str>) -> HashMap<String, HashMap<String, String>> {
+    let mut args = vec![
+        "score",
+        "--model",
+        "m.json",
+        "--rules",
+        "rules.toml",
+        "--as-of",
+        AS_OF,
+        "--data",
+        data,
+        "--out",
+        "scored.csv",
+        "--precision",
+        "17",
+        "--quiet",
+    ];
+    if let Some(log) = log {
+        args.extend(["--activities", log]);
+    }
+    let o = run(dir, &args);
     assert!(o.status.success(), "{:?}", text(&o));
     let (h, rows) = read_csv(&dir.join("scored.csv"));
     rows.into_iter()
@@ -83,12 +82,12 @@ fn score_rules(dir: &Path, id: &str) -> HashMap<String, HashMap<String, String>>
 }
 
 /// The engine's unrounded (rule_score, fit_score, engagement_score) per lead, from the library.
-fn breakdowns(dir: &Path, id: &str) -> HashMap<String, [f64; 3]> {
+fn breakdowns(dir: &Path, id: &str, data: &str, log: Option<&str>) -> HashMap<String, [f64; 3]> {
     let as_of = chrono::NaiveDate::parse_from_str(AS_OF, "%Y-%m-%d").unwrap();
     let plan =
-        leadscore::rules::RulesPlan::load(&dir.join("rules.toml"), Some(&dir.join("data/activities.csv")), as_of, None)
+        leadscore::rules::RulesPlan::load(&dir.join("rules.toml"), log.map(|l| dir.join(l)).as_deref(), as_of, None)
             .unwrap();
-    let path = dir.join("data/open_leads.csv");
+    let path = dir.join(data);
     let df = leadscore::data::load::read_table(&path).unwrap();
     let frame = leadscore::data::typing::LeadFrame { df: &df, path: &path, first_row: 1 };
     let ids = frame.text(id, "").unwrap();
@@ -167,7 +166,7 @@ fn table_sql(name: &str, csv: &Path) -> (String, Vec<Vec<Option<String>>>, usize
     (format!("CREATE TABLE \"{name}\" ({})", cols.join(", ")), rows, h.len())
 }
 
-fn sqlite_db(dir: &Path, leads: &str, log: &str) -> rusqlite::Connection {
+fn sqlite_db(dir: &Path, leads: &str, log: Option<&str>) -> rusqlite::Connection {
     let c = rusqlite::Connection::open_in_memory().unwrap();
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     c.create_scalar_function("exp", 1, flags, |ctx| Ok(ctx.get::<f64>(0)?.exp())).unwrap();
@@ -178,7 +177,8 @@ fn sqlite_db(dir: &Path, leads: &str, log: &str) -> rusqlite::Connection {
         Ok(ctx.get::<Option<String>>(1)?.is_some_and(|v| re.is_match(&v)))
     })
     .unwrap();
-    for (name, file) in [("open leads", leads), ("activity log", log)] {
+    for (name, file) in [("open leads", Some(leads)), ("activity log", log)] {
+        let Some(file) = file else { continue };
         let (create, rows, n) = table_sql(name, &dir.join(file));
         c.execute_batch(&create).unwrap();
         let tx = c.unchecked_transaction().unwrap();
@@ -213,14 +213,15 @@ fn sqlite_rows(c: &rusqlite::Connection, sql: &str) -> Vec<RuleRow> {
     rows.map(|r| r.unwrap()).collect()
 }
 
-fn postgres_db(url: &str, test: &str, dir: &Path, leads: &str, log: &str) -> postgres::Client {
+fn postgres_db(url: &str, test: &str, dir: &Path, leads: &str, log: Option<&str>) -> postgres::Client {
     let name = format!("ls_{test}");
     let mut admin = postgres::Client::connect(url, postgres::NoTls).expect("the test PostgreSQL server");
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
     admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
     let mut c = postgres::Client::connect(&format!("{base}/{name}"), postgres::NoTls).unwrap();
-    for (table, file) in [("open leads", leads), ("activity log", log)] {
+    for (table, file) in [("open leads", Some(leads)), ("activity log", log)] {
+        let Some(file) = file else { continue };
         let (create, rows, n) = table_sql(table, &dir.join(file));
         c.batch_execute(&create).unwrap();
         let mut tx = c.transaction().unwrap();
@@ -270,14 +271,14 @@ fn shipped_sample_rules_export_like_score_on_sqlite_and_postgres() {
     let dir = shipped();
     let d = dir.path();
     train(d, "lead_id");
-    let file = score_rules(d, "lead_id");
-    let exact = breakdowns(d, "lead_id");
+    let file = score_rules(d, "lead_id", "data/open_leads.csv", Some("data/activities.csv"));
+    let exact = breakdowns(d, "lead_id", "data/open_leads.csv", Some("data/activities.csv"));
     let sql = export(d, "sqlite", "lead_id", &["--sqlite-regexp"]);
     assert!(sql.contains("-- NOT exported: rule_reasons"), "the header says what is left out");
-    let db = sqlite_db(d, "data/open_leads.csv", "data/activities.csv");
+    let db = sqlite_db(d, "data/open_leads.csv", Some("data/activities.csv"));
     assert_rules_same("SQLite", &sqlite_rows(&db, &sql), &file, &exact);
     if let Some(url) = postgres_url() {
-        let mut pg = postgres_db(&url, "export_rules", d, "data/open_leads.csv", "data/activities.csv");
+        let mut pg = postgres_db(&url, "export_rules", d, "data/open_leads.csv", Some("data/activities.csv"));
         let sql = export(d, "postgres", "lead_id", &[]);
         assert_rules_same("PostgreSQL", &postgres_rows(&mut pg, &sql), &file, &exact);
     }
@@ -321,14 +322,14 @@ fn hostile_names_in_rules_round_trip_on_sqlite_and_postgres() {
     rules.push_str("\n[activities]\nid = 'Lead \"ID\"'\ntimestamp = \"order\"\n");
     std::fs::write(d.join("rules.toml"), rules).unwrap();
     train(d, "lead id");
-    let file = score_rules(d, "lead id");
-    let exact = breakdowns(d, "lead id");
+    let file = score_rules(d, "lead id", "data/open_leads.csv", Some("data/activities.csv"));
+    let exact = breakdowns(d, "lead id", "data/open_leads.csv", Some("data/activities.csv"));
     let sql = export(d, "sqlite", "lead id", &["--sqlite-regexp"]);
     assert!(sql.contains("src.\"Branche \"\"Größe\"\" ü\"") && sql.contains("a.\"Lead \"\"ID\"\"\""), "names quoted");
-    let db = sqlite_db(d, "data/open_leads.csv", "data/activities.csv");
+    let db = sqlite_db(d, "data/open_leads.csv", Some("data/activities.csv"));
     assert_rules_same("SQLite, hostile names", &sqlite_rows(&db, &sql), &file, &exact);
     if let Some(url) = postgres_url() {
-        let mut pg = postgres_db(&url, "export_rules_hostile", d, "data/open_leads.csv", "data/activities.csv");
+        let mut pg = postgres_db(&url, "export_rules_hostile", d, "data/open_leads.csv", Some("data/activities.csv"));
         let sql = export(d, "postgres", "lead id", &[]);
         assert_rules_same("PostgreSQL, hostile names", &postgres_rows(&mut pg, &sql), &file, &exact);
     }
@@ -386,4 +387,32 @@ fn rules_that_cannot_be_exported_exactly_are_refused_by_line() {
     std::fs::write(d.join("rules.toml"), word_inside).unwrap();
     let e = refused(d, "postgres", &["--activities-table", "log"]);
     assert!(e.contains("cannot be written exactly for postgres: \\b other than at the very start"), "{e}");
+}
+
+/// Leads.csv (X Education, when ../shared/datasets has it) with its hand-written rules
+/// (examples/rules/xeducation.toml: segments, count columns, `missing` tokens, a regex) and a
+/// model trained on it: rule columns and probabilities as `score` writes them.
+#[test]
+fn leads_csv_rules_export_like_score_on_sqlite_and_postgres() {
+    let Some(leads) = crate::common::shared_dataset("xeducation-leads/Leads.csv") else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("data")).unwrap();
+    std::fs::copy(&leads, d.join("data/leads.csv")).unwrap();
+    std::fs::copy(root.join("examples/rules/xeducation.toml"), d.join("rules.toml")).unwrap();
+    let config = root.join("examples/xeducation.toml");
+    let o = run(d, &["train", "--data", "data/leads.csv", "--config", config.to_str().unwrap(), "--out", "m.json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let id = "Prospect ID";
+    let file = score_rules(d, id, "data/leads.csv", None);
+    let exact = breakdowns(d, id, "data/leads.csv", None);
+    let sql = export(d, "sqlite", id, &["--sqlite-regexp"]);
+    let db = sqlite_db(d, "data/leads.csv", None);
+    assert_rules_same("SQLite, Leads.csv", &sqlite_rows(&db, &sql), &file, &exact);
+    if let Some(url) = postgres_url() {
+        let mut pg = postgres_db(&url, "export_rules_leads", d, "data/leads.csv", None);
+        let sql = export(d, "postgres", id, &[]);
+        assert_rules_same("PostgreSQL, Leads.csv", &postgres_rows(&mut pg, &sql), &file, &exact);
+    }
 }
