@@ -19,8 +19,19 @@
 //! (which makes the probabilities equal to the last bit where the engine's `exp` and `ln` are
 //! the platform's, as on DuckDB, PostgreSQL and SQLite on Linux).
 //!
+//! With [`RulesExport`] ([`export_sql_with_rules`], `export sql --rules`) the points rules
+//! come in the same statement ([`rules`]: conditions in [`conditions`], regexes rewritten by
+//! [`regex`], activity rules as an aggregate over the activity table in [`activities`]): the
+//! rule score, fit and engagement, grade, status, stage, action, persona and disqualified, as
+//! `score --rules` computes them. What has no exact SQL form (`junk`, `matches` on SQLite
+//! without `--sqlite-regexp` and on Snowflake, other timestamp formats) is refused with the
+//! rule's line.
+//!
+//! [`schema`] and [`schema_rules`] are the JSON Schemas of the bundle and the rules file
+//! (`export schema`).
+//!
 //! Not exported yet (said in every file's header too): reasons (per-lead contributions),
-//! the points rules (`--rules`), `--all-models` columns, unseen-category counts and the
+//! `rule_reasons` and `top_product`, `--all-models` columns, unseen-category counts and the
 //! availability warnings `score` prints, and `--grade-cuts` overrides (the bundle's cut-offs
 //! are used). Input values `score` refuses with an error are not all refused in SQL (see
 //! [`pipeline`]).
@@ -248,9 +259,12 @@ fn header(bundle: &Bundle, plan: &SqlPlan, model: &str, trees: usize, id: &str, 
         "median imputation, missing indicators, standardisation), the model, the calibrator, the".into(),
         "percentile against the bundle's reference distribution (one decimal) and its grade cut-offs.".into(),
         "NOT exported: reasons (no per-lead contributions, neither logistic nor tree reasons),".into(),
-        if with_rules { "--all-models columns," } else { "points rules (export with --rules), --all-models columns," }
-            .into(),
-        "--grade-cuts overrides, unseen-category counts and warnings.".into(),
+        if with_rules {
+            "--all-models columns, --grade-cuts overrides, unseen-category counts and warnings."
+        } else {
+            "points rules (see --rules), --all-models columns, --grade-cuts overrides, unseen-category counts, warnings."
+        }
+        .into(),
         "Values `score` refuses (a word in a numeric column, a bad date or yes/no value) stop the".into(),
         "query on DuckDB and PostgreSQL; other engines may read them as missing (NULL) or 0.".into(),
         "Non-ASCII missing tokens are matched with LOWER(), which is ASCII-only on SQLite.".into(),
