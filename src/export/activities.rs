@@ -81,7 +81,7 @@ pub fn activity_ctes(d: Dialect, table: &str, rules: &RuleSet, as_of: NaiveDate)
     );
     let mut aggs = vec!["ls_aid".to_string()];
     for (k, f) in filters.iter().enumerate() {
-        let test = filter_sql(d, f, &rules.path.display().to_string())?;
+        let test = filter_sql(d, f)?;
         let weight = match f.half_life_days {
             Some(h) => format!("POWER(5e-1, ls_aage / {})", d.float(h, "half_life_days")?),
             None => "1e0".to_string(),
@@ -101,7 +101,7 @@ pub fn activity_ctes(d: Dialect, table: &str, rules: &RuleSet, as_of: NaiveDate)
 }
 
 /// Whether an event counts for rule `f`, as `counts` in the engine.
-fn filter_sql(d: Dialect, f: &ActivityFilter, _file: &str) -> Result<String, ExportError> {
+fn filter_sql(d: Dialect, f: &ActivityFilter) -> Result<String, ExportError> {
     let mut s = format!("ls_aact = {} AND ls_aage >= 0e0", d.string(&f.activity));
     if let Some(e) = f.expire_after_days {
         s.push_str(&format!(" AND ls_aage <= {}", d.float(e, "expire_after_days")?));

@@ -79,9 +79,13 @@ pub struct RulesSql {
 /// the rules' `[score] id`).
 pub fn rules_ctes(d: Dialect, table: &str, x: &RulesExport, id: Option<&str>) -> Result<RulesSql, ExportError> {
     let r = x.rules;
-    let b = Builder { d, r, x, fields: r.lead_columns().into_iter().map(|(f, _)| f).collect() };
     let has_activity = r.activity_rule_line();
     let id = id.or(r.id.as_deref());
+    // `--id` replaces `[score] id`, as in `score`: the fields read are those of that rule set.
+    let mut with_id = r.clone();
+    with_id.id = id.map(str::to_string);
+    let fields = with_id.lead_columns().into_iter().map(|(f, _)| f).collect();
+    let b = Builder { d, r, x, fields };
     let mut ctes = Vec::new();
     let mut join = String::new();
     if let Some(line) = has_activity {

@@ -416,3 +416,19 @@ fn leads_csv_rules_export_like_score_on_sqlite_and_postgres() {
         assert_rules_same("PostgreSQL, Leads.csv", &postgres_rows(&mut pg, &sql), &file, &exact);
     }
 }
+
+/// Regression: `--id` replaces the rules' `[score] id` (as in `score`), also for joining the
+/// activity log; the export of a rules file without `[score] id` given `--id lead_id` is the
+/// same statement as with `id = "lead_id"` in the file (checked against `score` above).
+#[test]
+fn id_flag_replaces_the_rules_id_for_the_activity_join() {
+    let dir = shipped();
+    let d = dir.path();
+    train(d, "lead_id");
+    let with_id = export(d, "duckdb", "lead_id", &[]);
+    let rules = std::fs::read_to_string(d.join("rules.toml")).unwrap();
+    std::fs::write(d.join("rules.toml"), rules.replace("id = \"lead_id\"", "id = \"no such column\"")).unwrap();
+    assert_eq!(export(d, "duckdb", "lead_id", &[]), with_id);
+    std::fs::write(d.join("rules.toml"), rules.replace("id = \"lead_id\"\n", "")).unwrap();
+    assert_eq!(export(d, "duckdb", "lead_id", &[]), with_id);
+}
