@@ -432,3 +432,67 @@ fn id_flag_replaces_the_rules_id_for_the_activity_join() {
     std::fs::write(d.join("rules.toml"), rules.replace("id = \"lead_id\"\n", "")).unwrap();
     assert_eq!(export(d, "duckdb", "lead_id", &[]), with_id);
 }
+
+/// The regex rewrite on a real engine: for patterns like the shipped rules' and strings that
+/// tell Unicode from ASCII semantics (word characters beyond ASCII, the Kelvin sign and long s
+/// that Rust's `(?i)` folds, non-ASCII digits, a line break), PostgreSQL's `~` with the
+/// translated pattern matches exactly when Rust's `regex` does.
+#[test]
+fn translated_regexes_match_like_rust_on_postgres() {
+    let Some(url) = postgres_url() else { return };
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("the test PostgreSQL server");
+    let patterns = [
+        r"(?i)\b(head|chief|founder|owner)\b",
+        r"(?i)^(test|asdf|qwerty|aaa+|xxx+|foo|n/?a)$",
+        r"(?i)kelvin",
+        r"(?i)stra(ss|ß)e",
+        r"\d+",
+        r"^a.c$",
+        r"colou?r",
+        r"[^a-z]",
+        r"\w+@\w+\.com$",
+        r"^x{2,3}$",
+        r"\bvp\b",
+    ];
+    let strings = [
+        "Head of Sales",
+        "headé",
+        "Überhead",
+        "chief",
+        "CHIEF",
+        "N/A",
+        "na",
+        "test ",
+        "\u{212A}ELVIN",
+        "kelvin",
+        "\u{662}\u{663}",
+        "a\nc",
+        "abc",
+        "color",
+        "colour",
+        "ABC",
+        "é",
+        "xx",
+        "xxxx",
+        "STRASSE",
+        "ſtraße",
+        "ana@acme.com",
+        "anaé@acme.com",
+        "VP",
+        "vp_sales",
+        "svp",
+        "vp-sales",
+        "",
+    ];
+    let mut checked = 0;
+    for p in patterns {
+        let rust = regex::Regex::new(p).unwrap();
+        let sql = leadscore::export::regex::translate(leadscore::export::Dialect::Postgres, p).unwrap();
+        for s in strings {
+            let got: bool = c.query_one("SELECT $1::text ~ $2::text", &[&s, &sql]).unwrap().get(0);
+            assert_eq!(got, rust.is_match(s), "pattern {p:?} on {s:?} (PostgreSQL pattern {sql})");
+            checked += 1;
+        }
+    }
+    eprintln!("regex rewrite: {checked} pattern/string pairs agree with Rust on PostgreSQL");
+}
