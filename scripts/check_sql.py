@@ -8,7 +8,14 @@ The CSV is loaded with every column as text (as `score` reads it; blank cells ar
 SQL is run, and each lead's probability must be within the tolerance of the probability in
 the score file (written with `--precision 17`), its percentile and grade equal. Prints the
 largest difference; exits 1 on any mismatch.
+
+With `--rules` (an export made with `export sql --rules`), `--activities-csv LOG.csv` is loaded
+as table `--activities-table` and the rule columns must equal the score file's (written by
+`score --rules`): rule_score, fit_score and engagement_score rounded as the file rounds them
+(two decimals, half away from zero), rule_grade, rule_status, stage, action, persona and
+disqualified identical. DuckDB only (Python's sqlite3 has no regexp()).
 """
+import decimal
 import argparse
 import csv
 import sqlite3
@@ -34,7 +41,14 @@ def run_duckdb(args):
         f"CREATE TABLE {quote(args.table)} AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
         [args.csv],
     )
-    return con.execute(open(args.sql, encoding="utf-8").read()).fetchall(), "DuckDB " + duckdb.__version__
+    if args.activities_csv:
+        con.execute(
+            f"CREATE TABLE {quote(args.activities_table)} AS SELECT * FROM read_csv(?, all_varchar = true, header = true)",
+            [args.activities_csv],
+        )
+    cur = con.execute(open(args.sql, encoding="utf-8").read())
+    args.columns = [d[0] for d in cur.description]
+    return cur.fetchall(), "DuckDB " + duckdb.__version__
 
 
 def run_sqlite(args):
@@ -49,6 +63,25 @@ def run_sqlite(args):
     return con.execute(open(args.sql, encoding="utf-8").read()).fetchall(), "SQLite " + sqlite3.sqlite_version
 
 
+def two_decimals(x):
+    """As the score file rounds points: (x * 100).round() / 100, half away from zero."""
+    y = decimal.Decimal(x * 100.0).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP)
+    return float(y) / 100.0
+
+
+def rule_problems(lead, got, w, ix):
+    out = []
+    for c in ("rule_score", "fit_score", "engagement_score"):
+        if two_decimals(float(got[c])) != float(w[ix[c]]):
+            out.append(f"{lead}: {c} {got[c]!r} vs score {w[ix[c]]}")
+    for c in ("rule_grade", "rule_status", "stage", "action", "persona"):
+        if got[c] != w[ix[c]]:
+            out.append(f"{lead}: {c} {got[c]!r} vs score {w[ix[c]]!r}")
+    if str(got["disqualified"]).lower() != w[ix["disqualified"]]:
+        out.append(f"{lead}: disqualified {got['disqualified']} vs score {w[ix['disqualified']]}")
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--engine", choices=["duckdb", "sqlite"], required=True)
@@ -58,6 +91,9 @@ def main():
     p.add_argument("--score", required=True)
     p.add_argument("--id", required=True)
     p.add_argument("--tolerance", type=float, default=1e-9)
+    p.add_argument("--rules", action="store_true")
+    p.add_argument("--activities-csv")
+    p.add_argument("--activities-table", default="activities")
     args = p.parse_args()
 
     got, version = (run_duckdb if args.engine == "duckdb" else run_sqlite)(args)
@@ -67,7 +103,8 @@ def main():
     problems, worst = [], 0.0
     if len(got) != len(want):
         problems.append(f"{len(got)} rows from SQL, {len(want)} in the score file")
-    for lead, prob, pct, grade in got:
+    for row in got:
+        lead, prob, pct, grade = row[:4]
         w = want.get(str(lead))
         if w is None:
             problems.append(f"{lead}: not in the score file")
@@ -80,6 +117,8 @@ def main():
             problems.append(f"{lead}: percentile {pct} vs score {w[ix['percentile']]}")
         if grade != w[ix["grade"]]:
             problems.append(f"{lead}: grade {grade} vs score {w[ix['grade']]}")
+        if args.rules:
+            problems.extend(rule_problems(lead, dict(zip(args.columns, row)), w, ix))
     print(
         f"{version}: {len(got)} leads, max |probability - score| = {worst:.3g}, {len(problems)} mismatches"
     )

@@ -41,3 +41,22 @@ for sample in shipped generated; do
   done
   cd - > /dev/null
 done
+
+# The points rules (export sql --rules) on DuckDB: the shipped sample's rules and activity log,
+# as scripts/quickstart.sh scores them; the Spark and BigQuery exports parsed with SQLGlot
+# (Snowflake refuses the sample's `matches` rules, SQLite needs --sqlite-regexp: see README).
+cd "$work/shipped"
+cp "$OLDPWD/data/activities.csv" "$OLDPWD/examples/rules/sample.toml" .
+"$bin" score --model lr.json --rules sample.toml --activities activities.csv --as-of 2026-06-30 \
+  --data open_leads.csv --out rules.scored.csv --precision 17 --quiet
+rules=(--rules sample.toml --activities-table activities --as-of 2026-06-30)
+"$bin" export sql --model lr.json "${rules[@]}" --dialect duckdb --table open_leads --out rules.duckdb.sql --quiet
+echo -n "shipped sample, lr bundle, rules: "
+python3 "$check" --engine duckdb --csv open_leads.csv --table open_leads --sql rules.duckdb.sql \
+  --score rules.scored.csv --id lead_id --rules --activities-csv activities.csv --activities-table activities
+for dialect in spark bigquery; do
+  "$bin" export sql --model lr.json "${rules[@]}" --dialect $dialect --table crm.open_leads --out rules.$dialect.sql --quiet
+  python3 -c 'import sys, sqlglot; sqlglot.parse_one(open(sys.argv[1]).read(), read=sys.argv[2]); print(f"shipped sample, rules: {sys.argv[2]} export parses")' \
+    rules.$dialect.sql $dialect
+done
+cd - > /dev/null

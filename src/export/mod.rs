@@ -19,8 +19,19 @@
 //! (which makes the probabilities equal to the last bit where the engine's `exp` and `ln` are
 //! the platform's, as on DuckDB, PostgreSQL and SQLite on Linux).
 //!
+//! With [`RulesExport`] ([`export_sql_with_rules`], `export sql --rules`) the points rules
+//! come in the same statement ([`rules`]: conditions in [`conditions`], regexes rewritten by
+//! [`regex`], activity rules as an aggregate over the activity table in [`activities`]): the
+//! rule score, fit and engagement, grade, status, stage, action, persona and disqualified, as
+//! `score --rules` computes them. What has no exact SQL form (`junk`, `matches` on SQLite
+//! without `--sqlite-regexp` and on Snowflake, other timestamp formats) is refused with the
+//! rule's line.
+//!
+//! [`schema`] and [`schema_rules`] are the JSON Schemas of the bundle and the rules file
+//! (`export schema`).
+//!
 //! Not exported yet (said in every file's header too): reasons (per-lead contributions),
-//! the points rules (`--rules`), `--all-models` columns, unseen-category counts and the
+//! `rule_reasons` and `top_product`, `--all-models` columns, unseen-category counts and the
 //! availability warnings `score` prints, and `--grade-cuts` overrides (the bundle's cut-offs
 //! are used). Input values `score` refuses with an error are not all refused in SQL (see
 //! [`pipeline`]).
@@ -31,14 +42,22 @@
 //! assert_eq!(plan.batch, leadscore::export::DEFAULT_BATCH);
 //! ```
 
+pub mod activities;
+pub mod conditions;
 pub mod dialect;
 pub mod pipeline;
 pub mod query;
+pub mod regex;
+pub mod rules;
+pub mod schema;
+pub mod schema_rules;
 pub mod trees;
 
 use std::path::Path;
 
+pub use conditions::SqliteRegexp;
 pub use dialect::Dialect;
+pub use rules::RulesExport;
 
 use crate::bundle::Bundle;
 use crate::models::FittedModel;
@@ -74,6 +93,16 @@ pub enum ExportError {
     #[error("inconsistent bundle: {what}; retrain with `leadscore train`")]
     Inconsistent {
         /// What is wrong.
+        what: String,
+    },
+    /// A part of the rules file that has no exact SQL form, or needs a flag.
+    #[error("{file}: {place}: {what}")]
+    Rules {
+        /// The rules file.
+        file: String,
+        /// Where in it (`line 12 (rule "senior")`, `segment "B2C"`).
+        place: String,
+        /// What is wrong and what to do.
         what: String,
     },
     /// An empty name where a table or view is needed.
@@ -129,6 +158,16 @@ fn check_name(flag: &'static str, name: &str) -> Result<(), ExportError> {
 
 /// Exports the primary model of `bundle` (read from `path`, named in errors) as SQL.
 pub fn export_sql(bundle: &Bundle, path: &Path, plan: &SqlPlan) -> Result<SqlExport, ExportError> {
+    export_sql_with_rules(bundle, path, plan, None)
+}
+
+/// [`export_sql`], plus the points rules' columns when `rules` is given (see [`rules`]).
+pub fn export_sql_with_rules(
+    bundle: &Bundle,
+    path: &Path,
+    plan: &SqlPlan,
+    rules: Option<&RulesExport>,
+) -> Result<SqlExport, ExportError> {
     let shown = path.display().to_string();
     check_name("--table", &plan.table)?;
     if let Some(v) = &plan.view {
@@ -164,25 +203,43 @@ pub fn export_sql(bundle: &Bundle, path: &Path, plan: &SqlPlan) -> Result<SqlExp
             0
         }
     };
+    let (before, table, carry, outputs) = match rules {
+        None => (Vec::new(), plan.dialect.table(&plan.table), Vec::new(), Vec::new()),
+        Some(x) => {
+            if let Some(t) = &x.activities_table {
+                check_name("--activities-table", t)?;
+            }
+            let r = rules::rules_ctes(plan.dialect, &plan.dialect.table(&plan.table), x, plan.id_column.as_deref())?;
+            let carry = rules::RULE_COLUMNS.iter().map(|(c, _)| c.to_string()).filter(|c| c.starts_with("ls_"));
+            let outputs = rules::RULE_COLUMNS.iter().map(|(c, name)| format!("{c} AS {name}"));
+            (r.ctes, r.last.to_string(), carry.chain(["ls_rdq".to_string()]).collect(), outputs.collect())
+        }
+    };
     let parts = QueryParts {
         dialect: plan.dialect,
-        table: plan.dialect.table(&plan.table),
+        table,
         id_column,
         pipeline: &bundle.pipeline,
         model,
         reference,
         grades: &bundle.grades,
         batch: plan.batch.max(1),
+        before,
+        carry,
+        outputs,
     };
     let statement = query::statement(&parts, plan.view.as_deref())?;
-    let mut sql = header(bundle, plan, model.name(), trees, id_column);
+    let mut sql = header(bundle, plan, model.name(), trees, id_column, rules.is_some());
+    if let Some(x) = rules {
+        sql.push_str(&rules::header(plan.dialect, x));
+    }
     sql.push_str(&statement);
     Ok(SqlExport { sql, model: model.name(), trees })
 }
 
 /// The comment at the top of every exported file: where it came from, what it computes, what
 /// it does not.
-fn header(bundle: &Bundle, plan: &SqlPlan, model: &str, trees: usize, id: &str) -> String {
+fn header(bundle: &Bundle, plan: &SqlPlan, model: &str, trees: usize, id: &str, with_rules: bool) -> String {
     let what = if trees > 0 {
         format!("{trees} boosted trees ({} per partial sum) and their calibrator", plan.batch.max(1))
     } else {
@@ -201,8 +258,13 @@ fn header(bundle: &Bundle, plan: &SqlPlan, model: &str, trees: usize, id: &str) 
         "numbers, yes/no, dates as ages before the bundle's reference date, categories with \"other\",".into(),
         "median imputation, missing indicators, standardisation), the model, the calibrator, the".into(),
         "percentile against the bundle's reference distribution (one decimal) and its grade cut-offs.".into(),
-        "NOT exported: reasons (no per-lead contributions, neither logistic nor tree reasons), points".into(),
-        "rules, --all-models columns, --grade-cuts overrides, unseen-category counts and warnings.".into(),
+        "NOT exported: reasons (no per-lead contributions, neither logistic nor tree reasons),".into(),
+        if with_rules {
+            "--all-models columns, --grade-cuts overrides, unseen-category counts and warnings."
+        } else {
+            "points rules (see --rules), --all-models columns, --grade-cuts overrides, unseen-category counts, warnings."
+        }
+        .into(),
         "Values `score` refuses (a word in a numeric column, a bad date or yes/no value) stop the".into(),
         "query on DuckDB and PostgreSQL; other engines may read them as missing (NULL) or 0.".into(),
         "Non-ASCII missing tokens are matched with LOWER(), which is ASCII-only on SQLite.".into(),

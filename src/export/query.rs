@@ -65,15 +65,28 @@ pub struct QueryParts<'a> {
     pub grades: &'a GradeCuts,
     /// Terms (trees or logistic terms) per partial sum.
     pub batch: usize,
+    /// CTEs to put right after `ls_ws` (the points rules' chain; `table` then names its last).
+    pub before: Vec<Cte>,
+    /// Columns of `table` carried unchanged beside `ls_id` through every CTE (the rules' results).
+    pub carry: Vec<String>,
+    /// Further columns of the final `SELECT` (expressions over the carried columns, with names).
+    pub outputs: Vec<String>,
+}
+
+impl QueryParts<'_> {
+    /// The key columns every CTE carries: `ls_id`, then [`QueryParts::carry`].
+    pub fn key(&self) -> String {
+        std::iter::once("ls_id").chain(self.carry.iter().map(String::as_str)).collect::<Vec<_>>().join(", ")
+    }
 }
 
 fn select(columns: &[String], from: &str) -> String {
     format!("SELECT\n    {}\n  FROM {from}", columns.join(",\n    "))
 }
 
-/// `ls_id` followed by `prefix0 .. prefix{n-1}`.
-fn carried(n: usize, name: fn(usize) -> String) -> Vec<String> {
-    std::iter::once("ls_id".to_string()).chain((0..n).map(name)).collect()
+/// The key columns followed by `prefix0 .. prefix{n-1}`.
+fn carried(key: &str, n: usize, name: fn(usize) -> String) -> Vec<String> {
+    std::iter::once(key.to_string()).chain((0..n).map(name)).collect()
 }
 
 /// The feature CTEs: trimmed, cleaned, tree values.
@@ -81,10 +94,11 @@ pub fn feature_ctes(q: &QueryParts) -> Result<Vec<Cte>, ExportError> {
     let (d, p) = (q.dialect, q.pipeline);
     let n = p.columns.len();
     let mut first = vec![format!("src.{} AS ls_id", d.ident(q.id_column))];
+    first.extend(q.carry.iter().map(|c| format!("src.{c}")));
     first.extend(p.columns.iter().enumerate().map(|(j, c)| format!("{} AS {}", trimmed(d, &c.name), text_col(j))));
-    let mut clean = vec!["ls_id".to_string()];
+    let mut clean = vec![q.key()];
     clean.extend((0..n).map(|j| format!("{} AS {}", cleaned(d, p, &text_col(j)), text_col(j))));
-    let mut values = vec!["ls_id".to_string()];
+    let mut values = vec![q.key()];
     for (j, c) in p.columns.iter().enumerate() {
         values.push(format!("{} AS {}", tree_value(d, p, c, &text_col(j))?, value_col(j)));
     }
@@ -108,7 +122,7 @@ fn margin_chain(q: &QueryParts, start: String, terms: Vec<String>, tree_columns:
     let mut first_term = 0;
     for (k, batch) in batches.into_iter().enumerate() {
         let step = k + 1;
-        let mut cols = carried(n, value_col);
+        let mut cols = carried(&q.key(), n, value_col);
         if k > 0 {
             cols.push("ls_margin".into());
         }
@@ -124,7 +138,7 @@ fn margin_chain(q: &QueryParts, start: String, terms: Vec<String>, tree_columns:
         };
         first_term += batch.len();
         let sum = std::iter::once(margin.clone()).chain(added).collect::<Vec<_>>().join("\n      + ");
-        let mut next = carried(n, value_col);
+        let mut next = carried(&q.key(), n, value_col);
         next.push(format!("{sum} AS ls_margin"));
         let name = format!("ls_margin_{step}");
         // Each partial sum computed once: inlined, the chain becomes one expression hundreds
@@ -151,23 +165,23 @@ pub fn model_ctes(q: &QueryParts) -> Result<Vec<Cte>, ExportError> {
                 "CASE WHEN ls_margin >= 0e0 THEN 1e0 / (1e0 + {exp}(-ls_margin)) \
                  ELSE {exp}(ls_margin) / (1e0 + {exp}(ls_margin)) END AS ls_p"
             );
-            ctes.push(Cte::new("ls_prob", select(&["ls_id".into(), p], &last)));
+            ctes.push(Cte::new("ls_prob", select(&[q.key(), p], &last)));
         }
         FittedModel::Gbm(m) => {
             let terms = m.trees.trees().iter().enumerate().map(|(i, t)| tree_sql(d, t, i)).collect::<Result<_, _>>()?;
             let init = d.float(m.trees.init_score(), "initial score of the trees")?;
             (ctes, last) = margin_chain(q, init, terms, true);
             let u = format!("1e0 / (1e0 + {exp}(-ls_margin)) AS ls_u");
-            ctes.push(Cte::new("ls_raw", select(&["ls_id".into(), u], &last)));
-            ctes.extend(calibration_ctes(d, &m.calibrator, ln, exp)?);
+            ctes.push(Cte::new("ls_raw", select(&[q.key(), u], &last)));
+            ctes.extend(calibration_ctes(d, &q.key(), &m.calibrator, ln, exp)?);
         }
     }
     Ok(ctes)
 }
 
 /// `ls_raw.ls_u` → `ls_prob.ls_p` through the calibrator, as `Calibrator::apply` computes it.
-fn calibration_ctes(d: Dialect, c: &Calibrator, ln: &str, exp: &str) -> Result<Vec<Cte>, ExportError> {
-    let p = |expr: String, from: &str| select(&["ls_id".into(), format!("{expr} AS ls_p")], from);
+fn calibration_ctes(d: Dialect, key: &str, c: &Calibrator, ln: &str, exp: &str) -> Result<Vec<Cte>, ExportError> {
+    let p = |expr: String, from: &str| select(&[key.to_string(), format!("{expr} AS ls_p")], from);
     Ok(match c {
         Calibrator::Identity => vec![Cte::new("ls_prob", p("ls_u".into(), "ls_raw"))],
         Calibrator::Platt { a, b } => {
@@ -183,7 +197,7 @@ fn calibration_ctes(d: Dialect, c: &Calibrator, ln: &str, exp: &str) -> Result<V
                 d.float(*b, "Platt intercept")?
             );
             vec![
-                Cte::new("ls_clamped", select(&["ls_id".into(), clamp], "ls_raw")),
+                Cte::new("ls_clamped", select(&[key.to_string(), clamp], "ls_raw")),
                 Cte::new("ls_prob", p(format!("1e0 / (1e0 + {exp}(-({m})))"), "ls_clamped")),
             ]
         }
@@ -201,7 +215,7 @@ fn calibration_ctes(d: Dialect, c: &Calibrator, ln: &str, exp: &str) -> Result<V
                 d.float(*c, "beta calibration c")?
             );
             vec![
-                Cte::new("ls_clamped", select(&["ls_id".into(), clamp], "ls_raw")),
+                Cte::new("ls_clamped", select(&[key.to_string(), clamp], "ls_raw")),
                 Cte::new("ls_prob", p(format!("1e0 / (1e0 + {exp}(-({m})))"), "ls_clamped")),
             ]
         }
@@ -283,6 +297,13 @@ pub fn grade_sql(d: Dialect, g: &GradeCuts) -> Result<String, ExportError> {
 pub fn statement(q: &QueryParts, view: Option<&str>) -> Result<String, ExportError> {
     let d = q.dialect;
     let mut ctes = feature_ctes(q)?;
+    let after_ws = ctes.split_off(1);
+    ctes.extend(q.before.iter().map(|c| Cte {
+        name: c.name.clone(),
+        select: c.select.clone(),
+        materialize: c.materialize,
+    }));
+    ctes.extend(after_ws);
     let model = model_ctes(q)?;
     // The last margin and everything after it are read several times by the next step.
     let last_margin = model.iter().rposition(|c| c.name.starts_with("ls_margin_")).unwrap_or(0);
@@ -295,6 +316,7 @@ pub fn statement(q: &QueryParts, view: Option<&str>) -> Result<String, ExportErr
         format!("{} AS percentile", percentile_sql(d, q.reference)?),
         format!("{} AS grade", grade_sql(d, q.grades)?),
     ];
+    let last: Vec<String> = last.into_iter().chain(q.outputs.iter().cloned()).collect();
     let mut out = String::new();
     if let Some(v) = view {
         out.push_str(&format!("CREATE VIEW {} AS\n", d.table(v)));

@@ -11,6 +11,8 @@ mod completions;
 mod drift;
 mod evaluate;
 mod export;
+mod export_rules;
+mod export_schema;
 mod forged_bundles;
 mod formats;
 mod honest_numbers;
