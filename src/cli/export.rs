@@ -47,6 +47,10 @@ pub struct SqlArgs {
     /// Trees per partial sum (keeps every expression shallow).
     #[arg(long, default_value_t = DEFAULT_BATCH as u64, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub batch: u64,
+    /// Add a `reasons` column: the top K pushes up and down per lead, as `score --reasons K`
+    /// writes them (exact for logistic; boosted trees: an approximation, see the header).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=20))]
+    pub reasons: u64,
     /// Output file (.sql).
     #[arg(long)]
     pub out: PathBuf,
@@ -73,7 +77,14 @@ fn sql(a: SqlArgs) -> anyhow::Result<Outcome> {
     check_outputs(&[("--out", Some(&a.out))], &[("--model", Some(&a.model))])?;
     let started = Instant::now();
     let bundle = Bundle::load(&super::model_path(&a.model)?)?;
-    let plan = SqlPlan { dialect: a.dialect, table: a.table, view: a.view, id_column: a.id, batch: a.batch as usize };
+    let plan = SqlPlan {
+        dialect: a.dialect,
+        table: a.table,
+        view: a.view,
+        id_column: a.id,
+        batch: a.batch as usize,
+        reasons: a.reasons as usize,
+    };
     let e = export_sql(&bundle, &a.model, &plan)?;
     // The SQL reads one table: columns the bundle joined in from other tables at training
     // must already be in it (joined in the warehouse), or the query fails there.
