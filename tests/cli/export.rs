@@ -9,6 +9,11 @@
 //! glibc's, like SQLite's own; `scripts/check_sql_duckdb.sh` runs the same check on an SQLite
 //! with its built-in maths functions and on DuckDB); PostgreSQL when
 //! `LEADSCORE_TEST_POSTGRES_URL` names a server (with `LEADSCORE_REQUIRE_POSTGRES` set it must).
+//!
+//! With `--reasons K` the logistic model's `reasons` text must equal `score --reasons K`'s for
+//! every lead; the trees' (an approximation) must agree with `score` on Leads.csv as often as
+//! the export header says. Leads.csv (`../shared/datasets`) is skipped, saying so, when absent,
+//! unless `LEADSCORE_REQUIRE_SHARED` is set.
 
 use std::collections::HashMap;
 use std::path::Path;
