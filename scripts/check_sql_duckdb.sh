@@ -45,6 +45,9 @@ for sample in shipped generated; do
       "$bin" export sql --model $m.json --dialect $dialect --table crm.open_leads --out $m.$dialect.sql --quiet
       python3 -c 'import sys, sqlglot; sqlglot.parse_one(open(sys.argv[1]).read(), read=sys.argv[2]); print(f"{sys.argv[3]}: {sys.argv[2]} export parses (SQLGlot {sqlglot.__version__})")' \
         $m.$dialect.sql $dialect "$sample sample, $m bundle"
+      "$bin" export sql --model $m.json --dialect $dialect --table crm.open_leads --reasons 3 --out $m.r.$dialect.sql --quiet
+      python3 -c 'import sys, sqlglot; sqlglot.parse_one(open(sys.argv[1]).read(), read=sys.argv[2]); print(f"{sys.argv[3]}: {sys.argv[2]} export parses (SQLGlot {sqlglot.__version__})")' \
+        $m.r.$dialect.sql $dialect "$sample sample, $m bundle, --reasons 3"
     done
   done
   cd - > /dev/null
