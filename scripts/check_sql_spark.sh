@@ -5,6 +5,8 @@
 # first run). Checks, with scripts/check_sql.py against `leadscore score --precision 17`:
 #   - the shipped sample, logistic bundle with --reasons 3: probabilities within 1e-9,
 #     percentiles, grades and every reasons text equal;
+#   - the shipped sample with hostile column names, boosted trees, --reasons 3: likewise, the
+#     reasons' agreement with TreeSHAP printed;
 #   - Leads.csv (../shared/datasets) with the bundle the README trains (boosted trees primary),
 #     --reasons 3: probabilities within 1e-9, percentiles and grades equal (except leads whose
 #     probability Spark's exp rounds to the other side of a reference quantile in the last bit:
@@ -52,6 +54,23 @@ cd "$work/shipped"
 "$bin" export sql --model lr.json --dialect spark --table open_leads --reasons 3 --out lr.spark.sql --quiet
 echo -n "shipped sample, logistic bundle, --reasons 3: "
 spark --csv open_leads.csv --table open_leads --sql lr.spark.sql --score lr.scored.csv --id lead_id --reasons exact
+
+# Hostile column names (spaces, quotes, unicode, reserved words) and boosted trees.
+python3 - <<'PY'
+import csv
+renames = {"lead_id": "lead id", "lead_source": "select", "industry": 'Branche "Größe" ü',
+           "visits": "visits (it's web)", "demo_requested": "demo requested?", "created_date": "from"}
+for f in ["history.csv", "open_leads.csv"]:
+    rows = list(csv.reader(open(f, newline="", encoding="utf-8")))
+    rows[0] = [renames.get(h, h) for h in rows[0]]
+    csv.writer(open("hostile_" + f, "w", newline="", encoding="utf-8"), lineterminator="\n").writerows(rows)
+PY
+"$bin" train --data hostile_history.csv --target converted --id "lead id" --model gbm --out gbm.json > /dev/null 2>> "$work/train.log"
+"$bin" score --model gbm.json --data hostile_open_leads.csv --out gbm.scored.csv --precision 17 --reasons 3 --quiet
+"$bin" export sql --model gbm.json --dialect spark --table open_leads --reasons 3 --out gbm.spark.sql --quiet
+echo -n "shipped sample, hostile column names, boosted trees, --reasons 3: "
+spark --csv hostile_open_leads.csv --table open_leads --sql gbm.spark.sql --score gbm.scored.csv --id "lead id" \
+  --reasons agreement --bundle gbm.json
 
 cd "$work/leads"
 # As the README trains it.
