@@ -161,7 +161,7 @@ def main():
     header, rows = load_rows(args.score)
     ix = {h: i for i, h in enumerate(header)}
     want = {r[ix[args.id]]: r for r in rows}
-    problems, worst, ties = [], 0.0, 0
+    problems, worst, ties, grade_ties = [], 0.0, 0, 0
     cuts = []
     if args.bundle:
         b = json.load(open(args.bundle, encoding="utf-8"))
@@ -180,6 +180,7 @@ def main():
         differs = abs(float(pct) - float(w[ix["percentile"]])) > 1e-9 or grade != w[ix["grade"]]
         if differs and tie(float(prob), float(w[ix["probability"]]), cuts):
             ties += 1
+            grade_ties += grade != w[ix["grade"]]
             continue
         if abs(float(pct) - float(w[ix["percentile"]])) > 1e-9:
             problems.append(
@@ -199,7 +200,7 @@ def main():
     if args.bundle:
         print(
             f"  {ties} leads a last-bit rounding of the probability away from score's, across a reference "
-            "quantile or cut-off (their percentile or grade is the neighbouring one)"
+            f"quantile or cut-off (their percentile or grade is the neighbouring one; {grade_ties} of them a grade)"
         )
     for line in problems[:20]:
         print("  " + line)
