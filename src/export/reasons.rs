@@ -26,8 +26,11 @@
 //!
 //! **Boosted trees: an approximation.** Exact path-dependent TreeSHAP is not a function of
 //! the leaf a lead lands in: every leaf of every tree contributes, through which of its
-//! path's conditions the lead satisfies (see `leadscore_gbm::ShapExplainer`). Written as SQL
-//! that is tens of megabytes for a few hundred trees. The export instead gives each leaf its
+//! path's conditions the lead satisfies. It can be written exactly (the Linear TreeSHAP
+//! quadrature `leadscore_gbm::ShapExplainer` uses: per leaf, a product over its path's columns
+//! at a few Gauss-Legendre points, each factor a literal chosen by one condition), but by our
+//! estimate that is some 40 KB of SQL per 31-leaf tree (about 6 MB for the 139 trees of the
+//! Leads.csv bundle, 20 MB for 500), not attempted yet. The export instead gives each leaf its
 //! path attribution (Saabas): along the path to the leaf, each split's change in the
 //! cover-weighted mean leaf value below it is credited to the split's column. The
 //! attributions of a lead sum to the same total as TreeSHAP's (its log-odds minus the
