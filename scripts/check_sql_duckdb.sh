@@ -3,7 +3,8 @@
 # package, installed with pip if missing) and the SQLite of Python's sqlite3 module (with its
 # built-in maths functions). On the shipped sample and on a generated one, for a logistic and a
 # boosted-trees bundle: every probability within 1e-9 of `leadscore score --precision 17`,
-# percentiles and grades equal (scripts/check_sql.py). Then the Spark, BigQuery and Snowflake
+# percentiles and grades equal (scripts/check_sql.py), and with --reasons 3 the reasons text too
+# (logistic). Then the Spark, BigQuery and Snowflake
 # exports are parsed with SQLGlot: a syntax check only, since those engines are not reachable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,16 +28,26 @@ for sample in shipped generated; do
   "$bin" train --data history.csv --target converted --id lead_id --model both --out both.json > /dev/null
   for m in lr both; do
     "$bin" score --model $m.json --data open_leads.csv --out $m.scored.csv --precision 17 --quiet
+    # Reasons (score's default --reasons 3): exact for the logistic bundle; the other's primary
+    # may be the trees, whose reasons approximate TreeSHAP (agreement printed).
+    if [ $m = lr ]; then reasons=exact; else reasons=agreement; fi
     for engine in duckdb sqlite; do
       "$bin" export sql --model $m.json --dialect $engine --table open_leads --out $m.$engine.sql --quiet
       echo -n "$sample sample, $m bundle: "
       python3 "$check" --engine $engine --csv open_leads.csv --table open_leads --sql $m.$engine.sql \
         --score $m.scored.csv --id lead_id
+      "$bin" export sql --model $m.json --dialect $engine --table open_leads --reasons 3 --out $m.r.$engine.sql --quiet
+      echo -n "$sample sample, $m bundle, --reasons 3: "
+      python3 "$check" --engine $engine --csv open_leads.csv --table open_leads --sql $m.r.$engine.sql \
+        --score $m.scored.csv --id lead_id --reasons $reasons
     done
     for dialect in spark bigquery snowflake; do
       "$bin" export sql --model $m.json --dialect $dialect --table crm.open_leads --out $m.$dialect.sql --quiet
       python3 -c 'import sys, sqlglot; sqlglot.parse_one(open(sys.argv[1]).read(), read=sys.argv[2]); print(f"{sys.argv[3]}: {sys.argv[2]} export parses (SQLGlot {sqlglot.__version__})")' \
         $m.$dialect.sql $dialect "$sample sample, $m bundle"
+      "$bin" export sql --model $m.json --dialect $dialect --table crm.open_leads --reasons 3 --out $m.r.$dialect.sql --quiet
+      python3 -c 'import sys, sqlglot; sqlglot.parse_one(open(sys.argv[1]).read(), read=sys.argv[2]); print(f"{sys.argv[3]}: {sys.argv[2]} export parses (SQLGlot {sqlglot.__version__})")' \
+        $m.r.$dialect.sql $dialect "$sample sample, $m bundle, --reasons 3"
     done
   done
   cd - > /dev/null

@@ -82,6 +82,10 @@ pub struct SqlArgs {
     /// regexp() function with Rust's regex crate (SQLite has none by default).
     #[arg(long)]
     pub sqlite_regexp: bool,
+    /// Add a `reasons` column: the top K pushes up and down per lead, as `score --reasons K`
+    /// writes them (exact for logistic; boosted trees: an approximation, see the header).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=20))]
+    pub reasons: u64,
     /// Output file (.sql).
     #[arg(long)]
     pub out: PathBuf,
@@ -133,7 +137,14 @@ fn sql(a: SqlArgs) -> anyhow::Result<Outcome> {
     check_outputs(&[("--out", Some(&a.out))], &[("--model", Some(&a.model)), ("--rules", a.rules.as_deref())])?;
     let started = Instant::now();
     let bundle = Bundle::load(&super::model_path(&a.model)?)?;
-    let plan = SqlPlan { dialect: a.dialect, table: a.table, view: a.view, id_column: a.id, batch: a.batch as usize };
+    let plan = SqlPlan {
+        dialect: a.dialect,
+        table: a.table,
+        view: a.view,
+        id_column: a.id,
+        batch: a.batch as usize,
+        reasons: a.reasons as usize,
+    };
     let rules = a.rules.as_deref().map(RuleSet::load).transpose()?;
     let x = rules.as_ref().map(|rules| RulesExport {
         rules,

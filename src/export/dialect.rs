@@ -171,6 +171,22 @@ impl Dialect {
         }
     }
 
+    /// The 64-bit integer type.
+    pub fn int_type(self) -> &'static str {
+        match self {
+            Dialect::BigQuery => "INT64",
+            _ => "BIGINT",
+        }
+    }
+
+    /// `a` modulo `b` (integers).
+    pub fn modulo(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::BigQuery => format!("MOD({a}, {b})"),
+            _ => format!("{a} % {b}"),
+        }
+    }
+
     /// The natural logarithm function.
     pub fn ln(self) -> &'static str {
         "LN"

@@ -87,7 +87,7 @@ fn date_value(d: Dialect, pipeline: &FittedPipeline, col: &str) -> String {
 }
 
 /// Step 4: the unstandardised design value of `dc`, from the tree values.
-fn raw_design(d: Dialect, pipeline: &FittedPipeline, dc: &DesignColumn) -> Result<String, ExportError> {
+pub fn raw_design(d: Dialect, pipeline: &FittedPipeline, dc: &DesignColumn) -> Result<String, ExportError> {
     let c = &pipeline.columns[dc.source];
     let x = value_col(dc.source);
     Ok(match (&c.encoding, dc.role) {

@@ -11,8 +11,10 @@
 //!              right, so the additions happen in the order `score` makes them
 //! ls_raw       the logistic function of the margin
 //! ls_prob      the calibrated probability (trees: Platt or isotonic; logistic: as is)
+//! ls_leaves_k … ls_reasons  (with `--reasons K`) the reasons, see [`super::reasons`]; the
+//!              model CTEs then also carry the tree values and cleaned texts
 //! final SELECT id, probability, percentile (nested CASE binary search over the reference
-//!              quantiles), grade
+//!              quantiles), grade[, reasons]
 //! ```
 
 use leadscore_gbm::Calibrator;
@@ -38,11 +40,11 @@ pub struct Cte {
 }
 
 impl Cte {
-    fn new(name: &str, select: String) -> Cte {
+    pub(crate) fn new(name: &str, select: String) -> Cte {
         Cte { name: name.to_string(), select, materialize: false }
     }
 
-    fn materialized(name: &str, select: String) -> Cte {
+    pub(crate) fn materialized(name: &str, select: String) -> Cte {
         Cte { name: name.to_string(), select, materialize: true }
     }
 }
@@ -71,6 +73,8 @@ pub struct QueryParts<'a> {
     pub carry: Vec<String>,
     /// Further columns of the final `SELECT` (expressions over the carried columns, with names).
     pub outputs: Vec<String>,
+    /// Reasons each way per lead (0: none; see [`super::reasons`]).
+    pub reasons: usize,
 }
 
 impl QueryParts<'_> {
@@ -78,15 +82,33 @@ impl QueryParts<'_> {
     pub fn key(&self) -> String {
         std::iter::once("ls_id").chain(self.carry.iter().map(String::as_str)).collect::<Vec<_>>().join(", ")
     }
+
+    /// The columns every model CTE carries after the key: with reasons, the tree values and
+    /// cleaned texts the reasons are computed from.
+    fn reason_columns(&self) -> Vec<String> {
+        if self.reasons > 0 {
+            super::reasons::carried(self.pipeline.columns.len())
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The key, the reasons' columns, then `extra`.
+    fn keep(&self, extra: &[String]) -> Vec<String> {
+        std::iter::once(self.key()).chain(self.reason_columns()).chain(extra.iter().cloned()).collect()
+    }
 }
 
 fn select(columns: &[String], from: &str) -> String {
     format!("SELECT\n    {}\n  FROM {from}", columns.join(",\n    "))
 }
 
-/// The key columns followed by `prefix0 .. prefix{n-1}`.
-fn carried(key: &str, n: usize, name: fn(usize) -> String) -> Vec<String> {
-    std::iter::once(key.to_string()).chain((0..n).map(name)).collect()
+/// The key followed by the tree values `x0 .. x{n-1}` (and, with reasons, the texts).
+fn carried(q: &QueryParts, n: usize) -> Vec<String> {
+    if q.reasons > 0 {
+        return q.keep(&[]);
+    }
+    std::iter::once(q.key()).chain((0..n).map(value_col)).collect()
 }
 
 /// The feature CTEs: trimmed, cleaned, tree values.
@@ -99,6 +121,9 @@ pub fn feature_ctes(q: &QueryParts) -> Result<Vec<Cte>, ExportError> {
     let mut clean = vec![q.key()];
     clean.extend((0..n).map(|j| format!("{} AS {}", cleaned(d, p, &text_col(j)), text_col(j))));
     let mut values = vec![q.key()];
+    if q.reasons > 0 {
+        values.extend((0..n).map(text_col));
+    }
     for (j, c) in p.columns.iter().enumerate() {
         values.push(format!("{} AS {}", tree_value(d, p, c, &text_col(j))?, value_col(j)));
     }
@@ -122,7 +147,7 @@ fn margin_chain(q: &QueryParts, start: String, terms: Vec<String>, tree_columns:
     let mut first_term = 0;
     for (k, batch) in batches.into_iter().enumerate() {
         let step = k + 1;
-        let mut cols = carried(&q.key(), n, value_col);
+        let mut cols = carried(q, n);
         if k > 0 {
             cols.push("ls_margin".into());
         }
@@ -138,7 +163,7 @@ fn margin_chain(q: &QueryParts, start: String, terms: Vec<String>, tree_columns:
         };
         first_term += batch.len();
         let sum = std::iter::once(margin.clone()).chain(added).collect::<Vec<_>>().join("\n      + ");
-        let mut next = carried(&q.key(), n, value_col);
+        let mut next = carried(q, n);
         next.push(format!("{sum} AS ls_margin"));
         let name = format!("ls_margin_{step}");
         // Each partial sum computed once: inlined, the chain becomes one expression hundreds
@@ -165,23 +190,24 @@ pub fn model_ctes(q: &QueryParts) -> Result<Vec<Cte>, ExportError> {
                 "CASE WHEN ls_margin >= 0e0 THEN 1e0 / (1e0 + {exp}(-ls_margin)) \
                  ELSE {exp}(ls_margin) / (1e0 + {exp}(ls_margin)) END AS ls_p"
             );
-            ctes.push(Cte::new("ls_prob", select(&[q.key(), p], &last)));
+            ctes.push(Cte::new("ls_prob", select(&q.keep(&[p]), &last)));
         }
         FittedModel::Gbm(m) => {
             let terms = m.trees.trees().iter().enumerate().map(|(i, t)| tree_sql(d, t, i)).collect::<Result<_, _>>()?;
             let init = d.float(m.trees.init_score(), "initial score of the trees")?;
             (ctes, last) = margin_chain(q, init, terms, true);
             let u = format!("1e0 / (1e0 + {exp}(-ls_margin)) AS ls_u");
-            ctes.push(Cte::new("ls_raw", select(&[q.key(), u], &last)));
-            ctes.extend(calibration_ctes(d, &q.key(), &m.calibrator, ln, exp)?);
+            ctes.push(Cte::new("ls_raw", select(&q.keep(&[u]), &last)));
+            ctes.extend(calibration_ctes(d, &m.calibrator, ln, exp, &q.keep(&[]))?);
         }
     }
     Ok(ctes)
 }
 
 /// `ls_raw.ls_u` → `ls_prob.ls_p` through the calibrator, as `Calibrator::apply` computes it.
-fn calibration_ctes(d: Dialect, key: &str, c: &Calibrator, ln: &str, exp: &str) -> Result<Vec<Cte>, ExportError> {
-    let p = |expr: String, from: &str| select(&[key.to_string(), format!("{expr} AS ls_p")], from);
+fn calibration_ctes(d: Dialect, c: &Calibrator, ln: &str, exp: &str, keep: &[String]) -> Result<Vec<Cte>, ExportError> {
+    let with = |extra: String| keep.iter().cloned().chain([extra]).collect::<Vec<_>>();
+    let p = |expr: String, from: &str| select(&with(format!("{expr} AS ls_p")), from);
     Ok(match c {
         Calibrator::Identity => vec![Cte::new("ls_prob", p("ls_u".into(), "ls_raw"))],
         Calibrator::Platt { a, b } => {
@@ -197,7 +223,7 @@ fn calibration_ctes(d: Dialect, key: &str, c: &Calibrator, ln: &str, exp: &str) 
                 d.float(*b, "Platt intercept")?
             );
             vec![
-                Cte::new("ls_clamped", select(&[key.to_string(), clamp], "ls_raw")),
+                Cte::new("ls_clamped", select(&with(clamp), "ls_raw")),
                 Cte::new("ls_prob", p(format!("1e0 / (1e0 + {exp}(-({m})))"), "ls_clamped")),
             ]
         }
@@ -215,7 +241,7 @@ fn calibration_ctes(d: Dialect, key: &str, c: &Calibrator, ln: &str, exp: &str) 
                 d.float(*c, "beta calibration c")?
             );
             vec![
-                Cte::new("ls_clamped", select(&[key.to_string(), clamp], "ls_raw")),
+                Cte::new("ls_clamped", select(&with(clamp), "ls_raw")),
                 Cte::new("ls_prob", p(format!("1e0 / (1e0 + {exp}(-({m})))"), "ls_clamped")),
             ]
         }
@@ -310,13 +336,22 @@ pub fn statement(q: &QueryParts, view: Option<&str>) -> Result<String, ExportErr
     ctes.extend(
         model.into_iter().enumerate().map(|(i, c)| Cte { materialize: c.materialize || i >= last_margin, ..c }),
     );
-    let last = vec![
+    let mut from = "ls_prob".to_string();
+    if q.reasons > 0 {
+        let (reasons, last) = super::reasons::reason_ctes(q, q.reasons, &from)?;
+        ctes.extend(reasons);
+        from = last;
+    }
+    let mut last = vec![
         format!("ls_id AS {}", d.ident(q.id_column)),
         "ls_p AS probability".to_string(),
         format!("{} AS percentile", percentile_sql(d, q.reference)?),
         format!("{} AS grade", grade_sql(d, q.grades)?),
     ];
-    let last: Vec<String> = last.into_iter().chain(q.outputs.iter().cloned()).collect();
+    if q.reasons > 0 {
+        last.push("ls_reasons AS reasons".to_string());
+    }
+    last.extend(q.outputs.iter().cloned());
     let mut out = String::new();
     if let Some(v) = view {
         out.push_str(&format!("CREATE VIEW {} AS\n", d.table(v)));
@@ -331,7 +366,7 @@ pub fn statement(q: &QueryParts, view: Option<&str>) -> Result<String, ExportErr
         .collect();
     out.push_str(&body.join(",\n"));
     out.push('\n');
-    out.push_str(&select(&last, "ls_prob").replace("\n  FROM", "\nFROM"));
+    out.push_str(&select(&last, &from).replace("\n  FROM", "\nFROM"));
     out.push_str(";\n");
     Ok(out)
 }

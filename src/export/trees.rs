@@ -18,16 +18,39 @@ pub fn tree_sql(d: Dialect, t: &Tree, index: usize) -> Result<String, ExportErro
         let v = t.leaf_values().first().copied().unwrap_or(0.0);
         return d.float(v, &format!("leaf 0 of tree {index}"));
     }
+    let leaf = |l: usize| -> Result<String, ExportError> {
+        let v = t.leaf_values().get(l).copied().ok_or_else(|| bad(index, format!("leaf {l} does not exist")))?;
+        d.float(v, &format!("leaf {l} of tree {index}"))
+    };
     let mut out = String::new();
-    child_sql(d, t, index, Child::Node(0), &mut out)?;
+    child_sql(d, t, index, Child::Node(0), &leaf, &mut out)?;
     Ok(out)
 }
 
-fn child_sql(d: Dialect, t: &Tree, index: usize, c: Child, out: &mut String) -> Result<(), ExportError> {
+/// The SQL of the number of the leaf a lead lands in, in tree `t` (number `index`): the same
+/// `CASE` as [`tree_sql`] with leaf numbers for leaf values.
+pub fn leaf_index_sql(d: Dialect, t: &Tree, index: usize) -> Result<String, ExportError> {
+    if t.num_nodes() == 0 {
+        return Ok("0".to_string());
+    }
+    let mut out = String::new();
+    child_sql(d, t, index, Child::Node(0), &|l| Ok(l.to_string()), &mut out)?;
+    Ok(out)
+}
+
+type LeafSql<'a> = dyn Fn(usize) -> Result<String, ExportError> + 'a;
+
+fn child_sql(
+    d: Dialect,
+    t: &Tree,
+    index: usize,
+    c: Child,
+    leaf: &LeafSql,
+    out: &mut String,
+) -> Result<(), ExportError> {
     let n = match c {
         Child::Leaf(l) => {
-            let v = t.leaf_values().get(l).copied().ok_or_else(|| bad(index, format!("leaf {l} does not exist")))?;
-            out.push_str(&d.float(v, &format!("leaf {l} of tree {index}"))?);
+            out.push_str(&leaf(l)?);
             return Ok(());
         }
         Child::Node(i) => t.node(i).ok_or_else(|| bad(index, format!("node {i} does not exist")))?,
@@ -50,14 +73,14 @@ fn child_sql(d: Dialect, t: &Tree, index: usize, c: Child, out: &mut String) -> 
     // the node sends it left.
     let test = if n.default_left { format!("{x} IS NULL OR {test}") } else { test };
     out.push_str(&format!("CASE WHEN {test} THEN "));
-    child_sql(d, t, index, n.left, out)?;
+    child_sql(d, t, index, n.left, leaf, out)?;
     out.push_str(" ELSE ");
-    child_sql(d, t, index, n.right, out)?;
+    child_sql(d, t, index, n.right, leaf, out)?;
     out.push_str(" END");
     Ok(())
 }
 
-fn bad(tree: usize, what: String) -> ExportError {
+pub(crate) fn bad(tree: usize, what: String) -> ExportError {
     ExportError::Inconsistent { what: format!("tree {tree}: {what}") }
 }
 

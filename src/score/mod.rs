@@ -32,6 +32,7 @@
 pub mod availability;
 pub mod batch;
 mod error;
+mod explain;
 mod input;
 mod money;
 pub mod rejects;
@@ -45,7 +46,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use polars::prelude::*;
 
 pub use batch::{LeadIds, ModelScores, Money, Prepared, ScoredBatch, Sink, SinkError};
 pub use reuse::{reuse_settings, Reuse, StoredLead};
@@ -57,9 +57,7 @@ use crate::accounts::value::ValueSpec;
 use crate::bundle::{Bundle, Grade, GradeCuts, ScoreReference, SignKey};
 use crate::data::join::{specs_for, JoinSpec, Joiner};
 use crate::data::load::{BatchReader, ReadOptions};
-use crate::data::typing::{LeadFrame, TypingError};
-use crate::explain::{top_reasons, Contribution};
-use crate::features::groups;
+use crate::data::typing::LeadFrame;
 use crate::rules::RulesPlan;
 use crate::scorer::{BundleScorer, Probability, ScoreError, Scorer};
 
@@ -534,7 +532,7 @@ fn model_scores(
     let percentiles = scored.scores.iter().map(|&p| ranking.percentile(p)).collect();
     let lead_grades: Vec<Grade> = scored.scores.iter().map(|&p| grades.grade(p)).collect();
     let reasons =
-        clock.time("explain", || explain(plan, bundle, scorer, frame, &lead_grades, all_contributions, summary))?;
+        clock.time("explain", || explain::explain(plan, bundle, scorer, frame, &lead_grades, all_contributions, summary))?;
     Ok(ModelScores {
         model_id: short_id(&bundle.checksum),
         primary: bundle.primary.to_string(),
@@ -549,56 +547,4 @@ fn model_scores(
 /// The bundle's short id: the first 12 hex digits of its checksum.
 pub fn short_id(checksum: &str) -> String {
     checksum.chars().take(12).collect()
-}
-
-/// Reasons for the leads to explain (the others get none): the strongest pushes up, then down,
-/// leaving out "(missing)" for a column that was never missing in training.
-fn explain(
-    plan: &ScorePlan,
-    bundle: &Bundle,
-    scorer: &BundleScorer,
-    frame: &LeadFrame,
-    grades: &[Grade],
-    all_contributions: Vec<Vec<Contribution>>,
-    summary: &mut ScoreSummary,
-) -> Result<Vec<Vec<Contribution>>, ScoreRunError> {
-    if plan.reasons == 0 {
-        return Ok(Vec::new());
-    }
-    let chosen: Vec<usize> =
-        (0..grades.len()).filter(|&i| plan.reasons_for.is_empty() || plan.reasons_for.contains(&grades[i])).collect();
-    summary.leads_explained += chosen.len();
-    let mut out = vec![Vec::new(); grades.len()];
-    if chosen.is_empty() {
-        return Ok(out);
-    }
-    let never_missing: Vec<&str> =
-        bundle.pipeline.columns.iter().filter(|c| c.missing_share == Some(0.0)).map(|c| c.name.as_str()).collect();
-    let contributions = if all_contributions.len() == grades.len() {
-        all_contributions
-    } else if chosen.len() == grades.len() {
-        scorer.score(frame, true)?.contributions
-    } else {
-        // Only the chosen leads, through the same trait: a frame of just their rows.
-        let idx = IdxCa::from_vec("rows".into(), chosen.iter().map(|&i| i as IdxSize).collect());
-        let sub = frame.df.take(&idx).map_err(|source| TypingError::Polars {
-            path: plan.data.clone(),
-            column: "(rows to explain)".into(),
-            source,
-        })?;
-        let sub_frame = LeadFrame { df: &sub, path: frame.path, first_row: frame.first_row };
-        scorer.score(&sub_frame, true)?.contributions
-    };
-    for (&i, mut c) in chosen.iter().zip(contributions) {
-        c.retain(|x| {
-            let drop = x.value == "(missing)" && never_missing.contains(&x.column.as_str());
-            if drop {
-                *summary.missing_never_seen.entry(x.column.clone()).or_default() += 1;
-            }
-            !drop
-        });
-        let c = groups::merge(&bundle.pipeline.groups, c);
-        out[i] = top_reasons(&c, plan.reasons, MIN_REASON_EFFECT).into_iter().cloned().collect();
-    }
-    Ok(out)
 }

@@ -9,6 +9,11 @@
 //! glibc's, like SQLite's own; `scripts/check_sql_duckdb.sh` runs the same check on an SQLite
 //! with its built-in maths functions and on DuckDB); PostgreSQL when
 //! `LEADSCORE_TEST_POSTGRES_URL` names a server (with `LEADSCORE_REQUIRE_POSTGRES` set it must).
+//!
+//! With `--reasons K` the logistic model's `reasons` text must equal `score --reasons K`'s for
+//! every lead; the trees' (an approximation) must agree with `score` on Leads.csv as often as
+//! the export header says. Leads.csv (`../shared/datasets`) is skipped, saying so, when absent,
+//! unless `LEADSCORE_REQUIRE_SHARED` is set.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -289,4 +294,193 @@ fn sqlite_export_applies_a_beta_calibrator_like_score() {
     assert!(sql.contains("ls_clamped"), "the beta map clamps before its logarithms");
     let db = sqlite_with(&d.join("data/open_leads.csv"));
     assert_same("SQLite, beta calibrator", &sqlite_rows(&db, &sql), &want);
+}
+
+/// `leadscore score --reasons k` of `data`: each lead's `reasons` text, by lead id.
+fn score_reasons(dir: &Path, bundle: &str, data: &str, id: &str, k: usize) -> HashMap<String, String> {
+    let k = k.to_string();
+    let args = ["score", "--model", bundle, "--data", data, "--out", "reasons.csv", "--reasons", &k, "--quiet"];
+    let o = run(dir, &args);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let (h, rows) = read_csv(&dir.join("reasons.csv"));
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap_or_else(|| panic!("no {n} in {h:?}"));
+    let (i, r) = (col(id), col("reasons"));
+    rows.iter().map(|row| (row[i].clone(), row[r].clone())).collect()
+}
+
+/// The columns a reasons text names, up and down.
+fn reason_columns(text: &str) -> (Vec<String>, Vec<String>) {
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    for item in text.split("; ").filter(|s| !s.is_empty()) {
+        let (head, pp) = item.rsplit_once(" (").unwrap_or_else(|| panic!("not a reason: {item}"));
+        let column = head.split(" = ").next().unwrap().to_string();
+        if pp.starts_with('+') {
+            up.push(column);
+        } else {
+            down.push(column);
+        }
+    }
+    (up, down)
+}
+
+/// Asserts every lead's exported reasons equal `score`'s (exact: the logistic model).
+fn assert_same_reasons(engine: &str, got: &[(String, String)], want: &HashMap<String, String>) {
+    assert_eq!(got.len(), want.len(), "{engine}: lead count");
+    for (id, reasons) in got {
+        assert_eq!(reasons, &want[id], "{engine}: lead {id}: reasons");
+    }
+    let named = got.iter().filter(|(_, r)| !r.is_empty()).count();
+    assert!(named * 2 > got.len(), "{engine}: most leads have reasons ({named} of {})", got.len());
+    eprintln!("{engine}: {} leads, every reasons text equal to score's", got.len());
+}
+
+/// How often exported tree reasons agree with `score`'s TreeSHAP reasons, as
+/// [`leadscore::export::reasons::Agreement`] measures it.
+fn agreement(got: &[(String, String)], want: &HashMap<String, String>) -> leadscore::export::reasons::Agreement {
+    let (mut order, mut sets, mut first) = (0usize, 0usize, 0usize);
+    for (id, mine) in got {
+        let (a, b) = (reason_columns(mine), reason_columns(&want[id]));
+        order += (a == b) as usize;
+        let set = |v: &[String]| v.iter().cloned().collect::<std::collections::BTreeSet<_>>();
+        sets += (set(&a.0) == set(&b.0) && set(&a.1) == set(&b.1)) as usize;
+        first += (a.0.first() == b.0.first() && a.1.first() == b.1.first()) as usize;
+    }
+    let n = got.len().max(1) as f64;
+    leadscore::export::reasons::Agreement {
+        same_order: order as f64 / n,
+        same_sets: sets as f64 / n,
+        same_strongest: first as f64 / n,
+    }
+}
+
+fn sqlite_reasons(c: &rusqlite::Connection, sql: &str) -> Vec<(String, String)> {
+    let mut st = c.prepare(sql).unwrap_or_else(|e| panic!("SQLite refused the export: {e}"));
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(4)?))).unwrap();
+    rows.map(|r| r.unwrap()).collect()
+}
+
+fn postgres_reasons(c: &mut postgres::Client, sql: &str) -> Vec<(String, String)> {
+    let rows = c.query(sql, &[]).unwrap_or_else(|e| panic!("PostgreSQL refused the export: {e:?}"));
+    rows.iter().map(|r| (r.get(0), r.get(4))).collect()
+}
+
+#[test]
+fn logistic_reasons_in_sql_are_score_reasons_on_sqlite_and_postgres() {
+    let dir = hostile_sample();
+    let d = dir.path();
+    let o =
+        run(d, &["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead id", "--out", "m.json"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let db = sqlite_with(&d.join("data/open_leads.csv"));
+    let mut pg = postgres_url().map(|u| postgres_with(&u, "export_reasons", &d.join("data/open_leads.csv")));
+    for k in [3, 1] {
+        let want = score_reasons(d, "m.json", "data/open_leads.csv", "lead id", k);
+        let sql = export(d, "m.json", "sqlite", &["--reasons", &k.to_string()]);
+        assert!(sql.contains(&format!("reasons: the top {k} each way, exactly as `score --reasons {k}`")));
+        assert_same_reasons(&format!("SQLite, --reasons {k}"), &sqlite_reasons(&db, &sql), &want);
+        // The probabilities are still score's.
+        assert_same(
+            "SQLite with reasons",
+            &sqlite_rows(&db, &sql),
+            &score_file(d, "m.json", "data/open_leads.csv", "lead id"),
+        );
+        if let Some(pg) = pg.as_mut() {
+            let sql = export(d, "m.json", "postgres", &["--reasons", &k.to_string()]);
+            assert_same_reasons(&format!("PostgreSQL, --reasons {k}"), &postgres_reasons(pg, &sql), &want);
+        }
+    }
+}
+
+#[test]
+fn tree_reasons_are_labelled_approximate_with_their_measured_agreement() {
+    let dir = sample_dir();
+    let d = dir.path();
+    let o = run(
+        d,
+        &[
+            "train",
+            "--data",
+            "data/history.csv",
+            "--target",
+            "converted",
+            "--id",
+            "lead_id",
+            "--model",
+            "gbm",
+            "--out",
+            "g.json",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let sql = export(d, "g.json", "sqlite", &["--reasons", "3"]);
+    let a = leadscore::export::reasons::TREE_AGREEMENT;
+    assert!(sql.contains("reasons: the top 3 each way, APPROXIMATE: per-leaf path attributions (Saabas)"), "header");
+    assert!(sql.contains(&format!("same strongest reason up and down {:.1}% of leads", a.same_strongest * 100.0)));
+    // Still score's probabilities, and reasons of the right shape: at most 3 each way, with
+    // the lead's own values.
+    let db = sqlite_with(&d.join("data/open_leads.csv"));
+    assert_same(
+        "SQLite, trees with reasons",
+        &sqlite_rows(&db, &sql),
+        &score_file(d, "g.json", "data/open_leads.csv", "lead_id"),
+    );
+    let want = score_reasons(d, "g.json", "data/open_leads.csv", "lead_id", 3);
+    let got = sqlite_reasons(&db, &sql);
+    for (id, r) in &got {
+        let (up, down) = reason_columns(r);
+        assert!(up.len() <= 3 && down.len() <= 3, "{id}: {r}");
+    }
+    let m = agreement(&got, &want);
+    eprintln!("sample, trees: {m:?}");
+    assert!(m.same_strongest > 0.4, "the strongest reasons mostly agree: {m:?}");
+}
+
+/// Leads.csv (../shared/datasets; skipped when absent unless LEADSCORE_REQUIRE_SHARED is set),
+/// with the bundle the README trains on it (boosted trees primary) and a logistic one: every
+/// probability within 1e-9 of `score`, percentiles and grades equal, on SQLite and PostgreSQL;
+/// logistic reasons equal, and the trees' reasons agreement what the export header says.
+#[test]
+fn leads_csv_golden_on_sqlite_and_postgres() {
+    let Some(leads) = crate::common::shared_dataset("xeducation-leads/Leads.csv") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(&leads, d.join("Leads.csv")).unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/xeducation.toml");
+    let config = config.to_str().unwrap();
+    for (model, out) in [("both", "xe.json"), ("logistic", "xe_lr.json")] {
+        let o = run(d, &["train", "--data", "Leads.csv", "--config", config, "--model", model, "--out", out]);
+        assert!(o.status.success(), "{:?}", text(&o));
+    }
+    let db = sqlite_with(&d.join("Leads.csv"));
+    let mut pg = postgres_url().map(|u| postgres_with(&u, "export_leads", &d.join("Leads.csv")));
+    let id = "Prospect ID";
+    for bundle in ["xe.json", "xe_lr.json"] {
+        let want = score_file(d, bundle, "Leads.csv", id);
+        let reasons = score_reasons(d, bundle, "Leads.csv", id, 3);
+        let sql = export(d, bundle, "sqlite", &["--reasons", "3"]);
+        assert_same(&format!("SQLite, Leads.csv, {bundle}"), &sqlite_rows(&db, &sql), &want);
+        let got = sqlite_reasons(&db, &sql);
+        if bundle == "xe_lr.json" {
+            assert_same_reasons("SQLite, Leads.csv, logistic", &got, &reasons);
+        } else {
+            assert!(sql.contains("model: gbm"), "the README's Leads.csv bundle has boosted trees primary");
+            let m = agreement(&got, &reasons);
+            let said = leadscore::export::reasons::TREE_AGREEMENT;
+            eprintln!("Leads.csv tree reasons agreement: {m:?} (header: {said:?})");
+            for (got, said) in [
+                (m.same_order, said.same_order),
+                (m.same_sets, said.same_sets),
+                (m.same_strongest, said.same_strongest),
+            ] {
+                assert!((got - said).abs() <= 0.01, "measured {m:?}, the header says {said:?}: update TREE_AGREEMENT");
+            }
+        }
+        if let Some(pg) = pg.as_mut() {
+            let sql = export(d, bundle, "postgres", &["--reasons", "3"]);
+            assert_same(&format!("PostgreSQL, Leads.csv, {bundle}"), &postgres_rows(pg, &sql), &want);
+            if bundle == "xe_lr.json" {
+                assert_same_reasons("PostgreSQL, Leads.csv, logistic", &postgres_reasons(pg, &sql), &reasons);
+            }
+        }
+    }
 }

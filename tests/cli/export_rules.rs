@@ -496,3 +496,60 @@ fn translated_regexes_match_like_rust_on_postgres() {
     }
     eprintln!("regex rewrite: {checked} pattern/string pairs agree with Rust on PostgreSQL");
 }
+
+/// The `reasons` column of the export, by lead id (SQLite).
+fn sqlite_reasons(c: &rusqlite::Connection, sql: &str) -> HashMap<String, String> {
+    let mut st = c.prepare(sql).unwrap_or_else(|e| panic!("SQLite refused the export: {e}"));
+    let r = st.column_names().iter().position(|x| *x == "reasons").expect("a reasons column");
+    let rows = st.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(r)?))).unwrap();
+    rows.map(|x| x.unwrap()).collect()
+}
+
+#[test]
+fn reasons_with_groups_and_rules_in_one_export_are_score_s() {
+    // A logistic bundle with [features.groups] exported with --rules and --reasons: the rule
+    // columns are still score's, and every lead's reasons text (groups merged, members' values
+    // listed) equals `score --reasons 3`'s.
+    let dir = shipped();
+    let d = dir.path();
+    std::fs::write(d.join("g.toml"), "[features.groups]\nengagement = [\"visits\", \"time_on_site_min\", \"pages_per_visit\"]\n")
+        .unwrap();
+    let args = ["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id"];
+    let o = run(d, &[&args[..], &["--model", "logistic", "--config", "g.toml", "--out", "m.json"]].concat());
+    assert!(o.status.success(), "{:?}", text(&o));
+    let log = Some("data/activities.csv");
+    let file = score_rules(d, "lead_id", "data/open_leads.csv", log);
+    let exact = breakdowns(d, "lead_id", "data/open_leads.csv", log);
+    let o = run(
+        d,
+        &[
+            "score", "--model", "m.json", "--rules", "rules.toml", "--as-of", AS_OF, "--activities", "data/activities.csv",
+            "--data", "data/open_leads.csv", "--out", "r.csv", "--reasons", "3", "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let (h, rows) = read_csv(&d.join("r.csv"));
+    let (i, r) = (h.iter().position(|x| x == "lead_id").unwrap(), h.iter().position(|x| x == "reasons").unwrap());
+    let want: HashMap<String, String> = rows.iter().map(|row| (row[i].clone(), row[r].clone())).collect();
+    let grouped = want.values().filter(|t| t.contains("engagement = visits ")).count();
+    assert!(grouped * 4 > want.len(), "the group is a reason for many leads ({grouped} of {})", want.len());
+    let sql = export(d, "sqlite", "lead_id", &["--sqlite-regexp", "--reasons", "3"]);
+    let db = sqlite_db(d, "data/open_leads.csv", log);
+    assert_rules_same("SQLite, groups and reasons", &sqlite_rows(&db, &sql), &file, &exact);
+    let got = sqlite_reasons(&db, &sql);
+    assert_eq!(got.len(), want.len());
+    for (id, text) in &got {
+        assert_eq!(text, &want[id], "lead {id}: reasons");
+    }
+    if let Some(url) = postgres_url() {
+        let mut pg = postgres_db(&url, "export_groups", d, "data/open_leads.csv", log);
+        let sql = export(d, "postgres", "lead_id", &["--reasons", "3"]);
+        assert_rules_same("PostgreSQL, groups and reasons", &postgres_rows(&mut pg, &sql), &file, &exact);
+        let rows = pg.query(&sql, &[]).unwrap();
+        let r = rows[0].columns().iter().position(|c| c.name() == "reasons").unwrap();
+        for row in &rows {
+            let (id, text): (String, String) = (row.get(0), row.get(r));
+            assert_eq!(text, want[&id], "PostgreSQL: lead {id}: reasons");
+        }
+    }
+}

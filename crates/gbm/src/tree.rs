@@ -147,6 +147,16 @@ impl Tree {
         &self.leaf_value
     }
 
+    /// Training rows (cover) that reached each leaf, by leaf number.
+    pub fn leaf_counts(&self) -> &[f64] {
+        &self.leaf_count
+    }
+
+    /// Training rows (cover) that reached each internal node, by node number.
+    pub fn internal_counts(&self) -> &[f64] {
+        &self.internal_count
+    }
+
     /// Whether `v` goes to the left child of node `n`.
     #[inline]
     pub(crate) fn goes_left(&self, n: &Node, v: f64) -> bool {
