@@ -259,6 +259,7 @@ pub fn load_as_scored(backend: &mut dyn Backend, plan: &LivePlan) -> Result<(Sco
             unseen: None,
             data_sha256: None,
             values: None,
+            bundle_checksums: Vec::new(),
         },
         counts,
     ))

@@ -209,6 +209,14 @@ fn compare(registry: &Registry, c: CompareArgs) -> anyhow::Result<Outcome> {
                 ..Default::default()
             };
             let set = load_scored(&plan)?;
+            // The verdict is recorded for the bundles read above: they must be the ones that scored.
+            if set.bundle_checksums != [a.checksum.clone(), b.checksum.clone()] {
+                anyhow::bail!(
+                    "{} or {} changed while it was being compared (another process wrote it); nothing was recorded: run models compare again",
+                    champion.display(),
+                    challenger.display()
+                );
+            }
             let ka = a.models.iter().position(|m| m.model.kind() == a.primary).unwrap_or(0);
             let kb = a.models.len() + b.models.iter().position(|m| m.model.kind() == b.primary).unwrap_or(0);
             let lines = set.unseen.as_ref().map(|u| u.describe()).unwrap_or_default();

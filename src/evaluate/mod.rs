@@ -277,6 +277,9 @@ pub struct ScoredSet {
     pub data_sha256: Option<String>,
     /// With a value column: each evaluated lead's value and currency.
     pub values: Option<LeadValues>,
+    /// Checksums of the bundles that scored, in [`InputPlan::models`] order (empty for scores
+    /// read from a ledger), so a caller that read a bundle before can tell it is the same.
+    pub bundle_checksums: Vec<String>,
 }
 
 fn stem(p: &Path) -> String {
@@ -498,6 +501,7 @@ pub fn load_scored(plan: &InputPlan) -> Result<ScoredSet, InputError> {
         unseen,
         values,
         data_sha256: Some(sha),
+        bundle_checksums: bundles.iter().map(|b| b.checksum.clone()).collect(),
     })
 }
 

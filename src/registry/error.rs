@@ -79,6 +79,12 @@ pub enum RegistryError {
         /// What the history holds for it.
         history: String,
     },
+    /// The bundle file changed between being read and being copied into the registry.
+    #[error("{bundle} changed while it was being promoted (another process wrote it); the registry is unchanged: run the promotion again")]
+    Changed {
+        /// The bundle.
+        bundle: PathBuf,
+    },
     /// The bundle already holds the alias.
     #[error("{bundle} (checksum {checksum}) is already {alias}")]
     Already {

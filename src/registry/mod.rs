@@ -377,6 +377,14 @@ impl Registry {
         let dir = target.parent().expect("stored paths have a directory");
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         let bytes = std::fs::read(path).map_err(io_err(path))?;
+        // The copy must be the bundle whose checksum the history records, read before.
+        let same = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|text| Bundle::from_text(path, text, None).ok())
+            .is_some_and(|b| b.checksum == bundle.checksum);
+        if !same {
+            return Err(RegistryError::Changed { bundle: path.to_path_buf() });
+        }
         Staged::bytes(&target, &bytes)?.commit()?;
         Ok(())
     }
