@@ -8,9 +8,9 @@
 #   - the shipped sample with hostile column names, boosted trees, --reasons 3: likewise, the
 #     reasons' agreement with TreeSHAP printed;
 #   - Leads.csv (../shared/datasets) with the bundle the README trains (boosted trees primary),
-#     --reasons 3: probabilities within 1e-9, percentiles and grades equal (except leads whose
-#     probability Spark's exp rounds to the other side of a reference quantile in the last bit:
-#     counted and printed), and the trees' reasons agreement with TreeSHAP printed.
+#     --reasons 3: probabilities within 1e-9, percentiles and grades equal (a grade may differ
+#     only where Spark's exp rounds the probability to the other side of a cut-off in the last
+#     bit: counted and printed; none on Leads.csv), and the trees' reasons agreement printed.
 # Fails (never skips) when Java, pip or the dataset is unavailable. Spark's log goes to a file,
 # printed only on failure.
 set -euo pipefail

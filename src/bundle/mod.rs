@@ -321,11 +321,26 @@ impl ScoreReference {
     }
 
     /// The percentile (0–100) of probability `p`: the share of the reference quantiles at or
-    /// below `p`, to 0.1 points. Lower than every reference lead: 0; at or above the highest: 100.
+    /// below `p`, to 0.1 points, compared by [`rank_key`] (probabilities in the same
+    /// billionth count as equal). Lower than every reference lead: 0; at or above the highest:
+    /// 100.
     pub fn percentile(&self, p: f64) -> f64 {
-        let at_or_below = self.quantiles.partition_point(|&q| q <= p);
+        let key = rank_key(p);
+        let at_or_below = self.quantiles.partition_point(|&q| rank_key(q) <= key);
         100.0 * at_or_below as f64 / self.quantiles.len().max(1) as f64
     }
+}
+
+/// What percentiles compare: `floor(p × 10⁹)`, the probability's billionth. A lead scored on
+/// the history the reference came from often has *exactly* a reference quantile's
+/// probability; an engine whose `exp` differs from ours in the last bit (Spark's is Java's)
+/// would put it one percentile step lower. Compared in billionths, a last-bit difference
+/// changes the percentile only when it crosses a multiple of 10⁻⁹ (about one lead in 10⁷),
+/// while the multiplication and the floor are exact in every engine (IEEE 754), so the
+/// exported SQL ([`crate::export`]) computes the same key. A real difference of 10⁻⁹ in
+/// conversion probability is far below anything a percentile (0.1 points) can show.
+pub fn rank_key(p: f64) -> f64 {
+    (p * 1e9).floor()
 }
 
 /// Training metadata.

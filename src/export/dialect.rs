@@ -187,6 +187,15 @@ impl Dialect {
         }
     }
 
+    /// `floor(x)` of a non-negative `x`: SQLite's `CAST(... AS INTEGER)` truncates (its
+    /// `FLOOR` is a maths function some builds lack); the others' `FLOOR`.
+    pub fn floor(self, x: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("CAST({x} AS INTEGER)"),
+            _ => format!("FLOOR({x})"),
+        }
+    }
+
     /// The natural logarithm function.
     pub fn ln(self) -> &'static str {
         "LN"

@@ -23,7 +23,7 @@ use super::dialect::Dialect;
 use super::pipeline::{cleaned, logistic_terms, text_col, tree_value, trimmed, value_col};
 use super::trees::tree_sql;
 use super::ExportError;
-use crate::bundle::{GradeCuts, ScoreReference};
+use crate::bundle::{rank_key, GradeCuts, ScoreReference};
 use crate::features::FittedPipeline;
 use crate::models::FittedModel;
 
@@ -178,7 +178,7 @@ fn margin_chain(q: &QueryParts, start: String, terms: Vec<String>, tree_columns:
 /// The model's CTEs from `ls_features` to `ls_prob` (holding `ls_p`).
 pub fn model_ctes(q: &QueryParts) -> Result<Vec<Cte>, ExportError> {
     let d = q.dialect;
-    let (exp, ln) = (d.exp(), d.ln());
+    let exp = d.exp();
     let mut ctes;
     let last;
     match q.model {
@@ -198,56 +198,49 @@ pub fn model_ctes(q: &QueryParts) -> Result<Vec<Cte>, ExportError> {
             (ctes, last) = margin_chain(q, init, terms, true);
             let u = format!("1e0 / (1e0 + {exp}(-ls_margin)) AS ls_u");
             ctes.push(Cte::new("ls_raw", select(&q.keep(&[u]), &last)));
-            ctes.extend(calibration_ctes(d, &m.calibrator, ln, exp, &q.keep(&[]))?);
+            ctes.extend(calibration_ctes(d, &m.calibrator, &q.keep(&[]))?);
         }
     }
     Ok(ctes)
 }
 
-/// `ls_raw.ls_u` → `ls_prob.ls_p` through the calibrator, as `Calibrator::apply` computes it.
-fn calibration_ctes(d: Dialect, c: &Calibrator, ln: &str, exp: &str, keep: &[String]) -> Result<Vec<Cte>, ExportError> {
-    let with = |extra: String| keep.iter().cloned().chain([extra]).collect::<Vec<_>>();
-    let p = |expr: String, from: &str| select(&with(format!("{expr} AS ls_p")), from);
+/// `ls_raw.ls_u` → `ls_prob.ls_p` through the calibrator ([`calibrated`]).
+fn calibration_ctes(d: Dialect, c: &Calibrator, keep: &[String]) -> Result<Vec<Cte>, ExportError> {
+    let cols: Vec<String> = keep.iter().cloned().chain([format!("{} AS ls_p", calibrated(d, c, "ls_u")?)]).collect();
+    Ok(vec![Cte::new("ls_prob", select(&cols, "ls_raw"))])
+}
+
+/// The calibrated probability of the raw probability in column `u`, as
+/// `Calibrator::apply` computes it: the raw probability clamped to [1e-15, 1 - 1e-15] before
+/// the logarithms of Platt and beta calibration, isotonic knots found by binary search.
+pub fn calibrated(d: Dialect, c: &Calibrator, u: &str) -> Result<String, ExportError> {
+    let (ln, exp) = (d.ln(), d.exp());
+    let clamp = || -> Result<String, ExportError> {
+        let (lo, hi) = (d.float(1e-15, "clamp")?, d.float(1.0 - 1e-15, "clamp")?);
+        Ok(format!("(CASE WHEN {u} < {lo} THEN {lo} WHEN {u} > {hi} THEN {hi} ELSE {u} END)"))
+    };
     Ok(match c {
-        Calibrator::Identity => vec![Cte::new("ls_prob", p("ls_u".into(), "ls_raw"))],
+        Calibrator::Identity => u.to_string(),
         Calibrator::Platt { a, b } => {
-            let (lo, hi) = (1e-15f64, 1.0 - 1e-15f64);
-            let clamp = format!(
-                "CASE WHEN ls_u < {lo} THEN {lo} WHEN ls_u > {hi} THEN {hi} ELSE ls_u END AS ls_c",
-                lo = d.float(lo, "clamp")?,
-                hi = d.float(hi, "clamp")?
-            );
+            let c = clamp()?;
             let m = format!(
-                "{} * {ln}(ls_c / (1e0 - ls_c)) + {}",
+                "{} * {ln}({c} / (1e0 - {c})) + {}",
                 d.float(*a, "Platt slope")?,
                 d.float(*b, "Platt intercept")?
             );
-            vec![
-                Cte::new("ls_clamped", select(&with(clamp), "ls_raw")),
-                Cte::new("ls_prob", p(format!("1e0 / (1e0 + {exp}(-({m})))"), "ls_clamped")),
-            ]
+            format!("(1e0 / (1e0 + {exp}(-({m}))))")
         }
-        Calibrator::Beta { a, b, c } => {
-            let (lo, hi) = (1e-15f64, 1.0 - 1e-15f64);
-            let clamp = format!(
-                "CASE WHEN ls_u < {lo} THEN {lo} WHEN ls_u > {hi} THEN {hi} ELSE ls_u END AS ls_c",
-                lo = d.float(lo, "clamp")?,
-                hi = d.float(hi, "clamp")?
-            );
+        Calibrator::Beta { a, b, c: k } => {
+            let c = clamp()?;
             let m = format!(
-                "{} * {ln}(ls_c) + {} * (-{ln}(1e0 - ls_c)) + {}",
+                "{} * {ln}({c}) + {} * (-{ln}(1e0 - {c})) + {}",
                 d.float(*a, "beta calibration a")?,
                 d.float(*b, "beta calibration b")?,
-                d.float(*c, "beta calibration c")?
+                d.float(*k, "beta calibration c")?
             );
-            vec![
-                Cte::new("ls_clamped", select(&with(clamp), "ls_raw")),
-                Cte::new("ls_prob", p(format!("1e0 / (1e0 + {exp}(-({m})))"), "ls_clamped")),
-            ]
+            format!("(1e0 / (1e0 + {exp}(-({m}))))")
         }
-        Calibrator::Isotonic { x, y } if x.is_empty() || x.len() != y.len() => {
-            vec![Cte::new("ls_prob", p("ls_u".into(), "ls_raw"))]
-        }
+        Calibrator::Isotonic { x, y } if x.is_empty() || x.len() != y.len() => u.to_string(),
         Calibrator::Isotonic { x, y } => {
             let leaf = |k: usize| -> Result<String, ExportError> {
                 if k == 0 {
@@ -256,7 +249,7 @@ fn calibration_ctes(d: Dialect, c: &Calibrator, ln: &str, exp: &str, keep: &[Str
                     d.float(y[x.len() - 1], "isotonic knot")
                 } else {
                     Ok(format!(
-                        "{} + {} * (ls_u - {}) / {}",
+                        "{} + {} * ({u} - {}) / {}",
                         d.float(y[k - 1], "isotonic knot")?,
                         d.float(y[k] - y[k - 1], "isotonic rise")?,
                         d.float(x[k - 1], "isotonic knot")?,
@@ -264,9 +257,8 @@ fn calibration_ctes(d: Dialect, c: &Calibrator, ln: &str, exp: &str, keep: &[Str
                     ))
                 }
             };
-            // k = partition_point(x < p): the count of knots below p.
-            let expr = search(x.len(), &|k| d.float(x[k], "isotonic knot").map(|v| format!("{v} < ls_u")), &leaf)?;
-            vec![Cte::new("ls_prob", p(expr, "ls_raw"))]
+            let pred = |k: usize| d.float(x[k], "isotonic knot").map(|v| format!("{v} < {u}"));
+            format!("({})", search(x.len(), &pred, &leaf)?)
         }
     })
 }
@@ -303,7 +295,9 @@ pub fn search(
 /// The percentile `score` writes (one decimal): the share of reference quantiles at or below.
 pub fn percentile_sql(d: Dialect, r: &ScoreReference) -> Result<String, ExportError> {
     let n = r.quantiles.len().max(1) as f64;
-    let pred = |i: usize| d.float(r.quantiles[i], "reference quantile").map(|q| format!("{q} <= ls_p"));
+    // Compared in billionths, as `ScoreReference::percentile` compares them (`rank_key`).
+    let key = d.floor(&format!("ls_p * {}", d.float(1e9, "1e9")?));
+    let pred = |i: usize| d.float(rank_key(r.quantiles[i]), "reference quantile").map(|q| format!("{q} <= {key}"));
     // As the score file rounds it (sinks/file.rs): (x * 10).round() / 10.
     let leaf = |k: usize| d.float((100.0 * k as f64 / n * 10.0).round() / 10.0, "percentile");
     search(r.quantiles.len(), &pred, &leaf)

@@ -42,11 +42,10 @@
 //! export says so in its header.
 
 use leadscore_gbm::tree::{Child, Tree};
-use leadscore_gbm::Calibrator;
 
 use super::dialect::Dialect;
 use super::pipeline::{raw_design, text_col, value_col};
-use super::query::{search, Cte, QueryParts};
+use super::query::{calibrated, Cte, QueryParts};
 use super::trees::{bad, leaf_index_sql};
 use super::ExportError;
 use crate::models::FittedModel;
@@ -182,58 +181,6 @@ fn chord_constants(model: &FittedModel, base: f64) -> (f64, f64) {
     const TINY: f64 = 1e-9;
     let tangent = 100.0 * (model.probability_at(base + TINY) - model.probability_at(base - TINY)) / (2.0 * TINY);
     (model.probability_at(base), tangent)
-}
-
-/// The calibrated probability of the raw probability in column `u`, as
-/// `Calibrator::apply` (and [`super::query`]'s calibration step) computes it.
-fn calibrated(d: Dialect, c: &Calibrator, u: &str) -> Result<String, ExportError> {
-    let (ln, exp) = (d.ln(), d.exp());
-    let clamp = || -> Result<String, ExportError> {
-        let (lo, hi) = (d.float(1e-15, "clamp")?, d.float(1.0 - 1e-15, "clamp")?);
-        Ok(format!("(CASE WHEN {u} < {lo} THEN {lo} WHEN {u} > {hi} THEN {hi} ELSE {u} END)"))
-    };
-    Ok(match c {
-        Calibrator::Identity => u.to_string(),
-        Calibrator::Platt { a, b } => {
-            let c = clamp()?;
-            let m = format!(
-                "{} * {ln}({c} / (1e0 - {c})) + {}",
-                d.float(*a, "Platt slope")?,
-                d.float(*b, "Platt intercept")?
-            );
-            format!("(1e0 / (1e0 + {exp}(-({m}))))")
-        }
-        Calibrator::Beta { a, b, c: k } => {
-            let c = clamp()?;
-            let m = format!(
-                "{} * {ln}({c}) + {} * (-{ln}(1e0 - {c})) + {}",
-                d.float(*a, "beta calibration a")?,
-                d.float(*b, "beta calibration b")?,
-                d.float(*k, "beta calibration c")?
-            );
-            format!("(1e0 / (1e0 + {exp}(-({m}))))")
-        }
-        Calibrator::Isotonic { x, y } if x.is_empty() || x.len() != y.len() => u.to_string(),
-        Calibrator::Isotonic { x, y } => {
-            let leaf = |k: usize| -> Result<String, ExportError> {
-                if k == 0 {
-                    d.float(y[0], "isotonic knot")
-                } else if k == x.len() {
-                    d.float(y[x.len() - 1], "isotonic knot")
-                } else {
-                    Ok(format!(
-                        "{} + {} * ({u} - {}) / {}",
-                        d.float(y[k - 1], "isotonic knot")?,
-                        d.float(y[k] - y[k - 1], "isotonic rise")?,
-                        d.float(x[k - 1], "isotonic knot")?,
-                        d.float(x[k] - x[k - 1], "isotonic run")?
-                    ))
-                }
-            };
-            let pred = |k: usize| d.float(x[k], "isotonic knot").map(|v| format!("{v} < {u}"));
-            format!("({})", search(x.len(), &pred, &leaf)?)
-        }
-    })
 }
 
 /// Cover-weighted mean leaf value of `t` (TreeSHAP's base value for the tree).

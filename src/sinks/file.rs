@@ -8,7 +8,8 @@
 //! - with a bundle: `probability` (P(converted) from the primary model, rounded to 4 decimals,
 //!   `--precision`), `percentile` (0–100, one decimal: the share of the bundle's reference
 //!   leads, the primary model's predictions on history it did not train on, scoring at or
-//!   below this lead, so the same lead gets the same percentile every night and scored alone;
+//!   below this lead (compared in billionths of probability, `bundle::rank_key`), so the same
+//!   lead gets the same percentile every night and scored alone;
 //!   within this run for `--rank-in-run` or a bundle saved before format 1.1), `grade` (A–D by
 //!   the bundle's cut-offs), `reasons` (strongest pushes up, then down, as
 //!   `column = value (+4.1 pp)`: the change in percentage points of conversion probability,

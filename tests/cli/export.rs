@@ -291,7 +291,7 @@ fn sqlite_export_applies_a_beta_calibrator_like_score() {
     b.save(&d.join("models/beta.json")).unwrap();
     let want = score_file(d, "models/beta.json", "data/open_leads.csv", "lead_id");
     let sql = export(d, "models/beta.json", "sqlite", &[]);
-    assert!(sql.contains("ls_clamped"), "the beta map clamps before its logarithms");
+    assert!(sql.contains("LN((CASE WHEN ls_u < "), "the beta map clamps before its logarithms");
     let db = sqlite_with(&d.join("data/open_leads.csv"));
     assert_same("SQLite, beta calibrator", &sqlite_rows(&db, &sql), &want);
 }
