@@ -13,7 +13,7 @@ With `--rules` (an export made with `export sql --rules`), `--activities-csv LOG
 as table `--activities-table` and the rule columns must equal the score file's (written by
 `score --rules`): rule_score, fit_score and engagement_score rounded as the file rounds them
 (two decimals, half away from zero), rule_grade, rule_status, stage, action, persona and
-disqualified identical. DuckDB only (Python's sqlite3 has no regexp()).
+disqualified identical. DuckDB and Spark (Python's sqlite3 has no regexp()).
 With `--reasons` the SQL was exported with `--reasons K` and the score file written with the
 same K: `exact` requires each lead's `reasons` text to equal the score file's (logistic
 bundles); `agreement` prints how often the reasons agree (boosted trees, whose exported
@@ -116,8 +116,17 @@ def run_spark(args):
     schema = StructType([StructField(h, StringType(), True) for h in header])
     df = spark.createDataFrame([[v if v != "" else None for v in r] for r in rows], schema)
     df.createOrReplaceTempView(args.table)
+    if args.activities_csv:
+        h, r = load_rows(args.activities_csv)
+        log = spark.createDataFrame(
+            [[v if v != "" else None for v in row] for row in r],
+            StructType([StructField(c, StringType(), True) for c in h]),
+        )
+        log.createOrReplaceTempView(args.activities_table)
     sql = open(args.sql, encoding="utf-8").read().strip().rstrip(";")
-    got = [tuple(r) for r in spark.sql(sql).collect()]
+    result = spark.sql(sql)
+    args.columns = result.columns
+    got = [tuple(r) for r in result.collect()]
     version = "Spark " + spark.version
     spark.stop()
     return got, version

@@ -11,6 +11,8 @@
 #     --reasons 3: probabilities within 1e-9, percentiles and grades equal (a grade may differ
 #     only where Spark's exp rounds the probability to the other side of a cut-off in the last
 #     bit: counted and printed; none on Leads.csv), and the trees' reasons agreement printed.
+#   - the points rules (--rules) on the shipped sample with its activity log and on Leads.csv
+#     with examples/rules/xeducation.toml: every rule column equal to score's.
 # Fails (never skips) when Java, pip or the dataset is unavailable. Spark's log goes to a file,
 # printed only on failure.
 set -euo pipefail
@@ -55,6 +57,18 @@ cd "$work/shipped"
 echo -n "shipped sample, logistic bundle, --reasons 3: "
 spark --csv open_leads.csv --table open_leads --sql lr.spark.sql --score lr.scored.csv --id lead_id --reasons exact
 
+# The points rules (export sql --rules) with the shipped activity log: rule scores to the
+# file's two decimals, grades, statuses, stages, actions, personas and disqualification equal.
+cp "$root/data/activities.csv" "$root/examples/rules/sample.toml" .
+rules=(--rules sample.toml --as-of 2026-06-30)
+"$bin" score --model lr.json "${rules[@]}" --activities activities.csv --data open_leads.csv \
+  --out rules.scored.csv --precision 17 --quiet
+"$bin" export sql --model lr.json "${rules[@]}" --activities-table activities --dialect spark --table open_leads \
+  --out rules.spark.sql --quiet
+echo -n "shipped sample, logistic bundle, points rules with the activity log: "
+spark --csv open_leads.csv --table open_leads --sql rules.spark.sql --score rules.scored.csv --id lead_id \
+  --rules --activities-csv activities.csv --activities-table activities
+
 # Hostile column names (spaces, quotes, unicode, reserved words) and boosted trees.
 python3 - <<'PY'
 import csv
@@ -81,3 +95,10 @@ cd "$work/leads"
 echo -n "Leads.csv, the README's bundle (boosted trees), --reasons 3: "
 spark --csv "$leads" --table leads --sql xe.spark.sql --score xe.scored.csv --id "Prospect ID" \
   --reasons agreement --bundle xeducation.json
+"$bin" score --model xeducation.json --rules "$root/examples/rules/xeducation.toml" --data "$leads" \
+  --out xe.rules.scored.csv --precision 17 --quiet
+"$bin" export sql --model xeducation.json --rules "$root/examples/rules/xeducation.toml" --dialect spark \
+  --table leads --out xe.rules.spark.sql --quiet
+echo -n "Leads.csv, the README's bundle with examples/rules/xeducation.toml: "
+spark --csv "$leads" --table leads --sql xe.rules.spark.sql --score xe.rules.scored.csv --id "Prospect ID" \
+  --rules --bundle xeducation.json
