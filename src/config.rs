@@ -34,6 +34,11 @@
 //! a = 0.6
 //! b = 0.35
 //! c = 0.15
+//!
+//! [segments]    # one model per segment, the global model for the rest
+//! column = "Lead Origin"
+//! min_outcomes = 50   # converted and dead training leads a segment needs, each
+//! # keep = true       # route by segment even when the single model does as well
 //! ```
 
 use std::collections::BTreeMap;
@@ -179,6 +184,31 @@ pub struct GradeSection {
     pub c: Option<f64>,
 }
 
+/// `[segments]`: one model per value of a column, with the global model as fallback
+/// ([`crate::bundle::segments`]).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentSection {
+    /// The column whose value routes a lead (`--segment-column`); `None`: no segments.
+    pub column: Option<String>,
+    /// Fewest converted, and fewest dead, training leads a segment needs for its own models
+    /// (`--min-segment-outcomes`).
+    pub min_outcomes: usize,
+    /// Route by segment even when the segments do not beat the single model on the hold-out
+    /// (`--keep-segments`).
+    pub keep: bool,
+}
+
+impl Default for SegmentSection {
+    fn default() -> Self {
+        SegmentSection { column: None, min_outcomes: crate::bundle::segments::DEFAULT_MIN_OUTCOMES, keep: false }
+    }
+}
+
+/// Smallest `segments.min_outcomes` accepted: a model fitted on fewer leads of an outcome
+/// than this is noise.
+pub const MIN_SEGMENT_OUTCOMES: usize = 10;
+
 /// The whole config file.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -204,6 +234,15 @@ pub struct TrainConfig {
     /// `[gbm]`: boosted-tree hyper-parameters.
     #[serde(default)]
     pub gbm: crate::models::gbm::GbmSettings,
+    /// `[segments]`.
+    #[serde(default, skip_serializing_if = "SegmentSection::is_default")]
+    pub segments: SegmentSection,
+}
+
+impl SegmentSection {
+    fn is_default(&self) -> bool {
+        *self == SegmentSection::default()
+    }
 }
 
 /// A configuration whose every range has been checked, once, by [`TrainConfig::check`]: the
@@ -236,6 +275,34 @@ impl CheckedConfig {
 }
 
 impl TrainConfig {
+    /// The `[segments]` checks: a minimum that can fit a model, and a column that is neither
+    /// the outcome nor the id.
+    fn check_segments(&self, source_name: &str) -> Result<(), ConfigError> {
+        let bad = |key: &str, value: String, allowed| ConfigError::Invalid {
+            source_name: source_name.to_string(),
+            key: key.to_string(),
+            value,
+            allowed,
+        };
+        let s = &self.segments;
+        if !(MIN_SEGMENT_OUTCOMES..=1_000_000).contains(&s.min_outcomes) {
+            return Err(bad(
+                "segments.min_outcomes (--min-segment-outcomes)",
+                s.min_outcomes.to_string(),
+                "must be between 10 and 1000000 converted (and dead) training leads per segment",
+            ));
+        }
+        let Some(column) = &s.column else { return Ok(()) };
+        if self.data.target.as_ref() == Some(column) || self.data.id.as_ref() == Some(column) {
+            return Err(bad(
+                "segments.column (--segment-column)",
+                format!("\"{column}\""),
+                "must differ from the target and the id column",
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads and parses a TOML config file (errors name the file and line); ranges are not
     /// checked yet: command-line flags may still override values, and [`TrainConfig::check`]
     /// checks the result once.
@@ -277,6 +344,7 @@ impl TrainConfig {
             return Err(bad("evaluation.cv", e.cv.to_string(), "must be 0 (hold-out) or 2..=100"));
         }
         self.features.check().map_err(|e| named(e.within("features")))?;
+        self.check_segments(source_name)?;
         let budget = self.gbm.fitting.time_budget;
         if !(budget.is_finite() && (1.0..=86400.0).contains(&budget)) {
             return Err(bad(

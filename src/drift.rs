@@ -232,7 +232,7 @@ struct ScoreBins {
 
 impl ScoreBins {
     fn new(bundle: &Bundle) -> Option<ScoreBins> {
-        let r = bundle.reference.as_ref()?;
+        let r = bundle.score_reference()?;
         let q = &r.quantiles;
         let edges: Vec<f64> = (1..10).map(|k| q[k * (q.len() - 1) / 10]).collect();
         Some(ScoreBins { counts: vec![0; edges.len() + 1], edges, reference_n: r.leads as u64 })

@@ -16,6 +16,7 @@
 use leadscore_gbm::GbmError;
 use serde::{Deserialize, Serialize};
 
+use crate::bundle::segments::Route;
 use crate::bundle::Bundle;
 use crate::data::typing::{LeadFrame, TypingError};
 pub use crate::evaluation::compare::ScoreKind;
@@ -56,6 +57,9 @@ pub struct Scored {
     pub components: Vec<(String, Vec<f64>)>,
     /// A points scorer's itemised breakdown per lead (empty for models).
     pub breakdowns: Vec<Breakdown>,
+    /// A routed bundle's route per lead: which segment's models scored it (`None`: the global
+    /// model). Empty for every other scorer.
+    pub routes: Vec<Route>,
 }
 
 /// Errors while scoring.
@@ -114,13 +118,19 @@ impl ModelScorer<'_> {
     /// [`Scorer::score`] for a batch already encoded by this scorer's pipeline.
     pub fn score_encoded(&self, leads: &LeadFrame, enc: &Encoded, explain: bool) -> Result<Scored, ScoreError> {
         let scores = self.model.predict(enc)?;
-        let contributions = if explain { self.contributions(leads, enc)? } else { Vec::new() };
+        let contributions = if explain { self.contributions(leads, enc, None)? } else { Vec::new() };
         Ok(Scored { scores, contributions, unseen: unseen(self.pipeline, enc), ..Scored::default() })
     }
 
     /// Per lead, per input column: the effect on the log-odds, with the lead's value and the
     /// effect in percentage points of conversion probability (see [`points_per_log_odds`]).
-    fn contributions(&self, leads: &LeadFrame, enc: &Encoded) -> Result<Vec<Vec<Contribution>>, ScoreError> {
+    /// Row `i` of `enc` is row `rows[i]` of `leads` (with `rows`; else row `i`).
+    fn contributions(
+        &self,
+        leads: &LeadFrame,
+        enc: &Encoded,
+        rows: Option<&[usize]>,
+    ) -> Result<Vec<Vec<Contribution>>, ScoreError> {
         let texts: Vec<_> = self.pipeline.columns.iter().map(|c| leads.text(&c.name, "")).collect::<Result<_, _>>()?;
         let effects = self.model.effects(self.pipeline, enc)?;
         Ok(effects
@@ -129,11 +139,12 @@ impl ModelScorer<'_> {
             .enumerate()
             .map(|(i, row)| {
                 let slope = points_per_log_odds(self.model, effects.base, row.iter().sum());
+                let at = rows.map_or(i, |r| r[i]);
                 row.into_iter()
                     .enumerate()
                     .map(|(src, effect)| Contribution {
                         column: self.pipeline.columns[src].name.clone(),
-                        value: self.pipeline.missing.clean(texts[src].get(i)).unwrap_or("(missing)").to_string(),
+                        value: self.pipeline.missing.clean(texts[src].get(at)).unwrap_or("(missing)").to_string(),
                         effect,
                         pp: Some(effect * slope),
                     })
@@ -210,6 +221,10 @@ impl Scorer for BundleScorer<'_> {
 
     fn score(&self, leads: &LeadFrame, explain: bool) -> Result<Scored, ScoreError> {
         let enc = self.bundle.pipeline.transform(leads, None)?;
+        if let Some(seg) = self.bundle.routing() {
+            let routes = seg.routes(leads, &self.bundle.pipeline.missing)?;
+            return self.score_routed(leads, &enc, routes, explain);
+        }
         let models = self.models();
         let mut main = models[self.primary].score_encoded(leads, &enc, explain)?;
         if models.len() > 1 {
@@ -219,6 +234,48 @@ impl Scorer for BundleScorer<'_> {
             }
         }
         Ok(main)
+    }
+}
+
+impl BundleScorer<'_> {
+    /// A routed bundle's scores: the batch is encoded once, then each route's leads go to
+    /// their models (the segment's, or the global ones), and the results are put back in
+    /// the batch's order.
+    fn score_routed(
+        &self,
+        leads: &LeadFrame,
+        enc: &Encoded,
+        routes: Vec<Route>,
+        explain: bool,
+    ) -> Result<Scored, ScoreError> {
+        let n = routes.len();
+        let mut by_route: std::collections::BTreeMap<Route, Vec<usize>> = std::collections::BTreeMap::new();
+        for (i, &r) in routes.iter().enumerate() {
+            by_route.entry(r).or_default().push(i);
+        }
+        let names: Vec<&str> = self.bundle.models.iter().map(|m| m.model.name()).collect();
+        let mut probs = vec![vec![f64::NAN; n]; names.len()];
+        let mut contributions = if explain { vec![Vec::new(); n] } else { Vec::new() };
+        for (&route, rows) in &by_route {
+            let sub = if rows.len() == n { None } else { Some(enc.select_rows(rows)) };
+            let sub = sub.as_ref().unwrap_or(enc);
+            for (k, model) in self.bundle.models_for(route).into_iter().enumerate() {
+                for (&i, p) in rows.iter().zip(model.predict(sub)?) {
+                    probs[k][i] = p;
+                }
+                if explain && k == self.primary {
+                    let m = ModelScorer { pipeline: &self.bundle.pipeline, model };
+                    for (&i, c) in rows.iter().zip(m.contributions(leads, sub, Some(rows))?) {
+                        contributions[i] = c;
+                    }
+                }
+            }
+        }
+        let scores = probs[self.primary].clone();
+        let components =
+            if names.len() > 1 { names.iter().map(|s| s.to_string()).zip(probs).collect() } else { Vec::new() };
+        let unseen = unseen(&self.bundle.pipeline, enc);
+        Ok(Scored { scores, contributions, unseen, components, routes, ..Scored::default() })
     }
 }
 

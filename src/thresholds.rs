@@ -161,7 +161,7 @@ pub fn thresholds(plan: &ThresholdsPlan) -> Result<ThresholdsOutcome, Thresholds
     if !plan.allow_weak {
         for model in &plan.input.models {
             let b = crate::bundle::Bundle::load(model)?;
-            if let Signal::Weak(why) = b.primary_entry().evaluation.signal() {
+            if let Signal::Weak(why) = b.scoring_evaluation().signal() {
                 return Err(ThresholdsError::Weak { model: model.clone(), why: why.join("; ") });
             }
         }

@@ -94,29 +94,69 @@ pub fn shape(b: &Bundle) -> Result<(), String> {
         }
     }
     for entry in &b.models {
-        match &entry.model {
-            FittedModel::Logistic(m) => {
-                if m.coefficients.len() != b.pipeline.design.len() {
-                    return Err(format!(
-                        "logistic model has {} coefficients for {} design columns",
-                        m.coefficients.len(),
-                        b.pipeline.design.len()
-                    ));
-                }
+        model_shape(b, &entry.model)?;
+    }
+    if !b.models.iter().any(|m| m.model.kind() == b.primary) {
+        return Err(format!("primary model \"{}\" is not in the bundle", b.primary));
+    }
+    segments_shape(b)
+}
+
+/// A model's inputs must be the pipeline's outputs.
+fn model_shape(b: &Bundle, model: &FittedModel) -> Result<(), String> {
+    match model {
+        FittedModel::Logistic(m) => {
+            if m.coefficients.len() != b.pipeline.design.len() {
+                return Err(format!(
+                    "logistic model has {} coefficients for {} design columns",
+                    m.coefficients.len(),
+                    b.pipeline.design.len()
+                ));
             }
-            FittedModel::Gbm(m) => {
-                m.trees.validate(n_cols).map_err(|e| format!("boosted trees: {e}"))?;
-                let cats = b.pipeline.categorical_columns();
-                for (j, &is_cat) in m.trees.is_categorical().iter().enumerate() {
-                    if is_cat != cats.contains(&j) {
-                        return Err(format!("boosted trees treat column {j} differently from the pipeline"));
-                    }
+        }
+        FittedModel::Gbm(m) => {
+            m.trees.validate(b.pipeline.columns.len()).map_err(|e| format!("boosted trees: {e}"))?;
+            let cats = b.pipeline.categorical_columns();
+            for (j, &is_cat) in m.trees.is_categorical().iter().enumerate() {
+                if is_cat != cats.contains(&j) {
+                    return Err(format!("boosted trees treat column {j} differently from the pipeline"));
                 }
             }
         }
     }
-    if !b.models.iter().any(|m| m.model.kind() == b.primary) {
-        return Err(format!("primary model \"{}\" is not in the bundle", b.primary));
+    Ok(())
+}
+
+/// The segments: distinct values in ascending order (routing searches them), and, when
+/// routed, one model per bundle model, of the same kinds in the same order.
+fn segments_shape(b: &Bundle) -> Result<(), String> {
+    let Some(s) = &b.segments else { return Ok(()) };
+    if s.column.trim().is_empty() {
+        return Err("segments: the segment column is blank".into());
+    }
+    if !s.segments.windows(2).all(|w| w[0].value < w[1].value) || s.segments.iter().any(|g| g.value.trim().is_empty()) {
+        return Err("segments: the segment values must be distinct, non-blank and in ascending order".into());
+    }
+    for g in &s.segments {
+        if g.evaluations.len() != b.models.len() {
+            return Err(format!(
+                "segment \"{}\" has {} evaluations for {} models",
+                g.value,
+                g.evaluations.len(),
+                b.models.len()
+            ));
+        }
+        if !s.routed {
+            continue;
+        }
+        let kinds_match =
+            g.models.len() == b.models.len() && g.models.iter().zip(&b.models).all(|(m, e)| m.kind() == e.model.kind());
+        if !kinds_match {
+            return Err(format!("segment \"{}\" does not hold one model per model of the bundle", g.value));
+        }
+        for m in &g.models {
+            model_shape(b, m).map_err(|e| format!("segment \"{}\": {e}", g.value))?;
+        }
     }
     Ok(())
 }
@@ -125,34 +165,59 @@ pub fn shape(b: &Bundle) -> Result<(), String> {
 pub fn meaning(b: &Bundle) -> Result<(), Implausible> {
     pipeline(b)?;
     for (i, entry) in b.models.iter().enumerate() {
-        match &entry.model {
-            FittedModel::Logistic(m) => {
-                // A fitted, L2-penalised model on standardised columns never comes near
-                // these; larger values can only be damage, and would overflow the margin.
-                let bad = |w: f64| w.is_nan() || w.abs() > MAX_WEIGHT;
-                if let Some(j) = m.coefficients.iter().position(|&w| bad(w)) {
-                    let problem = format!("{} is beyond ±{MAX_WEIGHT:e} or not a number", num(m.coefficients[j]));
-                    return Err(implausible(format!("models[{i}].model.coefficients[{j}]"), problem));
-                }
-                if bad(m.intercept) {
-                    let problem = format!("{} is beyond ±{MAX_WEIGHT:e} or not a number", num(m.intercept));
-                    return Err(implausible(format!("models[{i}].model.intercept"), problem));
-                }
-            }
-            FittedModel::Gbm(m) => gbm(i, m)?,
-        }
+        model_meaning(&format!("models[{i}].model"), &entry.model)?;
     }
-    if let Some(r) = &b.reference {
+    reference("reference", b.reference.as_ref())?;
+    grades("grades", &b.grades)?;
+    if let Some(s) = &b.segments {
+        for (k, g) in s.segments.iter().enumerate() {
+            for (i, m) in g.models.iter().enumerate() {
+                model_meaning(&format!("segments.segments[{k}].models[{i}]"), m)?;
+            }
+            reference(&format!("segments.segments[{k}].reference"), g.reference.as_ref())?;
+            grades(&format!("segments.segments[{k}].grades"), &g.grades)?;
+        }
+        reference("segments.reference", s.reference.as_ref())?;
+    }
+    Ok(())
+}
+
+/// A model's numbers within what training can reach; `field` locates it in the bundle.
+fn model_meaning(field: &str, model: &FittedModel) -> Result<(), Implausible> {
+    match model {
+        FittedModel::Logistic(m) => {
+            // A fitted, L2-penalised model on standardised columns never comes near
+            // these; larger values can only be damage, and would overflow the margin.
+            let bad = |w: f64| w.is_nan() || w.abs() > MAX_WEIGHT;
+            if let Some(j) = m.coefficients.iter().position(|&w| bad(w)) {
+                let problem = format!("{} is beyond ±{MAX_WEIGHT:e} or not a number", num(m.coefficients[j]));
+                return Err(implausible(format!("{field}.coefficients[{j}]"), problem));
+            }
+            if bad(m.intercept) {
+                let problem = format!("{} is beyond ±{MAX_WEIGHT:e} or not a number", num(m.intercept));
+                return Err(implausible(format!("{field}.intercept"), problem));
+            }
+            Ok(())
+        }
+        FittedModel::Gbm(m) => gbm(field, m),
+    }
+}
+
+fn reference(field: &str, r: Option<&crate::bundle::ScoreReference>) -> Result<(), Implausible> {
+    if let Some(r) = r {
         let sorted = r.quantiles.windows(2).all(|w| w[0] <= w[1]);
         if r.quantiles.len() != REFERENCE_QUANTILES || !sorted || !r.quantiles.iter().all(|&q| in_unit(q)) {
             let problem = format!("must hold {REFERENCE_QUANTILES} ascending probabilities in 0..1");
-            return Err(implausible("reference.quantiles", problem));
+            return Err(implausible(format!("{field}.quantiles"), problem));
         }
     }
-    let g = &b.grades;
+    Ok(())
+}
+
+fn grades(field: &str, g: &crate::bundle::GradeCuts) -> Result<(), Implausible> {
     if !(0.0 <= g.c && g.c <= g.b && g.b <= g.a && g.a <= 1.0) {
         let problem = format!("must satisfy 0 <= C <= B <= A <= 1 (found A {}, B {}, C {})", g.a, g.b, g.c);
-        return Err(implausible("grades", problem));
+        return Err(implausible(field, problem));
     }
     Ok(())
 }
@@ -182,17 +247,17 @@ fn pipeline(b: &Bundle) -> Result<(), Implausible> {
     Ok(())
 }
 
-fn gbm(i: usize, m: &GbmScorerModel) -> Result<(), Implausible> {
+fn gbm(field: &str, m: &GbmScorerModel) -> Result<(), Implausible> {
     let init = m.trees.init_score();
     if init.is_nan() || init.abs() > MAX_LEAF_LOG_ODDS {
         let problem = format!("{} is beyond ±{MAX_LEAF_LOG_ODDS:e} log-odds or not a number", num(init));
-        return Err(implausible(format!("models[{i}].model.trees.init_score"), problem));
+        return Err(implausible(format!("{field}.trees.init_score"), problem));
     }
     if let Some((t, l, v)) = m.trees.leaves().find(|&(_, _, v)| v.is_nan() || v.abs() > MAX_LEAF_LOG_ODDS) {
         let problem = format!("{} is beyond ±{MAX_LEAF_LOG_ODDS:e} log-odds or not a number", num(v));
-        return Err(implausible(format!("models[{i}].model.trees.trees[{t}].leaf_value[{l}]"), problem));
+        return Err(implausible(format!("{field}.trees.trees[{t}].leaf_value[{l}]"), problem));
     }
-    calibrator(&format!("models[{i}].model.calibrator"), &m.calibrator)
+    calibrator(&format!("{field}.calibrator"), &m.calibrator)
 }
 
 fn calibrator(field: &str, c: &Calibrator) -> Result<(), Implausible> {

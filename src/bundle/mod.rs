@@ -21,12 +21,14 @@
 //! `models compare` needs to evaluate two bundles on leads neither saw; 1.4 every parameter of
 //! the tree engine in a boosted-tree model's settings (before, twelve of them; the others read
 //! as the engine's defaults, which those bundles were trained with) and the reason groups
-//! (`[features.groups]`).
+//! (`[features.groups]`); 1.5 the per-segment models ([`segments`]), which a reader before
+//! 1.5 ignores: it scores every lead of a routed bundle with the global model.
 //! Floats are written with serde_json's shortest round-trip form and read back with its
 //! `float_roundtrip` parser, so save → load → predict is bit-identical.
 
 pub mod check;
 pub mod digest;
+pub mod segments;
 pub mod sign;
 
 use std::path::{Path, PathBuf};
@@ -52,8 +54,9 @@ pub const FORMAT_MAJOR: u32 = 1;
 /// input column's training distribution, for drift; the base rate each model is judged
 /// against; the leakage guard's verdicts and signal levels; the optional signature; 3: the
 /// training leads' digest and date window; 4: every engine parameter in a boosted-tree model's
-/// settings, where before twelve were, and the pipeline's reason groups).
-pub const FORMAT_MINOR: u32 = 4;
+/// settings, where before twelve were, and the pipeline's reason groups; 5: the per-segment
+/// models).
+pub const FORMAT_MINOR: u32 = 5;
 
 /// Largest bundle accepted: 64 MiB, refused from the file's size before any parsing. A
 /// 500-tree model beside a logistic one is about 6 MB, so this is ten times the largest
@@ -417,6 +420,10 @@ pub struct Bundle {
     /// tables. Empty for bundles trained without joins (and before joins existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<crate::data::join::JoinRecord>,
+    /// The per-segment models (`[segments]`, format 1.5), routed or kept for the record only.
+    /// Absent for bundles trained without a segment column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<segments::Segmentation>,
     /// SHA-256 (hex) of the bundle serialised with this field and `signature` empty.
     #[serde(default)]
     pub checksum: String,

@@ -113,6 +113,17 @@ pub struct TrainArgs {
     /// Boosted trees: monotone constraints, e.g. "webinars_attended=+1,unsubscribed=-1".
     #[arg(long)]
     pub monotone: Vec<String>,
+    /// One model per value of this column (B2B and B2C, a source, a region), with the global
+    /// model for segments with too few outcomes [config segments.column].
+    #[arg(long)]
+    pub segment_column: Option<String>,
+    /// Converted, and dead, training leads a segment needs for its own model [config
+    /// segments.min_outcomes; default 50].
+    #[arg(long, allow_negative_numbers = true)]
+    pub min_segment_outcomes: Option<usize>,
+    /// Route by segment even when the segments do not beat the single model on the hold-out.
+    #[arg(long)]
+    pub keep_segments: bool,
     /// Train even if the leakage guard flags columns (they are recorded in the bundle).
     #[arg(long)]
     pub allow_leaky: bool,
@@ -184,6 +195,13 @@ impl TrainArgs {
         if let Some(l2) = self.l2 {
             cfg.logistic.l2 = l2;
         }
+        if let Some(c) = self.segment_column {
+            cfg.segments.column = Some(c);
+        }
+        if let Some(m) = self.min_segment_outcomes {
+            cfg.segments.min_outcomes = m;
+        }
+        cfg.segments.keep |= self.keep_segments;
         // Checked once, naming where the values came from.
         let source = match &self.config {
             Some(p) if serde_json::to_value(&cfg)? == from_file => p.display().to_string(),

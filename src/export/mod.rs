@@ -51,11 +51,11 @@ pub mod conditions;
 pub mod dialect;
 pub mod pipeline;
 pub mod query;
+pub mod reasons;
 pub mod regex;
 pub mod rules;
 pub mod schema;
 pub mod schema_rules;
-pub mod reasons;
 pub mod trees;
 
 use std::path::Path;
@@ -87,6 +87,16 @@ pub enum ExportError {
     NoReference {
         /// The bundle file.
         bundle: String,
+    },
+    /// The bundle routes leads by segment, which the export does not write yet.
+    #[error("{bundle}: the bundle routes leads to {segments} segment model(s) by column \"{column}\", which `export sql` does not write yet (the query would score every lead with the global model, unlike `score`); export a bundle trained without --segment-column, or score it with `leadscore score`")]
+    Segmented {
+        /// The bundle file.
+        bundle: String,
+        /// The segment column.
+        column: String,
+        /// Segments with their own models.
+        segments: usize,
     },
     /// Neither the bundle nor the plan names the id column.
     #[error("{bundle}: the bundle has no id column; pass --id COLUMN (the lead id column of the table)")]
@@ -182,6 +192,10 @@ pub fn export_sql_with_rules(
     }
     let id_column =
         plan.id_column.as_deref().or(bundle.id_column.as_deref()).ok_or(ExportError::NoId { bundle: shown.clone() })?;
+    if let Some(s) = bundle.routing() {
+        let (column, segments) = (s.column.clone(), s.segments.len());
+        return Err(ExportError::Segmented { bundle: shown, column, segments });
+    }
     let reference = bundle.reference.as_ref().ok_or(ExportError::NoReference { bundle: shown.clone() })?;
     let model = &bundle.primary_entry().model;
     let trees = match model {

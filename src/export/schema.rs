@@ -65,23 +65,12 @@ pub fn bundle_schema() -> Value {
             "pipeline": { "$ref": "#/$defs/pipeline" },
             "models": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/model_entry" } },
             "primary": { "$ref": "#/$defs/model_kind" },
-            "grades": {
-                "type": "object",
-                "required": ["a", "b", "c", "source"],
-                "additionalProperties": false,
-                "description": "Probability cut-offs: >= a is grade A, >= b B, >= c C, else D.",
-                "properties": { "a": { "$ref": "#/$defs/probability" }, "b": { "$ref": "#/$defs/probability" }, "c": { "$ref": "#/$defs/probability" }, "source": { "type": "string" } }
-            },
+            "grades": { "$ref": "#/$defs/grades" },
             "leakage": { "type": "array", "items": { "type": "object", "required": ["column", "verdict"], "properties": { "column": { "type": "string" }, "verdict": { "enum": ["ok", "review", "stop"] } } } },
             "training": { "type": "object", "required": ["leadscore_version", "trained_at"], "properties": { "leadscore_version": { "type": "string" }, "trained_at": { "type": "string" }, "data_file": { "type": "string" }, "data_sha256": { "type": "string" } } },
-            "reference": {
-                "type": "object",
-                "required": ["source", "leads", "quantiles"],
-                "additionalProperties": false,
-                "description": "The primary model's probabilities on leads it did not train on: quantiles[k] is the probability at rank k/1000; a lead's percentile is the share at or below it.",
-                "properties": { "source": { "type": "string" }, "leads": { "type": "integer", "minimum": 0 }, "quantiles": { "type": "array", "items": { "$ref": "#/$defs/probability" } } }
-            },
+            "reference": { "$ref": "#/$defs/reference" },
             "joins": { "type": "array", "items": { "type": "object" } },
+            "segments": segments_schema(),
             "checksum": { "type": "string", "pattern": "^([0-9a-f]{64})?$" },
             "signature": {
                 "type": "object",
@@ -94,11 +83,77 @@ pub fn bundle_schema() -> Value {
     })
 }
 
+/// `segments` (format 1.5): the per-segment models, their figures and the routing decision.
+fn segments_schema() -> Value {
+    let count = json!({ "type": "integer", "minimum": 0 });
+    json!({
+        "type": "object",
+        "required": ["column", "min_outcomes", "routed", "decision", "segments", "fallback", "check", "evaluation"],
+        "additionalProperties": false,
+        "description": "One model per value of `column` beside the global models, which score every other lead. `routed` false: training kept the single model, the segments are recorded without models.",
+        "properties": {
+            "column": { "type": "string" },
+            "min_outcomes": { "type": "integer", "minimum": 1 },
+            "routed": { "type": "boolean" },
+            "decision": { "type": "string" },
+            "segments": { "type": "array", "items": {
+                "type": "object",
+                "required": ["value", "train_rows", "train_conversions", "evaluations", "global", "grades"],
+                "additionalProperties": false,
+                "properties": {
+                    "value": { "type": "string" },
+                    "train_rows": count, "train_conversions": count,
+                    "models": { "type": "array", "items": { "$ref": "#/$defs/model" }, "description": "One per bundle model, same kinds and order (absent when not routed)." },
+                    "evaluations": { "type": "array", "items": { "type": "object" } },
+                    "global": { "type": "object", "description": "The global primary model's evaluation on the segment's held-out leads." },
+                    "grades": { "$ref": "#/$defs/grades" },
+                    "reference": { "$ref": "#/$defs/reference" }
+                }
+            } },
+            "fallback": { "type": "array", "items": {
+                "type": "object",
+                "required": ["value", "train_rows", "train_conversions", "why"],
+                "additionalProperties": false,
+                "properties": { "value": { "type": "string" }, "train_rows": count, "train_conversions": count, "why": { "type": "string" } }
+            } },
+            "check": {
+                "type": "object",
+                "required": ["rows", "conversions", "single_auc", "segmented_auc", "single_log_loss", "segmented_log_loss", "beats"],
+                "additionalProperties": false,
+                "properties": {
+                    "rows": count, "conversions": count,
+                    "single_auc": { "type": "number" }, "segmented_auc": { "type": "number" },
+                    "p_value": { "type": "number", "minimum": 0, "maximum": 1 },
+                    "single_log_loss": { "type": "number" }, "segmented_log_loss": { "type": "number" },
+                    "log_loss_p_value": { "type": "number", "minimum": 0, "maximum": 1 },
+                    "beats": { "type": "boolean" }
+                }
+            },
+            "evaluation": { "type": "object", "description": "The routed probabilities evaluated on the whole hold-out." },
+            "reference": { "$ref": "#/$defs/reference" }
+        }
+    })
+}
+
 fn defs() -> Value {
     let mut d = json!({
         "probability": { "type": "number", "minimum": 0, "maximum": 1 },
         "column_kind": { "enum": ["numeric", "categorical", "boolean", "date", "id", "ignore"] },
         "model_kind": { "enum": ["logistic", "gbm"] },
+        "grades": {
+            "type": "object",
+            "required": ["a", "b", "c", "source"],
+            "additionalProperties": false,
+            "description": "Probability cut-offs: >= a is grade A, >= b B, >= c C, else D.",
+            "properties": { "a": { "$ref": "#/$defs/probability" }, "b": { "$ref": "#/$defs/probability" }, "c": { "$ref": "#/$defs/probability" }, "source": { "type": "string" } }
+        },
+        "reference": {
+            "type": "object",
+            "required": ["source", "leads", "quantiles"],
+            "additionalProperties": false,
+            "description": "Probabilities on leads the model did not train on: quantiles[k] is the probability at rank k/1000; a lead's percentile is the share at or below it.",
+            "properties": { "source": { "type": "string" }, "leads": { "type": "integer", "minimum": 0 }, "quantiles": { "type": "array", "items": { "$ref": "#/$defs/probability" } } }
+        },
         "input_column": {
             "type": "object",
             "required": ["name", "kind", "inferred"],

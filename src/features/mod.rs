@@ -52,6 +52,13 @@ impl FeatureMatrix {
     }
 }
 
+impl Encoded {
+    /// The rows `idx` (in that order) of both matrices; the unseen values stay the batch's.
+    pub fn select_rows(&self, idx: &[usize]) -> Encoded {
+        Encoded { design: self.design.select_rows(idx), tree: self.tree.select_rows(idx), unseen: self.unseen.clone() }
+    }
+}
+
 /// `[features]` in the config: how categorical columns are encoded, unchecked.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]

@@ -104,6 +104,28 @@ pub struct Inspection<'a> {
     pub date_window: Option<&'a crate::bundle::digest::DateWindow>,
     /// The training leads' digest, without its data (format 1.3): key, leads, bits, rate.
     pub trained_leads: Option<(&'a str, usize, u32, f64)>,
+    /// The per-segment models (format 1.5), without the models themselves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<SegmentsSummary<'a>>,
+    /// The segments section as `train` printed it.
+    #[serde(skip)]
+    segments_text: String,
+}
+
+/// The per-segment models in brief.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentsSummary<'a> {
+    /// The segment column.
+    pub column: &'a str,
+    /// Whether `score` routes leads by segment.
+    pub routed: bool,
+    /// Why.
+    pub decision: &'a str,
+    /// Per segment with its own models: value, training leads, converted, hold-out AUC of
+    /// its primary model and of the global model on the same leads.
+    pub segments: Vec<(&'a str, usize, usize, f64, f64)>,
+    /// The values the global model scores, and why.
+    pub fallback: Vec<(&'a str, &'a str)>,
 }
 
 /// The reference distribution in brief.
@@ -190,6 +212,23 @@ pub fn inspect(b: &Bundle) -> Inspection<'_> {
         crate_versions: &t.crate_versions,
         date_window: t.date_window.as_ref(),
         trained_leads: t.trained_leads.as_ref().map(|d| (d.key.as_str(), d.leads, d.bits, d.false_positive_rate)),
+        segments: b.segments.as_ref().map(|s| {
+            let primary = b.models.iter().position(|m| m.model.kind() == b.primary).unwrap_or(0);
+            SegmentsSummary {
+                column: &s.column,
+                routed: s.routed,
+                decision: &s.decision,
+                segments: s
+                    .segments
+                    .iter()
+                    .map(|g| {
+                        (g.value.as_str(), g.train_rows, g.train_conversions, g.evaluations[primary].auc, g.global.auc)
+                    })
+                    .collect(),
+                fallback: s.fallback.iter().map(|f| (f.value.as_str(), f.why.as_str())).collect(),
+            }
+        }),
+        segments_text: super::segments::segments_report(b),
     }
 }
 
@@ -262,6 +301,7 @@ impl Inspection<'_> {
             )),
             None => s.push_str("no reference distribution (saved before format 1.1): percentiles rank within each run\n"),
         }
+        s.push_str(&self.segments_text);
         s.push_str(&format!("\ninput columns ({}):\n", self.schema.len()));
         for c in &self.schema {
             let miss = c

@@ -23,6 +23,7 @@ pub mod registry;
 pub mod rollup;
 pub mod rules;
 pub mod score;
+pub mod segments;
 pub mod text;
 pub mod thresholds;
 pub mod train;

@@ -20,6 +20,21 @@ impl ScoreSummary {
                 self.mean_probability
             ));
         }
+        if !self.segments.is_empty() {
+            let by: Vec<String> = self.segments.iter().map(|(g, n)| format!("{g} {n}")).collect();
+            s.push_str(&format!("segment models: {}\n", by.join(", ")));
+        }
+        if !self.unseen_segments.is_empty() {
+            let n: usize = self.unseen_segments.values().sum();
+            let mut top: Vec<(&String, &usize)> = self.unseen_segments.iter().collect();
+            top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            let shown: Vec<String> = top.iter().take(5).map(|(v, k)| format!("{v:?} {k}")).collect();
+            let more = if top.len() > 5 { ", ..." } else { "" };
+            s.push_str(&format!(
+                "segment values never seen in training, scored by the global model: {n} lead(s) ({}{more})\n",
+                shown.join(", ")
+            ));
+        }
         if self.rejects > 0 {
             s.push_str(&format!("rejects: {} row(s) set aside (see the warning)\n", self.rejects));
         }

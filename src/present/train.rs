@@ -178,6 +178,7 @@ pub fn train_report(b: &Bundle, notes: &[String]) -> String {
     }
     let g = &b.grades;
     s.push_str(&format!("\ngrades: A >= {:.3}, B >= {:.3}, C >= {:.3}, else D ({})\n", g.a, g.b, g.c, g.source));
+    s.push_str(&super::segments::segments_report(b));
     s
 }
 

@@ -52,6 +52,9 @@ pub struct ModelScores {
     pub reasons: Vec<Vec<Contribution>>,
     /// Every model's own probabilities when the bundle holds several, in the bundle's order.
     pub by_model: Vec<(String, Vec<f64>)>,
+    /// A routed bundle's segment model of each lead (its segment's value, or `(global)`);
+    /// empty for every other bundle.
+    pub segments: Vec<String>,
 }
 
 impl ModelScores {
@@ -68,6 +71,7 @@ impl ModelScores {
             grades: pick(&self.grades, keep),
             reasons: if self.reasons.is_empty() { Vec::new() } else { pick(&self.reasons, keep) },
             by_model: self.by_model.iter().map(|(n, p)| (n.clone(), pick(p, keep))).collect(),
+            segments: if self.segments.is_empty() { Vec::new() } else { pick(&self.segments, keep) },
         }
     }
 }

@@ -54,6 +54,7 @@ pub use summary::{RulesSummary, ScoreSummary};
 use input::{context_columns, id_source, input_hashes, lead_ids, open_rows};
 
 use crate::accounts::value::ValueSpec;
+use crate::bundle::segments::{Route, Segmentation};
 use crate::bundle::{Bundle, Grade, GradeCuts, ScoreReference, SignKey};
 use crate::data::join::{specs_for, JoinSpec, Joiner};
 use crate::data::load::{BatchReader, ReadOptions};
@@ -218,16 +219,18 @@ impl Run {
 
 /// How `percentile` is computed.
 enum Ranking {
-    /// Against the bundle's reference distribution.
-    Reference(ScoreReference),
+    /// Against the bundle's reference distributions: the global one first, then each routed
+    /// segment's (its leads rank among the segment's held-out leads).
+    Reference(Vec<ScoreReference>),
     /// Within this run: every lead's primary probability, sorted.
     InRun(Vec<f64>),
 }
 
 impl Ranking {
-    fn percentile(&self, p: f64) -> f64 {
+    /// The percentile of probability `p` for a lead on `route`.
+    fn percentile(&self, p: f64, route: Route) -> f64 {
         match self {
-            Ranking::Reference(r) => r.percentile(p),
+            Ranking::Reference(r) => r[route.map_or(0, |k| k + 1)].percentile(p),
             Ranking::InRun(all) => 100.0 * all.partition_point(|x| *x <= p) as f64 / all.len().max(1) as f64,
         }
     }
@@ -372,10 +375,13 @@ fn score_frame(
     if let (Some(scorer), Some(bundle), Some(grades), Some(ranking)) =
         (s.bundle, &s.run.bundle, &s.run.grades, s.ranking)
     {
-        let m = match &plan.reuse {
+        let mut m = match &plan.reuse {
             Some(r) => reuse::incremental(plan, bundle, scorer, grades, ranking, frame, r, &batch, summary, clock)?,
             None => model_scores(plan, bundle, scorer, grades, ranking, frame, summary, clock)?,
         };
+        if let Some(seg) = bundle.routing() {
+            m.segments = segment_names(seg, &bundle.pipeline.missing, frame, summary)?;
+        }
         batch.model = Some(m);
     }
     if let Some(rs) = s.rules {
@@ -383,6 +389,33 @@ fn score_frame(
     }
     batch.money = money::of_batch(values, &batch);
     Ok(batch)
+}
+
+/// Each lead's segment model by name (a reused lead's too: its inputs, segment included, are
+/// unchanged), counting values training never saw into the summary.
+fn segment_names(
+    seg: &Segmentation,
+    missing: &crate::data::typing::MissingTokens,
+    frame: &LeadFrame,
+    summary: &mut ScoreSummary,
+) -> Result<Vec<String>, ScoreRunError> {
+    let text = frame.text(&seg.column, "the bundle routes leads by this column")?;
+    let mut names = Vec::with_capacity(text.len());
+    for v in text.iter() {
+        let v = missing.clean(v);
+        let route = v.and_then(|v| seg.index_of(v));
+        if let Some(v) = v.filter(|v| route.is_none() && !seg.known(v)) {
+            let unseen = &mut summary.unseen_segments;
+            let key = if unseen.contains_key(v) || unseen.len() < summary::MAX_UNSEEN_SEGMENTS {
+                v
+            } else {
+                "(other values)"
+            };
+            *unseen.entry(key.to_string()).or_default() += 1;
+        }
+        names.push(seg.route_name(route).to_string());
+    }
+    Ok(names)
 }
 
 /// A batch's leads (rows, ids, context columns, input hashes) before any scorer ran.
@@ -442,7 +475,12 @@ fn ranking(
     let bundle = run.bundle.as_ref().expect("ranking is asked for with a bundle");
     if let (Some(r), false) = (&bundle.reference, plan.rank_in_run) {
         summary.percentiles = format!("against the bundle's reference: its {} {} leads", r.leads, r.source);
-        return Ok(Ranking::Reference(r.clone()));
+        let mut refs = vec![r.clone()];
+        if let Some(s) = bundle.routing() {
+            refs.extend(s.segments.iter().map(|g| g.reference.clone().unwrap_or_else(|| r.clone())));
+            summary.percentiles.push_str("; a segment model's leads against their segment's held-out leads");
+        }
+        return Ok(Ranking::Reference(refs));
     }
     let why = if plan.rank_in_run {
         "--rank-in-run".to_string()
@@ -529,10 +567,14 @@ fn model_scores(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let percentiles = scored.scores.iter().map(|&p| ranking.percentile(p)).collect();
-    let lead_grades: Vec<Grade> = scored.scores.iter().map(|&p| grades.grade(p)).collect();
-    let reasons =
-        clock.time("explain", || explain::explain(plan, bundle, scorer, frame, &lead_grades, all_contributions, summary))?;
+    let route = |i: usize| scored.routes.get(i).copied().flatten();
+    let percentiles = scored.scores.iter().enumerate().map(|(i, &p)| ranking.percentile(p, route(i))).collect();
+    // Configured cut-offs (`--grade-cuts`) hold for every lead; else each route's own.
+    let cuts = |i: usize| if plan.grades.is_some() { grades } else { bundle.grades_for(route(i)) };
+    let lead_grades: Vec<Grade> = scored.scores.iter().enumerate().map(|(i, &p)| cuts(i).grade(p)).collect();
+
+    let reasons = clock
+        .time("explain", || explain::explain(plan, bundle, scorer, frame, &lead_grades, all_contributions, summary))?;
     Ok(ModelScores {
         model_id: short_id(&bundle.checksum),
         primary: bundle.primary.to_string(),
@@ -541,6 +583,7 @@ fn model_scores(
         grades: lead_grades,
         reasons,
         by_model: scored.components,
+        segments: Vec::new(),
     })
 }
 

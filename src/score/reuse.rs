@@ -97,6 +97,7 @@ pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores) -> Model
         grades: Vec::with_capacity(n),
         reasons: Vec::new(),
         by_model: Vec::new(),
+        segments: Vec::new(),
     };
     let has_reasons = !fresh.reasons.is_empty() || stored.iter().flatten().any(|s| !s.reasons.is_empty());
     let mut fresh_reasons = fresh.reasons.into_iter();

@@ -77,15 +77,20 @@ impl Shadow {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let reference = self.bundle.reference.as_ref().expect("checked at load");
+        let b = &self.bundle;
+        let route = |i: usize| scored.routes.get(i).copied().flatten();
+        let percentile = |i: usize, p: f64| {
+            b.reference_for(route(i)).or(b.reference.as_ref()).expect("checked at load").percentile(p)
+        };
         Ok(ModelScores {
-            model_id: short_id(&self.bundle.checksum),
-            primary: self.bundle.primary.to_string(),
-            percentiles: scored.scores.iter().map(|&p| reference.percentile(p)).collect(),
-            grades: scored.scores.iter().map(|&p| self.bundle.grades.grade(p)).collect(),
+            model_id: short_id(&b.checksum),
+            primary: b.primary.to_string(),
+            percentiles: scored.scores.iter().enumerate().map(|(i, &p)| percentile(i, p)).collect(),
+            grades: scored.scores.iter().enumerate().map(|(i, &p)| b.grades_for(route(i)).grade(p)).collect(),
             probabilities,
             reasons: Vec::new(),
             by_model: Vec::new(),
+            segments: Vec::new(),
         })
     }
 

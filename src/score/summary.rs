@@ -90,7 +90,17 @@ pub struct ScoreSummary {
     /// Pipeline value by grade and stage, per currency (`--value-column`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<crate::accounts::value::PipelineValue>,
+    /// A routed bundle's leads per segment model (`(global)`: the global model's).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub segments: BTreeMap<String, usize>,
+    /// Segment values training never saw (scored by the global model), with their leads; at
+    /// most [`MAX_UNSEEN_SEGMENTS`] values are named, the rest count under `(other values)`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unseen_segments: BTreeMap<String, usize>,
 }
+
+/// Most unseen segment values a summary names.
+pub const MAX_UNSEEN_SEGMENTS: usize = 50;
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
@@ -162,8 +172,10 @@ pub(super) fn new_summary(
         rejected: Vec::new(),
         joins: Vec::new(),
         pipeline: None,
+        segments: BTreeMap::new(),
+        unseen_segments: BTreeMap::new(),
     };
-    if let Some(Signal::Weak(why)) = bundle.map(|b| b.primary_entry().evaluation.signal()) {
+    if let Some(Signal::Weak(why)) = bundle.map(|b| b.scoring_evaluation().signal()) {
         summary.warnings.push(format!(
             "{}: its primary model showed no usable signal in training ({}); its probabilities, percentiles and grades are close to arbitrary",
             plan.model.as_ref().map(|m| m.display().to_string()).unwrap_or_default(),
@@ -178,6 +190,9 @@ pub(super) fn new_summary(
 pub(super) fn count_grades(summary: &mut ScoreSummary, batch: &ScoredBatch) -> f64 {
     for g in batch.model.iter().flat_map(|m| &m.grades) {
         *summary.grades.entry(g.to_string()).or_default() += 1;
+    }
+    for s in batch.model.iter().flat_map(|m| &m.segments) {
+        *summary.segments.entry(s.clone()).or_default() += 1;
     }
     if let Some(s) = summary.shadow.as_mut() {
         shadow::count(s, batch);

@@ -153,6 +153,10 @@ fn model_columns(m: &ModelScores, len: usize, o: &FileOptions) -> Vec<Column> {
         Column::new("grade".into(), m.grades.iter().map(|g| g.as_str()).collect::<Vec<&str>>()),
         Column::new("reasons".into(), reasons),
     ];
+    if !m.segments.is_empty() {
+        // A routed bundle: which segment's model scored the lead.
+        cols.push(Column::new("segment_model".into(), m.segments.clone()));
+    }
     if o.all_models {
         for (name, probs) in &m.by_model {
             cols.push(Column::new(format!("probability_{name}").into(), p(&mut probs.iter().copied())));

@@ -33,9 +33,12 @@ use crate::models::logistic::LogisticError;
 use crate::models::{FittedModel, ModelKind};
 
 mod history;
+mod notes;
+mod segments;
 
 pub use history::Dedupe;
 use history::{guard, straddling, History};
+use notes::{data_notes, fit_warnings};
 
 /// Which models to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +233,21 @@ fn fit_models(
     let inputs: Vec<String> = pipeline.columns.iter().map(|c| c.name.clone()).collect();
     pipeline.groups = crate::features::groups::resolve(&cfg.features.groups, &inputs)?;
     let enc = pipeline.transform(&frame, Some(rows))?;
+    let models = fit_kinds(plan, &pipeline, &enc, y, "", progress)?;
+    Ok((pipeline, models))
+}
+
+/// Fits every chosen model on rows already encoded by `pipeline`; `what` names the rows in
+/// the progress lines ("" for the global models, " of segment \"B2C\"").
+fn fit_kinds(
+    plan: &TrainPlan,
+    pipeline: &FittedPipeline,
+    enc: &crate::features::Encoded,
+    y: &[bool],
+    what: &str,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<FittedModel>, TrainError> {
+    let cfg = &plan.config;
     let mut models = Vec::new();
     for &kind in plan.models.kinds() {
         let started = std::time::Instant::now();
@@ -240,10 +258,11 @@ fn fit_models(
                 FittedModel::Gbm(Box::new(m))
             }
         };
-        progress(&format!("fitted {} on {} rows in {:.2} s", kind, rows.len(), started.elapsed().as_secs_f64()));
+        let secs = started.elapsed().as_secs_f64();
+        progress(&format!("fitted {kind} on {} rows{what} in {secs:.2} s", y.len()));
         models.push(model);
     }
-    Ok((pipeline, models))
+    Ok(models)
 }
 
 /// How the feature pipeline is fitted, from the config.
@@ -320,6 +339,10 @@ struct Fitted {
     fit_rows: usize,
     /// Held-out (or out-of-fold) rows whose feature values equal a training row's.
     straddling: usize,
+    /// The hold-out split (positions into the labelled rows); `None` for cross-validation.
+    split: Option<Split>,
+    /// Cross-validation's folds with the pipeline fitted on each (empty for a hold-out).
+    folds: Vec<(Split, FittedPipeline)>,
 }
 
 /// k-fold cross-validation, then a refit on every labelled row.
@@ -330,6 +353,7 @@ fn cross_validate(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str))
     let mut oof = vec![vec![f64::NAN; h.y.len()]; n_models];
     let mut fold_auc = vec![Vec::new(); n_models];
     let mut straddle = 0;
+    let mut fold_pipelines = Vec::new();
     for (f, Split { train, test }) in folds.iter().enumerate() {
         progress(&format!("fold {}/{}", f + 1, folds.len()));
         straddle += straddling(plan, h, train, test)?;
@@ -342,6 +366,7 @@ fn cross_validate(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str))
                 oof[k][i] = pr;
             }
         }
+        fold_pipelines.push((Split { train: train.clone(), test: test.clone() }, p));
     }
     let mut evaluations = Vec::new();
     for k in 0..n_models {
@@ -351,7 +376,9 @@ fn cross_validate(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str))
     }
     progress("refitting on all labelled rows");
     let (pipeline, models) = fit_models(h, &h.rows, &h.y, plan, progress)?;
-    Ok(Fitted { pipeline, models, evaluations, heldout: oof, fit_rows: h.rows.len(), straddling: straddle })
+    let fit_rows = h.rows.len();
+    let (heldout, split, folds) = (oof, None, fold_pipelines);
+    Ok(Fitted { pipeline, models, evaluations, heldout, fit_rows, straddling: straddle, split, folds })
 }
 
 /// The hold-out method of the plan: the newest share by the date column, else stratified.
@@ -406,7 +433,8 @@ fn hold_out(plan: &TrainPlan, h: &History, progress: &mut dyn FnMut(&str)) -> Re
         heldout.push(probs);
     }
     let straddling = straddling(plan, h, &split.train, &split.test)?;
-    Ok(Fitted { pipeline, models, evaluations, heldout, fit_rows: tr_rows.len(), straddling })
+    let fit_rows = tr_rows.len();
+    Ok(Fitted { pipeline, models, evaluations, heldout, fit_rows, straddling, split: Some(split), folds: Vec::new() })
 }
 
 /// The primary model: as asked, else the better held-out AUC among the models that show a
@@ -435,72 +463,15 @@ fn choose_primary(plan: &TrainPlan, evaluations: &[Evaluation]) -> Result<usize,
 }
 
 /// Why no model shows a usable signal (one entry per model), or `None` when one does.
-fn no_signal(plan: &TrainPlan, evaluations: &[Evaluation]) -> Option<Vec<String>> {
+fn no_signal(evaluations: &[(String, Evaluation)]) -> Option<Vec<String>> {
     let mut why = Vec::new();
-    for (kind, e) in plan.models.kinds().iter().zip(evaluations) {
+    for (kind, e) in evaluations {
         match e.signal() {
             Signal::Weak(w) => why.push(format!("{kind}: {}", w.join("; "))),
             _ => return None,
         }
     }
     Some(why)
-}
-
-/// What the analyst should know: blank columns left out, and models that learned nothing
-/// (judged on the bundled model's own predictions: for CV, the refitted model on every
-/// labelled row; fold models may differ by their intercepts).
-fn fit_warnings(plan: &TrainPlan, h: &History, fitted: &Fitted) -> Result<Vec<String>, TrainError> {
-    let cfg = &plan.config;
-    let mut warnings: Vec<String> = h.join_reports.iter().flat_map(|r| r.warnings()).collect();
-    warnings.extend(
-        h.blank_columns
-            .iter()
-            .map(|c| format!("column \"{c}\" is blank in every labelled row: left out of the models")),
-    );
-    let refit = if cfg.evaluation.cv >= 2 {
-        Some(predict_all(&h.frame(&plan.data), &h.rows, &fitted.pipeline, &fitted.models)?)
-    } else {
-        None
-    };
-    for (k, model) in fitted.models.iter().enumerate() {
-        let (probs, on) = match &refit {
-            Some(p) => (&p[k], "labelled leads"),
-            None => (&fitted.heldout[k], "held-out leads"),
-        };
-        warnings.extend(flat_model_warning(model, probs, on, cfg));
-    }
-    Ok(warnings)
-}
-
-/// What training decided about the data, for the report.
-fn data_notes(plan: &TrainPlan, h: &History, fitted: &Fitted) -> Vec<String> {
-    let mut notes = Vec::new();
-    if !h.personal.is_empty() {
-        let list: Vec<String> = h.personal.iter().map(|(c, why)| format!("\"{c}\" ({})", why.describe())).collect();
-        notes.push(format!(
-            "personal data left out of the models (--keep COLUMN to use one anyway): {}",
-            list.join(", ")
-        ));
-    }
-    if let (Some((ids, extra)), Some(how)) = (h.deduped, plan.dedupe) {
-        notes.push(format!(
-            "--dedupe {}: {ids} lead id(s) appeared more than once; kept each one's {} row, dropped {extra} row(s)",
-            how.as_str(),
-            how.as_str()
-        ));
-    }
-    let held = fitted.heldout.first().map_or(0, Vec::len);
-    let (what, whose) = if plan.config.evaluation.cv >= 2 {
-        ("out-of-fold", "a lead in another fold")
-    } else {
-        ("held-out", "a lead the models were fitted on")
-    };
-    notes.push(format!(
-        "identical rows across the split: {} of {held} {what} leads ({:.1}%) have exactly the feature values of {whose}",
-        fitted.straddling,
-        100.0 * fitted.straddling as f64 / held.max(1) as f64
-    ));
-    notes
 }
 
 /// Runs training end to end and saves the bundle. `progress` receives one line per stage.
@@ -516,6 +487,10 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
     let mut warnings = fit_warnings(plan, &h, &fitted)?;
     let notes = data_notes(plan, &h, &fitted);
     let grades = grade_cuts(cfg, &fitted.heldout[primary])?;
+    let segmentation = match &cfg.segments.column {
+        Some(column) => Some(segments::fit(plan, &h, column, &fitted, primary, progress)?),
+        None => None,
+    };
     let name = plan.out.file_stem().and_then(|s| s.to_str()).unwrap_or("model").to_string();
     let mut bundle = Bundle {
         format: FORMAT.into(),
@@ -559,10 +534,19 @@ pub fn train(plan: &TrainPlan, progress: &mut dyn FnMut(&str)) -> Result<TrainOu
             if cfg.evaluation.cv >= 2 { "out-of-fold" } else { "hold-out" },
         ),
         joins: h.joins.clone(),
+        segments: segmentation,
         checksum: String::new(),
         signature: None,
     };
-    if let Some(why) = no_signal(plan, &bundle.models.iter().map(|m| m.evaluation.clone()).collect::<Vec<_>>()) {
+    // A routed bundle is judged by what `score` reports: its routed probabilities.
+    let judged: Vec<(String, Evaluation)> = match bundle.routing() {
+        Some(s) => {
+            warnings.extend(segments::global_warning(&bundle, s));
+            vec![(format!("{} routed by segment", bundle.primary), s.evaluation.clone())]
+        }
+        None => bundle.models.iter().map(|m| (m.model.name().to_string(), m.evaluation.clone())).collect(),
+    };
+    if let Some(why) = no_signal(&judged) {
         if !plan.allow_weak {
             let outcome = Box::new(TrainOutcome { bundle, warnings, notes });
             return Err(TrainError::NoSignal { path: plan.data.clone(), why, outcome });

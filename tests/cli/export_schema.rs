@@ -147,24 +147,23 @@ fn trained_bundles_validate_and_broken_ones_do_not() {
     let dir = sample_dir();
     let d = dir.path();
     train_sample(d);
-    let o = run(
-        d,
-        &[
-            "train",
-            "--data",
-            "data/history.csv",
-            "--target",
-            "converted",
-            "--id",
-            "lead_id",
-            "--model",
-            "both",
-            "--out",
-            "models/both.json",
-        ],
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
-    for bundle in ["models/m.json", "models/both.json"] {
+    for (out, extra) in [
+        ("models/both.json", &["--model", "both"][..]),
+        ("models/seg.json", &["--segment-column", "segment", "--keep-segments"][..]),
+    ] {
+        let args = [&["train", "--data", "data/history.csv", "--target", "converted", "--id", "lead_id"][..], extra];
+        let o = run(d, &[&args.concat()[..], &["--out", out]].concat());
+        assert!(o.status.success(), "{out}: {:?}", text(&o));
+    }
+    let seg: Value = serde_json::from_str(&std::fs::read_to_string(d.join("models/seg.json")).unwrap()).unwrap();
+    assert_eq!(seg["segments"]["routed"], true);
+    let mut broken = seg.clone();
+    broken["segments"]["segments"][0]["grades"]["a"] = 2.into();
+    broken["segments"]["check"]["beats"] = "yes".into();
+    let e = errors(&schema, &broken);
+    assert!(e.iter().any(|m| m.starts_with("/segments/segments/0/grades/a")), "{e:?}");
+    assert!(e.iter().any(|m| m.starts_with("/segments/check/beats")), "{e:?}");
+    for bundle in ["models/m.json", "models/both.json", "models/seg.json"] {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(d.join(bundle)).unwrap()).unwrap();
         assert_eq!(errors(&schema, &doc), Vec::<String>::new(), "{bundle}");
         let mut broken = doc.clone();

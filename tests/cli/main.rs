@@ -33,6 +33,7 @@ mod rollup_ledger;
 mod rules;
 mod safety_outputs;
 mod score;
+mod segments;
 mod thresholds;
 mod train;
 mod train_data;

@@ -99,7 +99,13 @@ fn json_summary_counts_unseen_categories_and_grades() {
     train_sample(dir.path());
     let open = dir.path().join("data/open_leads.csv");
     write_with_cells(&open, &dir.path().join("one.csv"), "country", |i| i <= 3, "Atlantis");
-    write_with_cells(&dir.path().join("one.csv"), &dir.path().join("new.csv"), "country", |i| i == 4 || i == 150, "Narnia");
+    write_with_cells(
+        &dir.path().join("one.csv"),
+        &dir.path().join("new.csv"),
+        "country",
+        |i| i == 4 || i == 150,
+        "Narnia",
+    );
     // Batches of 2 rows: the values are counted per batch and added up.
     let args = ["score", "--model", "models/m.json", "--data", "new.csv", "--out", "s.csv", "--batch-rows", "2"];
     let o = run(dir.path(), &[&args[..], &["--json"]].concat());
@@ -151,7 +157,11 @@ fn damaged_or_foreign_bundles_are_refused_with_a_clear_message() {
         ("tampered.json", text_b.replacen("\"rows_in_file\": 800", "\"rows_in_file\": 801", 1), "checksum mismatch"),
         (
             "future.json",
-            text_b.replacen("\"format_version\": \"1.4\"", "\"format_version\": \"2.0\"", 1),
+            text_b.replacen(
+                &format!("\"format_version\": \"1.{}\"", leadscore::bundle::FORMAT_MINOR),
+                "\"format_version\": \"2.0\"",
+                1,
+            ),
             "bundle format version 2.0 cannot be read",
         ),
         ("other.json", "{\"format\": \"something-else\"}".into(), "format is \"something-else\""),
@@ -876,7 +886,8 @@ fn grouped_columns_are_one_reason_with_their_summed_points() {
     };
     let (head, plain) = score("plain.json", "p.csv");
     let (_, grouped) = score("grouped.json", "g.csv");
-    let (p, r) = (head.iter().position(|h| h == "probability").unwrap(), head.iter().position(|h| h == "reasons").unwrap());
+    let (p, r) =
+        (head.iter().position(|h| h == "probability").unwrap(), head.iter().position(|h| h == "reasons").unwrap());
     // "col = value (+1.2 pp)" -> (col, value, pp)
     let parse = |cell: &str| -> Vec<(String, String, f64)> {
         cell.split("; ")

@@ -16,7 +16,7 @@ fn trains_on_the_generated_sample_and_writes_a_versioned_bundle() {
     let b: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("models/m.json")).unwrap()).unwrap();
     assert_eq!(b["format"], "leadscore-bundle");
-    assert_eq!(b["format_version"], "1.4");
+    assert_eq!(b["format_version"], "1.5");
     assert_eq!(b["training"]["labelled_rows"], 800);
     assert_eq!(b["training"]["seed"], 42);
     assert_eq!(b["training"]["data_sha256"].as_str().unwrap().len(), 64);
