@@ -195,18 +195,46 @@ impl<'a> BundleScorer<'a> {
         BundleScorer { bundle, primary }
     }
 
-    /// The primary model alone (no other model is run).
-    pub fn primary(&self) -> ModelScorer<'a> {
-        self.model(self.primary)
+    /// The primary model alone (no other model is run); routed by segment like the bundle.
+    pub fn primary(&self) -> KindScorer<'a> {
+        KindScorer { bundle: self.bundle, k: self.primary }
     }
 
-    /// Every model of the bundle on its own, in the bundle's order.
-    pub fn models(&self) -> Vec<ModelScorer<'a>> {
-        (0..self.bundle.models.len()).map(|k| self.model(k)).collect()
+    /// Every model of the bundle on its own, in the bundle's order; each routed by segment
+    /// like the bundle (a segment's lead scored by that segment's model of the same kind).
+    pub fn models(&self) -> Vec<KindScorer<'a>> {
+        (0..self.bundle.models.len()).map(|k| KindScorer { bundle: self.bundle, k }).collect()
     }
 
     fn model(&self, k: usize) -> ModelScorer<'a> {
         ModelScorer { pipeline: &self.bundle.pipeline, model: &self.bundle.models[k].model }
+    }
+}
+
+/// One model kind of a bundle: the bundle's model of that kind, or for a routed bundle each
+/// lead's segment model of that kind ([`crate::bundle::segments`]).
+pub struct KindScorer<'a> {
+    bundle: &'a Bundle,
+    k: usize,
+}
+
+impl Scorer for KindScorer<'_> {
+    fn name(&self) -> &str {
+        self.bundle.models[self.k].model.name()
+    }
+
+    fn kind(&self) -> ScoreKind {
+        ScoreKind::Probability
+    }
+
+    fn score(&self, leads: &LeadFrame, explain: bool) -> Result<Scored, ScoreError> {
+        let Some(seg) = self.bundle.routing() else {
+            let model = &self.bundle.models[self.k].model;
+            return ModelScorer { pipeline: &self.bundle.pipeline, model }.score(leads, explain);
+        };
+        let enc = self.bundle.pipeline.transform(leads, None)?;
+        let routes = seg.routes(leads, &self.bundle.pipeline.missing)?;
+        BundleScorer { bundle: self.bundle, primary: self.k }.score_routed(leads, &enc, routes, explain, false)
     }
 }
 
@@ -223,9 +251,9 @@ impl Scorer for BundleScorer<'_> {
         let enc = self.bundle.pipeline.transform(leads, None)?;
         if let Some(seg) = self.bundle.routing() {
             let routes = seg.routes(leads, &self.bundle.pipeline.missing)?;
-            return self.score_routed(leads, &enc, routes, explain);
+            return self.score_routed(leads, &enc, routes, explain, true);
         }
-        let models = self.models();
+        let models: Vec<ModelScorer> = (0..self.bundle.models.len()).map(|k| self.model(k)).collect();
         let mut main = models[self.primary].score_encoded(leads, &enc, explain)?;
         if models.len() > 1 {
             for (k, m) in models.iter().enumerate() {
@@ -240,13 +268,15 @@ impl Scorer for BundleScorer<'_> {
 impl BundleScorer<'_> {
     /// A routed bundle's scores: the batch is encoded once, then each route's leads go to
     /// their models (the segment's, or the global ones), and the results are put back in
-    /// the batch's order.
+    /// the batch's order. With `all`, every model kind runs (its probabilities as
+    /// components); else only the primary one.
     fn score_routed(
         &self,
         leads: &LeadFrame,
         enc: &Encoded,
         routes: Vec<Route>,
         explain: bool,
+        all: bool,
     ) -> Result<Scored, ScoreError> {
         let n = routes.len();
         let mut by_route: std::collections::BTreeMap<Route, Vec<usize>> = std::collections::BTreeMap::new();
@@ -260,6 +290,9 @@ impl BundleScorer<'_> {
             let sub = if rows.len() == n { None } else { Some(enc.select_rows(rows)) };
             let sub = sub.as_ref().unwrap_or(enc);
             for (k, model) in self.bundle.models_for(route).into_iter().enumerate() {
+                if !all && k != self.primary {
+                    continue;
+                }
                 for (&i, p) in rows.iter().zip(model.predict(sub)?) {
                     probs[k][i] = p;
                 }
@@ -272,8 +305,11 @@ impl BundleScorer<'_> {
             }
         }
         let scores = probs[self.primary].clone();
-        let components =
-            if names.len() > 1 { names.iter().map(|s| s.to_string()).zip(probs).collect() } else { Vec::new() };
+        let components = if all && names.len() > 1 {
+            names.iter().map(|s| s.to_string()).zip(probs).collect()
+        } else {
+            Vec::new()
+        };
         let unseen = unseen(&self.bundle.pipeline, enc);
         Ok(Scored { scores, contributions, unseen, components, routes, ..Scored::default() })
     }

@@ -3,7 +3,7 @@
 //!
 //! Flow: read the whole file as text ([`crate::data::load::read_table`]); read the outcome
 //! column (the `--target` given, else the first bundle's target); score every row with each
-//! model of each bundle ([`crate::scorer::ModelScorer`]) and each rules file ([`RulesPlan`], with the
+//! model kind of each bundle ([`crate::scorer::KindScorer`]: routed by segment for a bundle with segment models) and each rules file ([`RulesPlan`], with the
 //! activity log when given; points 0–100), all through the same [`Scorer`] trait; keep the labelled rows; optionally keep only the newest share by a
 //! date column (time-ordered evaluation: the model is judged on leads newer than the ones
 //! it could have learned from), or, with `heldout`, only the leads the bundle held out when
