@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rusqlite::functions::FunctionFlags;
+use crate::sql_tables;
 
 use crate::common::{read_csv, run, sample_dir, text, train_sample};
 
@@ -62,22 +62,10 @@ fn assert_same(engine: &str, got: &[(String, f64, f64, String)], want: &Scored) 
     worst
 }
 
-/// An in-memory SQLite with `exp` and `ln`, holding `csv` as table "open leads" (text columns).
+/// An in-memory SQLite holding `csv` as table "open leads" (text columns).
 fn sqlite_with(csv: &Path) -> rusqlite::Connection {
-    let c = rusqlite::Connection::open_in_memory().unwrap();
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    c.create_scalar_function("exp", 1, flags, |ctx| Ok(ctx.get::<f64>(0)?.exp())).unwrap();
-    c.create_scalar_function("ln", 1, flags, |ctx| Ok(ctx.get::<f64>(0)?.ln())).unwrap();
-    let (h, rows) = read_csv(csv);
-    let cols: Vec<String> = h.iter().map(|n| format!("\"{}\" TEXT", n.replace('"', "\"\""))).collect();
-    c.execute_batch(&format!("CREATE TABLE \"open leads\" ({})", cols.join(", "))).unwrap();
-    let marks = vec!["?"; h.len()].join(", ");
-    let mut ins = c.prepare(&format!("INSERT INTO \"open leads\" VALUES ({marks})")).unwrap();
-    for r in &rows {
-        let cells: Vec<Option<&str>> = r.iter().map(|v| (!v.is_empty()).then_some(v.as_str())).collect();
-        ins.execute(rusqlite::params_from_iter(cells)).unwrap();
-    }
-    drop(ins);
+    let c = sql_tables::sqlite_memory();
+    sql_tables::sqlite_load(&c, "open leads", csv);
     c
 }
 
@@ -87,40 +75,14 @@ fn sqlite_rows(c: &rusqlite::Connection, sql: &str) -> Vec<(String, f64, f64, St
     rows.map(|r| r.unwrap()).collect()
 }
 
-/// The PostgreSQL server to test on, if any (must be set when LEADSCORE_REQUIRE_POSTGRES is).
 fn postgres_url() -> Option<String> {
-    match std::env::var("LEADSCORE_TEST_POSTGRES_URL") {
-        Ok(u) if !u.trim().is_empty() => Some(u.trim().to_string()),
-        _ => {
-            assert!(
-                std::env::var("LEADSCORE_REQUIRE_POSTGRES").is_err(),
-                "LEADSCORE_REQUIRE_POSTGRES is set but LEADSCORE_TEST_POSTGRES_URL is not"
-            );
-            eprintln!("export: PostgreSQL skipped (set LEADSCORE_TEST_POSTGRES_URL to run it)");
-            None
-        }
-    }
+    sql_tables::postgres_url("export")
 }
 
 /// A fresh database `ls_<test>` holding `csv` as table "open leads" (text columns).
 fn postgres_with(url: &str, test: &str, csv: &Path) -> postgres::Client {
-    let name = format!("ls_{test}");
-    let mut admin = postgres::Client::connect(url, postgres::NoTls).expect("the test PostgreSQL server");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
-    let mut c = postgres::Client::connect(&format!("{base}/{name}"), postgres::NoTls).unwrap();
-    let (h, rows) = read_csv(csv);
-    let cols: Vec<String> = h.iter().map(|n| format!("\"{}\" TEXT", n.replace('"', "\"\""))).collect();
-    c.batch_execute(&format!("CREATE TABLE \"open leads\" ({})", cols.join(", "))).unwrap();
-    let marks: Vec<String> = (1..=h.len()).map(|i| format!("${i}")).collect();
-    let ins = c.prepare(&format!("INSERT INTO \"open leads\" VALUES ({})", marks.join(", "))).unwrap();
-    for r in &rows {
-        let cells: Vec<Option<&str>> = r.iter().map(|v| (!v.is_empty()).then_some(v.as_str())).collect();
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
-            cells.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
-        c.execute(&ins, &params).unwrap();
-    }
+    let mut c = sql_tables::postgres_database(url, test);
+    sql_tables::postgres_load(&mut c, "open leads", csv);
     c
 }
 

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::functions::FunctionFlags;
+use crate::sql_tables;
 
 use crate::common::{read_csv, run, text};
 
@@ -158,36 +158,12 @@ fn assert_rules_same(
     eprintln!("{engine}: {} leads, max |rule score - engine| = {worst:e}, statuses {statuses:?}", got.len());
 }
 
-/// Creates `name` with text columns from the CSV at `csv` (blank = NULL) via `exec`/`insert`.
-fn table_sql(name: &str, csv: &Path) -> (String, Vec<Vec<Option<String>>>, usize) {
-    let (h, rows) = read_csv(csv);
-    let cols: Vec<String> = h.iter().map(|n| format!("\"{}\" TEXT", n.replace('"', "\"\""))).collect();
-    let rows = rows.into_iter().map(|r| r.into_iter().map(|v| (!v.is_empty()).then_some(v)).collect()).collect();
-    (format!("CREATE TABLE \"{name}\" ({})", cols.join(", ")), rows, h.len())
-}
-
 fn sqlite_db(dir: &Path, leads: &str, log: Option<&str>) -> rusqlite::Connection {
-    let c = rusqlite::Connection::open_in_memory().unwrap();
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    c.create_scalar_function("exp", 1, flags, |ctx| Ok(ctx.get::<f64>(0)?.exp())).unwrap();
-    c.create_scalar_function("ln", 1, flags, |ctx| Ok(ctx.get::<f64>(0)?.ln())).unwrap();
-    c.create_scalar_function("power", 2, flags, |ctx| Ok(ctx.get::<f64>(0)?.powf(ctx.get::<f64>(1)?))).unwrap();
-    c.create_scalar_function("regexp", 2, flags, |ctx| {
-        let re = regex::Regex::new(&ctx.get::<String>(0)?).map_err(|e| rusqlite::Error::UserFunctionError(e.into()))?;
-        Ok(ctx.get::<Option<String>>(1)?.is_some_and(|v| re.is_match(&v)))
-    })
-    .unwrap();
+    let c = sql_tables::sqlite_memory();
     for (name, file) in [("open leads", Some(leads)), ("activity log", log)] {
-        let Some(file) = file else { continue };
-        let (create, rows, n) = table_sql(name, &dir.join(file));
-        c.execute_batch(&create).unwrap();
-        let tx = c.unchecked_transaction().unwrap();
-        let mut ins = tx.prepare(&format!("INSERT INTO \"{name}\" VALUES ({})", vec!["?"; n].join(", "))).unwrap();
-        for r in &rows {
-            ins.execute(rusqlite::params_from_iter(r)).unwrap();
+        if let Some(file) = file {
+            sql_tables::sqlite_load(&c, name, &dir.join(file));
         }
-        drop(ins);
-        tx.commit().unwrap();
     }
     c
 }
@@ -214,25 +190,11 @@ fn sqlite_rows(c: &rusqlite::Connection, sql: &str) -> Vec<RuleRow> {
 }
 
 fn postgres_db(url: &str, test: &str, dir: &Path, leads: &str, log: Option<&str>) -> postgres::Client {
-    let name = format!("ls_{test}");
-    let mut admin = postgres::Client::connect(url, postgres::NoTls).expect("the test PostgreSQL server");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
-    let mut c = postgres::Client::connect(&format!("{base}/{name}"), postgres::NoTls).unwrap();
+    let mut c = sql_tables::postgres_database(url, test);
     for (table, file) in [("open leads", Some(leads)), ("activity log", log)] {
-        let Some(file) = file else { continue };
-        let (create, rows, n) = table_sql(table, &dir.join(file));
-        c.batch_execute(&create).unwrap();
-        let mut tx = c.transaction().unwrap();
-        let marks: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
-        let ins = tx.prepare(&format!("INSERT INTO \"{table}\" VALUES ({})", marks.join(", "))).unwrap();
-        for r in &rows {
-            let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
-                r.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
-            tx.execute(&ins, &params).unwrap();
+        if let Some(file) = file {
+            sql_tables::postgres_load(&mut c, table, &dir.join(file));
         }
-        tx.commit().unwrap();
     }
     c
 }
@@ -256,14 +218,7 @@ fn postgres_rows(c: &mut postgres::Client, sql: &str) -> Vec<RuleRow> {
 }
 
 fn postgres_url() -> Option<String> {
-    match std::env::var("LEADSCORE_TEST_POSTGRES_URL") {
-        Ok(u) if !u.trim().is_empty() => Some(u.trim().to_string()),
-        _ => {
-            assert!(std::env::var("LEADSCORE_REQUIRE_POSTGRES").is_err(), "LEADSCORE_TEST_POSTGRES_URL is not set");
-            eprintln!("export --rules: PostgreSQL skipped (set LEADSCORE_TEST_POSTGRES_URL to run it)");
-            None
-        }
-    }
+    sql_tables::postgres_url("export --rules")
 }
 
 #[test]

@@ -34,6 +34,7 @@ mod rules;
 mod safety_outputs;
 mod score;
 mod segments;
+mod sql_tables;
 mod thresholds;
 mod train;
 mod train_data;
