@@ -4,17 +4,22 @@
 //! advisory lock, so a second writer waits (up to [`LOCK_WAIT`]) and is then refused; scores
 //! arrive by `COPY ... FROM STDIN`, one per batch.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use postgres::{Client, Config, NoTls};
 
+use super::changes::ChangeOptions;
 use super::codec::Dictionary;
 use super::context::{self, RunContext};
+use super::copy::copy_row;
+use super::pairs;
 use super::schema::{migrations, Dialect};
 use super::{
-    redact, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, LOCK_WAIT, SCHEMA_VERSION,
+    redact, Backend, LedgerError, Mode, NewReasons, NewRun, NewScore, RawScore, RunFinish, RunRecord, ScoreRow,
+    StoredScore, LOCK_WAIT, SCHEMA_VERSION,
 };
 use crate::bundle::Grade;
 
@@ -269,24 +274,6 @@ fn runs_of(ledger: &str, rows: &[postgres::Row]) -> Result<Vec<RunRecord>, Ledge
         .collect()
 }
 
-/// One value of `COPY ... FROM STDIN` text format (`\N` for none).
-fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
-    match value {
-        None => out.extend_from_slice(b"\\N"),
-        Some(s) => {
-            for b in s.bytes() {
-                match b {
-                    b'\\' => out.extend_from_slice(b"\\\\"),
-                    b'\t' => out.extend_from_slice(b"\\t"),
-                    b'\n' => out.extend_from_slice(b"\\n"),
-                    b'\r' => out.extend_from_slice(b"\\r"),
-                    _ => out.push(b),
-                }
-            }
-        }
-    }
-}
-
 impl Backend for PostgresLedger {
     fn ledger(&self) -> String {
         self.url.clone()
@@ -331,33 +318,17 @@ impl Backend for PostgresLedger {
         runs_of(&self.url, &rows)
     }
 
-    fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
+    fn append(&mut self, run_id: i64, rows: &[NewScore], data_rows: &[u64]) -> Result<(), LedgerError> {
         let mut buf = Vec::with_capacity(rows.len() * 96);
-        let columns = self.recording.clone();
         for r in rows {
-            let reasons = if r.reasons.is_empty() { None } else { Some(self.dictionary.encode(&r.reasons)) };
-            let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &columns, &r.context));
-            let fields = [
-                Some(run_id.to_string()),
-                Some(r.lead_id.clone()),
-                r.input_hash.map(|h| h.to_string()),
-                r.probability.map(|p| format!("{p:?}")),
-                r.percentile.map(|p| format!("{p:?}")),
-                r.grade.map(|g| g.as_str().to_string()),
-                r.rule_score.map(|p| format!("{p:?}")),
-                r.rule_grade.clone(),
-                r.status.clone(),
-                reasons,
-                r.position.map(|p| p.to_string()),
-                ctx,
-            ];
-            for (k, f) in fields.iter().enumerate() {
-                if k > 0 {
-                    buf.push(b'\t');
-                }
-                copy_text(&mut buf, f.as_deref());
-            }
-            buf.push(b'\n');
+            let reasons = match &r.reasons {
+                NewReasons::None => None,
+                NewReasons::Pairs(p) if p.is_empty() => None,
+                NewReasons::Pairs(p) => Some(Cow::Owned(self.dictionary.encode_pairs(p))),
+                NewReasons::Encoded(text) => Some(Cow::Borrowed(*text)),
+            };
+            let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &self.recording, &r.context));
+            copy_row(&mut buf, run_id, r, reasons.as_deref(), ctx.as_deref());
         }
         let new = [
             ("leadscore_reasons", "reason_id", self.dictionary.take_new()),
@@ -415,27 +386,43 @@ impl Backend for PostgresLedger {
         self.scores_paged(run_id, each)
     }
 
+    fn stored_scores(&mut self, run_id: i64, each: &mut dyn FnMut(StoredScore<'_>)) -> Result<(), LedgerError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let url = self.url.clone();
+        let sql = "SELECT lead_id, input_hash, probability, percentile, grade, reasons FROM leadscore_scores WHERE run_id = $1";
+        let params: [&(dyn postgres::types::ToSql + Sync); 1] = [&run_id];
+        let mut it = self.client.query_raw(sql, params).map_err(|e| pg_error(&url, e))?;
+        while let Some(r) = it.next().map_err(|e| pg_error(&url, e))? {
+            let grade: Option<&str> = r.get(4);
+            each(StoredScore {
+                lead_id: r.get(0),
+                input_hash: r.get(1),
+                probability: r.get(2),
+                percentile: r.get(3),
+                grade: grade.and_then(Grade::parse),
+                reasons: r.get(5),
+            });
+        }
+        Ok(())
+    }
+
+    fn reason_entries(&mut self) -> Result<Vec<(i64, String, String)>, LedgerError> {
+        let rows = self
+            .client
+            .query("SELECT reason_id, column_name, value FROM leadscore_reasons", &[])
+            .map_err(|e| self.err(e))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
     fn score_pairs(
         &mut self,
         from: i64,
         to: i64,
+        options: &ChangeOptions,
         each: &mut dyn FnMut(Option<RawScore>, Option<RawScore>),
-    ) -> Result<(), LedgerError> {
-        use postgres::fallible_iterator::FallibleIterator;
-        let url = self.url.clone();
+    ) -> Result<(u64, u64), LedgerError> {
         let cols = |t: &str| SCORE_COLUMNS.split(", ").map(|c| format!("{t}.{c}")).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT {}, {} FROM (SELECT * FROM leadscore_scores WHERE run_id = $1) a
-             FULL OUTER JOIN (SELECT * FROM leadscore_scores WHERE run_id = $2) b ON a.lead_id = b.lead_id",
-            cols("a"),
-            cols("b")
-        );
-        let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&from, &to];
-        let mut it = self.client.query_raw(&sql, params).map_err(|e| pg_error(&url, e))?;
-        while let Some(r) = it.next().map_err(|e| pg_error(&url, e))? {
-            each(raw_of(&r, 0), raw_of(&r, 9));
-        }
-        Ok(())
+        pairs::postgres(&mut self.client, &cols, from, to, options, &raw_of, each).map_err(|e| pg_error(&self.url, e))
     }
 
     fn decode(&mut self, raw: RawScore) -> Result<ScoreRow, LedgerError> {

@@ -3,16 +3,19 @@
 //! a run is one `BEGIN IMMEDIATE` transaction, so a second writer waits for the first (up to
 //! [`LOCK_WAIT`]) and a killed run leaves only uncommitted WAL frames, which SQLite discards.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 
+use super::changes::ChangeOptions;
 use super::codec::Dictionary;
 use super::context::{self, RunContext};
+use super::pairs;
 use super::schema::{migrations, Dialect};
 use super::{
-    require_file, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, LOCK_WAIT,
-    SCHEMA_VERSION,
+    require_file, Backend, LedgerError, Mode, NewReasons, NewRun, NewScore, RawScore, RunFinish, RunRecord, ScoreRow,
+    StoredScore, LOCK_WAIT, SCHEMA_VERSION,
 };
 use crate::bundle::Grade;
 
@@ -220,6 +223,23 @@ fn raw_of(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<RawScore>> {
     }))
 }
 
+/// A row of `lead_id, input_hash, probability, percentile, grade, reasons`, borrowed.
+fn stored_of<'r>(r: &'r rusqlite::Row) -> rusqlite::Result<StoredScore<'r>> {
+    let text = |i: usize| -> rusqlite::Result<Option<&'r str>> {
+        r.get_ref(i)?
+            .as_str_or_null()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    };
+    Ok(StoredScore {
+        lead_id: text(0)?.unwrap_or_default(),
+        input_hash: r.get(1)?,
+        probability: r.get(2)?,
+        percentile: r.get(3)?,
+        grade: text(4)?.and_then(Grade::parse),
+        reasons: text(5)?,
+    })
+}
+
 /// The score of [`raw_of`] with its position and context (columns `at + 9`, `at + 10`).
 fn with_context(r: &rusqlite::Row, at: usize, values: &Dictionary, mut row: ScoreRow) -> rusqlite::Result<ScoreRow> {
     row.position = r.get::<_, Option<i64>>(at + 9)?.map(|p| p.max(0) as u64);
@@ -318,13 +338,17 @@ impl Backend for SqliteLedger {
             .map_err(|e| self.err(e))
     }
 
-    fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
+    fn append(&mut self, run_id: i64, rows: &[NewScore], data_rows: &[u64]) -> Result<(), LedgerError> {
         let name = self.name();
         let mut encoded = Vec::with_capacity(rows.len());
-        let columns = self.recording.clone();
         for r in rows {
-            let reasons = if r.reasons.is_empty() { None } else { Some(self.dictionary.encode(&r.reasons)) };
-            let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &columns, &r.context));
+            let reasons = match &r.reasons {
+                NewReasons::None => None,
+                NewReasons::Pairs(p) if p.is_empty() => None,
+                NewReasons::Pairs(p) => Some(Cow::Owned(self.dictionary.encode_pairs(p))),
+                NewReasons::Encoded(text) => Some(Cow::Borrowed(*text)),
+            };
+            let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &self.recording, &r.context));
             encoded.push((reasons, ctx));
         }
         let new = [
@@ -357,14 +381,14 @@ impl Backend for SqliteLedger {
                     r.rule_score,
                     r.rule_grade,
                     r.status,
-                    reasons,
+                    reasons.as_deref(),
                     r.position.map(|p| p as i64),
                     ctx
                 ])
                 .map_err(|e| match e.sqlite_error_code() {
                     Some(ErrorCode::ConstraintViolation) => LedgerError::DuplicateLead {
                         ledger: name.clone(),
-                        lead: r.lead_id.clone(),
+                        lead: r.lead_id.to_string(),
                         row: data_rows.get(i).copied().unwrap_or(0),
                     },
                     _ => db_error(&name, e),
@@ -403,33 +427,38 @@ impl Backend for SqliteLedger {
         Ok(())
     }
 
+    fn stored_scores(&mut self, run_id: i64, each: &mut dyn FnMut(StoredScore<'_>)) -> Result<(), LedgerError> {
+        let name = self.name();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT lead_id, input_hash, probability, percentile, grade, reasons FROM scores WHERE run_id = ?1",
+            )
+            .map_err(|e| db_error(&name, e))?;
+        let mut rows = stmt.query([run_id]).map_err(|e| db_error(&name, e))?;
+        while let Some(r) = rows.next().map_err(|e| db_error(&name, e))? {
+            let s = stored_of(r).map_err(|e| db_error(&name, e))?;
+            each(s);
+        }
+        Ok(())
+    }
+
+    fn reason_entries(&mut self) -> Result<Vec<(i64, String, String)>, LedgerError> {
+        self.conn
+            .prepare("SELECT reason_id, column_name, value FROM reasons")
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
+            .map_err(|e| self.err(e))
+    }
+
     fn score_pairs(
         &mut self,
         from: i64,
         to: i64,
+        options: &ChangeOptions,
         each: &mut dyn FnMut(Option<RawScore>, Option<RawScore>),
-    ) -> Result<(), LedgerError> {
-        let name = self.name();
-        let cols = |t: &str| SCORE_COLUMNS.split(", ").map(|c| format!("{t}.{c}")).collect::<Vec<_>>().join(", ");
-        // Written as a left join plus the later run's leads missing from the earlier one, so
-        // every lookup is a primary-key seek (a FULL OUTER JOIN of two subqueries is not).
-        let nulls = vec!["NULL"; 9].join(", ");
-        let sql = format!(
-            "SELECT {a}, {b} FROM scores a LEFT JOIN scores b ON b.run_id = ?2 AND b.lead_id = a.lead_id WHERE a.run_id = ?1
-             UNION ALL
-             SELECT {nulls}, {b} FROM scores b WHERE b.run_id = ?2
-               AND NOT EXISTS (SELECT 1 FROM scores a WHERE a.run_id = ?1 AND a.lead_id = b.lead_id)",
-            a = cols("a"),
-            b = cols("b")
-        );
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| db_error(&name, e))?;
-        let mut rows = stmt.query(params![from, to]).map_err(|e| db_error(&name, e))?;
-        while let Some(r) = rows.next().map_err(|e| db_error(&name, e))? {
-            let a = raw_of(r, 0).map_err(|e| db_error(&name, e))?;
-            let b = raw_of(r, 9).map_err(|e| db_error(&name, e))?;
-            each(a, b);
-        }
-        Ok(())
+    ) -> Result<(u64, u64), LedgerError> {
+        let select = format!("SELECT {SCORE_COLUMNS} FROM scores WHERE run_id = ?1 ORDER BY lead_id");
+        pairs::sqlite(&self.conn, &select, from, to, options, &|r| raw_of(r, 0), each).map_err(|e| self.err(e))
     }
 
     fn decode(&mut self, raw: RawScore) -> Result<ScoreRow, LedgerError> {

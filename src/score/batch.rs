@@ -17,6 +17,7 @@ use crate::bundle::Grade;
 use crate::data::output::{commit_all_then, OutputError, Staged};
 use crate::explain::Contribution;
 use crate::rules::Breakdown;
+use crate::score::reuse::StoredReasons;
 use crate::score::ScoreSummary;
 use crate::scorer::Probability;
 
@@ -52,6 +53,9 @@ pub struct ModelScores {
     pub reasons: Vec<Vec<Contribution>>,
     /// Every model's own probabilities when the bundle holds several, in the bundle's order.
     pub by_model: Vec<(String, Vec<f64>)>,
+    /// The reasons of the leads that kept a score stored in a ledger (`--incremental`),
+    /// still as the ledger stored them; `None` when no lead of the batch did.
+    pub stored_reasons: Option<StoredReasons>,
 }
 
 impl ModelScores {
@@ -68,6 +72,10 @@ impl ModelScores {
             grades: pick(&self.grades, keep),
             reasons: if self.reasons.is_empty() { Vec::new() } else { pick(&self.reasons, keep) },
             by_model: self.by_model.iter().map(|(n, p)| (n.clone(), pick(p, keep))).collect(),
+            stored_reasons: self
+                .stored_reasons
+                .as_ref()
+                .map(|s| StoredReasons { names: s.names.clone(), leads: pick(&s.leads, keep) }),
         }
     }
 }

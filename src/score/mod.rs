@@ -541,6 +541,7 @@ fn model_scores(
         grades: lead_grades,
         reasons,
         by_model: scored.components,
+        stored_reasons: None,
     })
 }
 

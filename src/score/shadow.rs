@@ -86,6 +86,7 @@ impl Shadow {
             probabilities,
             reasons: Vec::new(),
             by_model: Vec::new(),
+            stored_reasons: None,
         })
     }
 
