@@ -315,6 +315,35 @@ fn bad_ledgers_are_refused_naming_them_and_left_unchanged() {
 }
 
 #[test]
+fn a_lead_id_twice_in_one_run_is_refused_naming_it_and_its_row_on_every_backend() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    let (header, rows) = read_csv(&d.join("data/open_leads.csv"));
+    let line = |r: &[String]| {
+        r.iter().map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() }).collect::<Vec<_>>().join(",")
+    };
+    let mut lines = vec![header.join(",")];
+    lines.extend(rows.iter().map(|r| line(r)));
+    // Data row 150 has row 3's lead id, in a later batch (--batch-rows 50).
+    let mut again = rows[149].clone();
+    again[0] = rows[2][0].clone();
+    lines[150] = line(&again);
+    fs::write(d.join("data/twice.csv"), lines.join("\n") + "\n").unwrap();
+    for ledger in ledgers(d, "twice") {
+        let o = night(d, &ledger, "data/twice.csv", "2026-06-30", "t.csv", &["--batch-rows", "50"]);
+        assert_eq!(o.status.code(), Some(2), "{ledger}");
+        let err = text(&o).1;
+        assert!(
+            err.contains(&format!("lead id \"{}\" (data row 150) appears more than once", rows[2][0])),
+            "{ledger}: {err}"
+        );
+        assert!(!d.join("t.csv").exists());
+        assert_eq!(runs_json(d, &ledger).as_array().unwrap().len(), 0);
+    }
+}
+
+#[test]
 fn a_second_writer_waits_then_is_refused_and_never_interleaves() {
     let dir = sample_dir();
     let d = dir.path();
