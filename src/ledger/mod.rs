@@ -38,6 +38,8 @@ mod postgres;
 pub mod rows;
 pub mod schema;
 mod sqlite;
+mod sqlite_read;
+mod sqlite_write;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
