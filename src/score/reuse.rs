@@ -36,21 +36,45 @@ pub struct StoredLead {
     pub reasons: Option<Arc<str>>,
 }
 
-/// A ledger's reason dictionary: reason id to (column, value).
+/// A ledger's reason dictionary: reason id to (column, value). Ids are small and dense (given
+/// in order from 1), so they index a vector; any other id (a ledger edited by hand) is looked
+/// up in a map.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasonNames {
-    names: FastMap<i64, (String, String)>,
+    names: Vec<Option<(String, String)>>,
+    other: FastMap<i64, (String, String)>,
 }
+
+/// Ids below this index [`ReasonNames`]' vector.
+const DENSE_IDS: i64 = 1 << 24;
 
 impl ReasonNames {
     /// The dictionary of (id, column, value) entries.
     pub fn new(entries: impl IntoIterator<Item = (i64, String, String)>) -> ReasonNames {
-        ReasonNames { names: entries.into_iter().map(|(id, c, v)| (id, (c, v))).collect() }
+        let mut me = ReasonNames::default();
+        for (id, c, v) in entries {
+            match usize::try_from(id) {
+                Ok(i) if id < DENSE_IDS => {
+                    if i >= me.names.len() {
+                        me.names.resize(i + 1, None);
+                    }
+                    me.names[i] = Some((c, v));
+                }
+                _ => {
+                    me.other.insert(id, (c, v));
+                }
+            }
+        }
+        me
     }
 
     /// The (column, value) of reason `id`.
     pub fn get(&self, id: i64) -> Option<(&str, &str)> {
-        self.names.get(&id).map(|(c, v)| (c.as_str(), v.as_str()))
+        let found = match usize::try_from(id) {
+            Ok(i) if id < DENSE_IDS => self.names.get(i).and_then(Option::as_ref),
+            _ => self.other.get(&id),
+        };
+        found.map(|(c, v)| (c.as_str(), v.as_str()))
     }
 }
 
@@ -170,17 +194,6 @@ pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores, names: &
     out
 }
 
-/// The log-odds effect that makes `pp` percentage points at probability `p` (the logistic
-/// curve's slope there), for reasons read back from a ledger.
-pub fn effect_of_pp(pp: f64, p: f64) -> f64 {
-    let slope = 100.0 * p * (1.0 - p);
-    if slope > 1e-9 {
-        pp / slope
-    } else {
-        0.0
-    }
-}
-
 /// [`model_scores`] for an incremental run: leads whose input hash matches their stored
 /// score keep it; the rest are scored (a frame of just their rows). An error in that frame
 /// is reported from the whole batch, so it names the right data row.
@@ -222,4 +235,24 @@ pub(super) fn incremental(
         }
     };
     Ok(merge(&stored, scored, &reuse.names))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_names_find_dense_and_stray_ids() {
+        let names = ReasonNames::new([
+            (1, "title".to_string(), "Director".to_string()),
+            (3, "country".to_string(), "DE".to_string()),
+            (1 << 40, "stray".to_string(), "x".to_string()),
+        ]);
+        assert_eq!(names.get(1), Some(("title", "Director")));
+        assert_eq!(names.get(3), Some(("country", "DE")));
+        assert_eq!(names.get(1 << 40), Some(("stray", "x")));
+        assert_eq!(names.get(2), None);
+        assert_eq!(names.get(-1), None);
+        assert_eq!(names.get(99), None);
+    }
 }
