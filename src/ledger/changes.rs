@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::{ScoreRow, StoredReason};
+use super::{ScoreKey, ScoreRow, StoredReason};
 
 /// Which changes to report.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,25 +145,19 @@ pub fn diff_runs(from: Vec<ScoreRow>, to: Vec<ScoreRow>, options: &ChangeOptions
     (changes, counts)
 }
 
-/// The changes between two runs of a ledger, in lead id order: the database joins the runs
-/// (memory stays flat however many leads they hold), the probabilities, grades and statuses
-/// decide which leads are reported, and only those leads' reasons are decoded.
+/// The changes between two runs of a ledger, in lead id order: the database streams the two
+/// runs side by side (memory stays flat however many leads they hold), the probabilities,
+/// grades and statuses decide which leads are reported ([`reported`]), and only those leads'
+/// rows are read whole and their reasons decoded.
 pub fn changes_between(
     backend: &mut dyn super::Backend,
     from: i64,
     to: i64,
     options: &ChangeOptions,
 ) -> Result<(Vec<Change>, ChangeCounts), super::LedgerError> {
-    let mut counts = ChangeCounts::default();
     let mut picked: Vec<(Option<super::RawScore>, Option<super::RawScore>)> = Vec::new();
-    backend.score_pairs(from, to, &mut |a, b| {
-        counts.leads_from += a.is_some() as u64;
-        counts.leads_to += b.is_some() as u64;
-        let reported = compare(a.as_ref().map(|r| r.row.clone()), b.as_ref().map(|r| r.row.clone()), options).is_some();
-        if reported {
-            picked.push((a, b));
-        }
-    })?;
+    let (leads_from, leads_to) = backend.score_pairs(from, to, options, &mut |a, b| picked.push((a, b)))?;
+    let mut counts = ChangeCounts { leads_from, leads_to, ..ChangeCounts::default() };
     let mut changes = Vec::with_capacity(picked.len());
     for (a, b) in picked {
         let a = a.map(|r| backend.decode(r)).transpose()?;
@@ -177,8 +171,10 @@ pub fn changes_between(
     Ok((changes, counts))
 }
 
-/// The change of one lead, if it is one the options report.
-fn compare(from: Option<ScoreRow>, to: Option<ScoreRow>, o: &ChangeOptions) -> Option<Change> {
+/// What changed of one lead between the runs, among the kinds the options report (empty: the
+/// lead is not reported). Reads only the compared fields, so a backend can decide on the
+/// database's row before reading the rest of it.
+pub fn reported(from: Option<ScoreKey>, to: Option<ScoreKey>, o: &ChangeOptions) -> Vec<ChangeKind> {
     let mut kinds = Vec::new();
     match (&from, &to) {
         (None, Some(_)) if o.new_and_gone => kinds.push(ChangeKind::New),
@@ -200,6 +196,12 @@ fn compare(from: Option<ScoreRow>, to: Option<ScoreRow>, o: &ChangeOptions) -> O
         }
         _ => {}
     }
+    kinds
+}
+
+/// The change of one lead, if it is one the options report.
+fn compare(from: Option<ScoreRow>, to: Option<ScoreRow>, o: &ChangeOptions) -> Option<Change> {
+    let kinds = reported(from.as_ref().map(ScoreRow::key), to.as_ref().map(ScoreRow::key), o);
     if kinds.is_empty() {
         return None;
     }

@@ -64,14 +64,21 @@ impl Dictionary {
 
     /// Encodes reasons as `[[id,pp],...]`.
     pub fn encode(&mut self, reasons: &[StoredReason]) -> String {
+        let pairs: Vec<(&str, &str, f64)> =
+            reasons.iter().map(|r| (r.column.as_str(), r.value.as_str(), r.pp)).collect();
+        self.encode_pairs(&pairs)
+    }
+
+    /// Encodes (column, value, pp) reasons as `[[id,pp],...]`.
+    pub fn encode_pairs(&mut self, reasons: &[(&str, &str, f64)]) -> String {
         let mut s = String::with_capacity(2 + reasons.len() * 10);
         s.push('[');
-        for (i, r) in reasons.iter().enumerate() {
+        for (i, &(column, value, pp)) in reasons.iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }
-            let id = self.id(&r.column, &r.value);
-            let pp = if r.pp.is_finite() { r.pp } else { 0.0 };
+            let id = self.id(column, value);
+            let pp = if pp.is_finite() { pp } else { 0.0 };
             let _ = write!(s, "[{id},{pp:.1}]");
         }
         s.push(']');

@@ -32,19 +32,23 @@
 pub mod changes;
 pub mod codec;
 pub mod context;
+mod copy;
+mod pairs;
 mod postgres;
+pub mod rows;
 pub mod schema;
 mod sqlite;
+mod sqlite_read;
+mod sqlite_write;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::bundle::Grade;
-
 pub use changes::{diff_runs, Change, ChangeKind, ChangeOptions};
 pub use context::RunContext;
+pub use rows::{NewReasons, NewScore, RawScore, ScoreKey, ScoreRow, StoredReason, StoredScore};
 
 /// The ledger schema this build writes and reads.
 pub const SCHEMA_VERSION: i64 = 3;
@@ -301,57 +305,6 @@ pub struct RunRecord {
     pub context: Option<RunContext>,
 }
 
-/// One reason as the ledger keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StoredReason {
-    /// The input column.
-    pub column: String,
-    /// The lead's value.
-    pub value: String,
-    /// Change in percentage points of conversion probability (one decimal).
-    pub pp: f64,
-}
-
-/// One lead's score in one run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScoreRow {
-    /// The lead id.
-    pub lead_id: String,
-    /// FNV-1a of the model's input columns (as a signed 64-bit integer), with a bundle.
-    pub input_hash: Option<i64>,
-    /// P(converted).
-    pub probability: Option<f64>,
-    /// Percentile.
-    pub percentile: Option<f64>,
-    /// Grade.
-    pub grade: Option<Grade>,
-    /// Rule score.
-    pub rule_score: Option<f64>,
-    /// Rule grade (A1..D4).
-    pub rule_grade: Option<String>,
-    /// Rule status (sql, mql, lead, disqualified).
-    pub status: Option<String>,
-    /// Top reasons, strongest up then down.
-    pub reasons: Vec<StoredReason>,
-    /// Its 1-based row in the run's scored file, when the run records context.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub position: Option<u64>,
-    /// Its context values, aligned with the run's [`RunContext::columns`] (empty when the run
-    /// records none; read only by [`Backend::scores`]).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub context: Vec<Option<String>>,
-}
-
-/// A score read with its reasons still encoded (`[[reason_id, pp], ...]`), for passes over
-/// whole runs that decode only the few rows they report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RawScore {
-    /// The score, with `reasons` empty.
-    pub row: ScoreRow,
-    /// The encoded reasons.
-    pub reasons: Option<String>,
-}
-
 /// What a ledger backend does. One implementation per database; the same test suite runs
 /// against both.
 pub trait Backend {
@@ -365,7 +318,7 @@ pub trait Backend {
     /// with the same key, and inserts the run. Returns the new run id.
     fn begin(&mut self, run: &NewRun, replace: bool) -> Result<i64, LedgerError>;
     /// Adds scores to the open run. `rows[i]` came from data row `data_rows[i]`.
-    fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError>;
+    fn append(&mut self, run_id: i64, rows: &[NewScore], data_rows: &[u64]) -> Result<(), LedgerError>;
     /// Completes the run's row, then commits the transaction.
     fn commit(&mut self, run_id: i64, finish: &RunFinish) -> Result<(), LedgerError>;
     /// Adds a shadow run (a challenger scoring the same leads) to the open transaction of
@@ -379,14 +332,22 @@ pub trait Backend {
     fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError>;
     /// Every score of a run, in lead id order, with its position and context values.
     fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError>;
-    /// Every lead of either run with its score in each (earlier, later), in no particular
-    /// order, streamed by the database's join (memory does not grow with the runs).
+    /// Every score of a run with its reasons still encoded, in no particular order, each
+    /// borrowed from the database's row (for `--incremental`, which keeps millions of them).
+    fn stored_scores(&mut self, run_id: i64, each: &mut dyn FnMut(StoredScore<'_>)) -> Result<(), LedgerError>;
+    /// The reason dictionary: (reason id, column, value).
+    fn reason_entries(&mut self) -> Result<Vec<(i64, String, String)>, LedgerError>;
+    /// The leads of either run that `options` report ([`changes::reported`], decided on each
+    /// pair's [`ScoreKey`]s as the database streams the two runs side by side), with their
+    /// score in each (earlier, later), in no particular order; memory does not grow with the
+    /// runs. Returns the number of leads in each run.
     fn score_pairs(
         &mut self,
         from: i64,
         to: i64,
+        options: &ChangeOptions,
         each: &mut dyn FnMut(Option<RawScore>, Option<RawScore>),
-    ) -> Result<(), LedgerError>;
+    ) -> Result<(u64, u64), LedgerError>;
     /// The reasons of a [`RawScore`], decoded with the ledger's dictionary.
     fn decode(&mut self, raw: RawScore) -> Result<ScoreRow, LedgerError>;
     /// One lead's score in every run that has it: (run id, score), oldest first.

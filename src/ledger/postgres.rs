@@ -4,17 +4,21 @@
 //! advisory lock, so a second writer waits (up to [`LOCK_WAIT`]) and is then refused; scores
 //! arrive by `COPY ... FROM STDIN`, one per batch.
 
-use std::io::Write;
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use postgres::{Client, Config, NoTls};
 
+use super::changes::ChangeOptions;
 use super::codec::Dictionary;
 use super::context::{self, RunContext};
+use super::copy::{copy_row, Pending};
+use super::pairs;
 use super::schema::{migrations, Dialect};
 use super::{
-    redact, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, LOCK_WAIT, SCHEMA_VERSION,
+    redact, Backend, LedgerError, Mode, NewReasons, NewRun, NewScore, RawScore, RunFinish, RunRecord, ScoreRow,
+    StoredScore, LOCK_WAIT, SCHEMA_VERSION,
 };
 use crate::bundle::Grade;
 
@@ -24,7 +28,10 @@ const LOCK_KEY: i64 = 0x1ead_5c0e;
 /// A PostgreSQL ledger.
 pub struct PostgresLedger {
     url: String,
-    client: Client,
+    /// The connection (none while a batch's COPY holds it: [`PostgresLedger::settle`]).
+    client: Option<Client>,
+    /// The last batch's COPY, still running ([`copy::Pending`]).
+    pending: Option<Pending>,
     dictionary: Dictionary,
     /// The context values' dictionary ([`context`]).
     values: Dictionary,
@@ -40,7 +47,7 @@ const RUN_COLUMNS: &str = "run_id, run_key, started_at, finished_at, as_of, mode
 const SCORE_COLUMNS: &str =
     "lead_id, input_hash, probability, percentile, grade, rule_score, rule_grade, status, reasons";
 
-fn pg_error(ledger: &str, e: postgres::Error) -> LedgerError {
+pub(super) fn pg_error(ledger: &str, e: postgres::Error) -> LedgerError {
     let message = match e.as_db_error() {
         Some(db) => format!("{}{}", db.message(), db.detail().map(|d| format!(" ({d})")).unwrap_or_default()),
         None => format!("{e}"),
@@ -80,7 +87,8 @@ impl PostgresLedger {
         })?;
         let mut me = PostgresLedger {
             url: shown,
-            client,
+            client: Some(client),
+            pending: None,
             dictionary: Dictionary::default(),
             values: Dictionary::default(),
             in_run: false,
@@ -113,7 +121,7 @@ impl PostgresLedger {
     fn version(&mut self) -> Result<i64, LedgerError> {
         let url = self.url.clone();
         let exists: bool = self
-            .client
+            .conn()
             .query_one("SELECT to_regclass('leadscore_meta') IS NOT NULL", &[])
             .map_err(|e| pg_error(&url, e))?
             .get(0);
@@ -121,7 +129,7 @@ impl PostgresLedger {
             return Ok(0);
         }
         let v = self
-            .client
+            .conn()
             .query_opt("SELECT value FROM leadscore_meta WHERE key = 'schema_version'", &[])
             .map_err(|e| pg_error(&url, e))?;
         v.and_then(|r| r.get::<_, String>(0).parse().ok()).ok_or_else(|| LedgerError::NotALedger {
@@ -136,7 +144,7 @@ impl PostgresLedger {
         let started = Instant::now();
         loop {
             let got: bool = self
-                .client
+                .conn()
                 .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&LOCK_KEY])
                 .map_err(|e| self.err(e))?
                 .get(0);
@@ -151,45 +159,45 @@ impl PostgresLedger {
     }
 
     fn migrate(&mut self, from: i64) -> Result<(), LedgerError> {
-        self.client.batch_execute("BEGIN").map_err(|e| self.err(e))?;
+        self.conn().batch_execute("BEGIN").map_err(|e| self.err(e))?;
         let result = (|| {
             self.lock()?;
             // Another process may have migrated while we waited for the lock.
             let now = self.version()?;
             if now < SCHEMA_VERSION {
                 let sql: String = migrations(Dialect::Postgres)[now.max(from) as usize..].concat();
-                self.client.batch_execute(&sql).map_err(|e| self.err(e))?;
-                self.client
+                self.conn().batch_execute(&sql).map_err(|e| self.err(e))?;
+                self.conn()
                     .execute(
                         "INSERT INTO leadscore_meta (key, value) VALUES ('schema_version', $1)
                          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                         &[&SCHEMA_VERSION.to_string()],
                     )
                     .map_err(|e| self.err(e))?;
-                self.client
+                self.conn()
                     .execute(
                         "INSERT INTO leadscore_meta (key, value) VALUES ('created_by', $1) ON CONFLICT DO NOTHING",
                         &[&format!("leadscore {}", env!("CARGO_PKG_VERSION"))],
                     )
                     .map_err(|e| self.err(e))?;
             }
-            self.client.batch_execute("COMMIT").map_err(|e| self.err(e))
+            self.conn().batch_execute("COMMIT").map_err(|e| self.err(e))
         })();
         if result.is_err() {
-            let _ = self.client.batch_execute("ROLLBACK");
+            let _ = self.conn().batch_execute("ROLLBACK");
         }
         result
     }
 
     fn load_dictionary(&mut self) -> Result<(), LedgerError> {
         let rows = self
-            .client
+            .conn()
             .query("SELECT reason_id, column_name, value FROM leadscore_reasons", &[])
             .map_err(|e| self.err(e))?;
         self.dictionary = Dictionary::from_entries(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))));
         if self.schema >= 3 {
             let rows = self
-                .client
+                .conn()
                 .query("SELECT value_id, column_name, value FROM leadscore_context_values", &[])
                 .map_err(|e| self.err(e))?;
             self.values = Dictionary::from_entries(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))));
@@ -269,24 +277,6 @@ fn runs_of(ledger: &str, rows: &[postgres::Row]) -> Result<Vec<RunRecord>, Ledge
         .collect()
 }
 
-/// One value of `COPY ... FROM STDIN` text format (`\N` for none).
-fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
-    match value {
-        None => out.extend_from_slice(b"\\N"),
-        Some(s) => {
-            for b in s.bytes() {
-                match b {
-                    b'\\' => out.extend_from_slice(b"\\\\"),
-                    b'\t' => out.extend_from_slice(b"\\t"),
-                    b'\n' => out.extend_from_slice(b"\\n"),
-                    b'\r' => out.extend_from_slice(b"\\r"),
-                    _ => out.push(b),
-                }
-            }
-        }
-    }
-}
-
 impl Backend for PostgresLedger {
     fn ledger(&self) -> String {
         self.url.clone()
@@ -297,7 +287,8 @@ impl Backend for PostgresLedger {
     }
 
     fn begin(&mut self, run: &NewRun, replace: bool) -> Result<i64, LedgerError> {
-        self.client.batch_execute("BEGIN").map_err(|e| self.err(e))?;
+        self.settle()?;
+        self.conn().batch_execute("BEGIN").map_err(|e| self.err(e))?;
         self.in_run = true;
         let result = (|| {
             self.lock()?;
@@ -306,13 +297,14 @@ impl Backend for PostgresLedger {
             Ok(id)
         })();
         if result.is_err() {
-            let _ = self.client.batch_execute("ROLLBACK");
+            let _ = self.conn().batch_execute("ROLLBACK");
             self.in_run = false;
         }
         result
     }
 
     fn begin_shadow(&mut self, run: &NewRun, shadow_of: i64, replace: bool) -> Result<i64, LedgerError> {
+        self.settle()?;
         if !self.in_run {
             return Err(LedgerError::Database {
                 ledger: self.url.clone(),
@@ -323,41 +315,29 @@ impl Backend for PostgresLedger {
     }
 
     fn finish_shadow(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.settle()?;
         self.update_run(run_id, f)
     }
 
     fn shadow_runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
-        let rows = self.client.query(&self.runs_sql(true), &[]).map_err(|e| self.err(e))?;
+        self.settle()?;
+        let sql = self.runs_sql(true);
+        let rows = self.conn().query(&sql, &[]).map_err(|e| self.err(e))?;
         runs_of(&self.url, &rows)
     }
 
-    fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
+    fn append(&mut self, run_id: i64, rows: &[NewScore], data_rows: &[u64]) -> Result<(), LedgerError> {
+        self.settle()?;
         let mut buf = Vec::with_capacity(rows.len() * 96);
-        let columns = self.recording.clone();
         for r in rows {
-            let reasons = if r.reasons.is_empty() { None } else { Some(self.dictionary.encode(&r.reasons)) };
-            let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &columns, &r.context));
-            let fields = [
-                Some(run_id.to_string()),
-                Some(r.lead_id.clone()),
-                r.input_hash.map(|h| h.to_string()),
-                r.probability.map(|p| format!("{p:?}")),
-                r.percentile.map(|p| format!("{p:?}")),
-                r.grade.map(|g| g.as_str().to_string()),
-                r.rule_score.map(|p| format!("{p:?}")),
-                r.rule_grade.clone(),
-                r.status.clone(),
-                reasons,
-                r.position.map(|p| p.to_string()),
-                ctx,
-            ];
-            for (k, f) in fields.iter().enumerate() {
-                if k > 0 {
-                    buf.push(b'\t');
-                }
-                copy_text(&mut buf, f.as_deref());
-            }
-            buf.push(b'\n');
+            let reasons = match &r.reasons {
+                NewReasons::None => None,
+                NewReasons::Pairs(p) if p.is_empty() => None,
+                NewReasons::Pairs(p) => Some(Cow::Owned(self.dictionary.encode_pairs(p))),
+                NewReasons::Encoded(text) => Some(Cow::Borrowed(*text)),
+            };
+            let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &self.recording, &r.context));
+            copy_row(&mut buf, run_id, r, reasons.as_deref(), ctx.as_deref());
         }
         let new = [
             ("leadscore_reasons", "reason_id", self.dictionary.take_new()),
@@ -365,7 +345,7 @@ impl Backend for PostgresLedger {
         ];
         for (table, key, entries) in new {
             for (id, column, value) in entries {
-                self.client
+                self.conn()
                     .execute(
                         &format!("INSERT INTO {table} ({key}, column_name, value) VALUES ($1, $2, $3)"),
                         &[&id, &column, &value],
@@ -373,72 +353,77 @@ impl Backend for PostgresLedger {
                     .map_err(|e| self.err(e))?;
             }
         }
-        let url = self.url.clone();
         let copy = format!("COPY leadscore_scores (run_id, {SCORE_COLUMNS}, position, context) FROM STDIN");
-        let mut writer = self.client.copy_in(&copy).map_err(|e| pg_error(&url, e))?;
-        writer
-            .write_all(&buf)
-            .map_err(|e| LedgerError::Database { ledger: url.clone(), message: format!("COPY failed: {e}") })?;
-        writer.finish().map_err(|e| {
-            let unique = e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION);
-            let detail = e.as_db_error().and_then(|d| d.detail().map(str::to_string)).unwrap_or_default();
-            // "Key (run_id, lead_id)=(3, L0001) already exists."
-            let lead = detail
-                .split_once(")=(")
-                .and_then(|(_, rest)| rest.split_once(", "))
-                .map(|(_, l)| l.trim_end_matches(" already exists.").trim_end_matches(')').to_string());
-            match (unique, lead) {
-                (true, Some(lead)) => {
-                    let row = rows.iter().rposition(|r| r.lead_id == lead).and_then(|i| data_rows.get(i).copied());
-                    LedgerError::DuplicateLead { ledger: url.clone(), lead, row: row.unwrap_or(0) }
-                }
-                _ => pg_error(&url, e),
-            }
-        })?;
+        let client = self.client.take().expect("settled above");
+        self.pending = Some(Pending::start(client, copy, buf, rows, data_rows));
         Ok(())
     }
 
     fn commit(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.settle()?;
         self.update_run(run_id, f)?;
-        self.client.batch_execute("COMMIT").map_err(|e| self.err(e))?;
+        self.conn().batch_execute("COMMIT").map_err(|e| self.err(e))?;
         self.in_run = false;
         Ok(())
     }
 
     fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
-        let rows = self.client.query(&self.runs_sql(false), &[]).map_err(|e| self.err(e))?;
+        self.settle()?;
+        let sql = self.runs_sql(false);
+        let rows = self.conn().query(&sql, &[]).map_err(|e| self.err(e))?;
         runs_of(&self.url, &rows)
     }
 
     fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {
+        self.settle()?;
         self.load_dictionary()?;
         self.scores_paged(run_id, each)
+    }
+
+    fn stored_scores(&mut self, run_id: i64, each: &mut dyn FnMut(StoredScore<'_>)) -> Result<(), LedgerError> {
+        self.settle()?;
+        use postgres::fallible_iterator::FallibleIterator;
+        let url = self.url.clone();
+        let sql = "SELECT lead_id, input_hash, probability, percentile, grade, reasons FROM leadscore_scores WHERE run_id = $1";
+        let params: [&(dyn postgres::types::ToSql + Sync); 1] = [&run_id];
+        let mut it = self.conn().query_raw(sql, params).map_err(|e| pg_error(&url, e))?;
+        while let Some(r) = it.next().map_err(|e| pg_error(&url, e))? {
+            let grade: Option<&str> = r.get(4);
+            each(StoredScore {
+                lead_id: r.get(0),
+                input_hash: r.get(1),
+                probability: r.get(2),
+                percentile: r.get(3),
+                grade: grade.and_then(Grade::parse),
+                reasons: r.get(5),
+            });
+        }
+        Ok(())
+    }
+
+    fn reason_entries(&mut self) -> Result<Vec<(i64, String, String)>, LedgerError> {
+        self.settle()?;
+        let rows = self
+            .conn()
+            .query("SELECT reason_id, column_name, value FROM leadscore_reasons", &[])
+            .map_err(|e| self.err(e))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
     }
 
     fn score_pairs(
         &mut self,
         from: i64,
         to: i64,
+        options: &ChangeOptions,
         each: &mut dyn FnMut(Option<RawScore>, Option<RawScore>),
-    ) -> Result<(), LedgerError> {
-        use postgres::fallible_iterator::FallibleIterator;
-        let url = self.url.clone();
+    ) -> Result<(u64, u64), LedgerError> {
+        self.settle()?;
         let cols = |t: &str| SCORE_COLUMNS.split(", ").map(|c| format!("{t}.{c}")).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT {}, {} FROM (SELECT * FROM leadscore_scores WHERE run_id = $1) a
-             FULL OUTER JOIN (SELECT * FROM leadscore_scores WHERE run_id = $2) b ON a.lead_id = b.lead_id",
-            cols("a"),
-            cols("b")
-        );
-        let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&from, &to];
-        let mut it = self.client.query_raw(&sql, params).map_err(|e| pg_error(&url, e))?;
-        while let Some(r) = it.next().map_err(|e| pg_error(&url, e))? {
-            each(raw_of(&r, 0), raw_of(&r, 9));
-        }
-        Ok(())
+        pairs::postgres(self.conn(), &cols, from, to, options, &raw_of, each).map_err(|e| pg_error(&self.url, e))
     }
 
     fn decode(&mut self, raw: RawScore) -> Result<ScoreRow, LedgerError> {
+        self.settle()?;
         if self.dictionary.is_empty() {
             self.load_dictionary()?;
         }
@@ -446,9 +431,10 @@ impl Backend for PostgresLedger {
     }
 
     fn lead_history(&mut self, lead: &str) -> Result<Vec<(i64, ScoreRow)>, LedgerError> {
+        self.settle()?;
         self.load_dictionary()?;
         let rows = self
-            .client
+            .conn()
             .query(
                 &format!("SELECT {SCORE_COLUMNS}, s.run_id FROM leadscore_scores s JOIN leadscore_runs r USING (run_id) WHERE lead_id = $1 AND r.finished_at IS NOT NULL ORDER BY run_id"),
                 &[&lead],
@@ -458,25 +444,26 @@ impl Backend for PostgresLedger {
     }
 
     fn prune(&mut self, keep_from: &str) -> Result<(u64, u64), LedgerError> {
-        self.client.batch_execute("BEGIN").map_err(|e| self.err(e))?;
+        self.settle()?;
+        self.conn().batch_execute("BEGIN").map_err(|e| self.err(e))?;
         let result = (|| {
             self.lock()?;
             let scores = self
-                .client
+                .conn()
                 .execute(
                     "DELETE FROM leadscore_scores WHERE run_id IN (SELECT run_id FROM leadscore_runs WHERE as_of < $1)",
                     &[&keep_from],
                 )
                 .map_err(|e| self.err(e))?;
             let runs = self
-                .client
+                .conn()
                 .execute("DELETE FROM leadscore_runs WHERE as_of < $1", &[&keep_from])
                 .map_err(|e| self.err(e))?;
-            self.client.batch_execute("COMMIT").map_err(|e| self.err(e))?;
+            self.conn().batch_execute("COMMIT").map_err(|e| self.err(e))?;
             Ok((runs, scores))
         })();
         if result.is_err() {
-            let _ = self.client.batch_execute("ROLLBACK");
+            let _ = self.conn().batch_execute("ROLLBACK");
         }
         result
     }
@@ -488,7 +475,7 @@ impl PostgresLedger {
     fn insert_run(&mut self, run: &NewRun, replace: bool, shadow_of: Option<i64>) -> Result<i64, LedgerError> {
         let key = run.run_key();
         let existing = self
-            .client
+            .conn()
             .query_opt("SELECT run_id, started_at FROM leadscore_runs WHERE run_key = $1", &[&key])
             .map_err(|e| self.err(e))?;
         if let Some(row) = existing {
@@ -496,16 +483,16 @@ impl PostgresLedger {
             if !replace {
                 return Err(LedgerError::Duplicate { ledger: self.url.clone(), key, run_id, started });
             }
-            self.client
+            self.conn()
                 .execute(
                     "DELETE FROM leadscore_scores WHERE run_id IN (SELECT run_id FROM leadscore_runs WHERE run_id = $1 OR shadow_of = $1)",
                     &[&run_id],
                 )
-                .and_then(|_| self.client.execute("DELETE FROM leadscore_runs WHERE run_id = $1 OR shadow_of = $1", &[&run_id]))
+                .and_then(|_| self.conn().execute("DELETE FROM leadscore_runs WHERE run_id = $1 OR shadow_of = $1", &[&run_id]))
                 .map_err(|e| self.err(e))?;
         }
         let row = self
-            .client
+            .conn()
             .query_one(
                 "INSERT INTO leadscore_runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings, shadow_of, context)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING run_id",
@@ -520,7 +507,7 @@ impl PostgresLedger {
 
     /// Completes a run's row.
     fn update_run(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
-        self.client
+        self.conn()
             .execute(
                 "UPDATE leadscore_runs SET finished_at = $2, input_sha256 = $3, leads = $4, rejects = $5, reused = $6, summary = $7 WHERE run_id = $1",
                 &[&run_id, &f.finished_at, &f.input_sha256, &(f.leads as i64), &(f.rejects as i64), &(f.reused as i64), &f.summary],
@@ -539,7 +526,7 @@ impl PostgresLedger {
         );
         let mut after = String::new();
         loop {
-            let rows = self.client.query(&sql, &[&run_id, &after]).map_err(|e| self.err(e))?;
+            let rows = self.conn().query(&sql, &[&run_id, &after]).map_err(|e| self.err(e))?;
             let Some(last) = rows.last() else { return Ok(()) };
             after = last.get(0);
             for r in &rows {
@@ -556,10 +543,35 @@ impl PostgresLedger {
     }
 }
 
+impl PostgresLedger {
+    /// The connection; [`PostgresLedger::settle`] has given it back.
+    fn conn(&mut self) -> &mut Client {
+        self.client.as_mut().expect("a ledger method settles a running COPY before it uses the connection")
+    }
+
+    /// Waits for the last batch's COPY to finish and takes the connection back; its error is
+    /// the run's.
+    fn settle(&mut self) -> Result<(), LedgerError> {
+        if let Some(p) = self.pending.take() {
+            let (client, result) = p.wait(&self.url);
+            self.client = client;
+            result?;
+        }
+        match self.client {
+            Some(_) => Ok(()),
+            None => Err(LedgerError::Database {
+                ledger: self.url.clone(),
+                message: "the connection was lost while a batch was being copied; nothing of this run was kept".into(),
+            }),
+        }
+    }
+}
+
 impl Drop for PostgresLedger {
     fn drop(&mut self) {
-        if self.in_run {
-            let _ = self.client.batch_execute("ROLLBACK");
+        let _ = self.settle();
+        if let (true, Some(c)) = (self.in_run, self.client.as_mut()) {
+            let _ = c.batch_execute("ROLLBACK");
         }
     }
 }

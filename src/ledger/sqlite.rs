@@ -7,19 +7,26 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 
+use super::changes::ChangeOptions;
 use super::codec::Dictionary;
 use super::context::{self, RunContext};
+use super::pairs;
 use super::schema::{migrations, Dialect};
+use super::sqlite_read::{raw_of, stored_of, with_context};
+use super::sqlite_write::{Pending, Row};
 use super::{
-    require_file, Backend, LedgerError, Mode, NewRun, RawScore, RunFinish, RunRecord, ScoreRow, LOCK_WAIT,
-    SCHEMA_VERSION,
+    require_file, Backend, LedgerError, Mode, NewReasons, NewRun, NewScore, RawScore, RunFinish, RunRecord, ScoreRow,
+    StoredScore, LOCK_WAIT, SCHEMA_VERSION,
 };
 use crate::bundle::Grade;
 
 /// An SQLite ledger file.
 pub struct SqliteLedger {
     path: PathBuf,
-    conn: Connection,
+    /// The connection (none while a batch's insert holds it: [`SqliteLedger::settle`]).
+    conn: Option<Connection>,
+    /// The last batch's insert, still running ([`Pending`]).
+    pending: Option<Pending>,
     dictionary: Dictionary,
     /// The context values' dictionary ([`context`]).
     values: Dictionary,
@@ -77,7 +84,8 @@ impl SqliteLedger {
         conn.busy_timeout(LOCK_WAIT).map_err(|e| db_error(&ledger, e))?;
         let mut me = SqliteLedger {
             path: path.to_path_buf(),
-            conn,
+            conn: Some(conn),
+            pending: None,
             dictionary: Dictionary::default(),
             values: Dictionary::default(),
             in_run: false,
@@ -90,7 +98,7 @@ impl SqliteLedger {
             return Err(LedgerError::Newer { ledger, found: version });
         }
         if mode == Mode::Write {
-            me.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| db_error(&ledger, e))?;
+            me.conn().pragma_update(None, "journal_mode", "WAL").map_err(|e| db_error(&ledger, e))?;
             if version < SCHEMA_VERSION {
                 me.migrate(version)?;
             }
@@ -100,7 +108,7 @@ impl SqliteLedger {
             me.schema = version;
         }
         // A night of millions of leads inserts into one B-tree: keep its pages in memory.
-        me.conn.pragma_update(None, "cache_size", -262_144).map_err(|e| db_error(&ledger, e))?;
+        me.conn().pragma_update(None, "cache_size", -262_144).map_err(|e| db_error(&ledger, e))?;
         Ok(me)
     }
 
@@ -120,7 +128,7 @@ impl SqliteLedger {
     fn version(&self) -> Result<i64, LedgerError> {
         let ledger = self.name();
         let tables: Vec<String> = self
-            .conn
+            .conn()
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .map_err(|e| db_error(&ledger, e))?;
@@ -135,7 +143,7 @@ impl SqliteLedger {
             });
         }
         let v: Option<String> = self
-            .conn
+            .conn()
             .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
             .optional()
             .map_err(|e| db_error(&ledger, e))?;
@@ -154,22 +162,22 @@ impl SqliteLedger {
              COMMIT;",
             env!("CARGO_PKG_VERSION")
         );
-        self.conn.execute_batch(&batch).map_err(|e| {
-            let _ = self.conn.execute_batch("ROLLBACK");
+        self.conn().execute_batch(&batch).map_err(|e| {
+            let _ = self.conn().execute_batch("ROLLBACK");
             self.err(e)
         })
     }
 
     fn load_dictionary(&mut self) -> Result<(), LedgerError> {
         let entries: Vec<(i64, String, String)> = self
-            .conn
+            .conn()
             .prepare("SELECT reason_id, column_name, value FROM reasons")
             .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
             .map_err(|e| self.err(e))?;
         self.dictionary = Dictionary::from_entries(entries);
         if self.schema >= 3 {
             let entries: Vec<(i64, String, String)> = self
-                .conn
+                .conn()
                 .prepare("SELECT value_id, column_name, value FROM context_values")
                 .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
                 .map_err(|e| self.err(e))?;
@@ -198,37 +206,6 @@ impl SqliteLedger {
     }
 }
 
-/// The score in columns `at..at + 9` (the order of `SCORE_COLUMNS`), if the lead is there.
-fn raw_of(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Option<RawScore>> {
-    let Some(lead_id) = r.get::<_, Option<String>>(at)? else { return Ok(None) };
-    let grade: Option<String> = r.get(at + 4)?;
-    Ok(Some(RawScore {
-        row: ScoreRow {
-            lead_id,
-            input_hash: r.get(at + 1)?,
-            probability: r.get(at + 2)?,
-            percentile: r.get(at + 3)?,
-            grade: grade.as_deref().and_then(Grade::parse),
-            rule_score: r.get(at + 5)?,
-            rule_grade: r.get(at + 6)?,
-            status: r.get(at + 7)?,
-            reasons: Vec::new(),
-            position: None,
-            context: Vec::new(),
-        },
-        reasons: r.get(at + 8)?,
-    }))
-}
-
-/// The score of [`raw_of`] with its position and context (columns `at + 9`, `at + 10`).
-fn with_context(r: &rusqlite::Row, at: usize, values: &Dictionary, mut row: ScoreRow) -> rusqlite::Result<ScoreRow> {
-    row.position = r.get::<_, Option<i64>>(at + 9)?.map(|p| p.max(0) as u64);
-    let text: Option<String> = r.get(at + 10)?;
-    row.context = context::decode(values, text.as_deref())
-        .map_err(|m| rusqlite::Error::FromSqlConversionFailure(at + 10, rusqlite::types::Type::Text, m.into()))?;
-    Ok(row)
-}
-
 fn run_of(r: &rusqlite::Row) -> rusqlite::Result<RunRecord> {
     Ok(RunRecord {
         run_id: r.get(0)?,
@@ -254,7 +231,7 @@ fn run_of(r: &rusqlite::Row) -> rusqlite::Result<RunRecord> {
 }
 
 /// The ledger's error for an SQLite failure, saying what to do.
-fn db_error(ledger: &str, e: rusqlite::Error) -> LedgerError {
+pub(super) fn db_error(ledger: &str, e: rusqlite::Error) -> LedgerError {
     let code = e.sqlite_error_code();
     let ledger = ledger.to_string();
     match code {
@@ -281,15 +258,18 @@ impl Backend for SqliteLedger {
 
     fn set_lock_wait(&mut self, wait: std::time::Duration) {
         self.wait = wait;
-        let _ = self.conn.busy_timeout(wait);
+        if let Some(c) = &self.conn {
+            let _ = c.busy_timeout(wait);
+        }
     }
 
     fn begin(&mut self, run: &NewRun, replace: bool) -> Result<i64, LedgerError> {
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.err(e))?;
+        self.settle()?;
+        self.conn().execute_batch("BEGIN IMMEDIATE").map_err(|e| self.err(e))?;
         self.in_run = true;
         let id = self.insert_run(run, replace, None);
         if id.is_err() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.conn().execute_batch("ROLLBACK");
             self.in_run = false;
         }
         let id = id?;
@@ -298,6 +278,7 @@ impl Backend for SqliteLedger {
     }
 
     fn begin_shadow(&mut self, run: &NewRun, shadow_of: i64, replace: bool) -> Result<i64, LedgerError> {
+        self.settle()?;
         if !self.in_run {
             return Err(LedgerError::Database {
                 ledger: self.name(),
@@ -308,24 +289,45 @@ impl Backend for SqliteLedger {
     }
 
     fn finish_shadow(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.settle()?;
         self.update_run(run_id, f)
     }
 
     fn shadow_runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
-        self.conn
+        self.settle()?;
+        self.conn()
             .prepare(&self.runs_sql(true))
             .and_then(|mut s| s.query_map([], run_of)?.collect())
             .map_err(|e| self.err(e))
     }
 
-    fn append(&mut self, run_id: i64, rows: &[ScoreRow], data_rows: &[u64]) -> Result<(), LedgerError> {
+    fn append(&mut self, run_id: i64, rows: &[NewScore], data_rows: &[u64]) -> Result<(), LedgerError> {
+        self.settle()?;
         let name = self.name();
-        let mut encoded = Vec::with_capacity(rows.len());
-        let columns = self.recording.clone();
-        for r in rows {
-            let reasons = if r.reasons.is_empty() { None } else { Some(self.dictionary.encode(&r.reasons)) };
-            let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &columns, &r.context));
-            encoded.push((reasons, ctx));
+        let mut owned = Vec::with_capacity(rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            let reasons = match &r.reasons {
+                NewReasons::None => None,
+                NewReasons::Pairs(p) if p.is_empty() => None,
+                NewReasons::Pairs(p) => Some(self.dictionary.encode_pairs(p)),
+                NewReasons::Encoded(text) => Some(text.to_string()),
+            };
+            let context =
+                (!r.context.is_empty()).then(|| context::encode(&mut self.values, &self.recording, &r.context));
+            owned.push(Row {
+                lead_id: r.lead_id.to_string(),
+                input_hash: r.input_hash,
+                probability: r.probability,
+                percentile: r.percentile,
+                grade: r.grade.map(Grade::as_str),
+                rule_score: r.rule_score,
+                rule_grade: r.rule_grade.clone(),
+                status: r.status.map(str::to_string),
+                reasons,
+                position: r.position.map(|p| p as i64),
+                context,
+                data_row: data_rows.get(i).copied().unwrap_or(0),
+            });
         }
         let new = [
             ("reasons", "reason_id", self.dictionary.take_new()),
@@ -333,66 +335,43 @@ impl Backend for SqliteLedger {
         ];
         for (table, key, entries) in new {
             for (id, column, value) in entries {
-                self.conn
+                self.conn()
                     .prepare_cached(&format!("INSERT INTO {table} ({key}, column_name, value) VALUES (?1, ?2, ?3)"))
                     .and_then(|mut s| s.execute(params![id, column, value]))
                     .map_err(|e| db_error(&name, e))?;
             }
         }
-        let mut insert = self
-            .conn
-            .prepare_cached(&format!(
-                "INSERT INTO scores (run_id, {SCORE_COLUMNS}, position, context) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-            ))
-            .map_err(|e| db_error(&name, e))?;
-        for (i, (r, (reasons, ctx))) in rows.iter().zip(&encoded).enumerate() {
-            insert
-                .execute(params![
-                    run_id,
-                    r.lead_id,
-                    r.input_hash,
-                    r.probability,
-                    r.percentile,
-                    r.grade.map(Grade::as_str),
-                    r.rule_score,
-                    r.rule_grade,
-                    r.status,
-                    reasons,
-                    r.position.map(|p| p as i64),
-                    ctx
-                ])
-                .map_err(|e| match e.sqlite_error_code() {
-                    Some(ErrorCode::ConstraintViolation) => LedgerError::DuplicateLead {
-                        ledger: name.clone(),
-                        lead: r.lead_id.clone(),
-                        row: data_rows.get(i).copied().unwrap_or(0),
-                    },
-                    _ => db_error(&name, e),
-                })?;
-        }
+        let sql = format!(
+            "INSERT INTO scores (run_id, {SCORE_COLUMNS}, position, context) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        );
+        let conn = self.conn.take().expect("settled above");
+        self.pending = Some(Pending::start(conn, name, sql, run_id, owned));
         Ok(())
     }
 
     fn commit(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
+        self.settle()?;
         self.update_run(run_id, f)?;
-        self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
+        self.conn().execute_batch("COMMIT").map_err(|e| self.err(e))?;
         self.in_run = false;
         Ok(())
     }
 
     fn runs(&mut self) -> Result<Vec<RunRecord>, LedgerError> {
-        self.conn
+        self.settle()?;
+        self.conn()
             .prepare(&self.runs_sql(false))
             .and_then(|mut s| s.query_map([], run_of)?.collect())
             .map_err(|e| self.err(e))
     }
 
     fn scores(&mut self, run_id: i64, each: &mut dyn FnMut(ScoreRow)) -> Result<(), LedgerError> {
+        self.settle()?;
         self.load_dictionary()?;
         let name = self.name();
         let extra = if self.schema < 3 { "NULL, NULL" } else { "position, context" };
         let mut stmt = self
-            .conn
+            .conn()
             .prepare(&format!("SELECT {SCORE_COLUMNS}, {extra} FROM scores WHERE run_id = ?1 ORDER BY lead_id"))
             .map_err(|e| db_error(&name, e))?;
         let mut rows = stmt.query([run_id]).map_err(|e| db_error(&name, e))?;
@@ -403,36 +382,45 @@ impl Backend for SqliteLedger {
         Ok(())
     }
 
-    fn score_pairs(
-        &mut self,
-        from: i64,
-        to: i64,
-        each: &mut dyn FnMut(Option<RawScore>, Option<RawScore>),
-    ) -> Result<(), LedgerError> {
+    fn stored_scores(&mut self, run_id: i64, each: &mut dyn FnMut(StoredScore<'_>)) -> Result<(), LedgerError> {
+        self.settle()?;
         let name = self.name();
-        let cols = |t: &str| SCORE_COLUMNS.split(", ").map(|c| format!("{t}.{c}")).collect::<Vec<_>>().join(", ");
-        // Written as a left join plus the later run's leads missing from the earlier one, so
-        // every lookup is a primary-key seek (a FULL OUTER JOIN of two subqueries is not).
-        let nulls = vec!["NULL"; 9].join(", ");
-        let sql = format!(
-            "SELECT {a}, {b} FROM scores a LEFT JOIN scores b ON b.run_id = ?2 AND b.lead_id = a.lead_id WHERE a.run_id = ?1
-             UNION ALL
-             SELECT {nulls}, {b} FROM scores b WHERE b.run_id = ?2
-               AND NOT EXISTS (SELECT 1 FROM scores a WHERE a.run_id = ?1 AND a.lead_id = b.lead_id)",
-            a = cols("a"),
-            b = cols("b")
-        );
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| db_error(&name, e))?;
-        let mut rows = stmt.query(params![from, to]).map_err(|e| db_error(&name, e))?;
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT lead_id, input_hash, probability, percentile, grade, reasons FROM scores WHERE run_id = ?1",
+            )
+            .map_err(|e| db_error(&name, e))?;
+        let mut rows = stmt.query([run_id]).map_err(|e| db_error(&name, e))?;
         while let Some(r) = rows.next().map_err(|e| db_error(&name, e))? {
-            let a = raw_of(r, 0).map_err(|e| db_error(&name, e))?;
-            let b = raw_of(r, 9).map_err(|e| db_error(&name, e))?;
-            each(a, b);
+            let s = stored_of(r).map_err(|e| db_error(&name, e))?;
+            each(s);
         }
         Ok(())
     }
 
+    fn reason_entries(&mut self) -> Result<Vec<(i64, String, String)>, LedgerError> {
+        self.settle()?;
+        self.conn()
+            .prepare("SELECT reason_id, column_name, value FROM reasons")
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    fn score_pairs(
+        &mut self,
+        from: i64,
+        to: i64,
+        options: &ChangeOptions,
+        each: &mut dyn FnMut(Option<RawScore>, Option<RawScore>),
+    ) -> Result<(u64, u64), LedgerError> {
+        self.settle()?;
+        let select = format!("SELECT {SCORE_COLUMNS} FROM scores WHERE run_id = ?1 ORDER BY lead_id");
+        pairs::sqlite(self.conn(), &select, from, to, options, &|r| raw_of(r, 0), each).map_err(|e| self.err(e))
+    }
+
     fn decode(&mut self, raw: RawScore) -> Result<ScoreRow, LedgerError> {
+        self.settle()?;
         if self.dictionary.is_empty() {
             self.load_dictionary()?;
         }
@@ -440,11 +428,12 @@ impl Backend for SqliteLedger {
     }
 
     fn lead_history(&mut self, lead: &str) -> Result<Vec<(i64, ScoreRow)>, LedgerError> {
+        self.settle()?;
         self.load_dictionary()?;
         let name = self.name();
         let runs: Vec<i64> = self.runs()?.iter().map(|r| r.run_id).collect();
         let mut stmt = self
-            .conn
+            .conn()
             .prepare(&format!("SELECT {SCORE_COLUMNS} FROM scores WHERE run_id = ?1 AND lead_id = ?2"))
             .map_err(|e| db_error(&name, e))?;
         let mut out = Vec::new();
@@ -458,18 +447,19 @@ impl Backend for SqliteLedger {
     }
 
     fn prune(&mut self, keep_from: &str) -> Result<(u64, u64), LedgerError> {
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.err(e))?;
+        self.settle()?;
+        self.conn().execute_batch("BEGIN IMMEDIATE").map_err(|e| self.err(e))?;
         let result = (|| {
-            let scores = self.conn.execute(
+            let scores = self.conn().execute(
                 "DELETE FROM scores WHERE run_id IN (SELECT run_id FROM runs WHERE as_of < ?1)",
                 [keep_from],
             )?;
-            let runs = self.conn.execute("DELETE FROM runs WHERE as_of < ?1", [keep_from])?;
-            self.conn.execute_batch("COMMIT")?;
+            let runs = self.conn().execute("DELETE FROM runs WHERE as_of < ?1", [keep_from])?;
+            self.conn().execute_batch("COMMIT")?;
             Ok((runs as u64, scores as u64))
         })();
         result.map_err(|e| {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.conn().execute_batch("ROLLBACK");
             self.err(e)
         })
     }
@@ -481,7 +471,7 @@ impl SqliteLedger {
     fn insert_run(&mut self, run: &NewRun, replace: bool, shadow_of: Option<i64>) -> Result<i64, LedgerError> {
         let key = run.run_key();
         let existing: Option<(i64, String)> = self
-            .conn
+            .conn()
             .query_row("SELECT run_id, started_at FROM runs WHERE run_key = ?1", [&key], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
             .map_err(|e| self.err(e))?;
@@ -489,15 +479,15 @@ impl SqliteLedger {
             if !replace {
                 return Err(LedgerError::Duplicate { ledger: self.name(), key, run_id, started });
             }
-            self.conn
+            self.conn()
                 .execute(
                     "DELETE FROM scores WHERE run_id IN (SELECT run_id FROM runs WHERE run_id = ?1 OR shadow_of = ?1)",
                     [run_id],
                 )
-                .and_then(|_| self.conn.execute("DELETE FROM runs WHERE run_id = ?1 OR shadow_of = ?1", [run_id]))
+                .and_then(|_| self.conn().execute("DELETE FROM runs WHERE run_id = ?1 OR shadow_of = ?1", [run_id]))
                 .map_err(|e| self.err(e))?;
         }
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO runs (run_key, started_at, as_of, model_id, model_alias, model_path, rules_path, input_path, settings, shadow_of, context)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -519,12 +509,12 @@ impl SqliteLedger {
         if shadow_of.is_none() {
             self.recording = run.context.columns.clone();
         }
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn().last_insert_rowid())
     }
 
     /// Completes a run's row.
     fn update_run(&mut self, run_id: i64, f: &RunFinish) -> Result<(), LedgerError> {
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE runs SET finished_at = ?2, input_sha256 = ?3, leads = ?4, rejects = ?5, reused = ?6, summary = ?7 WHERE run_id = ?1",
                 params![run_id, f.finished_at, f.input_sha256, f.leads as i64, f.rejects as i64, f.reused as i64, f.summary],
@@ -534,10 +524,36 @@ impl SqliteLedger {
     }
 }
 
+impl SqliteLedger {
+    /// The connection; [`SqliteLedger::settle`] has given it back.
+    fn conn(&self) -> &Connection {
+        self.conn.as_ref().expect("a ledger method settles a running insert before it uses the connection")
+    }
+
+    /// Waits for the last batch's insert to finish and takes the connection back; its error is
+    /// the run's.
+    fn settle(&mut self) -> Result<(), LedgerError> {
+        if let Some(p) = self.pending.take() {
+            let (conn, result) = p.wait(&self.name());
+            self.conn = conn;
+            result?;
+        }
+        match self.conn {
+            Some(_) => Ok(()),
+            None => Err(LedgerError::Database {
+                ledger: self.name(),
+                message: "the connection was lost while a batch was being inserted; nothing of this run was kept"
+                    .into(),
+            }),
+        }
+    }
+}
+
 impl Drop for SqliteLedger {
     fn drop(&mut self) {
-        if self.in_run {
-            let _ = self.conn.execute_batch("ROLLBACK");
+        let _ = self.settle();
+        if let (true, Some(c)) = (self.in_run, self.conn.as_ref()) {
+            let _ = c.execute_batch("ROLLBACK");
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::bundle::Grade;
 use crate::data::output::{commit_all_then, OutputError, Staged};
 use crate::explain::Contribution;
 use crate::rules::Breakdown;
+use crate::score::reuse::StoredReasons;
 use crate::score::ScoreSummary;
 use crate::scorer::Probability;
 
@@ -55,6 +56,9 @@ pub struct ModelScores {
     /// A routed bundle's segment model of each lead (its segment's value, or `(global)`);
     /// empty for every other bundle.
     pub segments: Vec<String>,
+    /// The reasons of the leads that kept a score stored in a ledger (`--incremental`),
+    /// still as the ledger stored them; `None` when no lead of the batch did.
+    pub stored_reasons: Option<StoredReasons>,
 }
 
 impl ModelScores {
@@ -72,6 +76,10 @@ impl ModelScores {
             reasons: if self.reasons.is_empty() { Vec::new() } else { pick(&self.reasons, keep) },
             by_model: self.by_model.iter().map(|(n, p)| (n.clone(), pick(p, keep))).collect(),
             segments: if self.segments.is_empty() { Vec::new() } else { pick(&self.segments, keep) },
+            stored_reasons: self
+                .stored_reasons
+                .as_ref()
+                .map(|s| StoredReasons { names: s.names.clone(), leads: pick(&s.leads, keep) }),
         }
     }
 }

@@ -584,6 +584,7 @@ fn model_scores(
         reasons,
         by_model: scored.components,
         segments: Vec::new(),
+        stored_reasons: None,
     })
 }
 

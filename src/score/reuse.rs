@@ -8,14 +8,14 @@
 //! says which settings must match ([`reuse_settings`]) and what is kept per lead
 //! ([`StoredLead`]). The rules are cheap and depend on the date, so they are always run.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
 use super::{Clock, LeadIds, ModelScores, Ranking, ScorePlan, ScoreRunError, ScoreSummary, ScoredBatch};
 use crate::bundle::{Bundle, Grade, GradeCuts};
 use crate::data::typing::{LeadFrame, TypingError};
-use crate::explain::Contribution;
+use crate::rng::FastMap;
 use crate::scorer::{BundleScorer, Probability};
 
 /// What an earlier run gave a lead.
@@ -29,9 +29,64 @@ pub struct StoredLead {
     pub percentile: f64,
     /// Grade.
     pub grade: Grade,
-    /// Its reasons (the ledger keeps pp; `effect` is pp / (100·p·(1−p)), the log-odds
-    /// change the same pp makes at the lead's probability).
-    pub reasons: Vec<Contribution>,
+    /// Its reasons as the ledger stored them, `[[reason_id, pp], ...]` over [`Reuse::names`]
+    /// (none: not explained). They stay encoded: the ledger stores them again as they are,
+    /// and the file renders them from the text (pp is kept to one decimal, as the file shows
+    /// it), so a reused lead costs no decoding.
+    pub reasons: Option<Arc<str>>,
+}
+
+/// A ledger's reason dictionary: reason id to (column, value). Ids are small and dense (given
+/// in order from 1), so they index a vector; any other id (a ledger edited by hand) is looked
+/// up in a map.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReasonNames {
+    names: Vec<Option<(String, String)>>,
+    other: FastMap<i64, (String, String)>,
+}
+
+/// Ids below this index [`ReasonNames`]' vector.
+const DENSE_IDS: i64 = 1 << 24;
+
+impl ReasonNames {
+    /// The dictionary of (id, column, value) entries.
+    pub fn new(entries: impl IntoIterator<Item = (i64, String, String)>) -> ReasonNames {
+        let mut me = ReasonNames::default();
+        for (id, c, v) in entries {
+            match usize::try_from(id) {
+                Ok(i) if id < DENSE_IDS => {
+                    if i >= me.names.len() {
+                        me.names.resize(i + 1, None);
+                    }
+                    me.names[i] = Some((c, v));
+                }
+                _ => {
+                    me.other.insert(id, (c, v));
+                }
+            }
+        }
+        me
+    }
+
+    /// The (column, value) of reason `id`.
+    pub fn get(&self, id: i64) -> Option<(&str, &str)> {
+        let found = match usize::try_from(id) {
+            Ok(i) if id < DENSE_IDS => self.names.get(i).and_then(Option::as_ref),
+            _ => self.other.get(&id),
+        };
+        found.map(|(c, v)| (c.as_str(), v.as_str()))
+    }
+}
+
+/// The reasons of the leads of a batch that kept their stored score, still as the ledger
+/// stored them ([`StoredLead::reasons`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredReasons {
+    /// The ledger's reason dictionary.
+    pub names: Arc<ReasonNames>,
+    /// Per lead of the batch: its stored reasons where it kept its stored score (its entry of
+    /// [`ModelScores::reasons`] is then empty); `None` for a lead scored in this run.
+    pub leads: Vec<Option<Arc<str>>>,
 }
 
 /// The scores an incremental run may reuse, by lead id.
@@ -40,7 +95,9 @@ pub struct Reuse {
     /// Where they come from, for the summary (e.g. "run 12 of models/ledger.db").
     pub source: String,
     /// By lead id.
-    pub leads: HashMap<String, StoredLead>,
+    pub leads: FastMap<Box<str>, StoredLead>,
+    /// The dictionary of the stored reasons.
+    pub names: Arc<ReasonNames>,
 }
 
 /// The settings that must be equal for a stored score to be reused: the bundle (its short
@@ -80,14 +137,14 @@ pub(super) fn check(plan: &ScorePlan, bundle: Option<&Bundle>) -> Result<(), Sco
 pub(super) fn matches<'a>(reuse: &'a Reuse, ids: &[Option<String>], hashes: &[u64]) -> Vec<Option<&'a StoredLead>> {
     ids.iter()
         .zip(hashes)
-        .map(|(id, h)| id.as_ref().and_then(|id| reuse.leads.get(id)).filter(|s| s.input_hash == *h))
+        .map(|(id, h)| id.as_deref().and_then(|id| reuse.leads.get(id)).filter(|s| s.input_hash == *h))
         .collect()
 }
 
 /// The batch's model scores from the stored ones and the freshly scored rest (`fresh`, in
 /// row order of the leads not reused). `by_model` is left empty: a ledger keeps only the
 /// primary model's scores.
-pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores) -> ModelScores {
+pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores, names: &Arc<ReasonNames>) -> ModelScores {
     let n = stored.len();
     let mut out = ModelScores {
         model_id: fresh.model_id,
@@ -98,8 +155,11 @@ pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores) -> Model
         reasons: Vec::new(),
         by_model: Vec::new(),
         segments: Vec::new(),
+        stored_reasons: None,
     };
-    let has_reasons = !fresh.reasons.is_empty() || stored.iter().flatten().any(|s| !s.reasons.is_empty());
+    let any_stored = stored.iter().flatten().any(|s| s.reasons.is_some());
+    let has_reasons = !fresh.reasons.is_empty() || any_stored;
+    let mut kept = Vec::with_capacity(if any_stored { n } else { 0 });
     let mut fresh_reasons = fresh.reasons.into_iter();
     let mut f = fresh.probabilities.into_iter().zip(fresh.percentiles).zip(fresh.grades);
     for s in stored {
@@ -109,7 +169,10 @@ pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores) -> Model
                 out.percentiles.push(s.percentile);
                 out.grades.push(s.grade);
                 if has_reasons {
-                    out.reasons.push(s.reasons.clone());
+                    out.reasons.push(Vec::new());
+                }
+                if any_stored {
+                    kept.push(s.reasons.clone());
                 }
             }
             None => {
@@ -120,21 +183,16 @@ pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores) -> Model
                 if has_reasons {
                     out.reasons.push(fresh_reasons.next().unwrap_or_default());
                 }
+                if any_stored {
+                    kept.push(None);
+                }
             }
         }
     }
-    out
-}
-
-/// The log-odds effect that makes `pp` percentage points at probability `p` (the logistic
-/// curve's slope there), for reasons read back from a ledger.
-pub fn effect_of_pp(pp: f64, p: f64) -> f64 {
-    let slope = 100.0 * p * (1.0 - p);
-    if slope > 1e-9 {
-        pp / slope
-    } else {
-        0.0
+    if any_stored {
+        out.stored_reasons = Some(StoredReasons { names: Arc::clone(names), leads: kept });
     }
+    out
 }
 
 /// [`model_scores`] for an incremental run: leads whose input hash matches their stored
@@ -177,5 +235,25 @@ pub(super) fn incremental(
                 .unwrap_or(e))
         }
     };
-    Ok(merge(&stored, scored))
+    Ok(merge(&stored, scored, &reuse.names))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_names_find_dense_and_stray_ids() {
+        let names = ReasonNames::new([
+            (1, "title".to_string(), "Director".to_string()),
+            (3, "country".to_string(), "DE".to_string()),
+            (1 << 40, "stray".to_string(), "x".to_string()),
+        ]);
+        assert_eq!(names.get(1), Some(("title", "Director")));
+        assert_eq!(names.get(3), Some(("country", "DE")));
+        assert_eq!(names.get(1 << 40), Some(("stray", "x")));
+        assert_eq!(names.get(2), None);
+        assert_eq!(names.get(-1), None);
+        assert_eq!(names.get(99), None);
+    }
 }

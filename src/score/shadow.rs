@@ -91,6 +91,7 @@ impl Shadow {
             reasons: Vec::new(),
             by_model: Vec::new(),
             segments: Vec::new(),
+            stored_reasons: None,
         })
     }
 

@@ -31,8 +31,9 @@ use polars::prelude::*;
 
 use crate::data::output::{BatchWriter, OutputError};
 use crate::present::rules::render_items;
-use crate::present::text::render_reasons_pp;
+use crate::present::text::{render_reasons_pp, signed};
 use crate::rules::Breakdown;
+use crate::score::reuse::ReasonNames;
 use crate::score::{LeadIds, ModelScores, Prepared, ScoreSummary, ScoredBatch, Sink, SinkError};
 
 /// How the file shows numbers and which columns it adds.
@@ -92,7 +93,7 @@ impl Sink for FileSink {
         let mut cols = vec![id_column(batch)];
         cols.extend(batch.context.iter().map(|(name, v)| Column::new(name.as_str().into(), v)));
         if let Some(m) = &batch.model {
-            cols.extend(model_columns(m, batch.len(), &self.options));
+            cols.extend(model_columns(m, batch.len(), &self.options)?);
         }
         if let Some(m) = &batch.money {
             // Money to cents: people read it; the sums in the summary are unrounded.
@@ -137,11 +138,17 @@ fn id_column(batch: &ScoredBatch) -> Column {
 
 /// `probability`, `percentile`, `grade`, `reasons` and, with `--all-models`, every model's
 /// `probability_<model>`.
-fn model_columns(m: &ModelScores, len: usize, o: &FileOptions) -> Vec<Column> {
-    let reasons: Vec<String> = if m.reasons.is_empty() {
-        vec![String::new(); len]
-    } else {
-        m.reasons.iter().map(|r| render_reasons_pp(r)).collect()
+fn model_columns(m: &ModelScores, len: usize, o: &FileOptions) -> Result<Vec<Column>, SinkError> {
+    let reasons: Vec<String> = match &m.stored_reasons {
+        Some(s) => (0..len)
+            .map(|i| match s.leads.get(i).and_then(|t| t.as_deref()) {
+                Some(text) => render_stored(&s.names, text),
+                None => Ok(m.reasons.get(i).map(|r| render_reasons_pp(r)).unwrap_or_default()),
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|message| SinkError::Other { sink: "score --incremental".into(), message })?,
+        None if m.reasons.is_empty() => vec![String::new(); len],
+        None => m.reasons.iter().map(|r| render_reasons_pp(r)).collect(),
     };
     let p = |v: &mut dyn Iterator<Item = f64>| v.map(|x| round(x, o.probability_decimals)).collect::<Vec<f64>>();
     let mut cols = vec![
@@ -162,7 +169,57 @@ fn model_columns(m: &ModelScores, len: usize, o: &FileOptions) -> Vec<Column> {
             cols.push(Column::new(format!("probability_{name}").into(), p(&mut probs.iter().copied())));
         }
     }
-    cols
+    Ok(cols)
+}
+
+/// A reused lead's reasons as [`render_reasons_pp`] shows them, straight from the ledger's
+/// `[[reason_id,pp],...]`: the stored pp has one decimal, as the file shows it, so its text
+/// with a sign is the file's (anything else is read as a number and formatted as usual).
+fn render_stored(names: &ReasonNames, text: &str) -> Result<String, String> {
+    let bad = || format!("stored reasons {text:?} are not [[reason id, pp], ...]");
+    let inner = text.trim().strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(bad)?;
+    let mut out = String::with_capacity(24 * 6);
+    if inner.trim().is_empty() {
+        return Ok(out);
+    }
+    let inner = inner.trim().strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(bad)?;
+    for (k, pair) in inner.split("],[").enumerate() {
+        let (id, pp) = pair.split_once(',').ok_or_else(bad)?;
+        let id: i64 = id.trim().parse().map_err(|_| bad())?;
+        let (column, value) =
+            names.get(id).ok_or_else(|| format!("reason id {id} is not in the ledger's reasons table"))?;
+        if k > 0 {
+            out.push_str("; ");
+        }
+        out.push_str(column);
+        out.push_str(" = ");
+        out.push_str(value);
+        out.push_str(" (");
+        let pp = pp.trim();
+        if one_decimal(pp) {
+            if !pp.starts_with('-') {
+                out.push('+');
+            }
+            out.push_str(pp);
+        } else {
+            out.push_str(&signed(pp.parse::<f64>().map_err(|_| bad())?, 1));
+        }
+        out.push_str(" pp)");
+    }
+    Ok(out)
+}
+
+/// Whether `t` is a number as `{:.1}` writes one below a million (`-?D.D`, no leading zero):
+/// then `signed(t as f64, 1)` is `t` with its sign.
+fn one_decimal(t: &str) -> bool {
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let Some((whole, frac)) = digits.split_once('.') else { return false };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole)
+        && whole.len() <= 6
+        && (whole.len() == 1 || !whole.starts_with('0'))
+        && frac.len() == 1
+        && all_digits(frac)
 }
 
 /// The rules' columns for a batch.
@@ -183,4 +240,37 @@ fn rule_columns(b: &[Breakdown]) -> Vec<Column> {
         t("top_product", b.iter().map(|x| x.products.first().map(|p| p.0.clone()).unwrap_or_default()).collect()),
         t("rule_reasons", b.iter().map(render_items).collect()),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::Contribution;
+
+    #[test]
+    fn stored_reasons_render_as_the_file_renders_reasons() {
+        let names =
+            ReasonNames::new([(4, "title".into(), "Director".into()), (9, "country".into(), "(missing)".into())]);
+        let got = render_stored(&names, "[[4,12.3],[9,-0.0],[4,0.0],[9,-7.5]]").unwrap();
+        let c = |col: &str, v: &str, pp: f64| Contribution {
+            column: col.into(),
+            value: v.into(),
+            effect: 0.0,
+            pp: Some(pp),
+        };
+        let want = render_reasons_pp(&[
+            c("title", "Director", 12.3),
+            c("country", "(missing)", -0.0),
+            c("title", "Director", 0.0),
+            c("country", "(missing)", -7.5),
+        ]);
+        assert_eq!(got, want);
+        assert_eq!(got, "title = Director (+12.3 pp); country = (missing) (-0.0 pp); title = Director (+0.0 pp); country = (missing) (-7.5 pp)");
+        assert_eq!(render_stored(&names, "[]").unwrap(), "");
+        // Not as `{:.1}` writes it: read as a number.
+        assert_eq!(render_stored(&names, "[[4,2]]").unwrap(), "title = Director (+2.0 pp)");
+        assert!(render_stored(&names, "[[5,1.0]]").unwrap_err().contains("reason id 5"));
+        assert!(render_stored(&names, "nonsense").is_err());
+        assert!(one_decimal("0.5") && one_decimal("-10.0") && !one_decimal("05.0") && !one_decimal("1e3"));
+    }
 }

@@ -15,11 +15,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use std::sync::Arc;
+
 use super::file::round_points;
-use crate::explain::Contribution;
-use crate::ledger::{Backend, LedgerError, NewRun, RunContext, RunFinish, ScoreRow, StoredReason};
+use crate::ledger::{Backend, LedgerError, NewReasons, NewRun, NewScore, RunContext, RunFinish, StoredScore};
+use crate::rng::FastMap;
 use crate::rules::Breakdown;
-use crate::score::reuse::effect_of_pp;
+use crate::score::reuse::ReasonNames;
 use crate::score::{LeadIds, Prepared, Reuse, ScorePlan, ScoreSummary, ScoredBatch, Sink, SinkError, StoredLead};
 use crate::scorer::Probability;
 
@@ -113,23 +115,38 @@ fn context_of(batch: &ScoredBatch, context: &RunContext, i: usize) -> Vec<Option
         .collect()
 }
 
-/// The ledger's rows for a batch; `first` is the scored file's row of its first lead.
-fn rows_of(batch: &ScoredBatch, ledger: &str, context: &RunContext, first: u64) -> Result<Vec<ScoreRow>, LedgerError> {
+/// The ledger's rows for a batch, borrowed from it; `first` is the scored file's row of its
+/// first lead. A lead that kept its stored score (`--incremental`) keeps its stored reasons
+/// as they are.
+fn rows_of<'a>(
+    batch: &'a ScoredBatch,
+    ledger: &str,
+    context: &RunContext,
+    first: u64,
+) -> Result<Vec<NewScore<'a>>, LedgerError> {
     let LeadIds::Column { values, .. } = &batch.ids else {
         return Err(LedgerError::Database {
             ledger: ledger.to_string(),
             message: "the ledger tracks leads by id, but this run has no id column (leads are numbered by row): pass --id COLUMN".into(),
         });
     };
+    let m = batch.model.as_ref();
+    let stored = m.and_then(|m| m.stored_reasons.as_ref());
     let mut rows = Vec::with_capacity(batch.len());
     for (i, id) in values.iter().enumerate() {
         let lead_id = match id.as_deref().map(str::trim) {
-            Some(v) if !v.is_empty() => v.to_string(),
+            Some(v) if !v.is_empty() => v,
             _ => return Err(LedgerError::BlankId { ledger: ledger.to_string(), row: batch.rows[i] }),
         };
-        let m = batch.model.as_ref();
         let b = batch.rules.as_ref().map(|r| &r[i]);
-        rows.push(ScoreRow {
+        let reasons = match (stored.and_then(|s| s.leads[i].as_deref()), m.and_then(|m| m.reasons.get(i))) {
+            (Some(text), _) => NewReasons::Encoded(text),
+            (None, Some(rs)) if !rs.is_empty() => NewReasons::Pairs(
+                rs.iter().map(|c| (c.column.as_str(), c.value.as_str(), c.pp.unwrap_or(c.effect))).collect(),
+            ),
+            _ => NewReasons::None,
+        };
+        rows.push(NewScore {
             lead_id,
             input_hash: batch.input_hashes.get(i).map(|&h| h as i64),
             probability: m.map(|m| m.probabilities[i].get()),
@@ -137,19 +154,8 @@ fn rows_of(batch: &ScoredBatch, ledger: &str, context: &RunContext, first: u64) 
             grade: m.map(|m| m.grades[i]),
             rule_score: b.map(|b| b.total),
             rule_grade: b.map(|b| b.grade.to_string()),
-            status: b.map(|b| b.status.to_string()),
-            reasons: m
-                .and_then(|m| m.reasons.get(i))
-                .map(|rs| {
-                    rs.iter()
-                        .map(|c| StoredReason {
-                            column: c.column.clone(),
-                            value: c.value.clone(),
-                            pp: c.pp.unwrap_or(c.effect),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            status: b.map(|b| b.status.as_str()),
+            reasons,
             position: (!context.is_empty()).then_some(first + i as u64),
             context: if context.is_empty() { Vec::new() } else { context_of(batch, context, i) },
         });
@@ -168,11 +174,11 @@ impl Sink for LedgerSink {
         self.backend.borrow_mut().append(self.run_id, &rows, &batch.rows).map_err(sink_error)?;
         self.leads += rows.len() as u64;
         if let (Some((shadow_id, n)), Some(s)) = (self.shadow.as_mut(), &batch.shadow) {
-            let shadow_rows: Vec<ScoreRow> = rows
+            let shadow_rows: Vec<NewScore> = rows
                 .iter()
                 .enumerate()
-                .map(|(i, r)| ScoreRow {
-                    lead_id: r.lead_id.clone(),
+                .map(|(i, r)| NewScore {
+                    lead_id: r.lead_id,
                     input_hash: r.input_hash,
                     probability: Some(s.probabilities[i].get()),
                     percentile: Some(s.percentiles[i]),
@@ -180,7 +186,7 @@ impl Sink for LedgerSink {
                     rule_score: None,
                     rule_grade: None,
                     status: None,
-                    reasons: Vec::new(),
+                    reasons: NewReasons::None,
                     position: None,
                     context: Vec::new(),
                 })
@@ -216,28 +222,25 @@ impl Sink for LedgerSink {
 }
 
 /// The scores an incremental run may reuse: those of the latest run recorded with the same
-/// `settings` ([`crate::score::reuse_settings`]); `None` when there is no such run.
+/// `settings` ([`crate::score::reuse_settings`]); `None` when there is no such run. Their
+/// reasons stay encoded ([`StoredLead::reasons`]).
 pub fn previous_scores(backend: &mut dyn Backend, settings: &str) -> Result<Option<Reuse>, LedgerError> {
     let runs = backend.runs()?;
     let Some(run) = runs.iter().rev().find(|r| r.settings == settings) else { return Ok(None) };
-    let mut leads = std::collections::HashMap::new();
-    backend.scores(run.run_id, &mut |row: ScoreRow| {
+    let names = Arc::new(ReasonNames::new(backend.reason_entries()?));
+    let mut leads = FastMap::default();
+    leads.reserve(run.leads as usize);
+    backend.stored_scores(run.run_id, &mut |row: StoredScore| {
         let (Some(h), Some(p), Some(pct), Some(g)) = (row.input_hash, row.probability, row.percentile, row.grade)
         else {
             return;
         };
         let Some(probability) = Probability::new(p) else { return };
-        let reasons = row
-            .reasons
-            .iter()
-            .map(|r| Contribution {
-                column: r.column.clone(),
-                value: r.value.clone(),
-                effect: effect_of_pp(r.pp, p),
-                pp: Some(r.pp),
-            })
-            .collect();
-        leads.insert(row.lead_id, StoredLead { input_hash: h as u64, probability, percentile: pct, grade: g, reasons });
+        let reasons = row.reasons.filter(|t| !t.is_empty()).map(Arc::from);
+        leads.insert(
+            Box::from(row.lead_id),
+            StoredLead { input_hash: h as u64, probability, percentile: pct, grade: g, reasons },
+        );
     })?;
-    Ok(Some(Reuse { source: format!("run {} of {} ({})", run.run_id, backend.ledger(), run.as_of), leads }))
+    Ok(Some(Reuse { source: format!("run {} of {} ({})", run.run_id, backend.ledger(), run.as_of), leads, names }))
 }

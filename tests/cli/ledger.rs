@@ -201,6 +201,52 @@ fn an_incremental_night_reuses_unchanged_leads_and_matches_a_full_run() {
     }
 }
 
+/// The latest run's scores as text, reasons spelled out (lead id, input hash, probability,
+/// percentile, grade, reasons), in lead id order.
+fn latest_scores(ledger: &str) -> Vec<Vec<Option<String>>> {
+    let p = if ledger.starts_with("postgres") { "leadscore_" } else { "" };
+    let sql = format!(
+        "SELECT CAST(s.lead_id AS TEXT), CAST(s.input_hash AS TEXT), CAST(s.probability AS TEXT),
+                CAST(s.percentile AS TEXT), s.grade, CAST(r.reasons AS TEXT)
+           FROM {p}scores s JOIN {p}scores_readable r ON r.run_id = s.run_id AND r.lead_id = s.lead_id
+          WHERE s.run_id = (SELECT max(run_id) FROM {p}runs) ORDER BY s.lead_id"
+    );
+    if p.is_empty() {
+        let c = rusqlite::Connection::open(ledger).unwrap();
+        let mut stmt = c.prepare(&sql).unwrap();
+        let rows = stmt.query_map([], |r| (0..6).map(|i| r.get(i)).collect::<Result<Vec<_>, _>>()).unwrap();
+        rows.map(Result::unwrap).collect()
+    } else {
+        let mut c = postgres::Client::connect(ledger, postgres::NoTls).unwrap();
+        c.query(&sql, &[]).unwrap().iter().map(|r| (0..6).map(|i| r.get(i)).collect()).collect()
+    }
+}
+
+#[test]
+fn an_incremental_night_stores_what_a_full_night_stores() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    second_night(d);
+    for sub in ["inc", "full"] {
+        fs::create_dir(d.join(sub)).unwrap();
+    }
+    let pairs = ledgers(&d.join("inc"), "stored_inc").into_iter().zip(ledgers(&d.join("full"), "stored_full"));
+    for (inc, full) in pairs {
+        ok(&night(d, &inc, "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
+        ok(&night(d, &inc, "data/night2.csv", "2026-07-01", "inc.csv", &["--incremental"]));
+        ok(&night(d, &full, "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
+        ok(&night(d, &full, "data/night2.csv", "2026-07-01", "full.csv", &[]));
+        assert_eq!(runs_json(d, &inc)[1]["reused"], 180, "{inc}");
+        let (a, b) = (latest_scores(&inc), latest_scores(&full));
+        assert_eq!(a.len(), 198, "{inc}");
+        assert!(a.iter().all(|r| r[5].as_deref().is_some_and(|t| t.contains("pp"))), "{inc}: {a:?}");
+        assert_eq!(a, b, "{inc}: the incremental night's scores differ from the full night's");
+        assert_eq!(fs::read_to_string(d.join("inc.csv")).unwrap().lines().count(), 199);
+        assert_eq!(without_scored_at(&d.join("inc.csv")), without_scored_at(&d.join("full.csv")), "{inc}");
+    }
+}
+
 #[test]
 fn bad_ledgers_are_refused_naming_them_and_left_unchanged() {
     let dir = sample_dir();
@@ -266,6 +312,35 @@ fn bad_ledgers_are_refused_naming_them_and_left_unchanged() {
     assert!(text(&o).1.contains("appears more than once in this run"), "{:?}", text(&o));
     assert!(!d.join("o.csv").exists());
     assert_eq!(runs_json(d, "ids.db").as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_lead_id_twice_in_one_run_is_refused_naming_it_and_its_row_on_every_backend() {
+    let dir = sample_dir();
+    let d = dir.path();
+    train_sample(d);
+    let (header, rows) = read_csv(&d.join("data/open_leads.csv"));
+    let line = |r: &[String]| {
+        r.iter().map(|c| if c.contains(',') { format!("\"{c}\"") } else { c.clone() }).collect::<Vec<_>>().join(",")
+    };
+    let mut lines = vec![header.join(",")];
+    lines.extend(rows.iter().map(|r| line(r)));
+    // Data row 150 has row 3's lead id, in a later batch (--batch-rows 50).
+    let mut again = rows[149].clone();
+    again[0] = rows[2][0].clone();
+    lines[150] = line(&again);
+    fs::write(d.join("data/twice.csv"), lines.join("\n") + "\n").unwrap();
+    for ledger in ledgers(d, "twice") {
+        let o = night(d, &ledger, "data/twice.csv", "2026-06-30", "t.csv", &["--batch-rows", "50"]);
+        assert_eq!(o.status.code(), Some(2), "{ledger}");
+        let err = text(&o).1;
+        assert!(
+            err.contains(&format!("lead id \"{}\" (data row 150) appears more than once", rows[2][0])),
+            "{ledger}: {err}"
+        );
+        assert!(!d.join("t.csv").exists());
+        assert_eq!(runs_json(d, &ledger).as_array().unwrap().len(), 0);
+    }
 }
 
 #[test]
