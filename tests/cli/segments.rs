@@ -60,22 +60,14 @@ fn write_leads(path: &Path, n: usize, seed: u64, b2c_slope: f64, labelled: bool,
     std::fs::write(path, out).unwrap();
 }
 
+/// `train` on `data` with the generated files' outcome and id.
+fn train_args(data: &str) -> Vec<&str> {
+    vec!["train", "--data", data, "--target", "converted", "--positive", "yes", "--id", "lead_id"]
+}
+
 fn train(dir: &Path, data: &str, out: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "train",
-        "--data",
-        data,
-        "--target",
-        "converted",
-        "--positive",
-        "yes",
-        "--id",
-        "lead_id",
-        "--segment-column",
-        "segment",
-        "--out",
-        out,
-    ];
+    let mut args = train_args(data);
+    args.extend(["--segment-column", "segment", "--out", out]);
     args.extend_from_slice(extra);
     run(dir, &args)
 }
@@ -326,17 +318,7 @@ fn bad_segment_settings_exit_2_naming_what_to_fix() {
         (&["--segment-column", "converted"], "must differ from the target"),
     ];
     for (extra, says) in cases {
-        let mut args = vec![
-            "train",
-            "--data",
-            "data/history.csv",
-            "--target",
-            "converted",
-            "--positive",
-            "yes",
-            "--id",
-            "lead_id",
-        ];
+        let mut args = train_args("data/history.csv");
         if !extra.contains(&"--segment-column") {
             args.extend(["--segment-column", "segment"]);
         }
@@ -465,20 +447,8 @@ fn with_cross_validation_the_segments_are_checked_out_of_fold_and_refitted_on_al
 fn evaluate_drift_and_within_run_ranks_see_the_routed_probabilities() {
     let (dir, _, _) = trained(6000, 91, -2.0, "seg", &["--min-segment-outcomes", "40"]);
     let d = dir.path();
-    let single = [
-        "train",
-        "--data",
-        "data/history.csv",
-        "--target",
-        "converted",
-        "--positive",
-        "yes",
-        "--id",
-        "lead_id",
-        "--allow-weak",
-        "--out",
-        "models/single.json",
-    ];
+    let mut single = train_args("data/history.csv");
+    single.extend(["--allow-weak", "--out", "models/single.json"]);
     let o = run(d, &single);
     assert!(o.status.success(), "{:?}", text(&o));
     // New leads from the same truth, with outcomes: the routed bundle ranks them far better.
