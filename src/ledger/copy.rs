@@ -168,10 +168,10 @@ mod tests {
             context: Vec::new(),
         };
         let mut buf = Vec::new();
-        copy_row(&mut buf, 7, &r, Some("[[1,2.0]]"), None);
+        copy_row(&mut buf, 7, &r, Some("[1,2.0]"), None);
         assert_eq!(
             String::from_utf8(buf).unwrap(),
-            "7\tL\\t1\\\\\t-5\t0.1\t\\N\tB\t\\N\t\\N\tmql\t[[1,2.0]]\t3\t\\N\n"
+            "7\tL\\t1\\\\\t-5\t0.1\t\\N\tB\t\\N\t\\N\tmql\t[1,2.0]\t3\t\\N\n"
         );
     }
 }

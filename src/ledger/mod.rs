@@ -12,9 +12,10 @@
 //!   reason as a small integer;
 //! - `scores`: one row per lead per run, keyed by (run id, lead id): the input hash (FNV-1a
 //!   over the model's input columns, [`crate::score`]), probability, percentile, grade, rule
-//!   score, rule grade, rule status, and the top reasons as JSON `[[reason_id, pp], ...]`
-//!   (strongest up, then down; pp is the change in percentage points of conversion
-//!   probability, to one decimal as the output file shows it), and for a run that records
+//!   score, rule grade, rule status, and the top reasons as a flat JSON array
+//!   `[reason_id, pp, reason_id, pp, ...]` (strongest up, then down; pp is the change in
+//!   percentage points of conversion probability, to one decimal as the output file shows
+//!   it; before version 4 pairs, `[[reason_id, pp], ...]`, still read), and for a run that records
 //!   context columns the lead's row in the scored file and its context values (below). The
 //!   view `scores_readable` (SQLite and PostgreSQL) spells the reasons and the context out;
 //! - `context_values` (version 3): the dictionary of context values, as `reasons` is of
@@ -51,7 +52,7 @@ pub use context::RunContext;
 pub use rows::{NewReasons, NewScore, RawScore, ScoreKey, ScoreRow, StoredReason, StoredScore};
 
 /// The ledger schema this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// How long a run waits for another run's write lock before it is refused.
 pub const LOCK_WAIT: Duration = Duration::from_secs(10);

@@ -47,7 +47,7 @@ pub struct ScoreRow {
     pub context: Vec<Option<String>>,
 }
 
-/// A score read with its reasons still encoded (`[[reason_id, pp], ...]`), for passes over
+/// A score read with its reasons still encoded (`[reason_id, pp, ...]`), for passes over
 /// whole runs that decode only the few rows they report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawScore {
@@ -92,7 +92,7 @@ pub enum NewReasons<'a> {
     None,
     /// (column, value, pp), strongest up then down, encoded with the ledger's dictionary.
     Pairs(Vec<(&'a str, &'a str, f64)>),
-    /// Already encoded by this ledger (`[[reason_id, pp], ...]`): a score reused from an
+    /// Already encoded by this ledger (`[reason_id, pp, ...]`): a score reused from an
     /// earlier run of it (`--incremental`), stored as it was.
     Encoded(&'a str),
 }
@@ -137,6 +137,6 @@ pub struct StoredScore<'a> {
     pub percentile: Option<f64>,
     /// Grade.
     pub grade: Option<Grade>,
-    /// `[[reason_id, pp], ...]` over [`Backend::reason_entries`].
+    /// `[reason_id, pp, ...]` over [`Backend::reason_entries`].
     pub reasons: Option<&'a str>,
 }

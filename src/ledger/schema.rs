@@ -22,10 +22,47 @@ pub enum Dialect {
 /// The steps from version `k` to `k + 1`, per dialect.
 pub fn migrations(dialect: Dialect) -> Vec<&'static str> {
     match dialect {
-        Dialect::Sqlite => vec![SQLITE_V1, SQLITE_V2, SQLITE_V3],
-        Dialect::Postgres => vec![POSTGRES_V1, POSTGRES_V2, POSTGRES_V3],
+        Dialect::Sqlite => vec![SQLITE_V1, SQLITE_V2, SQLITE_V3, SQLITE_V4],
+        Dialect::Postgres => vec![POSTGRES_V1, POSTGRES_V2, POSTGRES_V3, POSTGRES_V4],
     }
 }
+
+/// Version 4: a score's reasons are stored as one flat JSON array `[reason_id, pp, reason_id,
+/// pp, ...]` instead of pairs `[[reason_id, pp], ...]`: 2 bytes less per reason, 12 per lead
+/// with 3 reasons each way ([`super::codec`]). Stored rows are not rewritten: both forms are
+/// read, and the readable view spells out either (a pair is an array element; in the flat
+/// form the ids are the even positions and each pp follows its id).
+const SQLITE_V4: &str = "
+DROP VIEW scores_readable;
+CREATE VIEW scores_readable AS
+SELECT s.run_id, s.lead_id, s.probability, s.percentile, s.grade, s.rule_score, s.rule_grade, s.status,
+       (SELECT json_group_array(json_object('column', r.column_name, 'value', r.value, 'pp',
+               CASE j.type WHEN 'array' THEN json_extract(j.value, '$[1]')
+                           ELSE json_extract(s.reasons, '$[' || (j.key + 1) || ']') END))
+          FROM json_each(s.reasons) j
+          JOIN reasons r ON r.reason_id = CASE j.type WHEN 'array' THEN json_extract(j.value, '$[0]') ELSE j.value END
+         WHERE j.type = 'array' OR j.key % 2 = 0) AS reasons,
+       s.position,
+       (SELECT json_group_object(v.column_name, v.value)
+          FROM json_each(s.context) j JOIN context_values v ON v.value_id = j.value) AS context
+  FROM scores s;
+";
+const POSTGRES_V4: &str = "
+DROP VIEW leadscore_scores_readable;
+CREATE VIEW leadscore_scores_readable AS
+SELECT s.run_id, s.lead_id, s.probability, s.percentile, s.grade, s.rule_score, s.rule_grade, s.status,
+       (SELECT json_agg(json_build_object('column', r.column_name, 'value', r.value, 'pp',
+               CASE json_typeof(j.value) WHEN 'array' THEN (j.value->>1)::float8
+                                         ELSE (s.reasons::json->>(j.n::int))::float8 END) ORDER BY j.n)
+          FROM json_array_elements(s.reasons::json) WITH ORDINALITY j(value, n)
+          JOIN leadscore_reasons r ON r.reason_id = CASE json_typeof(j.value) WHEN 'array' THEN (j.value->>0)::bigint
+                                                                             ELSE (j.value#>>'{}')::bigint END
+         WHERE json_typeof(j.value) = 'array' OR j.n % 2 = 1) AS reasons,
+       s.position,
+       (SELECT json_object_agg(v.column_name, v.value)
+          FROM json_array_elements_text(s.context::json) j JOIN leadscore_context_values v ON v.value_id = j.value::bigint) AS context
+  FROM leadscore_scores s;
+";
 
 /// Version 3: context columns ([`super::context`]): the run's recorded columns
 /// (`runs.context`), each lead's row in the scored file and its values as ids into a

@@ -29,7 +29,7 @@ pub struct StoredLead {
     pub percentile: f64,
     /// Grade.
     pub grade: Grade,
-    /// Its reasons as the ledger stored them, `[[reason_id, pp], ...]` over [`Reuse::names`]
+    /// Its reasons as the ledger stored them, `[reason_id, pp, ...]` over [`Reuse::names`]
     /// (none: not explained). They stay encoded: the ledger stores them again as they are,
     /// and the file renders them from the text (pp is kept to one decimal, as the file shows
     /// it), so a reused lead costs no decoding.

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::data::output::{BatchWriter, OutputError};
+use crate::ledger::codec::for_each_reason;
 use crate::present::rules::render_items;
 use crate::present::text::{render_reasons_pp, signed};
 use crate::rules::Breakdown;
@@ -173,39 +174,33 @@ fn model_columns(m: &ModelScores, len: usize, o: &FileOptions) -> Result<Vec<Col
 }
 
 /// A reused lead's reasons as [`render_reasons_pp`] shows them, straight from the ledger's
-/// `[[reason_id,pp],...]`: the stored pp has one decimal, as the file shows it, so its text
-/// with a sign is the file's (anything else is read as a number and formatted as usual).
+/// `[reason_id,pp,...]` (or a pre-schema-4 `[[reason_id,pp],...]`): the stored pp has one
+/// decimal, as the file shows it, so its text with a sign is the file's (anything else is
+/// read as a number and formatted as usual).
 fn render_stored(names: &ReasonNames, text: &str) -> Result<String, String> {
-    let bad = || format!("stored reasons {text:?} are not [[reason id, pp], ...]");
-    let inner = text.trim().strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(bad)?;
     let mut out = String::with_capacity(24 * 6);
-    if inner.trim().is_empty() {
-        return Ok(out);
-    }
-    let inner = inner.trim().strip_prefix('[').and_then(|t| t.strip_suffix(']')).ok_or_else(bad)?;
-    for (k, pair) in inner.split("],[").enumerate() {
-        let (id, pp) = pair.split_once(',').ok_or_else(bad)?;
-        let id: i64 = id.trim().parse().map_err(|_| bad())?;
+    for_each_reason(text, |id, pp| {
         let (column, value) =
             names.get(id).ok_or_else(|| format!("reason id {id} is not in the ledger's reasons table"))?;
-        if k > 0 {
+        if !out.is_empty() {
             out.push_str("; ");
         }
         out.push_str(column);
         out.push_str(" = ");
         out.push_str(value);
         out.push_str(" (");
-        let pp = pp.trim();
         if one_decimal(pp) {
             if !pp.starts_with('-') {
                 out.push('+');
             }
             out.push_str(pp);
         } else {
-            out.push_str(&signed(pp.parse::<f64>().map_err(|_| bad())?, 1));
+            let x: f64 = pp.parse().map_err(|_| format!("stored reasons {text:?}: pp {pp:?} is not a number"))?;
+            out.push_str(&signed(x, 1));
         }
         out.push_str(" pp)");
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -251,7 +246,9 @@ mod tests {
     fn stored_reasons_render_as_the_file_renders_reasons() {
         let names =
             ReasonNames::new([(4, "title".into(), "Director".into()), (9, "country".into(), "(missing)".into())]);
-        let got = render_stored(&names, "[[4,12.3],[9,-0.0],[4,0.0],[9,-7.5]]").unwrap();
+        let got = render_stored(&names, "[4,12.3,9,-0.0,4,0.0,9,-7.5]").unwrap();
+        // A score stored before ledger schema 4 reads the same.
+        assert_eq!(render_stored(&names, "[[4,12.3],[9,-0.0],[4,0.0],[9,-7.5]]").unwrap(), got);
         let c = |col: &str, v: &str, pp: f64| Contribution {
             column: col.into(),
             value: v.into(),
@@ -268,8 +265,9 @@ mod tests {
         assert_eq!(got, "title = Director (+12.3 pp); country = (missing) (-0.0 pp); title = Director (+0.0 pp); country = (missing) (-7.5 pp)");
         assert_eq!(render_stored(&names, "[]").unwrap(), "");
         // Not as `{:.1}` writes it: read as a number.
-        assert_eq!(render_stored(&names, "[[4,2]]").unwrap(), "title = Director (+2.0 pp)");
-        assert!(render_stored(&names, "[[5,1.0]]").unwrap_err().contains("reason id 5"));
+        assert_eq!(render_stored(&names, "[4,2]").unwrap(), "title = Director (+2.0 pp)");
+        assert!(render_stored(&names, "[5,1.0]").unwrap_err().contains("reason id 5"));
+        assert!(render_stored(&names, "[4,1e]").unwrap_err().contains("not a number"));
         assert!(render_stored(&names, "nonsense").is_err());
         assert!(one_decimal("0.5") && one_decimal("-10.0") && !one_decimal("05.0") && !one_decimal("1e3"));
     }

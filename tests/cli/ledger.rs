@@ -222,6 +222,55 @@ fn latest_scores(ledger: &str) -> Vec<Vec<Option<String>>> {
     }
 }
 
+/// Every stored reasons text of the ledger as `(run_id, lead_id, reasons)`.
+fn stored_reasons(ledger: &str) -> Vec<(i64, String, String)> {
+    let sql = "SELECT run_id, lead_id, reasons FROM {p}scores WHERE reasons IS NOT NULL ORDER BY run_id, lead_id";
+    if ledger.starts_with("postgres") {
+        let mut c = postgres::Client::connect(ledger, postgres::NoTls).unwrap();
+        let rows = c.query(&sql.replace("{p}", "leadscore_"), &[]).unwrap();
+        rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect()
+    } else {
+        let c = rusqlite::Connection::open(ledger).unwrap();
+        let mut stmt = c.prepare(&sql.replace("{p}", "")).unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+}
+
+/// Rewrites every flat `[id,pp,...]` reasons text into the pairs `[[id,pp],...]` of ledger
+/// schema 3 and before; returns how many rows it rewrote.
+fn reasons_as_pairs(ledger: &str) -> usize {
+    let pairs = |flat: &str| {
+        let items: Vec<&str> = flat.trim_matches(['[', ']']).split(',').collect();
+        let p: Vec<String> = items.chunks(2).map(|c| format!("[{},{}]", c[0], c[1])).collect();
+        format!("[{}]", p.join(","))
+    };
+    let rows: Vec<_> = stored_reasons(ledger).into_iter().filter(|(_, _, t)| !t.starts_with("[[") && t != "[]").collect();
+    let sql = "UPDATE {p}scores SET reasons = $3 WHERE run_id = $1 AND lead_id = $2";
+    if ledger.starts_with("postgres") {
+        let mut c = postgres::Client::connect(ledger, postgres::NoTls).unwrap();
+        for (run, lead, t) in &rows {
+            c.execute(&sql.replace("{p}", "leadscore_"), &[run, lead, &pairs(t)]).unwrap();
+        }
+    } else {
+        let c = rusqlite::Connection::open(ledger).unwrap();
+        for (run, lead, t) in &rows {
+            c.execute(&sql.replace("{p}", "").replace('$', "?"), rusqlite::params![run, lead, pairs(t)]).unwrap();
+        }
+    }
+    rows.len()
+}
+
+/// How many of the latest run's stored reasons texts are pairs (`[[id,pp],...]`) and how
+/// many flat.
+fn stored_forms(ledger: &str) -> (usize, usize) {
+    let rows = stored_reasons(ledger);
+    let last = rows.iter().map(|r| r.0).max().unwrap();
+    let latest: Vec<&str> = rows.iter().filter(|r| r.0 == last && r.2 != "[]").map(|r| r.2.as_str()).collect();
+    let old = latest.iter().filter(|t| t.starts_with("[[")).count();
+    (old, latest.len() - old)
+}
+
 #[test]
 fn an_incremental_night_stores_what_a_full_night_stores() {
     let dir = sample_dir();
@@ -234,6 +283,9 @@ fn an_incremental_night_stores_what_a_full_night_stores() {
     let pairs = ledgers(&d.join("inc"), "stored_inc").into_iter().zip(ledgers(&d.join("full"), "stored_full"));
     for (inc, full) in pairs {
         ok(&night(d, &inc, "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
+        // Night 1's reasons as ledger schema 3 stored them (pairs): the reused leads keep that
+        // form, the rescored ones get the flat one, and both read back the same.
+        assert!(reasons_as_pairs(&inc) > 150, "{inc}");
         ok(&night(d, &inc, "data/night2.csv", "2026-07-01", "inc.csv", &["--incremental"]));
         ok(&night(d, &full, "data/open_leads.csv", "2026-06-30", "n1.csv", &[]));
         ok(&night(d, &full, "data/night2.csv", "2026-07-01", "full.csv", &[]));
@@ -242,6 +294,9 @@ fn an_incremental_night_stores_what_a_full_night_stores() {
         assert_eq!(a.len(), 198, "{inc}");
         assert!(a.iter().all(|r| r[5].as_deref().is_some_and(|t| t.contains("pp"))), "{inc}: {a:?}");
         assert_eq!(a, b, "{inc}: the incremental night's scores differ from the full night's");
+        let (old, flat) = stored_forms(&inc);
+        assert!(old >= 150 && flat > 0, "{inc}: {old} rows in pairs, {flat} flat");
+        assert_eq!(stored_forms(&full).0, 0, "{full}: new rows are flat");
         assert_eq!(fs::read_to_string(d.join("inc.csv")).unwrap().lines().count(), 199);
         assert_eq!(without_scored_at(&d.join("inc.csv")), without_scored_at(&d.join("full.csv")), "{inc}");
     }
@@ -616,11 +671,11 @@ fn a_version_1_ledger_is_read_as_it_is_and_migrated_when_written() {
     assert_eq!(runs.as_array().unwrap().len(), 1);
     assert!(runs[0]["shadow_of"].is_null());
     assert_eq!(fs::read(&path).unwrap(), before, "reading never migrates");
-    // The next night migrates it to version 2 and keeps the old run.
+    // The next night migrates it to the current schema and keeps the old run.
     ok(&night(d, &ledger, "data/open_leads.csv", "2026-06-30", "n.csv", &[]));
     let c = rusqlite::Connection::open(&path).unwrap();
     let v: String = c.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).unwrap();
-    assert_eq!(v, "3");
+    assert_eq!(v, leadscore::ledger::SCHEMA_VERSION.to_string());
     let n: i64 = c.query_row("SELECT count(*) FROM runs WHERE shadow_of IS NULL", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 2);
 }

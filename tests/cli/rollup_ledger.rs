@@ -182,9 +182,10 @@ fn a_version_2_ledger_is_read_as_is_then_migrated_and_its_old_runs_say_what_they
         if let Some(b) = &before {
             assert_eq!(&fs::read(&ledger).unwrap(), b, "reading leaves the file as it was");
         }
-        // A night written into it migrates it to 3; the old run stays, without context.
+        // A night written into it migrates it to the current schema; the old run stays,
+        // without context.
         ok(&night(d, &ledger, "night1.csv", "2026-06-29", "s.csv", &[]));
-        assert_eq!(schema_version(&ledger), "3");
+        assert_eq!(schema_version(&ledger), leadscore::ledger::SCHEMA_VERSION.to_string());
         old_run(&["--run", "1"]);
         let (file, _) = rollup(d, &["--scored", "s.csv"], "f.csv");
         let (led, _) = rollup(d, &["--ledger", &ledger], "l.csv");
