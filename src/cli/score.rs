@@ -303,9 +303,6 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<Outcome> {
         }
     };
     let summary = score(&plan, sinks, &mut tick);
-    // An incremental run's stored scores (millions of small allocations) end with the process:
-    // freeing them one by one would only delay the exit.
-    std::mem::forget(plan.reuse.take());
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

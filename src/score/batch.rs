@@ -79,7 +79,7 @@ impl ModelScores {
             stored_reasons: self
                 .stored_reasons
                 .as_ref()
-                .map(|s| StoredReasons { names: s.names.clone(), leads: pick(&s.leads, keep) }),
+                .map(|s| StoredReasons { names: s.names.clone(), store: s.store.clone(), leads: pick(&s.leads, keep) }),
         }
     }
 }

@@ -39,6 +39,7 @@ pub mod rejects;
 pub mod reuse;
 pub use error::ScoreRunError;
 pub mod shadow;
+pub mod stored;
 pub mod summary;
 
 use std::collections::BTreeMap;
@@ -48,7 +49,8 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 pub use batch::{LeadIds, ModelScores, Money, Prepared, ScoredBatch, Sink, SinkError};
-pub use reuse::{reuse_settings, Reuse, StoredLead};
+pub use reuse::{reuse_settings, Reuse};
+pub use stored::{StoredLead, StoredLeads};
 pub use summary::{RulesSummary, ScoreSummary};
 
 use input::{context_columns, id_source, input_hashes, lead_ids, open_rows};
@@ -266,7 +268,7 @@ pub fn score(
     };
     let shadow_scorer = shadow.as_ref().map(|s| BundleScorer::new(&s.bundle));
     let rules_scorer = run.rules.as_ref().map(|r| r.scorer());
-    let mut clock = Clock::default();
+    let mut clock = Clock(plan.reuse.iter().map(|r| ("ledger_read".to_string(), r.seconds)).collect());
     let mut summary = summary::new_summary(plan, run.bundle.as_ref(), run.rules.as_ref(), &sinks);
     summary.shadow = shadow.as_ref().map(shadow::Shadow::summary);
     reuse::check(plan, run.bundle.as_ref())?;

@@ -6,35 +6,18 @@
 //!
 //! Where the earlier scores come from (a ledger) is the caller's business: this module only
 //! says which settings must match ([`reuse_settings`]) and what is kept per lead
-//! ([`StoredLead`]). The rules are cheap and depend on the date, so they are always run.
+//! ([`super::StoredLead`], packed in [`StoredLeads`]). The rules are cheap and depend on the date, so they are always run.
 
 use std::sync::Arc;
 
 use polars::prelude::*;
 
+use super::stored::StoredLeads;
 use super::{Clock, LeadIds, ModelScores, Ranking, ScorePlan, ScoreRunError, ScoreSummary, ScoredBatch};
-use crate::bundle::{Bundle, Grade, GradeCuts};
+use crate::bundle::{Bundle, GradeCuts};
 use crate::data::typing::{LeadFrame, TypingError};
 use crate::rng::FastMap;
-use crate::scorer::{BundleScorer, Probability};
-
-/// What an earlier run gave a lead.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredLead {
-    /// Its input hash then.
-    pub input_hash: u64,
-    /// P(converted).
-    pub probability: Probability,
-    /// Percentile.
-    pub percentile: f64,
-    /// Grade.
-    pub grade: Grade,
-    /// Its reasons as the ledger stored them, `[reason_id, pp, ...]` over [`Reuse::names`]
-    /// (none: not explained). They stay encoded: the ledger stores them again as they are,
-    /// and the file renders them from the text (pp is kept to one decimal, as the file shows
-    /// it), so a reused lead costs no decoding.
-    pub reasons: Option<Arc<str>>,
-}
+use crate::scorer::BundleScorer;
 
 /// A ledger's reason dictionary: reason id to (column, value). Ids are small and dense (given
 /// in order from 1), so they index a vector; any other id (a ledger edited by hand) is looked
@@ -79,14 +62,26 @@ impl ReasonNames {
 }
 
 /// The reasons of the leads of a batch that kept their stored score, still as the ledger
-/// stored them ([`StoredLead::reasons`]).
+/// stored them, `[reason_id, pp, ...]` over [`StoredReasons::names`] (or a pre-schema-4
+/// `[[reason_id, pp], ...]`). They stay encoded: the ledger stores them again as they are,
+/// and the file renders them from the text (pp is kept to one decimal, as the file shows
+/// it), so a reused lead costs no decoding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredReasons {
     /// The ledger's reason dictionary.
     pub names: Arc<ReasonNames>,
-    /// Per lead of the batch: its stored reasons where it kept its stored score (its entry of
-    /// [`ModelScores::reasons`] is then empty); `None` for a lead scored in this run.
-    pub leads: Vec<Option<Arc<str>>>,
+    /// The stored scores the texts are in.
+    pub store: Arc<StoredLeads>,
+    /// Per lead of the batch: its record in `store` where it kept its stored score (its entry
+    /// of [`ModelScores::reasons`] is then empty); `None` for a lead scored in this run.
+    pub leads: Vec<Option<u32>>,
+}
+
+impl StoredReasons {
+    /// Lead `i`'s stored reasons text, if it kept its stored score and that was explained.
+    pub fn text(&self, i: usize) -> Option<&str> {
+        self.leads.get(i).copied().flatten().and_then(|n| self.store.reasons(n))
+    }
 }
 
 /// The scores an incremental run may reuse, by lead id.
@@ -94,10 +89,12 @@ pub struct StoredReasons {
 pub struct Reuse {
     /// Where they come from, for the summary (e.g. "run 12 of models/ledger.db").
     pub source: String,
-    /// By lead id.
-    pub leads: FastMap<Box<str>, StoredLead>,
+    /// By lead id, indexed.
+    pub leads: Arc<StoredLeads>,
     /// The dictionary of the stored reasons.
     pub names: Arc<ReasonNames>,
+    /// Seconds it took to read them (the `ledger_read` stage of the run's summary).
+    pub seconds: f64,
 }
 
 /// The settings that must be equal for a stored score to be reused: the bundle (its short
@@ -132,20 +129,22 @@ pub(super) fn check(plan: &ScorePlan, bundle: Option<&Bundle>) -> Result<(), Sco
     Err(ScoreRunError::Incremental { why: why.to_string() })
 }
 
-/// Per lead of a batch: the stored score to reuse, if its id is known and its input hash
-/// unchanged.
-pub(super) fn matches<'a>(reuse: &'a Reuse, ids: &[Option<String>], hashes: &[u64]) -> Vec<Option<&'a StoredLead>> {
+/// Per lead of a batch: the record of the stored score to reuse, if its id is known and its
+/// input hash unchanged.
+pub(super) fn matches(reuse: &Reuse, ids: &[Option<String>], hashes: &[u64]) -> Vec<Option<u32>> {
+    let store = &reuse.leads;
     ids.iter()
         .zip(hashes)
-        .map(|(id, h)| id.as_deref().and_then(|id| reuse.leads.get(id)).filter(|s| s.input_hash == *h))
+        .map(|(id, h)| id.as_deref().and_then(|id| store.find(id)).filter(|&n| store.lead(n).input_hash == *h))
         .collect()
 }
 
-/// The batch's model scores from the stored ones and the freshly scored rest (`fresh`, in
-/// row order of the leads not reused). `by_model` is left empty: a ledger keeps only the
-/// primary model's scores.
-pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores, names: &Arc<ReasonNames>) -> ModelScores {
+/// The batch's model scores from the stored ones (`stored`, records of `reuse`) and the
+/// freshly scored rest (`fresh`, in row order of the leads not reused). `by_model` is left
+/// empty: a ledger keeps only the primary model's scores.
+pub(super) fn merge(stored: &[Option<u32>], fresh: ModelScores, reuse: &Reuse) -> ModelScores {
     let n = stored.len();
+    let store = &reuse.leads;
     let mut out = ModelScores {
         model_id: fresh.model_id,
         primary: fresh.primary,
@@ -157,22 +156,19 @@ pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores, names: &
         segments: Vec::new(),
         stored_reasons: None,
     };
-    let any_stored = stored.iter().flatten().any(|s| s.reasons.is_some());
+    let any_stored = stored.iter().flatten().any(|&s| store.reasons(s).is_some());
     let has_reasons = !fresh.reasons.is_empty() || any_stored;
-    let mut kept = Vec::with_capacity(if any_stored { n } else { 0 });
     let mut fresh_reasons = fresh.reasons.into_iter();
     let mut f = fresh.probabilities.into_iter().zip(fresh.percentiles).zip(fresh.grades);
     for s in stored {
         match s {
             Some(s) => {
+                let s = store.lead(*s);
                 out.probabilities.push(s.probability);
                 out.percentiles.push(s.percentile);
                 out.grades.push(s.grade);
                 if has_reasons {
                     out.reasons.push(Vec::new());
-                }
-                if any_stored {
-                    kept.push(s.reasons.clone());
                 }
             }
             None => {
@@ -183,14 +179,12 @@ pub(super) fn merge(stored: &[Option<&StoredLead>], fresh: ModelScores, names: &
                 if has_reasons {
                     out.reasons.push(fresh_reasons.next().unwrap_or_default());
                 }
-                if any_stored {
-                    kept.push(None);
-                }
             }
         }
     }
     if any_stored {
-        out.stored_reasons = Some(StoredReasons { names: Arc::clone(names), leads: kept });
+        out.stored_reasons =
+            Some(StoredReasons { names: Arc::clone(&reuse.names), store: Arc::clone(store), leads: stored.to_vec() });
     }
     out
 }
@@ -235,7 +229,7 @@ pub(super) fn incremental(
                 .unwrap_or(e))
         }
     };
-    Ok(merge(&stored, scored, &reuse.names))
+    Ok(merge(&stored, scored, reuse))
 }
 
 #[cfg(test)]

@@ -142,7 +142,7 @@ fn id_column(batch: &ScoredBatch) -> Column {
 fn model_columns(m: &ModelScores, len: usize, o: &FileOptions) -> Result<Vec<Column>, SinkError> {
     let reasons: Vec<String> = match &m.stored_reasons {
         Some(s) => (0..len)
-            .map(|i| match s.leads.get(i).and_then(|t| t.as_deref()) {
+            .map(|i| match s.text(i) {
                 Some(text) => render_stored(&s.names, text),
                 None => Ok(m.reasons.get(i).map(|r| render_reasons_pp(r)).unwrap_or_default()),
             })

@@ -19,10 +19,11 @@ use std::sync::Arc;
 
 use super::file::round_points;
 use crate::ledger::{Backend, LedgerError, NewReasons, NewRun, NewScore, RunContext, RunFinish, StoredScore};
-use crate::rng::FastMap;
 use crate::rules::Breakdown;
 use crate::score::reuse::ReasonNames;
-use crate::score::{LeadIds, Prepared, Reuse, ScorePlan, ScoreSummary, ScoredBatch, Sink, SinkError, StoredLead};
+use crate::score::{
+    LeadIds, Prepared, Reuse, ScorePlan, ScoreSummary, ScoredBatch, Sink, SinkError, StoredLead, StoredLeads,
+};
 use crate::scorer::Probability;
 
 /// Records a run into a ledger.
@@ -139,7 +140,7 @@ fn rows_of<'a>(
             _ => return Err(LedgerError::BlankId { ledger: ledger.to_string(), row: batch.rows[i] }),
         };
         let b = batch.rules.as_ref().map(|r| &r[i]);
-        let reasons = match (stored.and_then(|s| s.leads[i].as_deref()), m.and_then(|m| m.reasons.get(i))) {
+        let reasons = match (stored.and_then(|s| s.text(i)), m.and_then(|m| m.reasons.get(i))) {
             (Some(text), _) => NewReasons::Encoded(text),
             (None, Some(rs)) if !rs.is_empty() => NewReasons::Pairs(
                 rs.iter().map(|c| (c.column.as_str(), c.value.as_str(), c.pp.unwrap_or(c.effect))).collect(),
@@ -223,24 +224,29 @@ impl Sink for LedgerSink {
 
 /// The scores an incremental run may reuse: those of the latest run recorded with the same
 /// `settings` ([`crate::score::reuse_settings`]); `None` when there is no such run. Their
-/// reasons stay encoded ([`StoredLead::reasons`]).
+/// reasons stay encoded ([`crate::score::reuse::StoredReasons`]).
 pub fn previous_scores(backend: &mut dyn Backend, settings: &str) -> Result<Option<Reuse>, LedgerError> {
+    let start = std::time::Instant::now();
     let runs = backend.runs()?;
     let Some(run) = runs.iter().rev().find(|r| r.settings == settings) else { return Ok(None) };
     let names = Arc::new(ReasonNames::new(backend.reason_entries()?));
-    let mut leads = FastMap::default();
-    leads.reserve(run.leads as usize);
+    // ~10 bytes of id and ~50 of reasons per lead with 3 each way; the buffer grows if not.
+    let leads = usize::try_from(run.leads).unwrap_or(0).min(1 << 28);
+    let mut store = StoredLeads::with_capacity(leads, leads * 64);
     backend.stored_scores(run.run_id, &mut |row: StoredScore| {
         let (Some(h), Some(p), Some(pct), Some(g)) = (row.input_hash, row.probability, row.percentile, row.grade)
         else {
             return;
         };
         let Some(probability) = Probability::new(p) else { return };
-        let reasons = row.reasons.filter(|t| !t.is_empty()).map(Arc::from);
-        leads.insert(
-            Box::from(row.lead_id),
-            StoredLead { input_hash: h as u64, probability, percentile: pct, grade: g, reasons },
-        );
+        let lead = StoredLead { input_hash: h as u64, probability, percentile: pct, grade: g };
+        store.push(row.lead_id, lead, row.reasons.filter(|t| !t.is_empty()));
     })?;
-    Ok(Some(Reuse { source: format!("run {} of {} ({})", run.run_id, backend.ledger(), run.as_of), leads, names }))
+    store.index();
+    Ok(Some(Reuse {
+        source: format!("run {} of {} ({})", run.run_id, backend.ledger(), run.as_of),
+        leads: Arc::new(store),
+        names,
+        seconds: start.elapsed().as_secs_f64(),
+    }))
 }
