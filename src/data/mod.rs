@@ -11,6 +11,7 @@ pub mod load;
 pub mod ndjson;
 pub mod ordered_json;
 pub mod output;
+pub mod read_ahead;
 pub mod source;
 pub mod staging;
 pub mod typing;

@@ -60,6 +60,7 @@ use crate::bundle::segments::{Route, Segmentation};
 use crate::bundle::{Bundle, Grade, GradeCuts, ScoreReference, SignKey};
 use crate::data::join::{specs_for, JoinSpec, Joiner};
 use crate::data::load::{BatchReader, ReadOptions};
+use crate::data::read_ahead::ReadAhead;
 use crate::data::typing::LeadFrame;
 use crate::rules::RulesPlan;
 use crate::scorer::{BundleScorer, Probability, ScoreError, Scorer};
@@ -274,7 +275,7 @@ pub fn score(
     reuse::check(plan, run.bundle.as_ref())?;
     let options = ReadOptions { sha256: plan.hash_inputs, ..ReadOptions::default() };
     let mut joiner = clock.time("join", || money::joiner(&run.join_specs, run.bundle.as_ref(), &mut summary))?;
-    let mut reader = clock.time("read", || BatchReader::open_with(&plan.data, plan.batch_rows, &options))?;
+    let reader = clock.time("read", || BatchReader::open_with(&plan.data, plan.batch_rows, &options))?;
     let ranking = match (&bundle_scorer, &run.bundle) {
         (Some(s), Some(_)) => Some(ranking(plan, &run, s, &reader, &mut summary, tick)?),
         _ => None,
@@ -292,6 +293,7 @@ pub fn score(
         ranking: ranking.as_ref(),
     };
     let mut rejects = rejects::Rejects::new(plan.max_bad_rows);
+    let mut reader = ReadAhead::new(reader);
     while let Some(whole) = clock.time("read", || reader.next_batch())? {
         let whole = clock.time("join", || money::joined(joiner.as_mut(), whole, &plan.data, seen + 1))?;
         let first = seen + 1;
@@ -340,7 +342,7 @@ pub fn score(
     money::finish(&mut summary, joiner.as_ref(), pipeline, run.rules.is_some());
     let rejects_file = rejects.finish(plan.rejects.as_deref(), &mut summary)?;
     summary::means(&mut summary, sum_p, sum_rules, seen);
-    summary.input_sha256 = reader.sha256().map(str::to_string);
+    summary.input_sha256 = reader.finish().and_then(|r| r.sha256().map(str::to_string));
     summary.seconds = clock.0.clone();
     clock.time("commit", || -> Result<(), ScoreRunError> {
         let mut prepared = sinks.into_iter().map(|s| s.finish(&summary)).collect::<Result<Vec<_>, _>>()?;
