@@ -6,7 +6,8 @@
 //!
 //! Where the earlier scores come from (a ledger) is the caller's business: this module only
 //! says which settings must match ([`reuse_settings`]) and what is kept per lead
-//! ([`super::StoredLead`], packed in [`StoredLeads`]). The rules are cheap and depend on the date, so they are always run.
+//! ([`super::StoredLead`], packed in [`StoredLeads`]). The rules are cheap and depend on the
+//! date, so they are always run.
 
 use std::sync::Arc;
 

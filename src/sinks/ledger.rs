@@ -231,7 +231,9 @@ pub fn previous_scores(backend: &mut dyn Backend, settings: &str) -> Result<Opti
     let Some(run) = runs.iter().rev().find(|r| r.settings == settings) else { return Ok(None) };
     let names = Arc::new(ReasonNames::new(backend.reason_entries()?));
     // ~10 bytes of id and ~50 of reasons per lead with 3 each way; the buffer grows if not.
-    let leads = usize::try_from(run.leads).unwrap_or(0).min(1 << 28);
+    // The run's lead count is only a hint (a hand-edited ledger may say anything), so at
+    // most 16M leads (~1.8 GB) are reserved up front.
+    let leads = usize::try_from(run.leads).unwrap_or(0).min(1 << 24);
     let mut store = StoredLeads::with_capacity(leads, leads * 64);
     backend.stored_scores(run.run_id, &mut |row: StoredScore| {
         let (Some(h), Some(p), Some(pct), Some(g)) = (row.input_hash, row.probability, row.percentile, row.grade)
