@@ -1,14 +1,12 @@
-//! Scores into PostgreSQL by `COPY ... FROM STDIN`, as lines of its text format
-//! (tab-separated, `\N` for none, backslash escapes for tab, newline, carriage return and
-//! backslash; numbers as Rust's `{:?}` writes them, the shortest text that reads back as the
-//! same value).
+//! Scores into PostgreSQL by `COPY ... FROM STDIN (FORMAT binary)`: each value as its length
+//! and bytes (integers and doubles big-endian, text as UTF-8, length -1 for none), so no
+//! number is formatted or parsed as text and no text needs escaping.
 //!
 //! A batch's COPY runs on a thread of its own ([`Pending`]), which holds the connection until
 //! the server has stored the batch: the server stores one batch while the next is scored. The
 //! ledger waits for it ([`Pending::wait`]) before it uses the connection again, so everything
 //! still happens in order in the run's one transaction, and a failed COPY fails the run.
 
-use std::fmt::Debug;
 use std::io::Write;
 use std::thread::JoinHandle;
 
@@ -36,7 +34,7 @@ pub(super) struct Pending {
 }
 
 impl Pending {
-    /// Starts copying `buf` (lines of [`copy_row`]) with `sql` on `client`'s connection.
+    /// Starts copying `buf` ([`COPY_HEADER`], tuples of [`copy_row`], [`COPY_TRAILER`]) with `sql` on `client`'s connection.
     pub(super) fn start(mut client: Client, sql: String, buf: Vec<u8>, leads: &[NewScore], rows: &[u64]) -> Pending {
         let mut ids = String::with_capacity(leads.len() * 12);
         for r in leads {
@@ -92,59 +90,69 @@ fn refused(ledger: &str, e: postgres::Error, ids: &str, rows: &[u64]) -> LedgerE
     }
 }
 
-/// One value of text (`\N` for none).
-pub(super) fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
+/// The start of a binary COPY's data: its signature, no flags, no header extension.
+pub(super) const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// The end of a binary COPY's data.
+pub(super) const COPY_TRAILER: &[u8] = &[0xff, 0xff];
+
+/// The number of columns [`copy_row`] writes.
+const COPY_FIELDS: i16 = 12;
+
+/// One field of text: its length in bytes and its UTF-8 (length -1 for none).
+fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
     match value {
-        None => out.extend_from_slice(b"\\N"),
+        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
         Some(s) => {
-            for b in s.bytes() {
-                match b {
-                    b'\\' => out.extend_from_slice(b"\\\\"),
-                    b'\t' => out.extend_from_slice(b"\\t"),
-                    b'\n' => out.extend_from_slice(b"\\n"),
-                    b'\r' => out.extend_from_slice(b"\\r"),
-                    _ => out.push(b),
-                }
-            }
+            // A value of 2 GB or more is beyond PostgreSQL's 1 GB field limit: sent as the
+            // largest length, the server refuses the batch instead of misreading the stream.
+            out.extend_from_slice(&i32::try_from(s.len()).unwrap_or(i32::MAX).to_be_bytes());
+            out.extend_from_slice(s.as_bytes());
         }
     }
 }
 
-/// One number (`\N` for none).
-fn copy_number<T: Debug>(out: &mut Vec<u8>, value: Option<T>) {
+/// One BIGINT field, big-endian (length -1 for none).
+fn copy_bigint(out: &mut Vec<u8>, value: Option<i64>) {
     match value {
         Some(v) => {
-            let _ = write!(out, "{v:?}");
+            out.extend_from_slice(&8i32.to_be_bytes());
+            out.extend_from_slice(&v.to_be_bytes());
         }
-        None => out.extend_from_slice(b"\\N"),
+        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
     }
 }
 
-/// One score as a line in the columns `run_id, SCORE_COLUMNS, position, context`.
+/// One DOUBLE PRECISION field: its IEEE 754 bits, big-endian (length -1 for none).
+fn copy_double(out: &mut Vec<u8>, value: Option<f64>) {
+    match value {
+        Some(v) => {
+            out.extend_from_slice(&8i32.to_be_bytes());
+            out.extend_from_slice(&v.to_bits().to_be_bytes());
+        }
+        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+    }
+}
+
+/// One score as a tuple of PostgreSQL's binary COPY format, in the columns `run_id,
+/// SCORE_COLUMNS, position, context`. The batch's data starts with [`COPY_HEADER`] and ends
+/// with [`COPY_TRAILER`]. Binary spares both sides the numbers' text: the client formatting
+/// three doubles a lead and the server parsing them, on the two cores they share.
 pub(super) fn copy_row(buf: &mut Vec<u8>, run_id: i64, r: &NewScore, reasons: Option<&str>, ctx: Option<&str>) {
-    let _ = write!(buf, "{run_id}\t");
+    buf.extend_from_slice(&COPY_FIELDS.to_be_bytes());
+    copy_bigint(buf, Some(run_id));
     copy_text(buf, Some(r.lead_id));
-    buf.push(b'\t');
-    copy_number(buf, r.input_hash);
-    buf.push(b'\t');
-    copy_number(buf, r.probability);
-    buf.push(b'\t');
-    copy_number(buf, r.percentile);
-    buf.push(b'\t');
+    copy_bigint(buf, r.input_hash);
+    copy_double(buf, r.probability);
+    copy_double(buf, r.percentile);
     copy_text(buf, r.grade.map(Grade::as_str));
-    buf.push(b'\t');
-    copy_number(buf, r.rule_score);
-    buf.push(b'\t');
+    copy_double(buf, r.rule_score);
     copy_text(buf, r.rule_grade.as_deref());
-    buf.push(b'\t');
     copy_text(buf, r.status);
-    buf.push(b'\t');
     copy_text(buf, reasons);
-    buf.push(b'\t');
-    copy_number(buf, r.position);
-    buf.push(b'\t');
+    // A data row number beyond i64 cannot occur (no file has 2^63 rows).
+    copy_bigint(buf, r.position.map(|p| i64::try_from(p).unwrap_or(i64::MAX)));
     copy_text(buf, ctx);
-    buf.push(b'\n');
 }
 
 #[cfg(test)]
@@ -153,7 +161,7 @@ mod tests {
     use crate::ledger::NewReasons;
 
     #[test]
-    fn a_score_is_one_escaped_line() {
+    fn a_score_is_one_binary_tuple() {
         let r = NewScore {
             lead_id: "L\t1\\",
             input_hash: Some(-5),
@@ -169,9 +177,25 @@ mod tests {
         };
         let mut buf = Vec::new();
         copy_row(&mut buf, 7, &r, Some("[1,2.0]"), None);
-        assert_eq!(
-            String::from_utf8(buf).unwrap(),
-            "7\tL\\t1\\\\\t-5\t0.1\t\\N\tB\t\\N\t\\N\tmql\t[1,2.0]\t3\t\\N\n"
-        );
+        let mut want: Vec<u8> = vec![0, 12];
+        want.extend([0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 7]);
+        want.extend([0, 0, 0, 4]);
+        want.extend(b"L\t1\\");
+        want.extend([0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfb]);
+        // 0.1 is 0x3FB999999999999A.
+        want.extend([0, 0, 0, 8, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a]);
+        want.extend([0xff, 0xff, 0xff, 0xff]);
+        want.extend([0, 0, 0, 1, b'B']);
+        want.extend([0xff, 0xff, 0xff, 0xff]);
+        want.extend([0xff, 0xff, 0xff, 0xff]);
+        want.extend([0, 0, 0, 3]);
+        want.extend(b"mql");
+        want.extend([0, 0, 0, 7]);
+        want.extend(b"[1,2.0]");
+        want.extend([0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 3]);
+        want.extend([0xff, 0xff, 0xff, 0xff]);
+        assert_eq!(buf, want);
+        assert_eq!(COPY_HEADER.len(), 19);
+        assert_eq!(&COPY_HEADER[..11], b"PGCOPY\n\xff\r\n\0");
     }
 }

@@ -13,7 +13,7 @@ use postgres::{Client, Config, NoTls};
 use super::changes::ChangeOptions;
 use super::codec::Dictionary;
 use super::context::{self, RunContext};
-use super::copy::{copy_row, Pending};
+use super::copy::{copy_row, Pending, COPY_HEADER, COPY_TRAILER};
 use super::pairs;
 use super::schema::{migrations, Dialect};
 use super::{
@@ -328,7 +328,8 @@ impl Backend for PostgresLedger {
 
     fn append(&mut self, run_id: i64, rows: &[NewScore], data_rows: &[u64]) -> Result<(), LedgerError> {
         self.settle()?;
-        let mut buf = Vec::with_capacity(rows.len() * 96);
+        let mut buf = Vec::with_capacity(COPY_HEADER.len() + rows.len() * 144);
+        buf.extend_from_slice(COPY_HEADER);
         for r in rows {
             let reasons = match &r.reasons {
                 NewReasons::None => None,
@@ -339,6 +340,7 @@ impl Backend for PostgresLedger {
             let ctx = (!r.context.is_empty()).then(|| context::encode(&mut self.values, &self.recording, &r.context));
             copy_row(&mut buf, run_id, r, reasons.as_deref(), ctx.as_deref());
         }
+        buf.extend_from_slice(COPY_TRAILER);
         let new = [
             ("leadscore_reasons", "reason_id", self.dictionary.take_new()),
             ("leadscore_context_values", "value_id", self.values.take_new()),
@@ -353,7 +355,7 @@ impl Backend for PostgresLedger {
                     .map_err(|e| self.err(e))?;
             }
         }
-        let copy = format!("COPY leadscore_scores (run_id, {SCORE_COLUMNS}, position, context) FROM STDIN");
+        let copy = format!("COPY leadscore_scores (run_id, {SCORE_COLUMNS}, position, context) FROM STDIN (FORMAT binary)");
         let client = self.client.take().expect("settled above");
         self.pending = Some(Pending::start(client, copy, buf, rows, data_rows));
         Ok(())
