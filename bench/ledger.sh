@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The score ledger at scale (issue 11): appending a night to SQLite and PostgreSQL beside the
 # CSV sink, an incremental night with 1% of leads changed, `changes` between two nights, and
-# the ledger's size per lead. Prints a markdown table.
+# the ledger's size per lead. Prints a markdown table. (What each ledger adds to a night, with
+# repeats: bench/ledger_append.sh.)
 #   bash bench/ledger.sh [N_LEADS]        (default 1000000; the issue's target is 10000000)
 # Needs a PostgreSQL server for the PostgreSQL rows: LEADSCORE_BENCH_POSTGRES_URL (e.g. from
 # scripts/start_postgres.sh); without it those rows are skipped. Each run's `score --json`
