@@ -53,6 +53,25 @@ for sample in shipped generated; do
   cd - > /dev/null
 done
 
+# A routed bundle (per-segment models by lead_source, kept routed): one UNION ALL branch per
+# route, on DuckDB and Python's SQLite against `score`; the other dialects parsed by SQLGlot.
+cd "$work/shipped"
+"$bin" train --data history.csv --target converted --id lead_id --model gbm --segment-column lead_source \
+  --min-segment-outcomes 40 --keep-segments --out routed.json > /dev/null
+"$bin" score --model routed.json --data open_leads.csv --out routed.scored.csv --precision 17 --quiet
+for engine in duckdb sqlite; do
+  "$bin" export sql --model routed.json --dialect $engine --table open_leads --out routed.$engine.sql --quiet
+  echo -n "shipped sample, routed bundle: "
+  python3 "$check" --engine $engine --csv open_leads.csv --table open_leads --sql routed.$engine.sql \
+    --score routed.scored.csv --id lead_id
+done
+for dialect in spark bigquery snowflake; do
+  "$bin" export sql --model routed.json --dialect $dialect --table crm.open_leads --out routed.$dialect.sql --quiet
+  python3 -c 'import sys, sqlglot; sqlglot.parse_one(open(sys.argv[1]).read(), read=sys.argv[2]); print(f"shipped sample, routed bundle: {sys.argv[2]} export parses")' \
+    routed.$dialect.sql $dialect
+done
+cd - > /dev/null
+
 # The points rules (export sql --rules) on DuckDB: the shipped sample's rules and activity log,
 # as scripts/quickstart.sh scores them; the Spark and BigQuery exports parsed with SQLGlot
 # (Snowflake refuses the sample's `matches` rules, SQLite needs --sqlite-regexp: see README).

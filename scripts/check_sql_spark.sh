@@ -11,6 +11,7 @@
 #     --reasons 3: probabilities within 1e-9, percentiles and grades equal (a grade may differ
 #     only where Spark's exp rounds the probability to the other side of a cut-off in the last
 #     bit: counted and printed; none on Leads.csv), and the trees' reasons agreement printed.
+#   - a routed bundle (boosted trees per lead source) on the shipped sample: likewise;
 #   - the points rules (--rules) on the shipped sample with its activity log and on Leads.csv
 #     with examples/rules/xeducation.toml: every rule column equal to score's.
 # Fails (never skips) when Java, pip or the dataset is unavailable. Spark's log goes to a file,
@@ -85,6 +86,14 @@ PY
 echo -n "shipped sample, hostile column names, boosted trees, --reasons 3: "
 spark --csv hostile_open_leads.csv --table open_leads --sql gbm.spark.sql --score gbm.scored.csv --id "lead id" \
   --reasons agreement --bundle gbm.json
+
+# A routed bundle (boosted trees per lead source, kept routed): one UNION ALL branch per route.
+"$bin" train --data history.csv --target converted --id lead_id --model gbm --segment-column lead_source \
+  --min-segment-outcomes 40 --keep-segments --out routed.json > /dev/null 2>> "$work/train.log"
+"$bin" score --model routed.json --data open_leads.csv --out routed.scored.csv --precision 17 --quiet
+"$bin" export sql --model routed.json --dialect spark --table open_leads --out routed.spark.sql --quiet
+echo -n "shipped sample, boosted trees routed by lead_source: "
+spark --csv open_leads.csv --table open_leads --sql routed.spark.sql --score routed.scored.csv --id lead_id
 
 cd "$work/leads"
 # As the README trains it.

@@ -13,6 +13,9 @@
 //! - the percentile against the bundle's reference distribution (to one decimal, as the score
 //!   file has it) and the grade by the bundle's cut-offs.
 //!
+//! A routed bundle (per-segment models) is one branch of that statement per route, joined by
+//! `UNION ALL` (`export/routed.rs`), with the route's name in `segment_model` as the score file has it.
+//!
 //! The statement is a chain of common table expressions ([`query`]): one column per tree,
 //! trees added to the running margin at most [`DEFAULT_BATCH`] at a time, so no expression is
 //! deeper than a tree plus a batch, and the additions happen in the same order as in `score`
@@ -53,6 +56,7 @@ pub mod pipeline;
 pub mod query;
 pub mod reasons;
 pub mod regex;
+mod routed;
 pub mod rules;
 pub mod schema;
 pub mod schema_rules;
@@ -87,16 +91,6 @@ pub enum ExportError {
     NoReference {
         /// The bundle file.
         bundle: String,
-    },
-    /// The bundle routes leads by segment, which the export does not write yet.
-    #[error("{bundle}: the bundle routes leads to {segments} segment model(s) by column \"{column}\", which `export sql` does not write yet (the query would score every lead with the global model, unlike `score`); export a bundle trained without --segment-column, or score it with `leadscore score`")]
-    Segmented {
-        /// The bundle file.
-        bundle: String,
-        /// The segment column.
-        column: String,
-        /// Segments with their own models.
-        segments: usize,
     },
     /// Neither the bundle nor the plan names the id column.
     #[error("{bundle}: the bundle has no id column; pass --id COLUMN (the lead id column of the table)")]
@@ -192,38 +186,13 @@ pub fn export_sql_with_rules(
     }
     let id_column =
         plan.id_column.as_deref().or(bundle.id_column.as_deref()).ok_or(ExportError::NoId { bundle: shown.clone() })?;
-    if let Some(s) = bundle.routing() {
-        let (column, segments) = (s.column.clone(), s.segments.len());
-        return Err(ExportError::Segmented { bundle: shown, column, segments });
-    }
     let reference = bundle.reference.as_ref().ok_or(ExportError::NoReference { bundle: shown.clone() })?;
+    let branches = routed::branches(bundle, plan.dialect, reference)?;
+    let mut trees = 0;
+    for b in &branches {
+        trees += model_trees(bundle, b.model)?;
+    }
     let model = &bundle.primary_entry().model;
-    let trees = match model {
-        FittedModel::Gbm(m) => {
-            if m.trees.n_features() != bundle.pipeline.columns.len() {
-                return Err(ExportError::Inconsistent {
-                    what: format!(
-                        "the trees read {} columns but the pipeline has {}",
-                        m.trees.n_features(),
-                        bundle.pipeline.columns.len()
-                    ),
-                });
-            }
-            m.trees.num_trees()
-        }
-        FittedModel::Logistic(m) => {
-            if m.coefficients.len() != bundle.pipeline.design.len() {
-                return Err(ExportError::Inconsistent {
-                    what: format!(
-                        "{} coefficients for {} design columns",
-                        m.coefficients.len(),
-                        bundle.pipeline.design.len()
-                    ),
-                });
-            }
-            0
-        }
-    };
     let (before, table, carry, outputs) = match rules {
         None => (Vec::new(), plan.dialect.table(&plan.table), Vec::new(), Vec::new()),
         Some(x) => {
@@ -236,27 +205,66 @@ pub fn export_sql_with_rules(
             (r.ctes, r.last.to_string(), carry.chain(["ls_rdq".to_string()]).collect(), outputs.collect())
         }
     };
-    let parts = QueryParts {
-        dialect: plan.dialect,
-        table,
-        id_column,
-        pipeline: &bundle.pipeline,
-        model,
-        reference,
-        grades: &bundle.grades,
-        batch: plan.batch.max(1),
-        before,
-        carry,
-        outputs,
-        reasons: plan.reasons,
-    };
-    let statement = query::statement(&parts, plan.view.as_deref())?;
+    let mut bodies = Vec::with_capacity(branches.len());
+    for b in &branches {
+        let mut outputs = outputs.clone();
+        if let Some(name) = &b.name {
+            outputs.push(format!("{} AS segment_model", plan.dialect.string(name)));
+        }
+        let parts = QueryParts {
+            dialect: plan.dialect,
+            table: b.filter.as_ref().map_or_else(|| table.clone(), |f| routed::filtered(&table, f)),
+            id_column,
+            pipeline: &bundle.pipeline,
+            model: b.model,
+            reference: b.reference,
+            grades: b.grades,
+            batch: plan.batch.max(1),
+            before: before.iter().map(|c| query::Cte { name: c.name.clone(), select: c.select.clone(), materialize: c.materialize }).collect(),
+            carry: carry.clone(),
+            outputs,
+            reasons: plan.reasons,
+        };
+        bodies.push(query::body(&parts)?);
+    }
+    let statement = query::finish(plan.dialect, &routed::union(&bodies), plan.view.as_deref());
     let mut sql = header(bundle, plan, model.name(), trees, id_column, rules.is_some());
     if let Some(x) = rules {
         sql.push_str(&rules::header(plan.dialect, x));
     }
     sql.push_str(&statement);
     Ok(SqlExport { sql, model: model.name(), trees })
+}
+
+/// The trees of `model` (0 for a logistic model), once its size is checked against the
+/// bundle's pipeline.
+fn model_trees(bundle: &Bundle, model: &FittedModel) -> Result<usize, ExportError> {
+    match model {
+        FittedModel::Gbm(m) => {
+            if m.trees.n_features() != bundle.pipeline.columns.len() {
+                return Err(ExportError::Inconsistent {
+                    what: format!(
+                        "the trees read {} columns but the pipeline has {}",
+                        m.trees.n_features(),
+                        bundle.pipeline.columns.len()
+                    ),
+                });
+            }
+            Ok(m.trees.num_trees())
+        }
+        FittedModel::Logistic(m) => {
+            if m.coefficients.len() != bundle.pipeline.design.len() {
+                return Err(ExportError::Inconsistent {
+                    what: format!(
+                        "{} coefficients for {} design columns",
+                        m.coefficients.len(),
+                        bundle.pipeline.design.len()
+                    ),
+                });
+            }
+            Ok(0)
+        }
+    }
 }
 
 /// What the header says about reasons: none, exact (logistic) or the trees' approximation
@@ -321,6 +329,20 @@ fn header(bundle: &Bundle, plan: &SqlPlan, model: &str, trees: usize, id: &str, 
         "query on DuckDB and PostgreSQL; other engines may read them as missing (NULL) or 0.".into(),
         "Non-ASCII missing tokens are matched with LOWER(), which is ASCII-only on SQLite.".into(),
     ];
+    let mut lines = lines.to_vec();
+    if let Some(s) = bundle.routing() {
+        let values: Vec<String> = s.segments.iter().map(|g| format!("\"{}\"", g.value)).collect();
+        lines.insert(
+            3,
+            format!(
+                "routed by segment column \"{}\" as `score` routes: {} by their own {model} model (their\n\
+                 segment's grade cut-offs and percentiles), every other lead by the global one; one\n\
+                 UNION ALL branch per route, and column segment_model names the route.",
+                s.column,
+                if values.is_empty() { "no segment".to_string() } else { values.join(", ") }
+            ),
+        );
+    }
     let mut out: String = lines.iter().flat_map(|l| l.lines()).map(|l| format!("-- {l}\n")).collect();
     if plan.dialect == Dialect::Sqlite {
         out.push_str(

@@ -315,6 +315,22 @@ pub fn grade_sql(d: Dialect, g: &GradeCuts) -> Result<String, ExportError> {
 
 /// The whole statement (without its header): `WITH … SELECT …`, or `CREATE VIEW name AS` it.
 pub fn statement(q: &QueryParts, view: Option<&str>) -> Result<String, ExportError> {
+    Ok(finish(q.dialect, &body(q)?, view))
+}
+
+/// `body` as the file's statement: `CREATE VIEW view AS` before it when asked, `;` after it.
+pub fn finish(d: Dialect, body: &str, view: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(v) = view {
+        out.push_str(&format!("CREATE VIEW {} AS\n", d.table(v)));
+    }
+    out.push_str(body);
+    out.push_str(";\n");
+    out
+}
+
+/// The statement's `WITH ... SELECT ...`, without a view or a `;`.
+pub fn body(q: &QueryParts) -> Result<String, ExportError> {
     let d = q.dialect;
     let mut ctes = feature_ctes(q)?;
     let after_ws = ctes.split_off(1);
@@ -346,11 +362,7 @@ pub fn statement(q: &QueryParts, view: Option<&str>) -> Result<String, ExportErr
         last.push("ls_reasons AS reasons".to_string());
     }
     last.extend(q.outputs.iter().cloned());
-    let mut out = String::new();
-    if let Some(v) = view {
-        out.push_str(&format!("CREATE VIEW {} AS\n", d.table(v)));
-    }
-    out.push_str("WITH\n");
+    let mut out = String::from("WITH\n");
     let body: Vec<String> = ctes
         .iter()
         .map(|c| {
@@ -361,7 +373,6 @@ pub fn statement(q: &QueryParts, view: Option<&str>) -> Result<String, ExportErr
     out.push_str(&body.join(",\n"));
     out.push('\n');
     out.push_str(&select(&last, &from).replace("\n  FROM", "\nFROM"));
-    out.push_str(";\n");
     Ok(out)
 }
 

@@ -23,10 +23,10 @@ use crate::sql_tables;
 use crate::common::{read_csv, run, sample_dir, text, train_sample};
 
 /// One lead's result: probability, percentile, grade.
-type Scored = HashMap<String, (f64, f64, String)>;
+pub(crate) type Scored = HashMap<String, (f64, f64, String)>;
 
 /// `leadscore score --precision 17` of `data` with `bundle`, by lead id.
-fn score_file(dir: &Path, bundle: &str, data: &str, id: &str) -> Scored {
+pub(crate) fn score_file(dir: &Path, bundle: &str, data: &str, id: &str) -> Scored {
     let o =
         run(dir, &["score", "--model", bundle, "--data", data, "--out", "scored.csv", "--precision", "17", "--quiet"]);
     assert!(o.status.success(), "{:?}", text(&o));
@@ -37,7 +37,7 @@ fn score_file(dir: &Path, bundle: &str, data: &str, id: &str) -> Scored {
 }
 
 /// The SQL `export sql` writes for `bundle`.
-fn export(dir: &Path, bundle: &str, dialect: &str, extra: &[&str]) -> String {
+pub(crate) fn export(dir: &Path, bundle: &str, dialect: &str, extra: &[&str]) -> String {
     let out = format!("export.{dialect}.sql");
     let mut args =
         vec!["export", "sql", "--model", bundle, "--dialect", dialect, "--table", "open leads", "--out", &out];
@@ -48,7 +48,7 @@ fn export(dir: &Path, bundle: &str, dialect: &str, extra: &[&str]) -> String {
 }
 
 /// Asserts that the engine's rows equal the score file's; returns the largest probability difference.
-fn assert_same(engine: &str, got: &[(String, f64, f64, String)], want: &Scored) -> f64 {
+pub(crate) fn assert_same(engine: &str, got: &[(String, f64, f64, String)], want: &Scored) -> f64 {
     assert_eq!(got.len(), want.len(), "{engine}: lead count");
     let mut worst = 0.0f64;
     for (id, p, pct, grade) in got {
@@ -63,30 +63,30 @@ fn assert_same(engine: &str, got: &[(String, f64, f64, String)], want: &Scored) 
 }
 
 /// An in-memory SQLite holding `csv` as table "open leads" (text columns).
-fn sqlite_with(csv: &Path) -> rusqlite::Connection {
+pub(crate) fn sqlite_with(csv: &Path) -> rusqlite::Connection {
     let c = sql_tables::sqlite_memory();
     sql_tables::sqlite_load(&c, "open leads", csv);
     c
 }
 
-fn sqlite_rows(c: &rusqlite::Connection, sql: &str) -> Vec<(String, f64, f64, String)> {
+pub(crate) fn sqlite_rows(c: &rusqlite::Connection, sql: &str) -> Vec<(String, f64, f64, String)> {
     let mut st = c.prepare(sql).unwrap_or_else(|e| panic!("SQLite refused the export: {e}"));
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap();
     rows.map(|r| r.unwrap()).collect()
 }
 
-fn postgres_url() -> Option<String> {
+pub(crate) fn postgres_url() -> Option<String> {
     sql_tables::postgres_url("export")
 }
 
 /// A fresh database `ls_<test>` holding `csv` as table "open leads" (text columns).
-fn postgres_with(url: &str, test: &str, csv: &Path) -> postgres::Client {
+pub(crate) fn postgres_with(url: &str, test: &str, csv: &Path) -> postgres::Client {
     let mut c = sql_tables::postgres_database(url, test);
     sql_tables::postgres_load(&mut c, "open leads", csv);
     c
 }
 
-fn postgres_rows(c: &mut postgres::Client, sql: &str) -> Vec<(String, f64, f64, String)> {
+pub(crate) fn postgres_rows(c: &mut postgres::Client, sql: &str) -> Vec<(String, f64, f64, String)> {
     let rows = c.query(sql, &[]).unwrap_or_else(|e| panic!("PostgreSQL refused the export: {e:?}"));
     rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect()
 }
@@ -259,7 +259,7 @@ fn sqlite_export_applies_a_beta_calibrator_like_score() {
 }
 
 /// `leadscore score --reasons k` of `data`: each lead's `reasons` text, by lead id.
-fn score_reasons(dir: &Path, bundle: &str, data: &str, id: &str, k: usize) -> HashMap<String, String> {
+pub(crate) fn score_reasons(dir: &Path, bundle: &str, data: &str, id: &str, k: usize) -> HashMap<String, String> {
     let k = k.to_string();
     let args = ["score", "--model", bundle, "--data", data, "--out", "reasons.csv", "--reasons", &k, "--quiet"];
     let o = run(dir, &args);
@@ -286,7 +286,7 @@ fn reason_columns(text: &str) -> (Vec<String>, Vec<String>) {
 }
 
 /// Asserts every lead's exported reasons equal `score`'s (exact: the logistic model).
-fn assert_same_reasons(engine: &str, got: &[(String, String)], want: &HashMap<String, String>) {
+pub(crate) fn assert_same_reasons(engine: &str, got: &[(String, String)], want: &HashMap<String, String>) {
     assert_eq!(got.len(), want.len(), "{engine}: lead count");
     for (id, reasons) in got {
         assert_eq!(reasons, &want[id], "{engine}: lead {id}: reasons");
@@ -315,13 +315,13 @@ fn agreement(got: &[(String, String)], want: &HashMap<String, String>) -> leadsc
     }
 }
 
-fn sqlite_reasons(c: &rusqlite::Connection, sql: &str) -> Vec<(String, String)> {
+pub(crate) fn sqlite_reasons(c: &rusqlite::Connection, sql: &str) -> Vec<(String, String)> {
     let mut st = c.prepare(sql).unwrap_or_else(|e| panic!("SQLite refused the export: {e}"));
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(4)?))).unwrap();
     rows.map(|r| r.unwrap()).collect()
 }
 
-fn postgres_reasons(c: &mut postgres::Client, sql: &str) -> Vec<(String, String)> {
+pub(crate) fn postgres_reasons(c: &mut postgres::Client, sql: &str) -> Vec<(String, String)> {
     let rows = c.query(sql, &[]).unwrap_or_else(|e| panic!("PostgreSQL refused the export: {e:?}"));
     rows.iter().map(|r| (r.get(0), r.get(4))).collect()
 }

@@ -11,6 +11,7 @@ mod completions;
 mod drift;
 mod evaluate;
 mod export;
+mod export_routed;
 mod export_rules;
 mod export_schema;
 mod forged_bundles;
