@@ -18,7 +18,7 @@
 //! From a ledger, only the score can be checked (the ledger keeps scores, not inputs): each
 //! recent run's probabilities against the bundle's reference.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -258,8 +258,8 @@ impl ScoreBins {
 
 /// Checks `data` against the bundle at `model`.
 pub fn drift_of_data(
-    model: &PathBuf,
-    data: &PathBuf,
+    model: &Path,
+    data: &Path,
     batch_rows: usize,
     s: &DriftSettings,
 ) -> Result<DriftReport, DriftError> {
@@ -331,7 +331,7 @@ pub fn drift_of_data(
 /// Checks the score of each of `runs` in a ledger against the bundle's reference.
 pub fn drift_of_ledger(
     backend: &mut dyn Backend,
-    model: &PathBuf,
+    model: &Path,
     runs: &[RunRecord],
     s: &DriftSettings,
 ) -> Result<DriftReport, DriftError> {

@@ -70,6 +70,9 @@ fn bins(p: &[f64], y: &[bool], v: &[f64]) -> CurrencyCalibration {
     CurrencyCalibration { deciles, total: tally(0, &order) }
 }
 
+/// One currency's leads: probabilities, outcomes and values.
+type CurrencyGroup = (Vec<f64>, Vec<bool>, Vec<f64>);
+
 /// The money calibration of one scorer's probabilities `p` on deals with outcomes `y`,
 /// values and currencies.
 pub fn money_calibration(
@@ -80,7 +83,8 @@ pub fn money_calibration(
     values: &[Option<f64>],
     currencies: &[String],
 ) -> MoneyCalibration {
-    let mut groups: BTreeMap<String, (Vec<f64>, Vec<bool>, Vec<f64>)> = BTreeMap::new();
+    // Per currency: the probabilities, outcomes and values.
+    let mut groups: BTreeMap<String, CurrencyGroup> = BTreeMap::new();
     let mut without_value = 0;
     for i in 0..p.len() {
         let Some(v) = values[i] else {

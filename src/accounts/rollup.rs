@@ -233,6 +233,9 @@ fn account_row(account: &str, currency: &str, contacts: Vec<Contact>, with_value
     }
 }
 
+/// One account's contacts, and where each contact id is among them.
+type AccountGroup = (Vec<Contact>, HashMap<String, usize>);
+
 /// Rolls contacts up by account (`None`: a blank account). `with_value` fills the money
 /// columns; engagement is filled when every contact says whether it is engaged.
 pub fn roll_up(by: &str, contacts: Vec<(Option<String>, Contact)>, with_value: bool) -> Rollup {
@@ -240,7 +243,7 @@ pub fn roll_up(by: &str, contacts: Vec<(Option<String>, Contact)>, with_value: b
     out.with_engagement = !contacts.is_empty() && contacts.iter().all(|(_, c)| c.engaged.is_some());
     // Accounts in order of first appearance; within one, distinct ids (highest p kept).
     let mut order: Vec<(String, String)> = Vec::new();
-    let mut groups: HashMap<(String, String), (Vec<Contact>, HashMap<String, usize>)> = HashMap::new();
+    let mut groups: HashMap<(String, String), AccountGroup> = HashMap::new();
     for (account, c) in contacts {
         let Some(account) = account else {
             let u = &mut out.unassigned;

@@ -193,6 +193,8 @@ impl LeadDigest {
     pub fn check(&mut self) -> Result<(), DigestError> {
         let hashes = LeadDigest::decode_checked(&self.encoded, self.bits, self.leads)?;
         let fpr = self.leads as f64 / 2f64.powi(self.bits as i32);
+        // Negated so that a NaN rate fails the check too.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !((self.false_positive_rate - fpr).abs() <= fpr * 1e-9) {
             return Err(DigestError::Damaged(format!(
                 "false_positive_rate is {}, but {} leads in {} bits give {fpr}",

@@ -19,7 +19,7 @@ pub enum ReadAhead {
     /// Read on a thread; `reader` is `None` once joined.
     Thread { batches: Receiver<Next>, reader: Option<JoinHandle<BatchReader>>, done: bool },
     /// Read on the caller's thread.
-    Here(BatchReader),
+    Here(Box<BatchReader>),
 }
 
 /// Whether a result ends the reading (the last batch was read, or it failed).
@@ -46,9 +46,9 @@ impl ReadAhead {
         });
         match spawned {
             Ok(h) => ReadAhead::Thread { batches, reader: Some(h), done: false },
-            Err(_) => ReadAhead::Here(
+            Err(_) => ReadAhead::Here(Box::new(
                 slot.lock().map(|mut r| r.take()).ok().flatten().expect("no thread took the reader"),
-            ),
+            )),
         }
     }
 
@@ -79,7 +79,7 @@ impl ReadAhead {
     /// stopped before the end.
     pub fn finish(self) -> Option<BatchReader> {
         match self {
-            ReadAhead::Here(r) => Some(r),
+            ReadAhead::Here(r) => Some(*r),
             ReadAhead::Thread { reader, done: true, .. } => reader.and_then(|h| h.join().ok()),
             ReadAhead::Thread { .. } => None,
         }

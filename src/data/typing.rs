@@ -144,7 +144,7 @@ impl MissingTokens {
             self.0.iter().any(|t| t.eq_ignore_ascii_case(v))
         } else {
             let lower = v.to_lowercase();
-            self.0.iter().any(|t| *t == lower)
+            self.0.contains(&lower)
         };
         (!missing).then_some(v)
     }

@@ -326,7 +326,7 @@ fn units(q: &QueryParts) -> Vec<Unit> {
     let index = |name: &str| cols.iter().position(|c| c.name == name);
     let mut out: Vec<Unit> = Vec::new();
     for (j, c) in cols.iter().enumerate() {
-        match q.pipeline.groups.iter().find(|g| g.columns.iter().any(|m| *m == c.name)) {
+        match q.pipeline.groups.iter().find(|g| g.columns.contains(&c.name)) {
             Some(g) if out.iter().any(|u| u.name == g.name) => {}
             Some(g) => out.push(Unit { name: g.name.clone(), members: g.columns.iter().filter_map(|m| index(m)).collect() }),
             None => out.push(Unit { name: c.name.clone(), members: vec![j] }),

@@ -21,8 +21,11 @@ use serde_json::{json, Value};
 /// The dialect URI every schema names.
 pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
+/// A schema's file name and its generator.
+pub type SchemaFile = (&'static str, fn() -> Value);
+
 /// File names of the schemas, with their generators.
-pub const SCHEMAS: [(&str, fn() -> Value); 2] =
+pub const SCHEMAS: [SchemaFile; 2] =
     [("bundle.schema.json", bundle_schema), ("rules.schema.json", super::schema_rules::rules_schema)];
 
 /// A schema as the file holds it: pretty JSON and a final newline.

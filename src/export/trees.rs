@@ -64,7 +64,7 @@ fn child_sql(
         SplitTest::Numeric { threshold } => {
             format!("{x} <= {}", d.float(threshold, &format!("threshold of tree {index}"))?)
         }
-        SplitTest::Categorical { left } if left.is_empty() => "1 = 0".to_string(),
+        SplitTest::Categorical { left: [] } => "1 = 0".to_string(),
         SplitTest::Categorical { left } => {
             format!("{x} IN ({})", left.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "))
         }

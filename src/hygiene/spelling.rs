@@ -132,10 +132,13 @@ fn category_like(m: &BTreeMap<String, (usize, usize)>) -> bool {
     m.values().any(|(n, _)| *n > 1)
 }
 
+/// A file holding a column: its name and its tally of the column's values.
+type FileTally = (String, BTreeMap<String, (usize, usize)>);
+
 /// The spelling groups of `df` (named `file`) and of its same-named columns in `others`.
 pub fn spellings(file: &str, df: &DataFrame, others: &[(String, DataFrame)]) -> Vec<SpellingGroup> {
     // Column -> the files holding it, each with its tally.
-    let mut by_column: BTreeMap<String, Vec<(String, BTreeMap<String, (usize, usize)>)>> = BTreeMap::new();
+    let mut by_column: BTreeMap<String, Vec<FileTally>> = BTreeMap::new();
     for (name, frame) in std::iter::once((file.to_string(), df)).chain(others.iter().map(|(n, d)| (n.clone(), d))) {
         for c in frame.columns() {
             let Some(m) = c.str().ok().and_then(tally) else { continue };
@@ -156,7 +159,7 @@ pub fn spellings(file: &str, df: &DataFrame, others: &[(String, DataFrame)]) -> 
                 groups.entry(loose(v)).or_default().push((f.clone(), v.clone(), n, first));
             }
         }
-        for (_, g) in &groups {
+        for g in groups.values() {
             let mut distinct: Vec<&String> = g.iter().map(|x| &x.1).collect();
             distinct.sort();
             distinct.dedup();

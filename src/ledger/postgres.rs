@@ -355,7 +355,8 @@ impl Backend for PostgresLedger {
                     .map_err(|e| self.err(e))?;
             }
         }
-        let copy = format!("COPY leadscore_scores (run_id, {SCORE_COLUMNS}, position, context) FROM STDIN (FORMAT binary)");
+        let copy =
+            format!("COPY leadscore_scores (run_id, {SCORE_COLUMNS}, position, context) FROM STDIN (FORMAT binary)");
         let client = self.client.take().expect("settled above");
         self.pending = Some(Pending::start(client, copy, buf, rows, data_rows));
         Ok(())

@@ -110,7 +110,7 @@ impl GbmSettings {
             } else if fit_keys.contains_key(&k) {
                 fit.insert(k, v);
             } else if engine.contains_key(&k) {
-                let off = k == "early_stopping_rounds" && v == Value::from(0);
+                let off = k == "early_stopping_rounds" && v == 0;
                 engine.insert(k, if off { Value::Null } else { v });
             } else {
                 return Err(format!("unknown key gbm.{k}; the keys are: {}", GbmSettings::keys().join(", ")));

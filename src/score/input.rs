@@ -7,11 +7,11 @@ use super::{LeadIds, ScorePlan, ScoreRunError, ScoreSummary};
 use crate::bundle::Bundle;
 use crate::data::typing::{column_list, LeadFrame, TypingError};
 
+/// A context column of a batch: its name and its text per lead.
+pub(super) type ContextColumn = (String, Vec<Option<String>>);
+
 /// The `--keep-columns` columns of a batch, as text.
-pub(super) fn context_columns(
-    frame: &LeadFrame,
-    plan: &ScorePlan,
-) -> Result<Vec<(String, Vec<Option<String>>)>, ScoreRunError> {
+pub(super) fn context_columns(frame: &LeadFrame, plan: &ScorePlan) -> Result<Vec<ContextColumn>, ScoreRunError> {
     plan.keep_columns
         .iter()
         .map(|c| {

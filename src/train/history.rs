@@ -191,7 +191,6 @@ impl History {
             missing: &missing,
         };
         let mut inputs = resolve_columns(&frame, &rows, &rules)?;
-        drop(frame);
         let mut h = History {
             df,
             data_sha256,
@@ -246,7 +245,6 @@ impl History {
             cfg.gbm.check(&names, &cats)?;
         }
         crate::features::pipeline::check_values(&frame, &inputs, &h.rows, &h.missing)?;
-        drop(frame);
         h.inputs = inputs;
         h.blank_columns = blank_columns;
         h.personal = personal;

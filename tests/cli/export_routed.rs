@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::common::{read_csv, run, text};
 use crate::export::{
-    assert_same, assert_same_reasons, export, postgres_reasons, postgres_rows, postgres_url, postgres_with,
-    score_file, score_reasons, sqlite_reasons, sqlite_rows, sqlite_with,
+    assert_same, assert_same_reasons, export, postgres_reasons, postgres_rows, postgres_url, postgres_with, score_file,
+    score_reasons, sqlite_reasons, sqlite_rows, sqlite_with,
 };
 
 /// Trains `out` on the sample routed by `lead_source` (kept routed whatever the hold-out

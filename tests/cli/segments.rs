@@ -48,7 +48,7 @@ fn write_leads(path: &Path, n: usize, seed: u64, b2c_slope: f64, labelled: bool,
             "B2C" => -0.3 + b2c_slope * x,
             _ => -0.3,
         };
-        let p = 1.0 / (1.0 + (-logit as f64).exp());
+        let p = 1.0 / (1.0 + (-logit).exp());
         let y = r.next() < p;
         out.push_str(&format!("L{i},{seg},{x:.4},{z:.4}"));
         if labelled {

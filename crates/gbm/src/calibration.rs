@@ -269,9 +269,9 @@ fn logistic_newton(f: &[f64], k: usize, y: &[f64]) -> Vec<f64> {
     for _ in 0..100 {
         let mut g = vec![0.0; d];
         let mut h = vec![0.0; d * d];
-        for i in 0..n {
+        for (i, &yi) in y.iter().enumerate().take(n) {
             let q = sigmoid(margin(&w, i));
-            let (r, v) = (q - y[i], q * (1.0 - q));
+            let (r, v) = (q - yi, q * (1.0 - q));
             let x: Vec<f64> = row(i).iter().copied().chain(std::iter::once(1.0)).collect();
             for a in 0..d {
                 g[a] += r * x[a];
