@@ -13,20 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000000}"
 repeat="${2:-2}"
-work="${LEADSCORE_BENCH_DIR:-/tmp/ledgerbench}"
-if [ -n "${LEADSCORE_BIN:-}" ]; then
-  bin="$(realpath "$LEADSCORE_BIN")"
-else
-  bin="$(pwd)/${CARGO_TARGET_DIR:-target}/release/leadscore"
-  cargo build --release --quiet
-fi
-mkdir -p "$work" && cd "$work"
-if [ ! -f "open_$n.csv" ]; then
-  "$bin" generate --out-dir "gen_$n" --history-rows 200000 --open-rows "$n" --no-activities --seed 11 >/dev/null
-  mv "gen_$n/open_leads.csv" "open_$n.csv"
-  mv "gen_$n/history.csv" history.csv
-  rm -rf "gen_$n"
-fi
+source bench/ledger_setup.sh
 [ -f ml.json ] || "$bin" train --data history.csv --target converted --id lead_id --date-column created_date --model logistic --out ml.json >/dev/null
 configs=(csv sqlite)
 [ -n "${LEADSCORE_BENCH_POSTGRES_URL:-}" ] && configs+=(postgres)
