@@ -24,11 +24,16 @@ fuzz_target!(|data: &[u8]| {
         Err(_) => return,
     };
     let mut rows = 0;
-    while let Ok(Some(df)) = batches.next_batch() {
-        rows += df.height();
-    }
-    // Reading whole and reading in batches agree on the rows of a file both accept.
-    if let (Ok(df), Ok(None)) = (whole, batches.next_batch()) {
+    let ended = loop {
+        match batches.next_batch() {
+            Ok(Some(df)) => rows += df.height(),
+            Ok(None) => break true,
+            Err(_) => break false,
+        }
+    };
+    // Reading whole and reading in batches agree on the rows of a file both read to its end
+    // (an NDJSON field first seen after the first batch is refused in batches only).
+    if let (Ok(df), true) = (whole, ended) {
         assert_eq!(df.height(), rows, "batches and the whole file disagree");
     }
 });
