@@ -220,7 +220,7 @@ pub fn export_sql_with_rules(
             reference: b.reference,
             grades: b.grades,
             batch: plan.batch.max(1),
-            before: before.iter().map(|c| query::Cte { name: c.name.clone(), select: c.select.clone(), materialize: c.materialize }).collect(),
+            before: before.clone(),
             carry: carry.clone(),
             outputs,
             reasons: plan.reasons,
@@ -300,7 +300,7 @@ fn header(bundle: &Bundle, plan: &SqlPlan, model: &str, trees: usize, id: &str, 
     } else {
         "logistic regression".to_string()
     };
-    let lines = [
+    let mut lines = vec![
         format!(
             "leadscore {} export of bundle \"{}\" (checksum {})",
             env!("CARGO_PKG_VERSION"),
@@ -329,7 +329,6 @@ fn header(bundle: &Bundle, plan: &SqlPlan, model: &str, trees: usize, id: &str, 
         "query on DuckDB and PostgreSQL; other engines may read them as missing (NULL) or 0.".into(),
         "Non-ASCII missing tokens are matched with LOWER(), which is ASCII-only on SQLite.".into(),
     ];
-    let mut lines = lines.to_vec();
     if let Some(s) = bundle.routing() {
         let values: Vec<String> = s.segments.iter().map(|g| format!("\"{}\"", g.value)).collect();
         lines.insert(

@@ -28,6 +28,7 @@ use crate::features::FittedPipeline;
 use crate::models::FittedModel;
 
 /// One common table expression.
+#[derive(Clone)]
 pub struct Cte {
     /// Its name.
     pub name: String,
@@ -313,11 +314,6 @@ pub fn grade_sql(d: Dialect, g: &GradeCuts) -> Result<String, ExportError> {
     ))
 }
 
-/// The whole statement (without its header): `WITH … SELECT …`, or `CREATE VIEW name AS` it.
-pub fn statement(q: &QueryParts, view: Option<&str>) -> Result<String, ExportError> {
-    Ok(finish(q.dialect, &body(q)?, view))
-}
-
 /// `body` as the file's statement: `CREATE VIEW view AS` before it when asked, `;` after it.
 pub fn finish(d: Dialect, body: &str, view: Option<&str>) -> String {
     let mut out = String::new();
@@ -334,11 +330,7 @@ pub fn body(q: &QueryParts) -> Result<String, ExportError> {
     let d = q.dialect;
     let mut ctes = feature_ctes(q)?;
     let after_ws = ctes.split_off(1);
-    ctes.extend(q.before.iter().map(|c| Cte {
-        name: c.name.clone(),
-        select: c.select.clone(),
-        materialize: c.materialize,
-    }));
+    ctes.extend(q.before.iter().cloned());
     ctes.extend(after_ws);
     let model = model_ctes(q)?;
     // The last margin and everything after it are read several times by the next step.

@@ -96,13 +96,16 @@ pub(super) const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 /// The end of a binary COPY's data.
 pub(super) const COPY_TRAILER: &[u8] = &[0xff, 0xff];
 
+/// A field that holds none (NULL): length -1.
+const NULL_FIELD: &[u8] = &(-1i32).to_be_bytes();
+
 /// The number of columns [`copy_row`] writes.
 const COPY_FIELDS: i16 = 12;
 
 /// One field of text: its length in bytes and its UTF-8 (length -1 for none).
 fn copy_text(out: &mut Vec<u8>, value: Option<&str>) {
     match value {
-        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+        None => out.extend_from_slice(NULL_FIELD),
         Some(s) => {
             // A value of 2 GB or more is beyond PostgreSQL's 1 GB field limit: sent as the
             // largest length, the server refuses the batch instead of misreading the stream.
@@ -119,7 +122,7 @@ fn copy_bigint(out: &mut Vec<u8>, value: Option<i64>) {
             out.extend_from_slice(&8i32.to_be_bytes());
             out.extend_from_slice(&v.to_be_bytes());
         }
-        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+        None => out.extend_from_slice(NULL_FIELD),
     }
 }
 
@@ -130,7 +133,7 @@ fn copy_double(out: &mut Vec<u8>, value: Option<f64>) {
             out.extend_from_slice(&8i32.to_be_bytes());
             out.extend_from_slice(&v.to_bits().to_be_bytes());
         }
-        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+        None => out.extend_from_slice(NULL_FIELD),
     }
 }
 
