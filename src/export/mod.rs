@@ -334,9 +334,9 @@ fn header(bundle: &Bundle, plan: &SqlPlan, model: &str, trees: usize, id: &str, 
         lines.insert(
             3,
             format!(
-                "routed by segment column \"{}\" as `score` routes: {} by their own {model} model (their\n\
-                 segment's grade cut-offs and percentiles), every other lead by the global one; one\n\
-                 UNION ALL branch per route, and column segment_model names the route.",
+                "routed by segment column \"{}\" as `score` routes: one UNION ALL branch per route, and\n\
+                 column segment_model names it; with their own {model} model (and their segment's grade\n\
+                 cut-offs and percentiles): {}; every other lead: the global model.",
                 s.column,
                 if values.is_empty() { "no segment".to_string() } else { values.join(", ") }
             ),
